@@ -17,14 +17,16 @@ def run_ffmpeg(args: Sequence[str]) -> None:
     subprocess.run([FFMPEG, "-hide_banner", "-loglevel", "error", "-y", *args], check=True, timeout=600)
 
 
-def hue_cuts_filter(cut_times_s: Sequence[float]) -> str:
-    """A testsrc2 hue/brightness expression that changes abruptly at each cut time."""
-    hue = "0"
-    bright = "0"
-    for i, t in reversed(list(enumerate(cut_times_s, start=1))):
-        hue = f"if(gte(t,{t:.6f}),{(i * 137) % 360},{hue})"
-        bright = f"if(gte(t,{t:.6f}),{((i * 3) % 7) - 3},{bright})"
-    return f"hue=H='{hue}*PI/180':b='{bright}'"
+def cuts_source(duration_s: float, cut_times_s: Sequence[float], *, size: tuple[int, int], fps: int) -> str:
+    """A lavfi graph of testsrc2 shots, each visibly different (hue, negation), cut at ``cut_times_s``."""
+    w, h = size
+    bounds = [0.0, *sorted(cut_times_s), duration_s]
+    parts = []
+    for k, (a, b) in enumerate(zip(bounds, bounds[1:], strict=False)):
+        look = f"hue=h={(k * 137) % 360}" + (",negate" if k % 2 else "")
+        parts.append(f"testsrc2=s={w}x{h}:r={fps}:d={b - a:.6f},{look}[s{k}]")
+    labels = "".join(f"[s{k}]" for k in range(len(parts)))
+    return ";".join(parts) + f";{labels}concat=n={len(parts)}:v=1:a=0[out0]"
 
 
 def speech_like(
@@ -100,8 +102,7 @@ def make_clip(
     ``video_source`` replaces the default testsrc2-with-hue-cuts chain (a lavfi graph).
     ``audio``: ``"sine"``, ``"noise"``, ``None`` (no audio track), or ignored when ``audio_wav`` is given.
     """
-    w, h = size
-    vsrc = video_source or f"testsrc2=s={w}x{h}:r={fps}:d={duration_s},{hue_cuts_filter(cut_times_s)}"
+    vsrc = video_source or cuts_source(duration_s, cut_times_s, size=size, fps=fps)
     args: list[str] = ["-f", "lavfi", "-i", vsrc]
     if audio_wav is not None:
         args += ["-i", str(audio_wav)]

@@ -1,0 +1,61 @@
+"""Decode any audio (or a video's soundtrack) to a numpy array with PyAV.
+
+librosa cannot read MP4/M4A without extra backends, and PyAV ships FFmpeg: one decoder for all.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import av
+import numpy as np
+
+from bot.errors import InputRejected
+
+__all__ = ["decode_audio"]
+
+
+def decode_audio(
+    path: str | Path,
+    *,
+    sample_rate: int = 48000,
+    channels: int = 2,
+    max_duration_s: float | None = None,
+) -> np.ndarray:
+    """Decode the first audio stream to float32 samples shaped ``(channels, n)``.
+
+    Any channel layout (mono, stereo, 5.1, ...) is down- or up-mixed by FFmpeg's resampler to
+    ``channels`` (1 or 2). Raises :class:`InputRejected` if there is no audio stream or it cannot
+    be decoded.
+    """
+    layout = "mono" if channels == 1 else "stereo"
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.audio:
+                raise InputRejected("The file has no audio track.")
+            stream = container.streams.audio[0]
+            stream.thread_type = "AUTO"
+            resampler = av.AudioResampler(format="fltp", layout=layout, rate=sample_rate)
+            chunks: list[np.ndarray] = []
+            total = 0
+            limit = int(max_duration_s * sample_rate) if max_duration_s else None
+            for frame in container.decode(stream):
+                frame.pts = None  # let the resampler count samples; pts gaps are not our concern here
+                for out in resampler.resample(frame):
+                    arr = out.to_ndarray()
+                    chunks.append(arr)
+                    total += arr.shape[1]
+                if limit is not None and total >= limit:
+                    break
+            for out in resampler.resample(None):
+                chunks.append(out.to_ndarray())
+    except InputRejected:
+        raise
+    except (av.FFmpegError, OSError, ValueError) as exc:
+        raise InputRejected("The audio could not be decoded; the file may be damaged.") from exc
+    if not chunks:
+        return np.zeros((channels, 0), dtype=np.float32)
+    samples = np.concatenate(chunks, axis=1).astype(np.float32, copy=False)
+    if limit is not None:
+        samples = samples[:, :limit]
+    return samples
