@@ -10,23 +10,13 @@ from pathlib import Path
 import imageio_ffmpeg
 import numpy as np
 
+from bot.demo import cuts_source
+
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 
 
 def run_ffmpeg(args: Sequence[str]) -> None:
     subprocess.run([FFMPEG, "-hide_banner", "-loglevel", "error", "-y", *args], check=True, timeout=600)
-
-
-def cuts_source(duration_s: float, cut_times_s: Sequence[float], *, size: tuple[int, int], fps: int) -> str:
-    """A lavfi graph of testsrc2 shots, each visibly different (hue, negation), cut at ``cut_times_s``."""
-    w, h = size
-    bounds = [0.0, *sorted(cut_times_s), duration_s]
-    parts = []
-    for k, (a, b) in enumerate(zip(bounds, bounds[1:], strict=False)):
-        look = f"hue=h={(k * 137) % 360}" + (",negate" if k % 2 else "")
-        parts.append(f"testsrc2=s={w}x{h}:r={fps}:d={b - a:.6f},{look}[s{k}]")
-    labels = "".join(f"[s{k}]" for k in range(len(parts)))
-    return ";".join(parts) + f";{labels}concat=n={len(parts)}:v=1:a=0[out0]"
 
 
 def speech_like(

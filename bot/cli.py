@@ -1,0 +1,246 @@
+"""``musiccog``: the pipeline on files, the library tools, the demo and the benchmark.
+
+Exit codes: 0 done, 2 the input was rejected (the reason is the last line of stderr), 1 anything else.
+Logging is configured here and only here; it goes to stderr so ``--json`` output stays clean.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import tempfile
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from bot import __version__
+from bot.config import get_settings
+from bot.errors import InputRejected, MusicCogError
+
+logger = logging.getLogger("bot.cli")
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_REJECTED = 2
+
+
+def _configure_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    logging.getLogger("numba").setLevel(logging.WARNING)
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[Callable[[str, float], None] | None]:
+    """A rich progress bar on stderr when it is a terminal; nothing otherwise."""
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from bot.media.pipeline import STAGES
+
+    with Progress(
+        TextColumn("{task.description:<16}"), BarColumn(), TimeElapsedColumn(), transient=True, console=None
+    ) as bar:
+        task = bar.add_task("starting", total=len(STAGES))
+
+        def update(stage: str, fraction: float) -> None:
+            done = STAGES.index(stage) + fraction if stage in STAGES else 0
+            bar.update(task, description=stage, completed=done)
+
+        yield update
+
+
+def _print_summary(outcome: object) -> None:
+    from bot.media.pipeline import RenderOutcome
+
+    assert isinstance(outcome, RenderOutcome)
+    t = outcome.track
+    print(f"Output:    {outcome.output_path}")
+    print(f"Track:     {t.title} [{t.id}] — {', '.join(t.moods) or 'no mood'}, {t.bpm:.1f} BPM, {t.key} {t.mode}")
+    print(f"Why:       {outcome.reason}")
+    print(
+        f"Sync:      {outcome.cuts_on_beat}/{outcome.cuts_total} cuts on beat "
+        f"({outcome.cuts_on_beat_ratio:.0%}), music from {outcome.music_offset_s:.2f} s"
+        + (f", looped {outcome.loops}×" if outcome.loops else "")
+    )
+    print(f"Loudness:  {outcome.loudness_lufs:.1f} LUFS, true peak {outcome.true_peak_dbtp:.1f} dBTP")
+    video = "copied untouched" if outcome.video_copied else f"re-encoded to {outcome.width}x{outcome.height}"
+    print(f"Video:     {video}")
+    print(f"Time:      {outcome.elapsed_s:.2f} s for a {outcome.duration_s:.1f} s clip")
+
+
+def _cmd_render(args: argparse.Namespace) -> int:
+    from bot.media.pipeline import RenderRequest, render_clip
+
+    source = Path(args.input)
+    output = Path(args.output) if args.output else Path.cwd() / f"{source.stem}-music.mp4"
+    request = RenderRequest(
+        input_path=str(source),
+        output_path=str(output),
+        prompt=args.prompt,
+        music_volume_pct=args.music_volume,
+        keep_original=not args.mute_original,
+        duck=not args.no_duck,
+        track=args.track,
+    )
+    with _progress(not args.json) as on_progress:
+        outcome = render_clip(request, on_progress=on_progress)
+    if args.json:
+        print(json.dumps(outcome.to_json(), ensure_ascii=False))
+    else:
+        _print_summary(outcome)
+    return EXIT_OK
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from bot.demo import make_demo_clip
+    from bot.media.pipeline import RenderRequest, render_clip
+
+    workdir = Path(args.dir) if args.dir else Path(tempfile.gettempdir()) / "musiccog-demo"
+    workdir.mkdir(parents=True, exist_ok=True)
+    clip = make_demo_clip(workdir / "demo-input.mp4")
+    print(f"Sample clip: {clip}", file=sys.stderr)
+    request = RenderRequest(input_path=str(clip), output_path=str(workdir / "demo-music.mp4"), prompt=args.prompt)
+    with _progress(True) as on_progress:
+        outcome = render_clip(request, on_progress=on_progress)
+    _print_summary(outcome)
+    return EXIT_OK
+
+
+def _cmd_library(args: argparse.Namespace) -> int:
+    from bot.media import library
+
+    settings = get_settings()
+    if args.library_cmd == "analyze":
+        from bot.store import LibraryStore
+
+        with LibraryStore(settings.library_db) as store:
+            for raw in args.paths:
+                root = Path(raw)
+                if not root.exists():
+                    raise InputRejected(f"No such file or folder: {raw}")
+                files = library.iter_audio_files(root)
+                base = root if root.is_dir() else None
+                for path in files:
+                    track = library.analyze_track_file(
+                        path, store=None if args.ignore_tags else store, root=base, ignore_tags=args.ignore_tags
+                    )
+                    row = library.track_report(track)
+                    print(json.dumps(row, ensure_ascii=False) if args.json else library.format_report(row), flush=True)
+        return EXIT_OK
+    if args.library_cmd == "scan":
+        from bot.store import LibraryStore
+
+        with LibraryStore(settings.library_db) as store:
+            tracks = library.scan([Path(p) for p in args.dirs], store=store)
+        print(f"Indexed {len(tracks)} tracks.")
+        print("Add these folders to MUSICCOG_LIBRARY_DIRS to use them for every render.", file=sys.stderr)
+        return EXIT_OK
+    tracks = library.load_library(settings)
+    _print_library_table(tracks)
+    return EXIT_OK
+
+
+def _print_library_table(tracks: Sequence[object]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from bot.media.matching import track_moods
+    from bot.media.models import Track
+
+    table = Table(title=f"Music library ({len(tracks)} tracks)")
+    for column in ("id", "title", "moods", "BPM", "key", "length", "LUFS"):
+        table.add_column(column)
+    for track in tracks:
+        assert isinstance(track, Track)
+        f = track.features
+        table.add_row(
+            track.id,
+            track.title,
+            ", ".join(track_moods(track)),
+            f"{f.bpm:.1f}",
+            f"{f.key} {f.mode}",
+            f"{f.duration_s:.1f} s",
+            f"{f.loudness_lufs:.1f}",
+        )
+    Console(width=120).print(table)
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from bench.__main__ import main as bench_main
+
+    return bench_main(["--quick"] if args.quick else [])
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="musiccog", description="Put the right music under your videos.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging on stderr")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    render = sub.add_parser("render", help="add music to a video file")
+    render.add_argument("input", help="the video file")
+    render.add_argument("-o", "--output", help="where to write the MP4 (default: ./<name>-music.mp4)")
+    render.add_argument("--prompt", help='what you want, e.g. "upbeat travel" or "平静"')
+    render.add_argument("--music-volume", type=float, default=100.0, metavar="PCT", help="music level, percent")
+    render.add_argument("--mute-original", action="store_true", help="drop the original sound (and the ducking)")
+    render.add_argument("--no-duck", action="store_true", help="do not lower the music under speech")
+    render.add_argument("--track", metavar="ID|PATH", help="use this library track or audio file")
+    render.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    render.set_defaults(func=_cmd_render)
+
+    demo = sub.add_parser("demo", help="make a sample clip, render it, print the result")
+    demo.add_argument("--dir", help="where to put the sample and the result")
+    demo.add_argument("--prompt", default=None)
+    demo.set_defaults(func=_cmd_demo)
+
+    lib = sub.add_parser("library", help="list, scan or analyse music")
+    lib_sub = lib.add_subparsers(dest="library_cmd", required=True)
+    lib_sub.add_parser("list", help="print the library as a table")
+    scan = lib_sub.add_parser("scan", help="index folders of music (folder names are moods)")
+    scan.add_argument("dirs", nargs="+")
+    analyze = lib_sub.add_parser("analyze", help="analyse audio files or folders")
+    analyze.add_argument("paths", nargs="+")
+    analyze.add_argument("--ignore-tags", action="store_true", help="ignore folder names and embedded tags")
+    analyze.add_argument("--json", action="store_true", help="one JSON object per line per track")
+    lib.set_defaults(func=_cmd_library)
+
+    bench = sub.add_parser("bench", help="run the benchmark and print a table")
+    bench.add_argument("--quick", action="store_true", help="a shorter clip")
+    bench.set_defaults(func=_cmd_bench)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _configure_logging(args.verbose)
+    try:
+        code = int(args.func(args))
+    except InputRejected as exc:
+        print(exc.reason, file=sys.stderr)
+        return EXIT_REJECTED
+    except MusicCogError as exc:
+        print(f"Failed: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        return 130
+    except Exception:
+        error_id = uuid.uuid4().hex[:8]
+        logger.debug("unexpected error %s", error_id, exc_info=True)
+        print(f"Something went wrong (error id {error_id}); run with -v for details.", file=sys.stderr)
+        return EXIT_FAILED
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,237 @@
+"""The audio chain, in numpy: lay the music by the plan, duck it under speech, mix, normalise.
+
+Doing this in numpy instead of one FFmpeg ``filter_complex`` keeps every gain explicit and testable
+(the ducking envelope is returned, not inferred) and costs about 0.3 s for a minute at 48 kHz.
+Loudness is ITU-R BS.1770 (pyloudnorm); true peak is measured 4× oversampled and held under the
+ceiling by a look-ahead limiter, with a margin for the AAC encoder's overshoot.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pyloudnorm
+from scipy.ndimage import minimum_filter1d, uniform_filter1d
+from scipy.signal import resample_poly
+
+from bot.media.models import MixOptions, SyncPlan
+
+SAMPLE_RATE = 48000
+SPEECH_PREROLL_S = 0.12
+"""The music starts dipping this long before speech so the first syllable is never masked."""
+SHORT_PAUSE_S = 0.3
+"""Pauses shorter than this count as speech, so the music does not pump between words."""
+DUCK_ATTACK_S = 0.15
+DUCK_RELEASE_S = 0.45
+ORIGINAL_WITH_SPEECH_LUFS = -16.0
+MUSIC_UNDER_SPEECH_LUFS = -21.0
+"""Music bed at 100 % when the clip has speech: 5 dB under the voice, before ducking."""
+AMBIENCE_LUFS = -24.0
+MUSIC_LEAD_LUFS = -16.0
+"""Without speech the music leads and the original sound (ambience) sits well under it."""
+SPEECH_SHARE_FOR_VOICE_MIX = 0.08
+AAC_PEAK_MARGIN_DB = 0.7
+"""AAC at 192 kbit/s overshoots the PCM true peak by up to ~0.5 dB on music; keep this much spare."""
+SILENT_LUFS = -60.0
+
+
+@dataclass(frozen=True)
+class MixResult:
+    samples: np.ndarray
+    """float32 (2, n) at ``SAMPLE_RATE``."""
+    loudness_lufs: float
+    true_peak_dbtp: float
+    music_gain: np.ndarray
+    """The music's gain (linear, per sample, before final normalisation) including ducking and fades."""
+
+
+def db_to_gain(db: float) -> float:
+    return float(10.0 ** (db / 20.0))
+
+
+def gain_to_db(gain: float) -> float:
+    return 20.0 * math.log10(max(gain, 1e-12))
+
+
+def integrated_loudness(samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -> float:
+    """BS.1770 integrated loudness of (channels, n) samples; ``-inf`` for silence or < 0.4 s."""
+    if samples.shape[-1] < int(0.4 * sample_rate):
+        return float("-inf")
+    meter = pyloudnorm.Meter(sample_rate)
+    with np.errstate(divide="ignore"):
+        return float(meter.integrated_loudness(samples.T.astype(np.float64)))
+
+
+def true_peak_envelope(samples: np.ndarray, oversample: int = 4) -> np.ndarray:
+    """Per-sample absolute true peak over channels (4× oversampled, folded back to the base rate)."""
+    up = resample_poly(samples, oversample, 1, axis=-1)
+    peak = np.abs(up).max(axis=0)
+    n = samples.shape[-1]
+    return np.asarray(peak[: n * oversample].reshape(n, oversample).max(axis=1))
+
+
+def true_peak_dbtp(samples: np.ndarray) -> float:
+    if samples.size == 0:
+        return float("-inf")
+    return gain_to_db(float(true_peak_envelope(samples).max()))
+
+
+def limit(samples: np.ndarray, ceiling_dbtp: float, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
+    """Look-ahead peak limiter: the gain reaches its minimum before each over-ceiling peak.
+
+    The minimum filter (width 2L) followed by a moving average (width L) never exceeds the gain each
+    peak needs, and the average makes the gain change smoothly over L (5 ms).
+    """
+    ceiling = db_to_gain(ceiling_dbtp)
+    peaks = true_peak_envelope(samples)
+    need = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-12))
+    if need.min() >= 1.0:
+        return samples
+    look = max(3, int(0.005 * sample_rate))
+    gain = minimum_filter1d(need, size=2 * look + 1)
+    gain = uniform_filter1d(gain, size=look)
+    gain = np.minimum(gain, need)
+    return (samples * gain[None, :]).astype(np.float32)
+
+
+def _raised_cosine(n: int) -> np.ndarray:
+    return 0.5 - 0.5 * np.cos(np.linspace(0.0, np.pi, n, endpoint=True)) if n > 0 else np.zeros(0)
+
+
+def build_music_bed(music: np.ndarray, plan: SyncPlan, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
+    """The track laid out on the video's timeline: segments, equal-power crossfades, fade in/out."""
+    n_out = int(round(plan.video_duration_s * sample_rate))
+    bed = np.zeros((2, n_out), dtype=np.float32)
+    n_src = music.shape[1]
+    for seg in plan.segments:
+        src0 = int(round(seg.source_start_s * sample_rate))
+        dst0 = int(round(seg.timeline_start_s * sample_rate))
+        length = min(int(round(seg.duration_s * sample_rate)), n_out - dst0, n_src - src0)
+        if length <= 0:
+            continue
+        piece = music[:, src0 : src0 + length].astype(np.float32, copy=True)
+        xf = min(int(round(seg.crossfade_in_s * sample_rate)), length)
+        if xf > 0:
+            ramp = np.linspace(0.0, np.pi / 2, xf)
+            piece[:, :xf] *= np.sin(ramp)
+            # the previous piece already covers [dst0, dst0 + xf) and fades out there
+            bed[:, dst0 : dst0 + xf] *= np.cos(ramp)
+        bed[:, dst0 : dst0 + length] += piece
+    fade_in = min(int(plan.fade_in_s * sample_rate), n_out)
+    fade_out = min(int(plan.fade_out_s * sample_rate), n_out)
+    if fade_in:
+        bed[:, :fade_in] *= _raised_cosine(fade_in)
+    if fade_out:
+        bed[:, n_out - fade_out :] *= _raised_cosine(fade_out)[::-1]
+    return bed
+
+
+def merge_short_pauses(
+    intervals: tuple[tuple[float, float], ...], *, max_pause_s: float = SHORT_PAUSE_S
+) -> list[tuple[float, float]]:
+    """Speech intervals with pauses shorter than ``max_pause_s`` closed: the music stays down between words."""
+    merged: list[tuple[float, float]] = []
+    for start, end in sorted(intervals):
+        if merged and start - merged[-1][1] < max_pause_s:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def duck_envelope(
+    speech_intervals: tuple[tuple[float, float], ...],
+    n: int,
+    *,
+    duck_db: float,
+    sample_rate: int = SAMPLE_RATE,
+) -> np.ndarray:
+    """Linear music gain: 1 outside speech, ``duck_db`` inside, with raised-cosine attack/release."""
+    floor = db_to_gain(duck_db)
+    depth = np.zeros(n, dtype=np.float32)
+    attack = max(1, int(DUCK_ATTACK_S * sample_rate))
+    release = max(1, int(DUCK_RELEASE_S * sample_rate))
+    for start_s, end_s in merge_short_pauses(speech_intervals):
+        a = int(max(0.0, start_s - SPEECH_PREROLL_S) * sample_rate)
+        b = int(min(n / sample_rate, end_s) * sample_rate)
+        if b <= 0 or a >= n:
+            continue
+        depth[max(a, 0) : b] = 1.0
+        ramp_in_start = max(0, a - attack)
+        ramp = _raised_cosine(a - ramp_in_start)
+        depth[ramp_in_start:a] = np.maximum(depth[ramp_in_start:a], ramp)
+        ramp_out_end = min(n, b + release)
+        ramp = _raised_cosine(ramp_out_end - b)[::-1]
+        depth[b:ramp_out_end] = np.maximum(depth[b:ramp_out_end], ramp)
+    # interpolate in dB so the dip sounds even
+    return (
+        np.asarray(10 ** ((depth * duck_db) / 20.0), dtype=np.float32)
+        if floor < 1
+        else np.ones(n, np.float32)
+    )
+
+
+def _fit_length(samples: np.ndarray, n: int) -> np.ndarray:
+    if samples.shape[1] >= n:
+        return samples[:, :n]
+    return np.pad(samples, ((0, 0), (0, n - samples.shape[1])))
+
+
+def mix(
+    *,
+    music_bed: np.ndarray,
+    original: np.ndarray | None,
+    speech_intervals: tuple[tuple[float, float], ...],
+    options: MixOptions,
+    sample_rate: int = SAMPLE_RATE,
+) -> MixResult:
+    """Mix the music bed with the original sound and master to the loudness target."""
+    n = music_bed.shape[1]
+    keep = options.keep_original and original is not None
+    orig = _fit_length(original, n) if keep and original is not None else None
+    orig_lufs = integrated_loudness(orig, sample_rate) if orig is not None else float("-inf")
+    if orig is not None and not orig_lufs > SILENT_LUFS:
+        orig = None  # a silent track adds nothing but noise after normalisation
+    speech_s = sum(e - s for s, e in speech_intervals)
+    voiced = orig is not None and speech_s >= SPEECH_SHARE_FOR_VOICE_MIX * (n / sample_rate)
+
+    music_lufs = integrated_loudness(music_bed, sample_rate)
+    music_target = MUSIC_UNDER_SPEECH_LUFS if voiced else MUSIC_LEAD_LUFS
+    volume_db = (
+        gain_to_db(max(options.music_volume_pct, 0.0) / 100.0) if options.music_volume_pct > 0 else -120.0
+    )
+    music_gain_db = (music_target - music_lufs if math.isfinite(music_lufs) else 0.0) + volume_db
+    ducking = (
+        duck_envelope(speech_intervals, n, duck_db=options.duck_db, sample_rate=sample_rate)
+        if orig is not None and options.duck and speech_intervals
+        else np.ones(n, dtype=np.float32)
+    )
+    music_gain = ducking * db_to_gain(music_gain_db)
+    out = music_bed * music_gain[None, :]
+    if orig is not None:
+        orig_target = ORIGINAL_WITH_SPEECH_LUFS if voiced else AMBIENCE_LUFS
+        out = out + orig * db_to_gain(orig_target - orig_lufs)
+    out = master(out.astype(np.float32), options=options, sample_rate=sample_rate)
+    return MixResult(
+        samples=out,
+        loudness_lufs=integrated_loudness(out, sample_rate),
+        true_peak_dbtp=true_peak_dbtp(out),
+        music_gain=music_gain,
+    )
+
+
+def master(samples: np.ndarray, *, options: MixOptions, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
+    """Normalise to the target loudness and hold the true peak under the ceiling (two passes)."""
+    ceiling = options.true_peak_dbtp - AAC_PEAK_MARGIN_DB
+    out = samples
+    for _ in range(3):
+        loudness = integrated_loudness(out, sample_rate)
+        if not math.isfinite(loudness):
+            return out
+        out = (out * db_to_gain(options.target_lufs - loudness)).astype(np.float32)
+        out = limit(out, ceiling, sample_rate)
+        if abs(integrated_loudness(out, sample_rate) - options.target_lufs) < 0.3:
+            break
+    return out

@@ -1,0 +1,205 @@
+"""Lay a track under a video so that cuts land on beats.
+
+The planner is pure: cut times and measured beat times in, a :class:`SyncPlan` out. It searches the
+track's start offset exhaustively over the offsets that put some cut exactly on some beat (every
+other offset can only do worse), scoring cuts within ±50 ms of a beat, downbeats counting extra.
+
+When the video is longer than the track, the track loops: each repeat starts ``xfade`` before a
+downbeat near the start and the previous piece fades out over the same span ending on a downbeat
+near the end, so the bar grid runs on unbroken through the join (an equal-power crossfade of about
+one beat).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.media.models import AudioFeatures, MusicSegment, SyncPlan
+
+BEAT_TOLERANCE_S = 0.05
+DOWNBEAT_BONUS = 0.5
+MIN_LOOP_S = 4.0
+
+
+@dataclass(frozen=True)
+class _LoopPoints:
+    loop_in_s: float
+    """Downbeat the repeats continue from."""
+    loop_out_s: float
+    """Downbeat each piece ends on."""
+    xfade_s: float
+
+    @property
+    def period_s(self) -> float:
+        return self.loop_out_s - self.loop_in_s
+
+
+def _usable_span(track: AudioFeatures) -> tuple[float, float]:
+    start = max(0.0, track.leading_silence_s)
+    end = track.duration_s - max(0.0, track.trailing_silence_s)
+    if end - start < 1.0:  # a near-silent or very short file: use all of it
+        return 0.0, track.duration_s
+    return start, end
+
+
+def _beat_period(track: AudioFeatures) -> float:
+    return 60.0 / track.bpm if track.bpm > 0 else 0.5
+
+
+def _loop_points(track: AudioFeatures) -> _LoopPoints:
+    start, end = _usable_span(track)
+    xfade = float(np.clip(_beat_period(track), 0.25, 1.0))
+    bars = np.asarray(track.downbeat_times_s or track.beat_times_s, dtype=float)
+    ins = bars[(bars >= start + xfade)]
+    outs = bars[(bars <= end - 0.02)]
+    if len(ins) and len(outs) and outs[-1] - ins[0] >= MIN_LOOP_S:
+        return _LoopPoints(float(ins[0]), float(outs[-1]), xfade)
+    loop_in = min(start + xfade, end)
+    return _LoopPoints(loop_in, max(end, loop_in + 0.5), xfade)
+
+
+def _source_positions(cuts: np.ndarray, offsets: np.ndarray, loop: _LoopPoints | None) -> np.ndarray:
+    """Where in the track each cut falls, for each candidate offset: shape (offsets, cuts)."""
+    source = cuts[None, :] + offsets[:, None]
+    if loop is None:
+        return source
+    first_end = loop.loop_out_s - offsets[:, None]  # timeline time where the first piece ends
+    repeats = np.where(
+        cuts[None, :] < first_end, 0, 1 + np.floor((cuts[None, :] - first_end) / loop.period_s)
+    )
+    return source - repeats * loop.period_s
+
+
+def _distance_to_grid(positions: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    if grid.size == 0:
+        return np.full(positions.shape, np.inf)
+    idx = np.clip(np.searchsorted(grid, positions), 1, max(1, grid.size - 1))
+    left = grid[np.clip(idx - 1, 0, grid.size - 1)]
+    right = grid[np.clip(idx, 0, grid.size - 1)]
+    return np.minimum(np.abs(positions - left), np.abs(positions - right))
+
+
+def _score(
+    cuts: np.ndarray, offsets: np.ndarray, beats: np.ndarray, downbeats: np.ndarray, loop: _LoopPoints | None
+) -> tuple[np.ndarray, np.ndarray]:
+    positions = _source_positions(cuts, offsets, loop)
+    on_beat = _distance_to_grid(positions, beats) <= BEAT_TOLERANCE_S
+    on_downbeat = _distance_to_grid(positions, downbeats) <= BEAT_TOLERANCE_S
+    hits = on_beat.sum(axis=1)
+    return hits + DOWNBEAT_BONUS * (on_downbeat & on_beat).sum(axis=1), hits
+
+
+def _segments(offset_s: float, duration_s: float, loop: _LoopPoints | None) -> tuple[MusicSegment, ...]:
+    if loop is None:
+        return (MusicSegment(source_start_s=offset_s, timeline_start_s=0.0, duration_s=duration_s),)
+    first = loop.loop_out_s - offset_s
+    if first >= duration_s:
+        return (MusicSegment(source_start_s=offset_s, timeline_start_s=0.0, duration_s=duration_s),)
+    pieces = [MusicSegment(source_start_s=offset_s, timeline_start_s=0.0, duration_s=first)]
+    timeline_end = first
+    while timeline_end < duration_s - 1e-6:
+        start = timeline_end - loop.xfade_s
+        length = min(loop.period_s + loop.xfade_s, duration_s - start)
+        pieces.append(
+            MusicSegment(
+                source_start_s=loop.loop_in_s - loop.xfade_s,
+                timeline_start_s=start,
+                duration_s=length,
+                crossfade_in_s=loop.xfade_s,
+            )
+        )
+        timeline_end = start + length
+    return tuple(pieces)
+
+
+def _timeline_beats(track: AudioFeatures, segments: tuple[MusicSegment, ...]) -> tuple[float, ...]:
+    beats = np.asarray(track.beat_times_s, dtype=float)
+    out: list[float] = []
+    for seg in segments:
+        lo = seg.source_start_s + seg.crossfade_in_s
+        hi = seg.source_start_s + seg.duration_s
+        inside = beats[(beats >= lo - 1e-6) & (beats < hi)]
+        out += list(inside - seg.source_start_s + seg.timeline_start_s)
+    return tuple(round(float(b), 4) for b in out)
+
+
+def plan_sync(
+    *, cut_times_s: tuple[float, ...] | list[float], video_duration_s: float, track: AudioFeatures
+) -> SyncPlan:
+    """The start offset (and loops) that put the most cuts on beats, downbeats preferred."""
+    cuts = np.asarray([c for c in cut_times_s if 0.0 < c < video_duration_s], dtype=float)
+    beats = np.asarray(track.beat_times_s, dtype=float)
+    downbeats = np.asarray(track.downbeat_times_s, dtype=float)
+    start, end = _usable_span(track)
+    needs_loop = video_duration_s > end - start + 1e-6
+    loop = _loop_points(track) if needs_loop else None
+    max_offset = (loop.loop_out_s - min(video_duration_s, 1.0)) if loop else end - video_duration_s
+    max_offset = max(start, max_offset)
+
+    bars = downbeats[(downbeats >= start) & (downbeats <= max_offset)]
+    candidates = [np.array([start]), bars]
+    if cuts.size and beats.size:
+        repeats = 1 + (int(video_duration_s // loop.period_s) + 1 if loop else 0)
+        for k in range(repeats):
+            shift = k * loop.period_s if loop else 0.0
+            candidates.append((beats[:, None] - cuts[None, :] + shift).ravel())
+    offsets = np.unique(np.round(np.concatenate(candidates), 4))
+    offsets = offsets[(offsets >= start - 1e-6) & (offsets <= max_offset + 1e-6)]
+    if offsets.size == 0:
+        offsets = np.array([start])
+
+    if cuts.size and beats.size:
+        scores, hits = _score(cuts, offsets, beats, downbeats, loop)
+        # Among equals, prefer an offset on a downbeat, then the earliest (more of the intro heard).
+        on_bar = _distance_to_grid(offsets, downbeats) <= BEAT_TOLERANCE_S if downbeats.size else offsets < 0
+        order = np.lexsort((offsets, ~on_bar, -scores))
+        best = float(offsets[order[0]])
+        best = _centre_on_hits(best, cuts, beats, downbeats, loop, int(hits[order[0]]))
+    else:
+        best = float(bars[0]) if bars.size else start
+    segments = _segments(best, video_duration_s, loop)
+    timeline_beats = _timeline_beats(track, segments)
+    cuts_on_beat = int(_score(cuts, np.array([best]), beats, downbeats, loop)[1][0]) if cuts.size else 0
+
+    fade_out = float(min(2.0, max(0.3, video_duration_s * 0.08)))
+    fade_in = 0.05 if abs(best - start) < 0.05 else float(min(0.5, video_duration_s * 0.05))
+    return SyncPlan(
+        segments=segments,
+        video_duration_s=video_duration_s,
+        fade_in_s=fade_in,
+        fade_out_s=fade_out,
+        music_beats_on_timeline_s=timeline_beats,
+        cuts_on_beat=cuts_on_beat,
+        cuts_total=int(cuts.size),
+        tolerance_s=BEAT_TOLERANCE_S,
+    )
+
+
+def _centre_on_hits(
+    offset: float,
+    cuts: np.ndarray,
+    beats: np.ndarray,
+    downbeats: np.ndarray,
+    loop: _LoopPoints | None,
+    hits: int,
+) -> float:
+    """Shift the offset by the median error of the landed cuts, if that loses none of them.
+
+    Candidates put one cut exactly on a beat; centring spreads the error over all landed cuts.
+    """
+    positions = _source_positions(cuts, np.array([offset]), loop)[0]
+    idx = np.clip(np.searchsorted(beats, positions), 1, beats.size - 1) if beats.size > 1 else None
+    if idx is None:
+        return offset
+    left, right = beats[idx - 1], beats[idx]
+    nearest = np.where(np.abs(positions - left) < np.abs(positions - right), left, right)
+    err = nearest - positions
+    landed = np.abs(err) <= BEAT_TOLERANCE_S
+    if not landed.any():
+        return offset
+    shifted = offset + float(np.median(err[landed]))
+    if int(_score(cuts, np.array([shifted]), beats, downbeats, loop)[1][0]) >= hits:
+        return shifted
+    return offset
