@@ -1,0 +1,1 @@
+"""Reproducible benchmarks: ``python -m bench`` prints a table (never run as tests)."""
