@@ -108,9 +108,7 @@ class LibraryStore:
         return len(gone)
 
     def get_analysis(self, content_hash: str, version: int) -> str | None:
-        row = self._conn.execute(
-            SELECT_ANALYSIS, {"content_hash": content_hash, "version": version}
-        ).fetchone()
+        row = self._conn.execute(SELECT_ANALYSIS, {"content_hash": content_hash, "version": version}).fetchone()
         return str(row[0]) if row else None
 
     def put_analysis(self, content_hash: str, version: int, features_json: str) -> None:

@@ -87,9 +87,7 @@ def read_tags(path: Path, *, root: Path | None, ignore_tags: bool = False) -> Tr
     moods: tuple[str, ...] = ()
     source: str | None = None
     if mood_text:
-        found = [
-            canonical_mood(part) or part.strip().lower() for part in mood_text.replace(";", ",").split(",")
-        ]
+        found = [canonical_mood(part) or part.strip().lower() for part in mood_text.replace(";", ",").split(",")]
         moods = tuple(dict.fromkeys(m for m in found if m))[:2]
         source = "tags" if moods else None
     if not moods and root is not None and path.parent != root:
@@ -141,9 +139,7 @@ def iter_audio_files(root: Path) -> list[Path]:
     if root.is_file():
         return [root] if root.suffix.lower() in AUDIO_SUFFIXES else []
     return sorted(
-        p
-        for p in root.rglob("*")
-        if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES and not p.name.startswith(".")
+        p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES and not p.name.startswith(".")
     )
 
 
@@ -244,9 +240,7 @@ def load_library(
     with LibraryStore(settings.library_db) as store:
         tracks = scan(roots, store=store, on_progress=on_progress)
     if not tracks:
-        raise LibraryError(
-            "The music library is empty: install the starter pack or set MUSICCOG_LIBRARY_DIRS."
-        )
+        raise LibraryError("The music library is empty: install the starter pack or set MUSICCOG_LIBRARY_DIRS.")
     return tracks
 
 

@@ -86,14 +86,10 @@ def _word_score(track: Track, request: MoodRequest, coords: tuple[float, float])
 def _describe_clip(video: VideoAnalysis) -> str:
     cpm = video.cuts_per_minute
     pace = "fast cuts" if cpm >= 20 else "steady cuts" if cpm >= 6 else "long takes"
-    motion = (
-        "lots of motion" if video.motion > 0.35 else "little motion" if video.motion < 0.12 else "some motion"
-    )
+    motion = "lots of motion" if video.motion > 0.35 else "little motion" if video.motion < 0.12 else "some motion"
     bright = video.brightness > 0.5 and video.saturation > 0.3
     dark = video.brightness < 0.35 or video.saturation < 0.12
-    colours = (
-        "bright, colourful pictures" if bright else "dark, muted pictures" if dark else "balanced colours"
-    )
+    colours = "bright, colourful pictures" if bright else "dark, muted pictures" if dark else "balanced colours"
     return f"{pace}, {motion} and {colours}"
 
 
@@ -131,9 +127,7 @@ def rank_tracks(
         coords = track_coordinates(track)
         words = _word_score(track, request, coords)
         clip_fit = 1.0 - math.dist((mood.arousal, mood.valence), coords) / math.sqrt(2)
-        plan = plan_sync(
-            cut_times_s=video.cut_times_s, video_duration_s=video.duration_s, track=track.features
-        )
+        plan = plan_sync(cut_times_s=video.cut_times_s, video_duration_s=video.duration_s, track=track.features)
         sync = plan.cuts_on_beat_ratio if plan.cuts_total >= 2 else 0.5
         covers = 1.0 if plan.loops == 0 else 0.5
         score = WORD_WEIGHT * words + CLIP_WEIGHT * clip_fit + SYNC_WEIGHT * sync + LENGTH_WEIGHT * covers

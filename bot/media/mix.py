@@ -166,11 +166,7 @@ def duck_envelope(
         ramp = _raised_cosine(ramp_out_end - b)[::-1]
         depth[b:ramp_out_end] = np.maximum(depth[b:ramp_out_end], ramp)
     # interpolate in dB so the dip sounds even
-    return (
-        np.asarray(10 ** ((depth * duck_db) / 20.0), dtype=np.float32)
-        if floor < 1
-        else np.ones(n, np.float32)
-    )
+    return np.asarray(10 ** ((depth * duck_db) / 20.0), dtype=np.float32) if floor < 1 else np.ones(n, np.float32)
 
 
 def _fit_length(samples: np.ndarray, n: int) -> np.ndarray:
@@ -199,9 +195,7 @@ def mix(
 
     music_lufs = integrated_loudness(music_bed, sample_rate)
     music_target = MUSIC_UNDER_SPEECH_LUFS if voiced else MUSIC_LEAD_LUFS
-    volume_db = (
-        gain_to_db(max(options.music_volume_pct, 0.0) / 100.0) if options.music_volume_pct > 0 else -120.0
-    )
+    volume_db = gain_to_db(max(options.music_volume_pct, 0.0) / 100.0) if options.music_volume_pct > 0 else -120.0
     music_gain_db = (music_target - music_lufs if math.isfinite(music_lufs) else 0.0) + volume_db
     ducking = (
         duck_envelope(speech_intervals, n, duck_db=options.duck_db, sample_rate=sample_rate)

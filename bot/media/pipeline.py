@@ -206,9 +206,7 @@ def render_clip(
     with clock.stage("match"):
         track, ranking = _choose(request, video, tracks, settings)
     with clock.stage("plan"):
-        plan = plan_sync(
-            cut_times_s=video.cut_times_s, video_duration_s=info.duration_s, track=track.features
-        )
+        plan = plan_sync(cut_times_s=video.cut_times_s, video_duration_s=info.duration_s, track=track.features)
     with clock.stage("mix"):
         music = decode_audio(track.path, sample_rate=SAMPLE_RATE, channels=2)
         bed = build_music_bed(music, plan, SAMPLE_RATE)
@@ -220,9 +218,7 @@ def render_clip(
         options = MixOptions(
             music_volume_pct=request.music_volume_pct, keep_original=request.keep_original, duck=request.duck
         )
-        mixed = mix(
-            music_bed=bed, original=original, speech_intervals=video.speech_intervals, options=options
-        )
+        mixed = mix(music_bed=bed, original=original, speech_intervals=video.speech_intervals, options=options)
     with clock.stage("render"):
         copied = render(
             info=info,
@@ -231,9 +227,7 @@ def render_clip(
             output=output,
             timeout_s=settings.ffmpeg_timeout_s,
         )
-    shown_w, shown_h = (
-        (info.height, info.width) if info.rotation_deg in (90, 270) else (info.width, info.height)
-    )
+    shown_w, shown_h = (info.height, info.width) if info.rotation_deg in (90, 270) else (info.width, info.height)
     if not copied:
         from bot.media.render import scaled_size
 

@@ -53,9 +53,7 @@ def _video_args(info: MediaInfo, copy: bool) -> list[str]:
             args += ["-tag:v", "hvc1"]  # what Apple players expect in MP4
         return args
     # FFmpeg autorotates decoded frames, so size the displayed (rotated) picture.
-    shown_w, shown_h = (
-        (info.height, info.width) if info.rotation_deg in (90, 270) else (info.width, info.height)
-    )
+    shown_w, shown_h = (info.height, info.width) if info.rotation_deg in (90, 270) else (info.width, info.height)
     w, h = scaled_size(shown_w, shown_h)
     return [
         "-vf",

@@ -66,9 +66,7 @@ def _source_positions(cuts: np.ndarray, offsets: np.ndarray, loop: _LoopPoints |
     if loop is None:
         return source
     first_end = loop.loop_out_s - offsets[:, None]  # timeline time where the first piece ends
-    repeats = np.where(
-        cuts[None, :] < first_end, 0, 1 + np.floor((cuts[None, :] - first_end) / loop.period_s)
-    )
+    repeats = np.where(cuts[None, :] < first_end, 0, 1 + np.floor((cuts[None, :] - first_end) / loop.period_s))
     return source - repeats * loop.period_s
 
 

@@ -36,7 +36,9 @@ def grid_features(
     )
 
 
-def make_track(track_id: str, features: AudioFeatures, *, title: str | None = None, moods: tuple[str, ...] = ()) -> Track:
+def make_track(
+    track_id: str, features: AudioFeatures, *, title: str | None = None, moods: tuple[str, ...] = ()
+) -> Track:
     return Track(
         id=track_id,
         path=f"/music/{track_id}.opus",

@@ -14,6 +14,7 @@ from bot.media.mix import (
 )
 from bot.media.models import MixOptions
 from bot.media.sync import plan_sync
+from tests.media.audio_checks import band_level_db
 from tests.media.factories import grid_features
 from tests.mediagen import speech_like
 
@@ -24,14 +25,6 @@ def tone(freq: float, seconds: float, level: float = 0.3) -> np.ndarray:
     t = np.arange(int(seconds * SR)) / SR
     mono = (level * np.sin(2 * np.pi * freq * t)).astype(np.float32)
     return np.stack([mono, mono])
-
-
-def band_level_db(samples: np.ndarray, freq: float, start_s: float, end_s: float) -> float:
-    seg = samples[0, int(start_s * SR) : int(end_s * SR)]
-    spectrum = np.abs(np.fft.rfft(seg * np.hanning(len(seg))))
-    freqs = np.fft.rfftfreq(len(seg), 1 / SR)
-    band = (freqs > freq - 50) & (freqs < freq + 50)
-    return float(20 * np.log10(spectrum[band].max() / len(seg) + 1e-12))
 
 
 def test_duck_envelope_depth_and_smoothness() -> None:
