@@ -34,7 +34,7 @@ def decode_audio(
             if not container.streams.audio:
                 raise InputRejected("The file has no audio track.")
             stream = container.streams.audio[0]
-            stream.thread_type = "AUTO"
+            stream.codec_context.thread_type = "AUTO"
             resampler = av.AudioResampler(format="fltp", layout=layout, rate=sample_rate)
             chunks: list[np.ndarray] = []
             total = 0
