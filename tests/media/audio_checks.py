@@ -8,7 +8,7 @@ import av
 import numpy as np
 
 from bot.media.audio_io import decode_audio
-from bot.media.mix import integrated_loudness, true_peak_dbtp
+from bot.media.loudness import integrated_loudness, true_peak_dbtp
 
 
 def video_packets(path: Path) -> list[bytes]:
@@ -26,7 +26,7 @@ def output_audio_facts(path: Path) -> dict[str, float]:
             "codec_is_aac": float(stream.codec_context.name == "aac"),
         }
     samples = decode_audio(path, sample_rate=48000, channels=2)
-    facts["loudness_lufs"] = integrated_loudness(samples)
+    facts["loudness_lufs"] = integrated_loudness(samples, 48000)
     facts["true_peak_dbtp"] = true_peak_dbtp(samples)
     return facts
 

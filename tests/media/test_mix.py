@@ -7,11 +7,10 @@ from bot.media.mix import (
     SAMPLE_RATE,
     build_music_bed,
     duck_envelope,
-    integrated_loudness,
     master,
     mix,
-    true_peak_dbtp,
 )
+from bot.media.loudness import integrated_loudness, true_peak_dbtp
 from bot.media.models import MixOptions
 from bot.media.sync import plan_sync
 from tests.media.audio_checks import band_level_db
@@ -49,7 +48,7 @@ def test_music_is_ducked_at_least_8_db_under_speech() -> None:
     inside = band_level_db(result.samples, 7000.0, 2.6, 4.3)
     outside = band_level_db(result.samples, 7000.0, 0.3, 1.6)
     assert outside - inside >= 8.0
-    assert integrated_loudness(result.samples) == pytest.approx(-14.0, abs=1.0)
+    assert integrated_loudness(result.samples, 48000) == pytest.approx(-14.0, abs=1.0)
     assert true_peak_dbtp(result.samples) <= -1.0
 
 
@@ -92,7 +91,7 @@ def test_master_meets_loudness_and_true_peak_on_peaky_input() -> None:
     clicks[:, :: SR // 4] = 0.9
     noise = (rng.normal(0, 0.02, (2, 5 * SR))).astype(np.float32)
     out = master(clicks + noise, options=MixOptions())
-    assert integrated_loudness(out) == pytest.approx(-14.0, abs=1.0)
+    assert integrated_loudness(out, 48000) == pytest.approx(-14.0, abs=1.0)
     assert true_peak_dbtp(out) <= -1.0
 
 
