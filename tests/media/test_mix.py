@@ -3,6 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from bot.media.loudness import integrated_loudness, true_peak_dbtp
 from bot.media.mix import (
     SAMPLE_RATE,
     build_music_bed,
@@ -10,7 +11,6 @@ from bot.media.mix import (
     master,
     mix,
 )
-from bot.media.loudness import integrated_loudness, true_peak_dbtp
 from bot.media.models import MixOptions
 from bot.media.sync import plan_sync
 from tests.media.audio_checks import band_level_db
