@@ -23,10 +23,11 @@ def cuts_source(
     """
     w, h = size
     bounds = [0.0, *sorted(cut_times_s), duration_s]
+    frames = [round(t * fps) for t in bounds]  # whole frames from the start, so cuts never drift
     parts = []
-    for k, (a, b) in enumerate(itertools.pairwise(bounds)):
+    for k, (a, b) in enumerate(itertools.pairwise(frames)):
         look = f"hue=h={(k * 137) % 360}" + (",negate" if k % 2 else "")
-        parts.append(f"testsrc2=s={w}x{h}:r={fps}:d={b - a:.6f},{look}[s{k}]")
+        parts.append(f"testsrc2=s={w}x{h}:r={fps},trim=end_frame={b - a},{look}[s{k}]")
     labels = "".join(f"[s{k}]" for k in range(len(parts)))
     return ";".join(parts) + f";{labels}concat=n={len(parts)}:v=1:a=0{',' + post if post else ''}[out0]"
 

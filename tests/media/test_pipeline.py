@@ -168,3 +168,15 @@ def test_excluded_tracks_are_skipped(speech_clip: Path, tmp_path: Path) -> None:
     )
     assert second.track.id != first.track.id
     assert second.track.id == first.alternatives[0]
+
+
+def test_runs_in_a_worker_process_with_plain_data(speech_clip: Path, tmp_path: Path) -> None:
+    """The engine calls the pipeline from a process pool: request and outcome must cross by pickle."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    request = RenderRequest(input_path=str(speech_clip), output_path=str(tmp_path / "w.mp4"), prompt="happy")
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        outcome = pool.submit(render_clip, request).result(timeout=300)
+    assert Path(outcome.output_path).exists()
+    assert outcome.track.moods

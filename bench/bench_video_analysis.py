@@ -1,0 +1,177 @@
+"""How fast is ``analyze_video`` on a phone-like clip, against a plain full decode?
+
+``python -m bench.bench_video_analysis`` (or ``python bench/bench_video_analysis.py``) makes, once,
+a 60 s 1920x1080 30 fps H.264 clip like a phone's (libx264 veryfast, 8 Mbit/s, GOP 2 s,
+B-frames, grain so it really needs the bitrate; cuts every 2-4 s; speech-like AAC sound),
+cached under ``bench/.cache/``, and prints one table: plain full decode (the baseline any
+frame-by-frame analysis pays), our analysis (best and median of ``--runs``, wall and CPU), frames
+decoded, cuts found against the true ones, speech intervals against the true ones. The machine
+may be shared: the load average is printed, and best-of-N is the number to compare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import av  # noqa: E402
+
+from bot.media.models import VideoAnalysis  # noqa: E402
+from bot.media.probe import probe_media  # noqa: E402
+from bot.media.video_analysis import Strategy, analyze_video  # noqa: E402
+
+CACHE = ROOT / "bench" / ".cache"
+DURATION_S = 60.0
+SIZE = (1920, 1080)
+FPS = 30
+X264_PHONE_LIKE = (
+    "-preset", "veryfast", "-b:v", "8M", "-maxrate", "10M", "-bufsize", "16M", "-g", "60", "-bf", "2",
+    "-pix_fmt", "yuv420p",
+)  # fmt: skip
+GRAIN = 12
+TALK_S = ((1.0, 8.0), (12.0, 20.0), (25.0, 40.0), (45.0, 58.0))
+
+
+def true_cuts(duration_s: float = DURATION_S, *, seed: int = 7) -> list[float]:
+    """Cuts every 2-4 s, on frame boundaries."""
+    rng = random.Random(seed)
+    cuts: list[float] = []
+    t = 0.0
+    while True:
+        t = round((t + rng.uniform(2.0, 4.0)) * FPS) / FPS
+        if t > duration_s - 2.0:
+            return cuts
+        cuts.append(t)
+
+
+def bench_clip() -> Path:
+    """The cached clip (about a minute and a half to make on 2 cores)."""
+    from tests.mediagen import cuts_source, make_clip, speech_like, with_grain, write_wav
+
+    CACHE.mkdir(parents=True, exist_ok=True)
+    path = CACHE / "video-analysis-1080p30-60s.mp4"
+    if path.exists():
+        return path
+    wav = write_wav(CACHE / "video-analysis-voice.wav", speech_like(DURATION_S, talk=TALK_S))
+    tmp = path.with_suffix(".part.mp4")
+    make_clip(
+        tmp,
+        duration_s=DURATION_S,
+        size=SIZE,
+        fps=FPS,
+        video_source=with_grain(cuts_source(DURATION_S, true_cuts(), size=SIZE, fps=FPS), GRAIN),
+        audio_wav=wav,
+        audio_channels=2,
+        video_args=X264_PHONE_LIKE,
+    )
+    tmp.rename(path)
+    return path
+
+
+def cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(fn: Callable[[], object]) -> tuple[float, float, object]:
+    wall, cpu = time.perf_counter(), cpu_s()
+    out = fn()
+    return time.perf_counter() - wall, cpu_s() - cpu, out
+
+
+def plain_full_decode(path: Path) -> int:
+    """Every frame through the decoder, frame threads on, nothing else: the floor of a naive analysis."""
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        return sum(1 for _ in container.decode(stream))
+
+
+def match(found: Sequence[float], truth: Sequence[float], tol: float) -> tuple[int, int, int, float]:
+    """(matched, missed, false, worst error in s) with greedy nearest matching."""
+    left = list(found)
+    worst = 0.0
+    matched = 0
+    for t in truth:
+        best = min(left, key=lambda f: abs(f - t), default=None)
+        if best is not None and abs(best - t) <= tol:
+            left.remove(best)
+            matched += 1
+            worst = max(worst, abs(best - t))
+    return matched, len(truth) - matched, len(left), worst
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--clip", type=Path, help="analyse this clip instead (no ground truth)")
+    parser.add_argument("--full", action="store_true", help="also time the 'full' strategy (slow)")
+    args = parser.parse_args(argv)
+
+    clip = args.clip or bench_clip()
+    info = probe_media(clip)
+    with av.open(str(clip)) as container:
+        video_bytes = sum(p.size for p in container.demux(container.streams.video[0]))
+    mbps = video_bytes * 8 / info.duration_s / 1e6
+    print(f"clip: {clip.name}  {info.width}x{info.height} {info.fps:.0f} fps {info.duration_s:.1f} s, "
+          f"{info.video_codec} {mbps:.1f} Mbit/s video, audio {info.audio_codec} x{info.audio_channels}")  # fmt: skip
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} (shared machines vary)")
+
+    rows: list[tuple[str, list[float], list[float], int]] = []
+    walls, cpus, n = [], [], 0
+    for _ in range(args.runs):
+        wall, cpu, frames = timed(lambda: plain_full_decode(clip))
+        walls.append(wall)
+        cpus.append(cpu)
+        n = int(frames)  # type: ignore[call-overload]
+    rows.append(("plain full decode (baseline)", walls, cpus, n))
+
+    strategies: list[Strategy] = ["auto", "full"] if args.full else ["auto"]
+    results: dict[str, VideoAnalysis] = {}
+    for strategy in strategies:
+        walls, cpus = [], []
+        for _ in range(args.runs if strategy == "auto" else 1):
+            wall, cpu, out = timed(lambda s=strategy: analyze_video(info, strategy=s))  # type: ignore[misc]
+            walls.append(wall)
+            cpus.append(cpu)
+            assert isinstance(out, VideoAnalysis)
+            results[strategy] = out
+        rows.append((f"analyze_video strategy={strategy}", walls, cpus, results[strategy].frames_decoded))
+
+    print()
+    print(f"{'step':34s} {'best s':>7s} {'median s':>9s} {'CPU s':>6s} {'frames decoded':>15s}")
+    for name, walls, cpus, frames in rows:
+        print(f"{name:34s} {min(walls):7.2f} {statistics.median(walls):9.2f} {min(cpus):6.2f} {frames:15d}")
+
+    analysis = results["auto"]
+    print()
+    if args.clip is None:
+        cuts = true_cuts()
+        matched, missed, false, worst = match(analysis.cut_times_s, cuts, tol=1.0 / FPS + 1e-6)
+        print(f"cuts: {len(analysis.cut_times_s)} found, {len(cuts)} true: {matched} within one frame "
+              f"(worst {worst * 1000:.0f} ms), {missed} missed, {false} false")  # fmt: skip
+        print("speech (found vs true):")
+        for got, want in zip(analysis.speech_intervals, TALK_S, strict=False):
+            print(f"  {got[0]:6.2f}-{got[1]:6.2f}  vs  {want[0]:6.2f}-{want[1]:6.2f}")
+        if len(analysis.speech_intervals) != len(TALK_S):
+            print(f"  intervals: {len(analysis.speech_intervals)} found, {len(TALK_S)} true")
+    else:
+        print(f"cuts: {analysis.cut_times_s}")
+        print(f"speech: {analysis.speech_intervals}")
+    print(f"motion {analysis.motion:.2f}, brightness {analysis.brightness:.2f}, "
+          f"saturation {analysis.saturation:.2f}, warmth {analysis.warmth:+.2f}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
