@@ -10,39 +10,23 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from bench.clips import bench_clip
-
-
-def _pipeline_worker(clip: str, output: str, queue: Any) -> None:
-    """Runs in a fresh process so its peak RSS is the pipeline's own."""
-    from bot.media.library import load_library
-    from bot.media.pipeline import RenderRequest, render_clip
-
-    load_library()  # index once (cached on disk) so the timed run sees a warm library, as a bot does
-    started = time.perf_counter()
-    outcome = render_clip(RenderRequest(input_path=clip, output_path=output))
-    elapsed = time.perf_counter() - started
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    queue.put({"outcome": outcome.to_json(), "elapsed_s": elapsed, "rss_mb": rss_mb})
+from bench.worker import timed_render
 
 
 def run_pipeline(clip: Path, output: Path) -> dict[str, Any]:
-    ctx = multiprocessing.get_context("spawn")
-    queue = ctx.Queue()
-    proc = ctx.Process(target=_pipeline_worker, args=(str(clip), str(output), queue))
-    proc.start()
-    result: dict[str, Any] = queue.get(timeout=1800)
-    proc.join()
-    return result
+    """One render in a fresh worker process, so the peak RSS measured is the pipeline's own."""
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(timed_render, str(clip), str(output)).result(timeout=1800)
 
 
 def run_naive_baseline(clip: Path, track: str, output: Path) -> float:

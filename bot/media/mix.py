@@ -34,6 +34,9 @@ SPEECH_SHARE_FOR_VOICE_MIX = 0.08
 AAC_PEAK_MARGIN_DB = 0.7
 """AAC at 192 kbit/s overshoots the PCM true peak by up to ~0.5 dB on music; keep this much spare."""
 SILENT_LUFS = -60.0
+INTERSAMPLE_HEADROOM = 10 ** (-3.5 / 20)
+"""Band-limited audio's true peak rarely exceeds its sample peak by 3 dB: only stretches this close to
+the ceiling are oversampled."""
 
 
 @dataclass(frozen=True)
@@ -54,22 +57,22 @@ def gain_to_db(gain: float) -> float:
     return 20.0 * math.log10(max(gain, 1e-12))
 
 
-def limit(samples: np.ndarray, ceiling_dbtp: float, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
-    """Look-ahead peak limiter: the gain reaches its minimum before each over-ceiling peak.
+def limit(samples: np.ndarray, ceiling_dbtp: float, sample_rate: int = SAMPLE_RATE) -> tuple[np.ndarray, float]:
+    """Look-ahead peak limiter; returns the limited samples and their true peak (dBTP).
 
     The minimum filter (width 2L) followed by a moving average (width L) never exceeds the gain each
     peak needs, and the average makes the gain change smoothly over L (5 ms).
     """
     ceiling = db_to_gain(ceiling_dbtp)
-    peaks = true_peak_envelope(samples)
+    peaks = true_peak_envelope(samples, only_above=ceiling * INTERSAMPLE_HEADROOM)
     need = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-12))
     if need.min() >= 1.0:
-        return samples
+        return samples, gain_to_db(float(peaks.max()))
     look = max(3, int(0.005 * sample_rate))
     gain = minimum_filter1d(need, size=2 * look + 1)
     gain = uniform_filter1d(gain, size=look)
     gain = np.minimum(gain, need)
-    return (samples * gain[None, :]).astype(np.float32)
+    return (samples * gain[None, :]).astype(np.float32), gain_to_db(float((peaks * gain).max()))
 
 
 def _raised_cosine(n: int) -> np.ndarray:
@@ -183,16 +186,23 @@ def mix(
     if orig is not None:
         orig_target = ORIGINAL_WITH_SPEECH_LUFS if voiced else AMBIENCE_LUFS
         out = out + orig * db_to_gain(orig_target - orig_lufs)
-    out = master(out.astype(np.float32), options=options, sample_rate=sample_rate)
+    mastered = master(out.astype(np.float32), options=options, sample_rate=sample_rate)
     return MixResult(
-        samples=out,
-        loudness_lufs=integrated_loudness(out, sample_rate),
-        true_peak_dbtp=true_peak_dbtp(out),
+        samples=mastered.samples,
+        loudness_lufs=mastered.loudness_lufs,
+        true_peak_dbtp=mastered.true_peak_dbtp,
         music_gain=music_gain,
     )
 
 
-def master(samples: np.ndarray, *, options: MixOptions, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
+@dataclass(frozen=True)
+class Mastered:
+    samples: np.ndarray
+    loudness_lufs: float
+    true_peak_dbtp: float
+
+
+def master(samples: np.ndarray, *, options: MixOptions, sample_rate: int = SAMPLE_RATE) -> Mastered:
     """Normalise to the target loudness and hold the true peak under the ceiling.
 
     Gain moves loudness exactly, so only the limiter's effect needs re-measuring; each pass makes up
@@ -201,15 +211,17 @@ def master(samples: np.ndarray, *, options: MixOptions, sample_rate: int = SAMPL
     ceiling = options.true_peak_dbtp - AAC_PEAK_MARGIN_DB
     loudness = integrated_loudness(samples, sample_rate)
     if not math.isfinite(loudness):
-        return samples
+        return Mastered(samples, loudness, true_peak_dbtp(samples))
     out = samples
+    peak_dbtp = float("-inf")
     for _ in range(3):
         out = (out * db_to_gain(options.target_lufs - loudness)).astype(np.float32)
+        loudness = options.target_lufs
         before = out
-        out = limit(out, ceiling, sample_rate)
+        out, peak_dbtp = limit(out, ceiling, sample_rate)
         if out is before:  # nothing to limit: loudness is exactly on target
             break
         loudness = integrated_loudness(out, sample_rate)
         if abs(loudness - options.target_lufs) < 0.3:
             break
-    return out
+    return Mastered(out, loudness, peak_dbtp)
