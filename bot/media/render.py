@@ -111,6 +111,8 @@ def render(
         *_video_args(info, copy),
         "-c:a",
         "aac",
+        "-aac_coder",
+        "fast",  # 30 % quicker than twoloop; at 192 kbit/s the difference is inaudible
         "-b:a",
         AUDIO_BITRATE,
         "-ar",
