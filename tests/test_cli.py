@@ -99,15 +99,15 @@ def _good(d: Path) -> Path:
 
 BAD_INPUTS: dict[str, tuple[Callable[[Path], Path], dict[str, str], str]] = {
     "zero bytes": (_zero_bytes, {}, "empty"),
-    "text renamed .mp4": (_text_as_mp4, {}, "not a video"),
-    "truncated, index at end": (_truncated_index_at_end, {}, ""),
-    "truncated, index in front": (_truncated_index_in_front, {}, ""),
+    "text renamed .mp4": (_text_as_mp4, {}, "isn't a video"),
+    "truncated, index at end": (_truncated_index_at_end, {}, "damaged"),
+    "truncated, index in front": (_truncated_index_in_front, {}, "damaged"),
     "audio only": (_audio_only, {}, "no video"),
     "image": (_image, {}, "image"),
-    "too long": (_good, {"MUSICCOG_MAX_DURATION_S": "2"}, ""),
-    "too large": (_good, {"MUSICCOG_MAX_INPUT_MB": "0.01"}, ""),
-    "too many pixels": (_good, {"MUSICCOG_MAX_PIXELS": "10000"}, ""),
-    "missing file": (_missing, {}, ""),
+    "too long": (_good, {"MUSICCOG_MAX_DURATION_S": "2"}, "too long"),
+    "too large": (_good, {"MUSICCOG_MAX_INPUT_MB": "0.01"}, "too big"),
+    "too many pixels": (_good, {"MUSICCOG_MAX_PIXELS": "10000"}, "resolution"),
+    "missing file": (_missing, {}, "not be found"),
 }
 
 
