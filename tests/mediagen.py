@@ -202,10 +202,10 @@ def shaky_source(duration_s: float, *, size: tuple[int, int] = (320, 180), fps: 
 MIXED_LOOKS = (
     "testsrc2=s={w}x{h}:r={fps}",
     "mandelbrot=s={w}x{h}:r={fps}",
-    "gradients=s={w}x{h}:r={fps}:speed=0.05",
-    "life=s={w}x{h}:r={fps}:mold=10:ratio=0.3:death_color=#203040:life_color=#f0c020",
+    "gradients=s={w}x{h}:r={fps}:speed=0.05:seed=7:nb_colors=2:c0=0x2050a0:c1=0xe09020:x0=0:y0=0:x1={w}:y1={h}",
+    "life=s={w}x{h}:r={fps}:seed=7:mold=10:ratio=0.3:death_color=#203040:life_color=#f0c020",
     "rgbtestsrc=s={w}x{h}:r={fps},scroll=h=0.004",
-    "cellauto=s={w}x{h}:r={fps}:rule=110",
+    "cellauto=s={w}x{h}:r={fps}:rule=110:seed=7",
 )
 
 
