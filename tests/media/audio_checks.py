@@ -46,3 +46,20 @@ def video_duration_s(path: Path) -> float:
         last = max(p.pts + (p.duration or 0) for p in frames)
         first = min(p.pts for p in frames)
         return float((last - first) * stream.time_base)
+
+
+def top_level_boxes(path: Path) -> list[bytes]:
+    """The MP4's top-level box types in file order (ftyp, moov, mdat, ...)."""
+    kinds: list[bytes] = []
+    data = path.read_bytes()
+    pos = 0
+    while pos + 8 <= len(data):
+        size = int.from_bytes(data[pos : pos + 4], "big")
+        kind = data[pos + 4 : pos + 8]
+        if size == 1:
+            size = int.from_bytes(data[pos + 8 : pos + 16], "big")
+        kinds.append(kind)
+        if size < 8:
+            break
+        pos += size
+    return kinds
