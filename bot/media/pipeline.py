@@ -23,8 +23,8 @@ from bot.media.matching import rank_tracks, track_moods
 from bot.media.mix import SAMPLE_RATE, build_music_bed, mix
 from bot.media.models import MatchResult, MediaInfo, MixOptions, Track, VideoAnalysis
 from bot.media.probe import probe_media
-from bot.media.render import render
-from bot.media.sync import plan_sync
+from bot.media.render import VideoEdits, render
+from bot.media.sync import intro_end_s, plan_sync
 from bot.media.video_analysis import analyze_video
 from bot.store import LibraryStore
 
@@ -47,6 +47,10 @@ class RenderRequest:
     """A library track id (or unique prefix), or a path to any audio file."""
     exclude_tracks: tuple[str, ...] = ()
     """Track ids not to pick (e.g. already offered in this session)."""
+    music_start_s: float | None = None
+    """Where in the track the music starts; None lets the planner choose."""
+    skip_intro: bool = False
+    edits: VideoEdits = field(default_factory=VideoEdits)
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,7 @@ class RenderOutcome:
     size_bytes: int
     elapsed_s: float
     stage_times_s: dict[str, float] = field(default_factory=dict)
+    title_dropped: str = ""
 
     @property
     def cuts_on_beat_ratio(self) -> float:
@@ -206,7 +211,10 @@ def render_clip(
     with clock.stage("match"):
         track, ranking = _choose(request, video, tracks, settings)
     with clock.stage("plan"):
-        plan = plan_sync(cut_times_s=video.cut_times_s, video_duration_s=info.duration_s, track=track.features)
+        start = intro_end_s(track.features) if request.skip_intro else request.music_start_s
+        plan = plan_sync(
+            cut_times_s=video.cut_times_s, video_duration_s=info.duration_s, track=track.features, offset_s=start
+        )
     with clock.stage("mix"):
         music = decode_audio(track.path, sample_rate=SAMPLE_RATE, channels=2)
         bed = build_music_bed(music, plan, SAMPLE_RATE)
@@ -220,18 +228,14 @@ def render_clip(
         )
         mixed = mix(music_bed=bed, original=original, speech_intervals=video.speech_intervals, options=options)
     with clock.stage("render"):
-        copied = render(
+        rendered = render(
             info=info,
             audio=mixed.samples,
             sample_rate=SAMPLE_RATE,
             output=output,
+            edits=request.edits,
             timeout_s=settings.ffmpeg_timeout_s,
         )
-    shown_w, shown_h = (info.height, info.width) if info.rotation_deg in (90, 270) else (info.width, info.height)
-    if not copied:
-        from bot.media.render import scaled_size
-
-        shown_w, shown_h = scaled_size(shown_w, shown_h)
     return RenderOutcome(
         output_path=str(output),
         track=summarize_track(track),
@@ -244,11 +248,12 @@ def render_clip(
         cuts_total=plan.cuts_total,
         loudness_lufs=mixed.loudness_lufs,
         true_peak_dbtp=mixed.true_peak_dbtp,
-        video_copied=copied,
+        video_copied=rendered.video_copied,
         duration_s=info.duration_s,
-        width=shown_w,
-        height=shown_h,
-        size_bytes=output.stat().st_size,
+        width=rendered.width,
+        height=rendered.height,
+        size_bytes=rendered.size_bytes,
         elapsed_s=time.perf_counter() - started,
         stage_times_s=dict(clock.times),
+        title_dropped=rendered.title_dropped,
     )

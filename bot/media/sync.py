@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.media.models import AudioFeatures, MusicSegment, SyncPlan
+from bot.media.models import ENERGY_HOP_S, AudioFeatures, MusicSegment, SyncPlan
 
 BEAT_TOLERANCE_S = 0.05
 DOWNBEAT_BONUS = 0.5
@@ -123,15 +123,34 @@ def _timeline_beats(track: AudioFeatures, segments: tuple[MusicSegment, ...]) ->
     return tuple(round(float(b), 4) for b in out)
 
 
+def intro_end_s(track: AudioFeatures) -> float:
+    """The first downbeat once the track reaches its body (energy ≥ 60 % of its median): "skip the intro"."""
+    energy = np.asarray(track.energy_curve, dtype=float)
+    start, _ = _usable_span(track)
+    if energy.size:
+        loud = np.flatnonzero(energy >= 0.6 * float(np.median(energy)))
+        start = max(start, float(loud[0]) * ENERGY_HOP_S if loud.size else start)
+    later = [d for d in track.downbeat_times_s if d >= start - 0.05]
+    return float(later[0]) if later else start
+
+
 def plan_sync(
-    *, cut_times_s: tuple[float, ...] | list[float], video_duration_s: float, track: AudioFeatures
+    *,
+    cut_times_s: tuple[float, ...] | list[float],
+    video_duration_s: float,
+    track: AudioFeatures,
+    offset_s: float | None = None,
 ) -> SyncPlan:
-    """The start offset (and loops) that put the most cuts on beats, downbeats preferred."""
+    """The start offset (and loops) that put the most cuts on beats, downbeats preferred.
+
+    ``offset_s`` fixes where in the track the music starts (the user said "start at 12 s").
+    """
     cuts = np.asarray([c for c in cut_times_s if 0.0 < c < video_duration_s], dtype=float)
     beats = np.asarray(track.beat_times_s, dtype=float)
     downbeats = np.asarray(track.downbeat_times_s, dtype=float)
     start, end = _usable_span(track)
-    needs_loop = video_duration_s > end - start + 1e-6
+    earliest = max(start, offset_s) if offset_s is not None else start
+    needs_loop = video_duration_s > end - earliest + 1e-6
     loop = _loop_points(track) if needs_loop else None
     max_offset = (loop.loop_out_s - min(video_duration_s, 1.0)) if loop else end - video_duration_s
     max_offset = max(start, max_offset)
@@ -145,6 +164,8 @@ def plan_sync(
             candidates.append((beats[:, None] - cuts[None, :] + shift).ravel())
     offsets = np.unique(np.round(np.concatenate(candidates), 4))
     offsets = offsets[(offsets >= start - 1e-6) & (offsets <= max_offset + 1e-6)]
+    if offset_s is not None:
+        offsets = np.array([float(np.clip(offset_s, 0.0, max(0.0, track.duration_s - 0.5)))])
     if offsets.size == 0:
         offsets = np.array([start])
 
@@ -154,7 +175,10 @@ def plan_sync(
         on_bar = _distance_to_grid(offsets, downbeats) <= BEAT_TOLERANCE_S if downbeats.size else offsets < 0
         order = np.lexsort((offsets, ~on_bar, -scores))
         best = float(offsets[order[0]])
-        best = _centre_on_hits(best, cuts, beats, downbeats, loop, int(hits[order[0]]))
+        if offset_s is None:
+            best = _centre_on_hits(best, cuts, beats, downbeats, loop, int(hits[order[0]]))
+    elif offset_s is not None:
+        best = float(offsets[0])
     else:
         best = float(bars[0]) if bars.size else start
     segments = _segments(best, video_duration_s, loop)

@@ -73,3 +73,24 @@ def test_no_cuts_gives_full_ratio_and_fades() -> None:
     assert plan.cuts_on_beat_ratio == 1.0
     assert plan.fade_out_s > 0
     assert plan.segments[0].duration_s == 6.0
+
+
+def test_a_fixed_start_is_respected_and_loops_if_needed() -> None:
+    track = grid_features(bpm=120, duration_s=30, first_beat_s=0.0)
+    plan = plan_sync(cut_times_s=(1.0, 2.0), video_duration_s=10.0, track=track, offset_s=12.0)
+    assert plan.offset_s == 12.0
+    assert plan.loops == 0
+    late = plan_sync(cut_times_s=(), video_duration_s=25.0, track=track, offset_s=20.0)
+    assert late.offset_s == 20.0
+    assert late.loops >= 1
+
+
+def test_skip_intro_lands_on_the_first_loud_downbeat() -> None:
+    from dataclasses import replace
+
+    from bot.media.sync import intro_end_s
+
+    base = grid_features(bpm=120, duration_s=30, first_beat_s=0.0)
+    energy = tuple([0.1] * 8 + [0.8] * 52)  # quiet for 4 s (hop 0.5 s), then the body
+    track = replace(base, energy_curve=energy)
+    assert intro_end_s(track) == 4.0
