@@ -14,11 +14,16 @@ import tempfile
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot import __version__
 from bot.config import get_settings
 from bot.errors import InputRejected, MusicCogError
+
+if TYPE_CHECKING:
+    from bot.media.timeline import Timeline
 
 logger = logging.getLogger("bot.cli")
 
@@ -77,26 +82,96 @@ def _print_summary(outcome: object) -> None:
     print(f"Time:      {outcome.elapsed_s:.2f} s for a {outcome.duration_s:.1f} s clip")
 
 
+def _timeline_with_flags(timeline: Timeline, args: argparse.Namespace) -> Timeline:
+    """The command line's direct settings, applied over the first pick (or a saved timeline)."""
+    from bot.media.fit_size import parse_size
+    from bot.media.timeline import TitleTrack, clean_text
+
+    music = timeline.music
+    if music is not None and args.music_volume is not None:
+        music = replace(music, volume_pct=max(0.0, min(400.0, args.music_volume)))
+    original = timeline.original
+    if args.mute_original:
+        original = replace(original, keep=False)
+    if args.no_duck:
+        original = replace(original, duck=False)
+    title = timeline.title
+    if args.title is not None:
+        if not clean_text(args.title, 100).strip():
+            raise InputRejected("The title is empty; give some text, e.g. --title 'Day 1'.")
+        title = TitleTrack(text=args.title, start_s=0.0, duration_s=args.title_duration)
+    output = timeline.output
+    if args.aspect:
+        output = replace(output, aspect=args.aspect)
+    if args.fit:
+        output = replace(output, fit=args.fit)
+    if args.max_height:
+        output = replace(output, max_height=args.max_height)
+    if args.max_size:
+        output = replace(output, target_size_bytes=parse_size(args.max_size))
+    return replace(timeline, music=music, original=original, title=title, output=output)
+
+
+def _load_timeline(path: str, source: str) -> Timeline:
+    from bot.media.editing import with_source
+    from bot.media.timeline import Timeline
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputRejected(f"Cannot read the timeline file {path}.") from exc
+    return with_source(Timeline.from_json(text), source)
+
+
 def _cmd_render(args: argparse.Namespace) -> int:
-    from bot.media.pipeline import RenderRequest, render_clip
+    from bot.media.editing import apply_instruction, first_timeline, request_from_timeline
+    from bot.media.library import find_track, load_library
+    from bot.media.pipeline import analyse_clip, render_clip
 
     source = Path(args.input)
     output = Path(args.output) if args.output else Path.cwd() / f"{source.stem}-music.mp4"
-    request = RenderRequest(
-        input_path=str(source),
-        output_path=str(output),
-        prompt=args.prompt,
-        music_volume_pct=args.music_volume,
-        keep_original=not args.mute_original,
-        duck=not args.no_duck,
-        track=args.track,
-    )
     with _progress(not args.json) as on_progress:
-        outcome = render_clip(request, on_progress=on_progress)
+        analysis = analyse_clip(str(source), on_progress=on_progress)
+        tracks = load_library()
+        if args.timeline_in:
+            timeline = _load_timeline(args.timeline_in, str(source))
+        else:
+            chosen = find_track(tracks, args.track) if args.track else None
+            song = args.song or (args.track if args.track and chosen is None else None)
+            if song is not None and not Path(song).is_file():
+                raise InputRejected(f"No track called {song!r} in the library, and no such file.")
+            timeline = first_timeline(
+                input_path=str(source),
+                duration_s=analysis.info.duration_s,
+                video=analysis.video,
+                tracks=tracks,
+                prompt=args.prompt,
+                song_path=str(Path(song).resolve()) if song else None,
+                track=chosen,
+            )
+        timeline = _timeline_with_flags(timeline, args)
+        reports = []
+        for text in args.instruction:
+            timeline, report = apply_instruction(timeline, text, video=analysis.video, tracks=tracks)
+            reports.append(report)
+            if not args.json:
+                print(f"{text!r}: {report.reply}", file=sys.stderr)
+        request = request_from_timeline(timeline, output_path=str(output), input_path=str(source))
+        outcome = render_clip(request, on_progress=on_progress, analysis=analysis)
+    if args.timeline_out:
+        Path(args.timeline_out).write_text(timeline.to_json() + "\n", encoding="utf-8")
     if args.json:
-        print(json.dumps(outcome.to_json(), ensure_ascii=False))
+        data = outcome.to_json()
+        data.update(
+            timeline_summary=timeline.summary(),
+            timeline=timeline.to_dict(),
+            output_size_bytes=outcome.size_bytes,
+            instructions=[r.to_json() for r in reports],
+        )
+        print(json.dumps(data, ensure_ascii=False))
     else:
         _print_summary(outcome)
+        print(f"Timeline:  {timeline.summary()}")
     return EXIT_OK
 
 
@@ -190,10 +265,22 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("input", help="the video file")
     render.add_argument("-o", "--output", help="where to write the MP4 (default: ./<name>-music.mp4)")
     render.add_argument("--prompt", help='what you want, e.g. "upbeat travel" or "平静"')
-    render.add_argument("--music-volume", type=float, default=100.0, metavar="PCT", help="music level, percent")
+    render.add_argument("--music-volume", type=float, default=None, metavar="PCT", help="music level, percent")
     render.add_argument("--mute-original", action="store_true", help="drop the original sound (and the ducking)")
     render.add_argument("--no-duck", action="store_true", help="do not lower the music under speech")
     render.add_argument("--track", metavar="ID|PATH", help="use this library track or audio file")
+    render.add_argument("--song", metavar="PATH", help="use your own song (any audio file) as the music")
+    render.add_argument(
+        "--instruction", action="append", default=[], metavar="TEXT", help='an edit in words, e.g. "calmer"'
+    )
+    render.add_argument("--title", metavar="TEXT", help="a title shown at the start")
+    render.add_argument("--title-duration", type=float, default=3.0, metavar="S", help="how long the title shows")
+    render.add_argument("--aspect", choices=("9:16", "1:1", "16:9"), help="change the shape (crop to fill)")
+    render.add_argument("--fit", choices=("crop", "blur"), help="with --aspect: crop, or fit on a blurred background")
+    render.add_argument("--max-height", type=int, metavar="N", help="at most this many lines, e.g. 720")
+    render.add_argument("--max-size", metavar="SIZE", help="at most this big, e.g. 10MB (10,000,000 bytes) or 10MiB")
+    render.add_argument("--timeline-in", metavar="FILE", help="start from a saved timeline (JSON)")
+    render.add_argument("--timeline-out", metavar="FILE", help="save the timeline that was rendered (JSON)")
     render.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     render.set_defaults(func=_cmd_render)
 

@@ -183,24 +183,51 @@ def _choose(
     return by_id[ranking.best], ranking
 
 
+@dataclass(frozen=True)
+class ClipAnalysis:
+    """A probed and analysed clip: made once per upload, reused by every re-render."""
+
+    info: MediaInfo
+    video: VideoAnalysis
+    stage_times_s: dict[str, float] = field(default_factory=dict)
+
+
+def analyse_clip(
+    input_path: str, *, settings: Settings | None = None, on_progress: ProgressCallback | None = None
+) -> ClipAnalysis:
+    """Probe and analyse a clip; raises ``InputRejected`` for unusable input."""
+    settings = settings or get_settings()
+    clock = _Stopwatch(on_progress)
+    with clock.stage("probe"):
+        info = probe_media(input_path, settings=settings)
+    with clock.stage("video analysis"):
+        video = analyze_video(info)
+    return ClipAnalysis(info=info, video=video, stage_times_s=dict(clock.times))
+
+
 def render_clip(
     request: RenderRequest,
     *,
     settings: Settings | None = None,
     on_progress: ProgressCallback | None = None,
+    analysis: ClipAnalysis | None = None,
 ) -> RenderOutcome:
-    """Run every stage and write ``request.output_path``; raises ``InputRejected`` for unusable input."""
+    """Run every stage and write ``request.output_path``; raises ``InputRejected`` for unusable input.
+
+    ``analysis`` (from :func:`analyse_clip` on the same input) skips probing and video analysis.
+    """
     settings = settings or get_settings()
     started = time.perf_counter()
-    clock = _Stopwatch(on_progress)
     output = Path(request.output_path)
     if output.resolve() == Path(request.input_path).resolve():
         raise InputRejected("The output file must not be the input file.")
-
-    with clock.stage("probe"):
-        info: MediaInfo = probe_media(request.input_path, settings=settings)
-    with clock.stage("video analysis"):
-        video = analyze_video(info)
+    if analysis is None:
+        analysis = analyse_clip(request.input_path, settings=settings, on_progress=on_progress)
+    else:
+        started -= sum(analysis.stage_times_s.values())  # the clip's analysis is part of this render's cost
+    clock = _Stopwatch(on_progress)
+    clock.times.update(analysis.stage_times_s)
+    info, video = analysis.info, analysis.video
     with clock.stage("library load"):
         try:
             tracks = load_library(settings)
