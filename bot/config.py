@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     library_dirs: str = ""
     """Extra music folders, separated by ``os.pathsep``; folder names are mood tags."""
     use_starter_pack: bool = True
+    share_user_songs: bool = False
+    """Add songs users send ("use this song") to the shared library; off by default (their music is theirs)."""
     max_duration_s: float = 600.0
     max_input_mb: float = 500.0
     max_pixels: int = 7680 * 4320
@@ -36,6 +38,10 @@ class Settings(BaseSettings):
     @property
     def max_input_bytes(self) -> int:
         return int(self.max_input_mb * 1_000_000)
+
+    @property
+    def user_songs_dir(self) -> Path:
+        return self.data_dir / "user-songs"
 
     @property
     def library_db(self) -> Path:

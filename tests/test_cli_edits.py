@@ -132,3 +132,28 @@ def test_a_song_that_is_not_audio_is_refused(clip: Path, tmp_path: Path, capsys:
     fake.write_text("not music at all")
     assert main(["render", str(clip), "-o", str(tmp_path / "y.mp4"), "--song", str(fake)]) == 2
     assert "audio" in capsys.readouterr().err.strip().splitlines()[-1].lower()
+
+
+def test_a_videos_soundtrack_can_be_the_song(clip: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    donor = make_clip(tmp_path / "concert.mp4", duration_s=6.0, audio="sine")
+    data = render_json(capsys, str(clip), "-o", str(tmp_path / "v.mp4"), "--song", str(donor))
+    assert data["track"]["path"] == str(donor.resolve())  # type: ignore[index]
+    assert data["loudness_lufs"] == pytest.approx(-14.0, abs=1.0)
+
+
+def test_operator_may_share_user_songs(
+    clip: Path, song: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.config import get_settings
+
+    monkeypatch.setenv("MUSICCOG_SHARE_USER_SONGS", "true")
+    get_settings.cache_clear()
+    render_json(capsys, str(clip), "-o", str(tmp_path / "s.mp4"), "--song", str(song))
+    assert main(["library", "list"]) == 0
+    assert "My Song" in capsys.readouterr().out
+
+
+def test_the_copy_is_kept_when_it_already_fits(clip: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = render_json(capsys, str(clip), "-o", str(tmp_path / "c.mp4"), "--max-size", "10MiB")
+    assert data["video_copied"] is True
+    assert int(data["output_size_bytes"]) <= 10 * 1024 * 1024  # type: ignore[call-overload]

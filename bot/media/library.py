@@ -224,6 +224,8 @@ def library_roots(settings: Settings | None = None, extra: Iterable[Path] = ()) 
     if pack is not None:
         roots.append(pack)
     roots += settings.library_paths
+    if settings.share_user_songs and settings.user_songs_dir.is_dir():
+        roots.append(settings.user_songs_dir)
     roots += list(extra)
     return list(dict.fromkeys(roots))
 
@@ -287,3 +289,15 @@ def format_report(row: dict[str, object]) -> str:
         f"{Path(str(row['path'])).name}: {row['bpm']} BPM ({row['bpm_source']}), {row['key']} {row['mode']}, "
         f"{row['loudness_lufs']} LUFS, {row['duration_s']} s, moods {mood_text} ({row['moods_source']})"
     )
+
+
+def share_user_song(track: Track, settings: Settings) -> Path:
+    """Copy a user's song into the shared library's folder (only when the operator enabled sharing)."""
+    import shutil
+
+    settings.user_songs_dir.mkdir(parents=True, exist_ok=True)
+    source = Path(track.path)
+    target = settings.user_songs_dir / f"{source.stem}-{track.id}{source.suffix.lower()}"
+    if not target.exists():
+        shutil.copyfile(source, target)
+    return target

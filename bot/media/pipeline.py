@@ -18,7 +18,7 @@ from pathlib import Path
 from bot.config import Settings, get_settings
 from bot.errors import InputRejected, LibraryError
 from bot.media.audio_io import decode_audio
-from bot.media.library import analyze_track_file, find_track, load_library
+from bot.media.library import AUDIO_SUFFIXES, analyze_track_file, find_track, load_library, share_user_song
 from bot.media.matching import rank_tracks, track_moods
 from bot.media.mix import SAMPLE_RATE, build_music_bed, mix
 from bot.media.models import MatchResult, MediaInfo, MixOptions, Track, VideoAnalysis
@@ -151,6 +151,8 @@ def _user_track(path: Path, video: VideoAnalysis, settings: Settings) -> tuple[T
         raise InputRejected(f"No track called {str(path)!r} in the library, and no such file.")
     with LibraryStore(settings.library_db) as store:
         track = analyze_track_file(path, store=store, root=None)
+    if settings.share_user_songs and path.suffix.lower() in AUDIO_SUFFIXES:
+        share_user_song(track, settings)
     plan = plan_sync(cut_times_s=video.cut_times_s, video_duration_s=video.duration_s, track=track.features)
     reason = (
         f'"{track.title}" is the song you chose ({track.bpm:.0f} BPM); '
