@@ -1,8 +1,8 @@
 """How fast is ``analyze_video`` on a phone-like clip, against a plain full decode?
 
 ``python -m bench.bench_video_analysis`` (or ``python bench/bench_video_analysis.py``) makes, once,
-a 60 s 1920x1080 30 fps H.264 clip like a phone's (libx264 veryfast, 8 Mbit/s, GOP 2 s,
-B-frames, grain so it really needs the bitrate; cuts every 2-4 s; speech-like AAC sound),
+the benchmark's 60 s 1920x1080 30 fps H.264 clip like a phone's (``bench.clips``: 8 Mbit/s,
+GOP 2 s, B-frames, grain so it really needs the bitrate; 20 cuts; speech-like AAC sound),
 cached under ``bench/.cache/``, and prints one table: plain full decode (the baseline any
 frame-by-frame analysis pays), our analysis (best and median of ``--runs``, wall and CPU), frames
 decoded, cuts found against the true ones, speech intervals against the true ones. The machine
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import random
 import resource
 import statistics
 import sys
@@ -27,56 +26,19 @@ if str(ROOT) not in sys.path:
 
 import av  # noqa: E402
 
+from bench.clips import BENCH_CUTS_S, BENCH_TALK_S  # noqa: E402
 from bot.media.models import VideoAnalysis  # noqa: E402
 from bot.media.probe import probe_media  # noqa: E402
 from bot.media.video_analysis import Strategy, analyze_video  # noqa: E402
 
-CACHE = ROOT / "bench" / ".cache"
-DURATION_S = 60.0
-SIZE = (1920, 1080)
 FPS = 30
-X264_PHONE_LIKE = (
-    "-preset", "veryfast", "-b:v", "8M", "-maxrate", "10M", "-bufsize", "16M", "-g", "60", "-bf", "2",
-    "-pix_fmt", "yuv420p",
-)  # fmt: skip
-GRAIN = 12
-TALK_S = ((1.0, 8.0), (12.0, 20.0), (25.0, 40.0), (45.0, 58.0))
-
-
-def true_cuts(duration_s: float = DURATION_S, *, seed: int = 7) -> list[float]:
-    """Cuts every 2-4 s, on frame boundaries."""
-    rng = random.Random(seed)
-    cuts: list[float] = []
-    t = 0.0
-    while True:
-        t = round((t + rng.uniform(2.0, 4.0)) * FPS) / FPS
-        if t > duration_s - 2.0:
-            return cuts
-        cuts.append(t)
 
 
 def bench_clip() -> Path:
-    """The cached clip (about a minute and a half to make on 2 cores)."""
-    from tests.mediagen import cuts_source, make_clip, speech_like, with_grain, write_wav
+    """The benchmark's shared clip (``bench.clips``: made once, cached under ``bench/.cache``)."""
+    from bench.clips import bench_clip as shared_clip
 
-    CACHE.mkdir(parents=True, exist_ok=True)
-    path = CACHE / "video-analysis-1080p30-60s.mp4"
-    if path.exists():
-        return path
-    wav = write_wav(CACHE / "video-analysis-voice.wav", speech_like(DURATION_S, talk=TALK_S))
-    tmp = path.with_suffix(".part.mp4")
-    make_clip(
-        tmp,
-        duration_s=DURATION_S,
-        size=SIZE,
-        fps=FPS,
-        video_source=with_grain(cuts_source(DURATION_S, true_cuts(), size=SIZE, fps=FPS), GRAIN),
-        audio_wav=wav,
-        audio_channels=2,
-        video_args=X264_PHONE_LIKE,
-    )
-    tmp.rename(path)
-    return path
+    return shared_clip()
 
 
 def cpu_s() -> float:
@@ -157,15 +119,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     analysis = results["auto"]
     print()
     if args.clip is None:
-        cuts = true_cuts()
+        cuts = list(BENCH_CUTS_S)
         matched, missed, false, worst = match(analysis.cut_times_s, cuts, tol=1.0 / FPS + 1e-6)
         print(f"cuts: {len(analysis.cut_times_s)} found, {len(cuts)} true: {matched} within one frame "
               f"(worst {worst * 1000:.0f} ms), {missed} missed, {false} false")  # fmt: skip
         print("speech (found vs true):")
-        for got, want in zip(analysis.speech_intervals, TALK_S, strict=False):
+        for got, want in zip(analysis.speech_intervals, BENCH_TALK_S, strict=False):
             print(f"  {got[0]:6.2f}-{got[1]:6.2f}  vs  {want[0]:6.2f}-{want[1]:6.2f}")
-        if len(analysis.speech_intervals) != len(TALK_S):
-            print(f"  intervals: {len(analysis.speech_intervals)} found, {len(TALK_S)} true")
+        if len(analysis.speech_intervals) != len(BENCH_TALK_S):
+            print(f"  intervals: {len(analysis.speech_intervals)} found, {len(BENCH_TALK_S)} true")
     else:
         print(f"cuts: {analysis.cut_times_s}")
         print(f"speech: {analysis.speech_intervals}")
