@@ -19,8 +19,10 @@ from bot.media.sync import plan_sync
 from bot.media.vocabulary import MOOD_COORDINATES, MoodRequest, canonical_mood, parse_mood_words
 
 WORD_WEIGHT = 3.0
-CLIP_WEIGHT = 1.0
-SYNC_WEIGHT = 1.0
+CLIP_WEIGHT = 2.0
+SYNC_WEIGHT = 0.7
+"""Mood fit outweighs sync: a tender track whose beats catch every cut still feels wrong under a fast,
+bright montage, while a fitting track that catches 3 of 5 cuts sounds right."""
 LENGTH_WEIGHT = 0.3
 STYLE_BONUS = 0.6
 
@@ -33,8 +35,8 @@ class ClipMood:
 
 def clip_mood(video: VideoAnalysis) -> ClipMood:
     """Fast cuts, motion and brightness raise arousal; bright, saturated, warm pictures raise valence."""
-    pace = min(1.0, video.cuts_per_minute / 30.0)
-    arousal = 0.45 * pace + 0.35 * min(1.0, video.motion * 1.5) + 0.2 * video.brightness
+    pace = min(1.0, video.cuts_per_minute / 20.0)
+    arousal = 0.55 * pace + 0.3 * min(1.0, video.motion * 2.0) + 0.15 * video.brightness
     valence = 0.4 * video.brightness + 0.4 * min(1.0, video.saturation * 1.6) + 0.2 * (video.warmth + 1) / 2
     return ClipMood(float(np.clip(arousal, 0, 1)), float(np.clip(valence, 0, 1)))
 
