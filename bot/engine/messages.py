@@ -1,0 +1,151 @@
+"""What crosses the adapter ↔ engine boundary: ``Incoming`` in, ``Reply`` events out.
+
+Everything here is a small frozen dataclass of plain values, so the same objects serve Telegram and
+Discord, can be logged without leaking platform objects, and pickle cleanly into worker processes.
+Button ids are namespaced (``mc:…``) so that persistent Discord views and Telegram callback data from
+other features never collide with ours, and a button from an old message still routes after a restart.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+MediaKind = Literal["video", "audio", "document", "animation", "voice", "link"]
+_MEDIA_KINDS: frozenset[str] = frozenset({"video", "audio", "document", "animation", "voice", "link"})
+
+ErrorKind = Literal["input", "busy", "quota", "backend", "render", "internal"]
+"""Who must act: the user (``input``, ``busy``, ``quota``), the operator (``backend``) or us (the rest)."""
+
+
+@dataclass(frozen=True)
+class MediaRef:
+    """A file the user attached (platform ``file_id``) or linked (``url``); nothing is downloaded yet.
+
+    Exactly one of ``file_id`` and ``url`` is set: ``kind == "link"`` always carries a URL, every other
+    kind a platform file id. ``size_bytes`` is what the platform reported, if anything (used to refuse
+    oversize files before downloading them).
+    """
+
+    kind: MediaKind
+    file_id: str | None = None
+    url: str | None = None
+    file_name: str | None = None
+    mime_type: str | None = None
+    size_bytes: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in _MEDIA_KINDS:
+            raise ValueError(f"unknown media kind {self.kind!r}")
+        if (self.file_id is None) == (self.url is None):
+            raise ValueError("a MediaRef needs exactly one of file_id and url")
+        if (self.kind == "link") != (self.url is not None):
+            raise ValueError("links carry a url; attached files carry a file_id")
+        if self.size_bytes is not None and self.size_bytes < 0:
+            raise ValueError("size_bytes cannot be negative")
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One user event, already stripped of platform types: a message, a file, or a button press.
+
+    ``language`` is the platform's hint (Telegram ``language_code``, Discord ``locale``), if any.
+    """
+
+    platform: str
+    chat_id: str
+    user_id: str
+    text: str | None = None
+    media: MediaRef | None = None
+    button: str | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class Button:
+    """An inline button: ``id`` comes back in ``Incoming.button``; ``label`` is shown."""
+
+    id: str
+    label: str
+
+
+BUTTON_ANOTHER = "mc:another"
+BUTTON_QUIETER = "mc:quieter"
+BUTTON_LOUDER = "mc:louder"
+BUTTON_MUTE_ORIGINAL = "mc:mute"
+BUTTON_KEEP_ORIGINAL = "mc:keep"
+BUTTON_EXPORT = "mc:export"
+
+_BUTTON_LABELS: dict[str, tuple[str, str]] = {
+    BUTTON_ANOTHER: ("Another track", "换一首"),
+    BUTTON_QUIETER: ("Quieter", "小声点"),
+    BUTTON_LOUDER: ("Louder", "大声点"),
+    BUTTON_MUTE_ORIGINAL: ("Mute original", "静音原声"),
+    BUTTON_KEEP_ORIGINAL: ("Keep original", "保留原声"),
+    BUTTON_EXPORT: ("Export", "导出"),
+}
+
+
+def button_label(button_id: str, lang: str = "en") -> str:
+    """The label of a standard button in ``lang`` ("zh" or anything else for English)."""
+    en, zh = _BUTTON_LABELS[button_id]
+    return zh if lang == "zh" else en
+
+
+def result_buttons(lang: str = "en", *, original_muted: bool = False) -> tuple[Button, ...]:
+    """The keyboard under a finished video; the original-audio button offers the opposite of the current state."""
+    toggle = BUTTON_KEEP_ORIGINAL if original_muted else BUTTON_MUTE_ORIGINAL
+    ids = (BUTTON_ANOTHER, BUTTON_QUIETER, BUTTON_LOUDER, toggle, BUTTON_EXPORT)
+    return tuple(Button(button_id, button_label(button_id, lang)) for button_id in ids)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Work in progress: ``stage`` is a stable key (e.g. ``"analyse"``), ``fraction`` in [0, 1], ``text`` shown."""
+
+    stage: str
+    fraction: float
+    text: str
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.fraction <= 1.0:
+            raise ValueError("fraction must be within [0, 1]")
+
+
+@dataclass(frozen=True)
+class Text:
+    """A plain message to the user."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Video:
+    """A finished MP4 to send, with its caption and keyboard; sizes let Telegram show a proper player."""
+
+    path: Path
+    caption: str
+    buttons: tuple[Button, ...] = ()
+    width: int | None = None
+    height: int | None = None
+    duration_s: float | None = None
+
+
+@dataclass(frozen=True)
+class Error:
+    """A failure told as one plain sentence; ``error_id`` is the short id also written in the log."""
+
+    kind: ErrorKind
+    text: str
+    error_id: str
+
+
+Reply = Progress | Text | Video | Error
+"""Every event the engine yields to an adapter."""
+
+
+def new_error_id() -> str:
+    """A short random id (8 hex chars) that a user can quote and an operator can grep the log for."""
+    return secrets.token_hex(4)

@@ -1,0 +1,601 @@
+"""Chat sessions, the job queue and daily render counts in one SQLite file (aiosqlite).
+
+Why SQLite rows rather than an in-memory queue: after a crash or restart every queued or running job
+is still on disk, so the engine can run it again or tell its user (``recover_interrupted``), and none
+is silently lost. The invariants live in the schema, not in Python, so they hold even if two
+coroutines race:
+
+* one *current* session per (platform, chat): a partial unique index; ``new_session`` retires the old
+  one (kept for its history until ``cleanup``);
+* one *active* (queued or running) job per chat: another partial unique index, surfaced as ``ChatBusy``;
+* ``claim_next`` is a single ``UPDATE … RETURNING`` statement, so two workers never claim one job.
+
+WAL mode lets readers (queue positions, status) run while a writer commits. The connection runs in
+autocommit mode; the few multi-statement writes take ``BEGIN IMMEDIATE`` under an ``asyncio.Lock``, so
+coroutines sharing this store never interleave inside a transaction.
+
+All SQL is below as named constants with ``:named`` parameters. Timestamps are Unix seconds (UTC);
+render days are ISO dates chosen by the caller (the quota's notion of "today").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Final
+
+import aiosqlite
+
+from bot.errors import MusicCogError
+
+logger = logging.getLogger(__name__)
+
+SESSIONS_SCHEMA: Final = """
+CREATE TABLE IF NOT EXISTS sessions (
+    id TEXT PRIMARY KEY,
+    platform TEXT NOT NULL,
+    chat_id TEXT NOT NULL,
+    backend TEXT NOT NULL,
+    backend_session_id TEXT,
+    timeline_json TEXT,
+    media_path TEXT,
+    analysis_ref TEXT,
+    language TEXT,
+    is_current INTEGER NOT NULL DEFAULT 1,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS sessions_one_current_per_chat
+    ON sessions (platform, chat_id) WHERE is_current = 1;
+CREATE TABLE IF NOT EXISTS jobs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+    platform TEXT NOT NULL,
+    chat_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    payload_json TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    error TEXT,
+    result_json TEXT,
+    created_at REAL NOT NULL,
+    started_at REAL,
+    finished_at REAL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS jobs_one_active_per_chat
+    ON jobs (platform, chat_id) WHERE state IN ('queued', 'running');
+CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state, id);
+CREATE INDEX IF NOT EXISTS jobs_by_session ON jobs (session_id, id);
+CREATE TABLE IF NOT EXISTS render_counts (
+    platform TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    day TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (platform, user_id, day)
+);
+"""
+
+PRAGMAS: Final = ("PRAGMA journal_mode = WAL", "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 5000")
+
+_SESSION_COLUMNS = (
+    "id, platform, chat_id, backend, backend_session_id, timeline_json, media_path, analysis_ref, "
+    "language, is_current, created_at, updated_at"
+)
+_JOB_COLUMNS = (
+    "id, session_id, platform, chat_id, user_id, kind, payload_json, state, attempts, error, result_json, "
+    "created_at, started_at, finished_at"
+)
+
+SELECT_CURRENT_SESSION: Final = (
+    f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE platform = :platform AND chat_id = :chat_id AND is_current = 1"
+)
+SELECT_SESSION: Final = f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id = :id"
+SELECT_CHAT_SESSIONS: Final = (
+    f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE platform = :platform AND chat_id = :chat_id "
+    "ORDER BY created_at, rowid"
+)
+RETIRE_CURRENT_SESSION: Final = (
+    "UPDATE sessions SET is_current = 0, updated_at = :now "
+    "WHERE platform = :platform AND chat_id = :chat_id AND is_current = 1"
+)
+INSERT_SESSION: Final = """
+INSERT INTO sessions (id, platform, chat_id, backend, backend_session_id, timeline_json, media_path,
+    analysis_ref, language, is_current, created_at, updated_at)
+VALUES (:id, :platform, :chat_id, :backend, NULL, NULL, NULL, NULL, :language, 1, :now, :now)
+"""
+UPDATE_SESSION: Final = """
+UPDATE sessions SET
+    backend_session_id = CASE WHEN :set_backend_session_id THEN :backend_session_id ELSE backend_session_id END,
+    timeline_json = CASE WHEN :set_timeline_json THEN :timeline_json ELSE timeline_json END,
+    media_path = CASE WHEN :set_media_path THEN :media_path ELSE media_path END,
+    analysis_ref = CASE WHEN :set_analysis_ref THEN :analysis_ref ELSE analysis_ref END,
+    language = CASE WHEN :set_language THEN :language ELSE language END,
+    updated_at = :now
+WHERE id = :id
+"""
+_OLD_SESSION_FILTER = (
+    "is_current = 0 AND updated_at < :cutoff AND NOT EXISTS "
+    "(SELECT 1 FROM jobs WHERE jobs.session_id = sessions.id AND jobs.state IN ('queued', 'running'))"
+)
+SELECT_OLD_SESSIONS: Final = f"SELECT media_path FROM sessions WHERE {_OLD_SESSION_FILTER}"
+DELETE_OLD_SESSIONS: Final = f"DELETE FROM sessions WHERE {_OLD_SESSION_FILTER}"
+DELETE_OLD_JOBS: Final = (
+    "DELETE FROM jobs WHERE state IN ('done', 'failed') AND COALESCE(finished_at, created_at) < :cutoff"
+)
+DELETE_OLD_RENDER_COUNTS: Final = "DELETE FROM render_counts WHERE day < :cutoff_day"
+
+INSERT_JOB: Final = f"""
+INSERT INTO jobs (session_id, platform, chat_id, user_id, kind, payload_json, state, attempts, created_at)
+SELECT id, platform, chat_id, :user_id, :kind, :payload_json, 'queued', 0, :now FROM sessions WHERE id = :session_id
+RETURNING {_JOB_COLUMNS}
+"""
+SELECT_JOB: Final = f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id = :id"
+SELECT_ACTIVE_JOB: Final = (
+    f"SELECT {_JOB_COLUMNS} FROM jobs WHERE platform = :platform AND chat_id = :chat_id "
+    "AND state IN ('queued', 'running')"
+)
+SELECT_QUEUE_POSITION: Final = (
+    "SELECT COUNT(*) FROM jobs WHERE state = 'queued' AND id <= :id "
+    "AND EXISTS (SELECT 1 FROM jobs WHERE id = :id AND state = 'queued')"
+)
+COUNT_QUEUED: Final = "SELECT COUNT(*) FROM jobs WHERE state = 'queued'"
+CLAIM_NEXT_JOB: Final = f"""
+UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = :now
+WHERE id = (SELECT id FROM jobs WHERE state = 'queued' ORDER BY id LIMIT 1)
+RETURNING {_JOB_COLUMNS}
+"""
+FINISH_JOB: Final = f"""
+UPDATE jobs SET state = :state, result_json = :result_json, error = :error, finished_at = :now
+WHERE id = :id AND state IN ('queued', 'running')
+RETURNING {_JOB_COLUMNS}
+"""
+CANCEL_QUEUED_JOB: Final = f"""
+UPDATE jobs SET state = 'failed', error = :error, finished_at = :now
+WHERE platform = :platform AND chat_id = :chat_id AND state = 'queued'
+RETURNING {_JOB_COLUMNS}
+"""
+SELECT_UNFINISHED_JOBS: Final = f"SELECT {_JOB_COLUMNS} FROM jobs WHERE state IN ('queued', 'running') ORDER BY id"
+REQUEUE_INTERRUPTED: Final = f"""
+UPDATE jobs SET state = 'queued', started_at = NULL
+WHERE state = 'running' AND attempts < :max_attempts
+RETURNING {_JOB_COLUMNS}
+"""
+FAIL_INTERRUPTED: Final = f"""
+UPDATE jobs SET state = 'failed', error = :error, finished_at = :now
+WHERE state = 'running' AND attempts >= :max_attempts
+RETURNING {_JOB_COLUMNS}
+"""
+SELECT_SESSION_JOBS: Final = f"SELECT {_JOB_COLUMNS} FROM jobs WHERE session_id = :session_id ORDER BY id"
+
+INCREMENT_RENDER_COUNT: Final = """
+INSERT INTO render_counts (platform, user_id, day, count) VALUES (:platform, :user_id, :day, 1)
+ON CONFLICT (platform, user_id, day) DO UPDATE SET count = count + 1
+RETURNING count
+"""
+SELECT_RENDER_COUNT: Final = (
+    "SELECT count FROM render_counts WHERE platform = :platform AND user_id = :user_id AND day = :day"
+)
+
+CANCELLED: Final = "cancelled"
+"""``Job.error`` of a job the user cancelled before it started."""
+INTERRUPTED: Final = "interrupted"
+"""``Job.error`` of a job that was running when the process stopped too many times."""
+
+
+class JobState(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class SessionStoreError(MusicCogError):
+    """The session store was used wrongly (e.g. a job for a session that does not exist)."""
+
+
+class ChatBusy(SessionStoreError):
+    """The chat already has a queued or running job; ``active`` is that job, so the bot can say which."""
+
+    def __init__(self, active: Job | None) -> None:
+        super().__init__("this chat already has a job in progress")
+        self.active = active
+
+
+class _Unset:
+    """Sentinel type: "leave this column alone", distinct from ``None`` meaning "clear it"."""
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Final = _Unset()
+
+
+@dataclass(frozen=True)
+class Session:
+    """One conversation in a chat: which backend holds it and what has been built so far."""
+
+    id: str
+    platform: str
+    chat_id: str
+    backend: str
+    backend_session_id: str | None
+    timeline_json: str | None
+    media_path: str | None
+    analysis_ref: str | None
+    language: str | None
+    is_current: bool
+    created_at: float
+    updated_at: float
+
+
+@dataclass(frozen=True)
+class Job:
+    """One unit of work for a worker; ``payload_json``/``result_json`` are the engine's to define."""
+
+    id: int
+    session_id: str
+    platform: str
+    chat_id: str
+    user_id: str
+    kind: str
+    payload_json: str
+    state: JobState
+    attempts: int
+    error: str | None
+    result_json: str | None
+    created_at: float
+    started_at: float | None
+    finished_at: float | None
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """What ``recover_interrupted`` did: jobs to run again (queued) and jobs given up on (tell their users)."""
+
+    requeued: tuple[Job, ...]
+    failed: tuple[Job, ...]
+
+
+@dataclass(frozen=True)
+class Cleanup:
+    """What ``cleanup`` removed; ``media_paths`` are the retired sessions' files for the caller to delete."""
+
+    sessions_deleted: int
+    jobs_deleted: int
+    media_paths: tuple[str, ...]
+
+
+def _session(row: sqlite3.Row) -> Session:
+    return Session(
+        id=row["id"],
+        platform=row["platform"],
+        chat_id=row["chat_id"],
+        backend=row["backend"],
+        backend_session_id=row["backend_session_id"],
+        timeline_json=row["timeline_json"],
+        media_path=row["media_path"],
+        analysis_ref=row["analysis_ref"],
+        language=row["language"],
+        is_current=bool(row["is_current"]),
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+def _job(row: sqlite3.Row) -> Job:
+    return Job(
+        id=row["id"],
+        session_id=row["session_id"],
+        platform=row["platform"],
+        chat_id=row["chat_id"],
+        user_id=row["user_id"],
+        kind=row["kind"],
+        payload_json=row["payload_json"],
+        state=JobState(row["state"]),
+        attempts=row["attempts"],
+        error=row["error"],
+        result_json=row["result_json"],
+        created_at=row["created_at"],
+        started_at=row["started_at"],
+        finished_at=row["finished_at"],
+    )
+
+
+def _jobs(rows: Iterable[sqlite3.Row]) -> tuple[Job, ...]:
+    return tuple(_job(row) for row in rows)
+
+
+class SessionStore:
+    """Async access to sessions, jobs and render counts. Open with ``await SessionStore.open(path)``
+    or ``async with await SessionStore.open(path) as store``; one instance is shared by all coroutines."""
+
+    def __init__(self, conn: aiosqlite.Connection, *, clock: Callable[[], float] = time.time) -> None:
+        self._conn = conn
+        self._clock = clock
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path | str, *, clock: Callable[[], float] = time.time) -> SessionStore:
+        """Open (creating if needed) the database file, switch it to WAL and create the schema."""
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        conn = await aiosqlite.connect(str(path), isolation_level=None)
+        try:
+            conn.row_factory = aiosqlite.Row
+            for pragma in PRAGMAS:
+                await conn.execute(pragma)
+            await conn.executescript(SESSIONS_SCHEMA)
+        except BaseException:
+            await conn.close()
+            raise
+        logger.debug("session store open at %s", path)
+        return cls(conn, clock=clock)
+
+    async def close(self) -> None:
+        await self._conn.close()
+
+    async def __aenter__(self) -> SessionStore:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    # ----- low level ---------------------------------------------------------------------------------
+
+    async def _one(self, sql: str, params: Mapping[str, Any]) -> aiosqlite.Row | None:
+        async with self._conn.execute(sql, params) as cursor:
+            return await cursor.fetchone()
+
+    async def _all(self, sql: str, params: Mapping[str, Any]) -> list[aiosqlite.Row]:
+        async with self._conn.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    async def _write_one(self, sql: str, params: Mapping[str, Any]) -> aiosqlite.Row | None:
+        """A single-statement write (atomic by itself); the lock keeps it out of others' transactions."""
+        async with self._write_lock:
+            return await self._one(sql, params)
+
+    async def _write_all(self, sql: str, params: Mapping[str, Any]) -> list[aiosqlite.Row]:
+        async with self._write_lock:
+            return await self._all(sql, params)
+
+    # ----- sessions ----------------------------------------------------------------------------------
+
+    async def current_session(self, platform: str, chat_id: str) -> Session | None:
+        """The chat's current session, or None if it never had one."""
+        row = await self._one(SELECT_CURRENT_SESSION, {"platform": platform, "chat_id": chat_id})
+        return _session(row) if row else None
+
+    async def get_session(self, session_id: str) -> Session | None:
+        row = await self._one(SELECT_SESSION, {"id": session_id})
+        return _session(row) if row else None
+
+    async def chat_sessions(self, platform: str, chat_id: str) -> tuple[Session, ...]:
+        """Every session of a chat still stored, oldest first (current and retired)."""
+        rows = await self._all(SELECT_CHAT_SESSIONS, {"platform": platform, "chat_id": chat_id})
+        return tuple(_session(row) for row in rows)
+
+    async def new_session(
+        self, platform: str, chat_id: str, backend: str, *, language: str | _Unset | None = UNSET
+    ) -> Session:
+        """Start a fresh session (``/new``, or the first message); the previous one is retired, not deleted.
+
+        The language carries over from the previous session unless given: it is the user's choice, not
+        part of an edit.
+        """
+        async with self._write_lock:
+            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                params = {"platform": platform, "chat_id": chat_id}
+                if isinstance(language, _Unset):
+                    previous = await self._one(SELECT_CURRENT_SESSION, params)
+                    language = previous["language"] if previous else None
+                now = self._clock()
+                session_id = uuid.uuid4().hex
+                await self._conn.execute(RETIRE_CURRENT_SESSION, {**params, "now": now})
+                await self._conn.execute(
+                    INSERT_SESSION, {**params, "id": session_id, "backend": backend, "language": language, "now": now}
+                )
+                row = await self._one(SELECT_SESSION, {"id": session_id})
+                await self._conn.execute("COMMIT")
+            except BaseException:
+                await self._conn.execute("ROLLBACK")
+                raise
+        assert row is not None
+        logger.info("new session %s for %s chat (backend %s)", session_id, platform, backend)
+        return _session(row)
+
+    async def get_or_create_session(self, platform: str, chat_id: str, backend: str) -> Session:
+        """The chat's current session, starting one if there is none."""
+        return await self.current_session(platform, chat_id) or await self.new_session(platform, chat_id, backend)
+
+    async def update_session(
+        self,
+        session_id: str,
+        *,
+        backend_session_id: str | _Unset | None = UNSET,
+        timeline_json: str | _Unset | None = UNSET,
+        media_path: str | _Unset | None = UNSET,
+        analysis_ref: str | _Unset | None = UNSET,
+        language: str | _Unset | None = UNSET,
+    ) -> Session:
+        """Set the given fields (``None`` clears one; an omitted field is left alone) and return the session."""
+        fields = {
+            "backend_session_id": backend_session_id,
+            "timeline_json": timeline_json,
+            "media_path": media_path,
+            "analysis_ref": analysis_ref,
+            "language": language,
+        }
+        params: dict[str, Any] = {"id": session_id, "now": self._clock()}
+        for name, value in fields.items():
+            given = not isinstance(value, _Unset)
+            params[f"set_{name}"] = int(given)
+            params[name] = value if given else None
+        async with self._write_lock:
+            await self._conn.execute(UPDATE_SESSION, params)
+            row = await self._one(SELECT_SESSION, {"id": session_id})
+        if row is None:
+            raise SessionStoreError(f"no session {session_id}")
+        return _session(row)
+
+    # ----- jobs --------------------------------------------------------------------------------------
+
+    async def enqueue(self, session_id: str, user_id: str, kind: str, payload_json: str = "{}") -> Job:
+        """Queue a job for the session's chat; raises ``ChatBusy`` if that chat already has one active."""
+        params = {
+            "session_id": session_id,
+            "user_id": user_id,
+            "kind": kind,
+            "payload_json": payload_json,
+            "now": self._clock(),
+        }
+        try:
+            row = await self._write_one(INSERT_JOB, params)
+        except sqlite3.IntegrityError as exc:
+            session = await self.get_session(session_id)
+            active = await self.active_job(session.platform, session.chat_id) if session else None
+            raise ChatBusy(active) from exc
+        if row is None:
+            raise SessionStoreError(f"no session {session_id}")
+        job = _job(row)
+        logger.info("job %d queued (%s)", job.id, kind)
+        return job
+
+    async def get_job(self, job_id: int) -> Job | None:
+        row = await self._one(SELECT_JOB, {"id": job_id})
+        return _job(row) if row else None
+
+    async def active_job(self, platform: str, chat_id: str) -> Job | None:
+        """The chat's queued or running job, if any (at most one by construction)."""
+        row = await self._one(SELECT_ACTIVE_JOB, {"platform": platform, "chat_id": chat_id})
+        return _job(row) if row else None
+
+    async def queue_position(self, job_id: int) -> int | None:
+        """1 for the next job to start, 3 for "you're #3 in line"; None once it runs or ends (or is unknown)."""
+        row = await self._one(SELECT_QUEUE_POSITION, {"id": job_id})
+        position = int(row[0]) if row else 0
+        return position or None
+
+    async def queued_count(self) -> int:
+        row = await self._one(COUNT_QUEUED, {})
+        return int(row[0]) if row else 0
+
+    async def claim_next(self) -> Job | None:
+        """Take the oldest queued job and mark it running (attempts + 1); None when the queue is empty."""
+        row = await self._write_one(CLAIM_NEXT_JOB, {"now": self._clock()})
+        if row is None:
+            return None
+        job = _job(row)
+        logger.info("job %d claimed (attempt %d)", job.id, job.attempts)
+        return job
+
+    async def _finish(self, job_id: int, state: JobState, result_json: str | None, error: str | None) -> Job:
+        params = {"id": job_id, "state": state.value, "result_json": result_json, "error": error, "now": self._clock()}
+        row = await self._write_one(FINISH_JOB, params)
+        if row is None:
+            raise SessionStoreError(f"job {job_id} is not queued or running")
+        logger.info("job %d %s", job_id, state.value)
+        return _job(row)
+
+    async def complete_job(self, job_id: int, result_json: str | None = None) -> Job:
+        """Mark a job done, recording the engine's result (e.g. the track picked)."""
+        return await self._finish(job_id, JobState.DONE, result_json, None)
+
+    async def fail_job(self, job_id: int, error: str) -> Job:
+        """Mark a job failed; ``error`` is a short code or error id, never user content."""
+        return await self._finish(job_id, JobState.FAILED, None, error)
+
+    async def cancel_queued(self, platform: str, chat_id: str) -> Job | None:
+        """Cancel the chat's job if it has not started (it becomes failed/``cancelled``); None otherwise.
+
+        A running job cannot be stopped from the database: the runner must kill its worker and then call
+        ``fail_job(job.id, CANCELLED)``.
+        """
+        row = await self._write_one(
+            CANCEL_QUEUED_JOB, {"platform": platform, "chat_id": chat_id, "error": CANCELLED, "now": self._clock()}
+        )
+        return _job(row) if row else None
+
+    async def unfinished_jobs(self) -> tuple[Job, ...]:
+        """Every queued or running job, oldest first: what a restart must either resume or report."""
+        return _jobs(await self._all(SELECT_UNFINISHED_JOBS, {}))
+
+    async def recover_interrupted(self, *, max_attempts: int = 2) -> Recovery:
+        """At start-up: put jobs left ``running`` by a dead process back in the queue, unless they already
+        had ``max_attempts`` tries (a job that crashes the process must not loop forever); those fail with
+        ``INTERRUPTED`` and their users should be told. Queued jobs simply stay queued."""
+        async with self._write_lock:
+            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                failed = _jobs(
+                    await self._all(
+                        FAIL_INTERRUPTED, {"max_attempts": max_attempts, "error": INTERRUPTED, "now": self._clock()}
+                    )
+                )
+                requeued = _jobs(await self._all(REQUEUE_INTERRUPTED, {"max_attempts": max_attempts}))
+                await self._conn.execute("COMMIT")
+            except BaseException:
+                await self._conn.execute("ROLLBACK")
+                raise
+        if failed or requeued:
+            logger.warning("recovered %d interrupted jobs, gave up on %d", len(requeued), len(failed))
+        return Recovery(requeued=requeued, failed=failed)
+
+    async def session_jobs(self, session_id: str) -> tuple[Job, ...]:
+        """The session's job history, oldest first."""
+        return _jobs(await self._all(SELECT_SESSION_JOBS, {"session_id": session_id}))
+
+    # ----- quotas ------------------------------------------------------------------------------------
+
+    async def record_render(self, platform: str, user_id: str, day: date) -> int:
+        """Count one render for the user on ``day``; returns the new count."""
+        row = await self._write_one(
+            INCREMENT_RENDER_COUNT, {"platform": platform, "user_id": user_id, "day": day.isoformat()}
+        )
+        return int(row[0]) if row else 0
+
+    async def count_renders(self, platform: str, user_id: str, day: date) -> int:
+        """How many renders the user had on ``day`` (for the daily quota)."""
+        row = await self._one(SELECT_RENDER_COUNT, {"platform": platform, "user_id": user_id, "day": day.isoformat()})
+        return int(row[0]) if row else 0
+
+    # ----- housekeeping ------------------------------------------------------------------------------
+
+    async def cleanup(self, older_than_s: float) -> Cleanup:
+        """Delete retired sessions (with their jobs), finished jobs and render counts older than ``older_than_s``.
+
+        Current sessions, unfinished jobs and the sessions they belong to are never deleted; render
+        days are compared in UTC. The retired sessions' media paths are
+        returned so the caller can remove the files, which this store does not own.
+        """
+        cutoff = self._clock() - older_than_s
+        cutoff_day = datetime.fromtimestamp(cutoff, UTC).date().isoformat()
+        async with self._write_lock:
+            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                paths = tuple(
+                    row[0] for row in await self._all(SELECT_OLD_SESSIONS, {"cutoff": cutoff}) if row[0] is not None
+                )
+                sessions = await self._conn.execute(DELETE_OLD_SESSIONS, {"cutoff": cutoff})
+                jobs = await self._conn.execute(DELETE_OLD_JOBS, {"cutoff": cutoff})
+                await self._conn.execute(DELETE_OLD_RENDER_COUNTS, {"cutoff_day": cutoff_day})
+                await self._conn.execute("COMMIT")
+            except BaseException:
+                await self._conn.execute("ROLLBACK")
+                raise
+        result = Cleanup(sessions_deleted=sessions.rowcount, jobs_deleted=jobs.rowcount, media_paths=paths)
+        logger.info("cleanup removed %d sessions and %d jobs", result.sessions_deleted, result.jobs_deleted)
+        return result

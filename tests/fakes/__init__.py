@@ -1,0 +1,1 @@
+"""In-process fakes of external services (Telegram Bot API, ...) for end-to-end tests."""
