@@ -31,6 +31,58 @@ class Settings(BaseSettings):
     max_pixels: int = 7680 * 4320
     ffmpeg_timeout_s: float = 900.0
 
+    # ----- conversation engine (issue 5) ---------------------------------------------------------
+    workers: int = 0
+    """Worker processes for media jobs; 0 means one per CPU core."""
+    daily_renders: int = 20
+    """Renders per user per day (UTC); admins are unlimited; 0 or less means unlimited for everyone."""
+    admins: str = ""
+    """Comma-separated user ids (``123`` or ``telegram:123``) with unlimited renders."""
+    allowed_users: str = ""
+    """If set, only these user ids (comma-separated, ``123`` or ``telegram:123``) may use the bot."""
+    allowed_chats: str = ""
+    """If set, only these chat ids (comma-separated, ``-100123`` or ``telegram:-100123``) are served."""
+    rate_limit_jobs: int = 6
+    """Jobs one user may start per ``rate_limit_window_s``; 0 turns the limit off."""
+    rate_limit_window_s: float = 60.0
+    progress_interval_s: float = 3.0
+    """At most one status-message edit per chat this often (platform flood limits)."""
+    still_working_after_s: float = 20.0
+    """Add a "still working" line when one stage has run this long without news."""
+    engine_db_path: Path | None = None
+    """Sessions and jobs database; default ``data_dir/sessions.sqlite3``."""
+    temp_dir: Path | None = None
+    """Per-job scratch files (removed after each job); default ``data_dir/tmp``."""
+
+    @property
+    def worker_count(self) -> int:
+        return self.workers if self.workers > 0 else (os.cpu_count() or 1)
+
+    @property
+    def engine_db(self) -> Path:
+        return self.engine_db_path or self.data_dir / "sessions.sqlite3"
+
+    @property
+    def job_temp_dir(self) -> Path:
+        return self.temp_dir or self.data_dir / "tmp"
+
+    @property
+    def backend_dir(self) -> Path:
+        """Where the local backend keeps each session's clip, analysis, timeline and renders."""
+        return self.data_dir / "local-sessions"
+
+    @property
+    def admin_ids(self) -> frozenset[str]:
+        return _id_set(self.admins)
+
+    @property
+    def allowed_user_ids(self) -> frozenset[str]:
+        return _id_set(self.allowed_users)
+
+    @property
+    def allowed_chat_ids(self) -> frozenset[str]:
+        return _id_set(self.allowed_chats)
+
     @property
     def library_paths(self) -> list[Path]:
         return [Path(p).expanduser() for p in self.library_dirs.split(os.pathsep) if p.strip()]
@@ -46,6 +98,11 @@ class Settings(BaseSettings):
     @property
     def library_db(self) -> Path:
         return self.data_dir / "library.sqlite3"
+
+
+def _id_set(text: str) -> frozenset[str]:
+    """Comma/space separated ids as a set; ``telegram:123`` and ``123`` are both kept as written."""
+    return frozenset(part for part in text.replace(",", " ").split() if part)
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,107 @@
+"""The backend protocol: the seam between the conversation engine and whoever makes the videos.
+
+The engine speaks only this protocol, so the embedded local pipeline and a remote service (the Nemo
+backend, or a distributed task queue later) are interchangeable. A backend session is named by an
+opaque string id that the engine keeps in its own session row; all state lives behind it, so a
+restart loses nothing. Work is reported as a stream of :data:`BackendEvent` values (plain frozen
+dataclasses, no chat-platform types); the engine turns them into chat replies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from bot.media.timeline import Timeline
+
+
+@dataclass(frozen=True)
+class Stage:
+    """Work in progress: a stable ``stage`` key (``"analyse"``, ``"match"``, ``"render"``) and a fraction in [0, 1]."""
+
+    stage: str
+    fraction: float
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A finished video and the facts its caption explains (track, why, tempo, cuts on beat, loudness)."""
+
+    path: Path
+    track_title: str
+    reason: str
+    bpm: float
+    cuts_on_beat: int
+    cuts_total: int
+    loudness_lufs: float
+    width: int
+    height: int
+    duration_s: float
+    original_muted: bool
+    notes: str = ""
+    """What the instruction changed ("another track: …"), empty for a first render or an export."""
+
+
+@dataclass(frozen=True)
+class NotUnderstood:
+    """The instruction was not understood; ``reply`` says what can be asked instead. Nothing changed."""
+
+    reply: str
+
+
+BackendEvent = Stage | Rendered | NotUnderstood
+"""What ``upload``/``instruct``/``export`` streams yield; each stream ends with a ``Rendered`` or ``NotUnderstood``."""
+
+
+@dataclass(frozen=True)
+class Credits:
+    """A backend-side balance (e.g. a paid cloud service); ``None`` from ``credits()`` means "none kept"."""
+
+    remaining: int
+    limit: int | None = None
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """How the final file should be made; ``max_size_bytes`` fits it under a platform's upload limit."""
+
+    max_size_bytes: int | None = None
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """What both backends implement. Errors are ``bot.errors`` types (``InputRejected`` for the user's
+    input, ``RenderFailed``, ``BackendUnavailable``, ``LibraryError``); the engine words them."""
+
+    name: str
+
+    async def open_session(self) -> str:
+        """A fresh, empty session; returns its id."""
+        ...
+
+    def upload(self, session_id: str, media_path: Path, *, prompt: str | None = None) -> AsyncIterator[BackendEvent]:
+        """Take the clip at ``media_path`` (the backend copies it; the caller may delete its file) and make
+        the first video, with ``prompt`` (the caption) as the mood request."""
+        ...
+
+    def instruct(self, session_id: str, text: str) -> AsyncIterator[BackendEvent]:
+        """Apply one instruction to the session's timeline and re-render from the original clip."""
+        ...
+
+    async def state(self, session_id: str) -> Timeline | None:
+        """The session's timeline, or None before the first upload."""
+        ...
+
+    async def credits(self, session_id: str) -> Credits | None:
+        """The backend's own balance, or None when it keeps none (the engine's quotas then apply)."""
+        ...
+
+    def export(self, session_id: str, options: ExportOptions) -> AsyncIterator[BackendEvent]:
+        """The final file: the last render if the timeline has not changed since, else a fresh one."""
+        ...
+
+    async def close(self) -> None:
+        """Release workers and connections."""
+        ...

@@ -1,0 +1,307 @@
+"""The local backend: the embedded pipeline, run in a bounded pool of worker processes.
+
+Why processes: analysis and mixing are CPU-bound Python/numpy; on the event loop they would freeze
+every chat. The pool uses the ``spawn`` context (no forked copies of the loop, the SQLite connections or
+a chat client's sockets) and only plain picklable data crosses it: paths, ``Timeline``,
+``ClipAnalysis``, ``RenderOutcome``.
+
+Each session lives in its own folder under ``settings.backend_dir``::
+
+    <session id>/source.<ext>    the user's clip, copied once; every render starts from it
+    <session id>/analysis.pickle the clip's analysis, made once per upload and reused by every render
+    <session id>/timeline.json   the current timeline (the edit state)
+    <session id>/last.json       what the last render was made from, so export can reuse it
+    <session id>/renders/*.mp4   the last two renders (the newest may still be uploading to the chat)
+
+Progress is reported at stage boundaries (analyse → match → render), which is what the chat can show
+anyway at one status edit per few seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import logging
+import multiprocessing
+import pickle
+import shutil
+import uuid
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, TypeVar
+
+from bot.backends.base import BackendEvent, Credits, ExportOptions, NotUnderstood, Rendered, Stage
+from bot.config import Settings
+from bot.errors import InputRejected, RenderFailed
+from bot.media.editing import InstructionReport, apply_instruction, first_timeline, request_from_timeline
+from bot.media.library import load_library
+from bot.media.pipeline import ClipAnalysis, RenderOutcome, analyse_clip, render_clip
+from bot.media.timeline import Timeline
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+_ANALYSIS_CACHE_SIZE = 32
+_RENDERS_KEPT = 2
+
+
+# ----- worker-side functions (module level, so the spawn context can pickle them) ------------------
+
+
+def _analyse_task(source: str, settings: Settings) -> ClipAnalysis:
+    return analyse_clip(source, settings=settings)
+
+
+def _first_timeline_task(source: str, analysis: ClipAnalysis, prompt: str | None, settings: Settings) -> Timeline:
+    tracks = load_library(settings)
+    return first_timeline(
+        input_path=source, duration_s=analysis.info.duration_s, video=analysis.video, tracks=tracks, prompt=prompt
+    )
+
+
+def _instruct_task(
+    timeline: Timeline, text: str, analysis: ClipAnalysis, settings: Settings
+) -> tuple[Timeline, InstructionReport]:
+    tracks = load_library(settings)
+    return apply_instruction(timeline, text, video=analysis.video, tracks=tracks)
+
+
+def _render_task(
+    timeline: Timeline, source: str, output: str, analysis: ClipAnalysis, settings: Settings
+) -> RenderOutcome:
+    request = request_from_timeline(timeline, output_path=output, input_path=source)
+    return render_clip(request, settings=settings, analysis=analysis)
+
+
+# ----- the backend -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Paths:
+    root: Path
+
+    @property
+    def analysis(self) -> Path:
+        return self.root / "analysis.pickle"
+
+    @property
+    def timeline(self) -> Path:
+        return self.root / "timeline.json"
+
+    @property
+    def last(self) -> Path:
+        return self.root / "last.json"
+
+    @property
+    def renders(self) -> Path:
+        return self.root / "renders"
+
+    def source(self) -> Path | None:
+        found = sorted(self.root.glob("source.*"))
+        return found[0] if found else None
+
+
+class LocalBackend:
+    """The pipeline behind the :class:`~bot.backends.base.Backend` protocol.
+
+    ``executor`` may be injected (tests, or a shared pool); by default a spawn-context
+    ``ProcessPoolExecutor`` of ``settings.worker_count`` processes is made on first use.
+    """
+
+    name = "local"
+
+    def __init__(self, settings: Settings, *, executor: Executor | None = None) -> None:
+        self._settings = settings
+        self._root = settings.backend_dir
+        self._executor = executor
+        self._owns_executor = executor is None
+        self._analyses: OrderedDict[str, ClipAnalysis] = OrderedDict()
+
+    # ----- plumbing ------------------------------------------------------------------------------
+
+    def _pool(self) -> Executor:
+        if self._executor is None:
+            self._executor = ProcessPoolExecutor(
+                max_workers=self._settings.worker_count, mp_context=multiprocessing.get_context("spawn")
+            )
+        return self._executor
+
+    async def _run(self, func: Callable[..., T], *args: Any) -> T:
+        """Run ``func(*args)`` in a worker; a dead worker becomes ``RenderFailed`` and the pool is rebuilt."""
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._pool(), func, *args)
+        except BrokenProcessPool as exc:
+            logger.error("worker process died; rebuilding the pool")
+            if self._owns_executor and self._executor is not None:
+                self._executor.shutdown(wait=False, cancel_futures=True)
+                self._executor = None
+            raise RenderFailed("A worker process stopped unexpectedly.") from exc
+
+    def _paths(self, session_id: str) -> _Paths:
+        if not session_id or "/" in session_id or "\\" in session_id or session_id.startswith("."):
+            raise ValueError(f"bad session id {session_id!r}")
+        return _Paths(self._root / session_id)
+
+    async def _analysis(self, session_id: str) -> ClipAnalysis:
+        cached = self._analyses.get(session_id)
+        if cached is not None:
+            self._analyses.move_to_end(session_id)
+            return cached
+        path = self._paths(session_id).analysis
+        try:
+            data = await asyncio.to_thread(path.read_bytes)
+        except FileNotFoundError as exc:
+            raise InputRejected("Send me a video first, then tell me how to change it.") from exc
+        analysis = pickle.loads(data)  # our own file in our own data dir
+        self._remember(session_id, analysis)
+        return analysis
+
+    def _remember(self, session_id: str, analysis: ClipAnalysis) -> None:
+        self._analyses[session_id] = analysis
+        self._analyses.move_to_end(session_id)
+        while len(self._analyses) > _ANALYSIS_CACHE_SIZE:
+            self._analyses.popitem(last=False)
+
+    def _source(self, session_id: str) -> Path:
+        source = self._paths(session_id).source()
+        if source is None:
+            raise InputRejected("Send me a video first, then tell me how to change it.")
+        return source
+
+    async def _render(self, session_id: str, timeline: Timeline, notes: str = "", *, save: bool = True) -> Rendered:
+        """Render ``timeline`` from the original upload into ``renders/``; record it as the last render."""
+        paths = self._paths(session_id)
+        paths.renders.mkdir(parents=True, exist_ok=True)
+        output = paths.renders / f"{uuid.uuid4().hex[:12]}.mp4"
+        analysis = await self._analysis(session_id)
+        try:
+            outcome = await self._run(
+                _render_task, timeline, str(self._source(session_id)), str(output), analysis, self._settings
+            )
+        except BaseException:
+            output.unlink(missing_ok=True)
+            raise
+        rendered = Rendered(
+            path=output,
+            track_title=outcome.track.title,
+            reason=outcome.reason,
+            bpm=outcome.track.bpm,
+            cuts_on_beat=outcome.cuts_on_beat,
+            cuts_total=outcome.cuts_total,
+            loudness_lufs=outcome.loudness_lufs,
+            width=outcome.width,
+            height=outcome.height,
+            duration_s=outcome.duration_s,
+            original_muted=not timeline.original.keep,
+            notes=notes,
+        )
+        if save:
+            record = {"timeline": timeline.to_json(), "rendered": {**dataclasses.asdict(rendered), "path": str(output)}}
+            await asyncio.to_thread(paths.last.write_text, json.dumps(record), "utf-8")
+        await asyncio.to_thread(_prune_renders, paths.renders, output)
+        return rendered
+
+    async def _save_timeline(self, session_id: str, timeline: Timeline) -> None:
+        await asyncio.to_thread(self._paths(session_id).timeline.write_text, timeline.to_json(), "utf-8")
+
+    # ----- the protocol ------------------------------------------------------------------------------
+
+    async def open_session(self) -> str:
+        session_id = uuid.uuid4().hex
+        await asyncio.to_thread(self._paths(session_id).root.mkdir, parents=True, exist_ok=True)
+        logger.info("local backend session %s opened", session_id)
+        return session_id
+
+    async def upload(
+        self, session_id: str, media_path: Path, *, prompt: str | None = None
+    ) -> AsyncIterator[BackendEvent]:
+        paths = self._paths(session_id)
+        paths.root.mkdir(parents=True, exist_ok=True)
+        for old in (paths.source(), paths.analysis, paths.timeline, paths.last):
+            if old is not None:
+                old.unlink(missing_ok=True)
+        self._analyses.pop(session_id, None)
+        source = paths.root / f"source{media_path.suffix.lower() or '.mp4'}"
+        await asyncio.to_thread(shutil.copyfile, media_path, source)
+        yield Stage("analyse", 0.0)
+        analysis = await self._run(_analyse_task, str(source), self._settings)
+        await asyncio.to_thread(paths.analysis.write_bytes, pickle.dumps(analysis))
+        self._remember(session_id, analysis)
+        yield Stage("match", 0.4)
+        timeline = await self._run(_first_timeline_task, str(source), analysis, prompt or None, self._settings)
+        await self._save_timeline(session_id, timeline)
+        yield Stage("render", 0.5)
+        yield await self._render(session_id, timeline)
+
+    async def instruct(self, session_id: str, text: str) -> AsyncIterator[BackendEvent]:
+        timeline = await self.state(session_id)
+        if timeline is None:
+            raise InputRejected("Send me a video first, then tell me how to change it.")
+        analysis = await self._analysis(session_id)
+        yield Stage("match", 0.1)
+        new, report = await self._run(_instruct_task, timeline, text, analysis, self._settings)
+        if not report.understood:
+            yield NotUnderstood(report.reply)
+            return
+        await self._save_timeline(session_id, new)
+        yield Stage("render", 0.3)
+        yield await self._render(session_id, new, report.reply)
+
+    async def state(self, session_id: str) -> Timeline | None:
+        try:
+            text = await asyncio.to_thread(self._paths(session_id).timeline.read_text, "utf-8")
+        except FileNotFoundError:
+            return None
+        return Timeline.from_json(text)
+
+    async def credits(self, session_id: str) -> Credits | None:
+        """None: the local backend keeps no balance; the engine's daily render quota applies."""
+        return None
+
+    async def export(self, session_id: str, options: ExportOptions) -> AsyncIterator[BackendEvent]:
+        timeline = await self.state(session_id)
+        if timeline is None:
+            raise InputRejected("There is nothing to export yet: send me a video first.")
+        if options.max_size_bytes is not None:
+            timeline = replace(timeline, output=replace(timeline.output, target_size_bytes=options.max_size_bytes))
+        last = await asyncio.to_thread(_read_last, self._paths(session_id).last)
+        if last is not None and last[0] == timeline.to_json() and last[1].path.is_file():
+            yield Stage("export", 1.0)
+            yield last[1]
+            return
+        yield Stage("render", 0.1)
+        yield await self._render(session_id, timeline, save=options.max_size_bytes is None)
+
+    async def close(self) -> None:
+        if self._owns_executor and self._executor is not None:
+            executor, self._executor = self._executor, None
+            await asyncio.to_thread(executor.shutdown, True, cancel_futures=True)
+
+
+def _read_last(path: Path) -> tuple[str, Rendered] | None:
+    try:
+        record = json.loads(path.read_text("utf-8"))
+        data = dict(record["rendered"])
+        data["path"] = Path(data["path"])
+        return str(record["timeline"]), Rendered(**data)
+    except FileNotFoundError:
+        return None
+    except (ValueError, KeyError, TypeError):
+        logger.warning("ignoring an unreadable last-render record %s", path)
+        return None
+
+
+def _prune_renders(folder: Path, newest: Path) -> None:
+    """Keep the newest renders only: the one just made and the one before (it may still be uploading)."""
+    renders = sorted(folder.glob("*.mp4"), key=lambda p: p.stat().st_mtime, reverse=True)
+    keep = {newest, *renders[:_RENDERS_KEPT]}
+    for path in renders:
+        if path not in keep:
+            path.unlink(missing_ok=True)

@@ -1,0 +1,527 @@
+"""The conversation engine: one ``Incoming`` in, an async stream of ``Reply`` events out.
+
+Quick answers (help, status, credits, language, /new, /cancel) are made on the spot. Anything that
+renders (an upload, an edit, an export) becomes a job row in SQLite and runs when a worker slot is
+free: one job per chat (the store's unique index, surfaced as a "busy" reply), a global first-come
+queue whose place is told to the user, and at most ``settings.worker_count`` jobs at once (the backend's
+process pool does the CPU work). The caller of :meth:`Engine.handle` receives its job's events
+through a per-chat channel; a job nobody listens to any more (the caller went away, or the job was
+recovered after a restart) reports through the ``notify`` callback instead, so no result and no
+failure is silently lost.
+
+Failures become ``Error(kind, text, error_id)``: one plain sentence with a short id the operator can
+grep for; the stack trace goes to the log with that id, never user content or tokens.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import json
+import logging
+import shutil
+import tempfile
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
+from types import TracebackType
+
+from bot.backends.base import Backend, BackendEvent, ExportOptions, NotUnderstood, Rendered, Stage
+from bot.config import Settings
+from bot.engine.intents import Intent, Lang, Routed, choose_language, help_text, route
+from bot.engine.jobs import RENDER_KINDS, JobKind, JobPayload, MediaFetcher, Notifier, RateLimiter
+from bot.engine.messages import (
+    Button,
+    Error,
+    ErrorKind,
+    Incoming,
+    Progress,
+    Reply,
+    Text,
+    Video,
+    new_error_id,
+    result_buttons,
+)
+from bot.errors import BackendUnavailable, InputRejected, LibraryError, RenderFailed
+from bot.sessions import ChatBusy, Job, SessionStore
+
+logger = logging.getLogger(__name__)
+
+_END = None
+"""Channel sentinel: the job has no more events."""
+
+_STAGE_TEXT: dict[str, tuple[str, str]] = {
+    "download": ("Got it — fetching your clip…", "收到 — 正在获取视频…"),
+    "analyse": ("Got it — analysing your clip…", "收到 — 正在分析视频…"),
+    "match": ("Choosing the music…", "正在挑选音乐…"),
+    "render": ("Mixing and rendering…", "正在混音和渲染…"),
+    "export": ("Preparing your file…", "正在准备文件…"),
+}
+
+
+def _t(lang: str, en: str, zh: str) -> str:
+    return zh if lang == "zh" else en
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
+def caption_for(rendered: Rendered, lang: str = "en") -> str:
+    """The result caption: track, why it fits, tempo, cuts on beat, loudness (and what just changed)."""
+    lines = []
+    if rendered.notes:
+        lines.append(rendered.notes)
+    cuts = (
+        _t(
+            lang,
+            f"{rendered.cuts_on_beat} of {rendered.cuts_total} cuts on the beat",
+            f"{rendered.cuts_total} 个剪辑点中 {rendered.cuts_on_beat} 个踩在节拍上",
+        )
+        if rendered.cuts_total
+        else _t(lang, "no cuts to sync", "没有需要对齐的剪辑点")
+    )
+    lines.append(_t(lang, f"🎵 {rendered.track_title}", f"🎵 {rendered.track_title}"))
+    if rendered.reason:
+        lines.append(rendered.reason)
+    lines.append(f"{rendered.bpm:.0f} BPM · {cuts} · {rendered.loudness_lufs:.1f} LUFS")
+    return "\n".join(lines)[:1000]
+
+
+class Engine:
+    """Routes chat events to the backend and streams replies; owns the job dispatcher.
+
+    Use ``async with Engine(...) as engine`` (or ``await engine.start()`` / ``await engine.close()``);
+    ``start`` recovers jobs a previous process left unfinished.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: SessionStore,
+        backend: Backend,
+        *,
+        fetch_media: MediaFetcher,
+        notify: Notifier | None = None,
+        bot_username: str | None = None,
+        today: Callable[[], date] = _today,
+    ) -> None:
+        self._settings = settings
+        self._store = store
+        self._backend = backend
+        self._fetch_media = fetch_media
+        self._notify = notify
+        self._bot_username = bot_username
+        self._today = today
+        self._workers = max(1, settings.worker_count)
+        self._limiter = RateLimiter(settings.rate_limit_jobs, settings.rate_limit_window_s)
+        self._channels: dict[tuple[str, str], asyncio.Queue[Reply | None]] = {}
+        self._running: dict[int, asyncio.Task[None]] = {}
+        self._wake = asyncio.Event()
+        self._dispatcher: asyncio.Task[None] | None = None
+
+    # ----- lifecycle ---------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Recover unfinished jobs (requeue or tell their users) and start dispatching. Idempotent."""
+        if self._dispatcher is not None:
+            return
+        self._settings.job_temp_dir.mkdir(parents=True, exist_ok=True)
+        recovery = await self._store.recover_interrupted()
+        for job in recovery.failed:
+            lang = _payload_lang(job)
+            error_id = new_error_id()
+            logger.warning("job %d gave up after a restart (error %s)", job.id, error_id)
+            text = _t(
+                lang,
+                f"Sorry — the bot restarted while making your video and could not finish it. "
+                f"Please send it again. (error {error_id})",
+                f"抱歉 — 处理你的视频时机器人重启了，未能完成。请重新发送。（错误 {error_id}）",
+            )
+            await self._deliver(job, Error("internal", text, error_id))
+        self._dispatcher = asyncio.create_task(self._dispatch_loop(), name="musiccog-dispatcher")
+        self._wake.set()
+
+    async def close(self) -> None:
+        """Stop dispatching and cancel running jobs (they stay ``running`` and are requeued on restart)."""
+        if self._dispatcher is not None:
+            self._dispatcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._dispatcher
+            self._dispatcher = None
+        tasks = list(self._running.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def __aenter__(self) -> Engine:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    async def drain(self, *, poll_s: float = 0.05) -> None:
+        """Wait until no job is queued or running (tests, graceful shutdown)."""
+        while self._running or await self._store.queued_count():
+            self._wake.set()
+            await asyncio.sleep(poll_s)
+
+    # ----- the conversation --------------------------------------------------------------------------
+
+    async def handle(self, incoming: Incoming) -> AsyncIterator[Reply]:
+        """Every reply to one user event, in order; job events stream as the job runs."""
+        await self.start()
+        routed = route(incoming, bot_username=self._bot_username)
+        session = await self._store.current_session(incoming.platform, incoming.chat_id)
+        lang = choose_language(session.language if session else None, incoming.text, incoming.language)
+        denied = self._access_denied(incoming, lang)
+        if denied is not None:
+            yield denied
+            return
+        try:
+            if routed.intent in (Intent.UPLOAD, Intent.EDIT, Intent.EXPORT):
+                async for reply in self._submit(incoming, routed, lang):
+                    yield reply
+            else:
+                yield await self._answer(incoming, routed, lang)
+        except Exception as exc:  # an adapter must always get a sentence, never a traceback
+            yield self._error_for(exc, lang, what=f"handling a {routed.intent.value} message")
+
+    async def _answer(self, incoming: Incoming, routed: Routed, lang: Lang) -> Reply:
+        """Replies that need no job."""
+        platform, chat = incoming.platform, incoming.chat_id
+        intent = routed.intent
+        if intent is Intent.HELP:
+            return Text(help_text(lang))
+        if intent is Intent.NEW:
+            await self._store.new_session(platform, chat, self._backend.name)
+            return Text(_t(lang, "Fresh start: send me a new video.", "重新开始：发给我一段新视频吧。"))
+        if intent is Intent.LANGUAGE:
+            if routed.argument not in ("en", "zh"):
+                return Text(
+                    _t(lang, "Which language? /language en or /language zh", "哪种语言？/language en 或 /language zh")
+                )
+            session = await self._store.get_or_create_session(platform, chat, self._backend.name)
+            await self._store.update_session(session.id, language=routed.argument)
+            return Text(_t(routed.argument, "OK, I'll answer in English.", "好的，我会用中文回复。"))
+        if intent is Intent.CANCEL:
+            return await self._cancel(incoming, lang)
+        if intent is Intent.STATUS:
+            timeline = None
+            current = await self._store.current_session(platform, chat)
+            if current is not None and current.backend_session_id:
+                timeline = await self._backend.state(current.backend_session_id)
+            if timeline is None:
+                return Text(_t(lang, "No video yet: send me a clip to start.", "还没有视频：先发给我一段视频吧。"))
+            return Text(timeline.summary())
+        if intent is Intent.CREDITS:
+            return Text(await self._credits_text(incoming, lang))
+        if intent is Intent.UNKNOWN_COMMAND:
+            return Text(
+                _t(lang, f"I don't know /{routed.argument}. Try /help.", f"我不认识 /{routed.argument}。试试 /help。")
+            )
+        return Text(
+            _t(
+                lang,
+                "That button belongs to an older message. Send your video again or tell me what to change.",
+                "这个按钮来自旧消息。请重新发送视频，或直接告诉我要怎么改。",
+            )
+        )
+
+    async def _cancel(self, incoming: Incoming, lang: str) -> Reply:
+        job = await self._store.cancel_queued(incoming.platform, incoming.chat_id)
+        if job is not None:
+            logger.info("job %d cancelled while queued", job.id)
+            channel = self._channels.get((job.platform, job.chat_id))
+            if channel is not None:
+                channel.put_nowait(_END)
+            return Text(_t(lang, "Cancelled.", "已取消。"))
+        active = await self._store.active_job(incoming.platform, incoming.chat_id)
+        if active is not None:
+            return Text(
+                _t(
+                    lang,
+                    "Your video is already being made; it will be ready in a moment.",
+                    "视频已经在制作中，马上就好。",
+                )
+            )
+        return Text(_t(lang, "There is nothing to cancel.", "没有可以取消的任务。"))
+
+    def _is_admin(self, platform: str, user_id: str) -> bool:
+        admins = self._settings.admin_ids
+        return user_id in admins or f"{platform}:{user_id}" in admins
+
+    async def _renders_left(self, platform: str, user_id: str) -> int | None:
+        """Renders the user may still make today; None for unlimited."""
+        limit = self._settings.daily_renders
+        if limit <= 0 or self._is_admin(platform, user_id):
+            return None
+        used = await self._store.count_renders(platform, user_id, self._today())
+        return max(0, limit - used)
+
+    async def _credits_text(self, incoming: Incoming, lang: str) -> str:
+        session = await self._store.current_session(incoming.platform, incoming.chat_id)
+        if session is not None and session.backend_session_id:
+            credits = await self._backend.credits(session.backend_session_id)
+            if credits is not None:
+                return _t(lang, f"Credits left: {credits.remaining}.", f"剩余积分：{credits.remaining}。")
+        left = await self._renders_left(incoming.platform, incoming.user_id)
+        if left is None:
+            return _t(lang, "You have unlimited renders.", "你的渲染次数不限。")
+        limit = self._settings.daily_renders
+        return _t(
+            lang,
+            f"You have {left} of {limit} renders left today.",
+            f"今天还剩 {left}/{limit} 次渲染。",
+        )
+
+    def _access_denied(self, incoming: Incoming, lang: str) -> Error | None:
+        """The allow-lists: when set, only listed users/chats are served (admins always are)."""
+        users, chats = self._settings.allowed_user_ids, self._settings.allowed_chat_ids
+        platform = incoming.platform
+        if self._is_admin(platform, incoming.user_id):
+            return None
+        user_ok = not users or incoming.user_id in users or f"{platform}:{incoming.user_id}" in users
+        chat_ok = not chats or incoming.chat_id in chats or f"{platform}:{incoming.chat_id}" in chats
+        if user_ok and chat_ok:
+            return None
+        logger.info("refused a %s user not on the allow-list", platform)
+        return Error(
+            "quota",
+            _t(
+                lang, "Sorry, this bot is private and not open to you here.", "抱歉，这个机器人是私有的，这里无法使用。"
+            ),
+            new_error_id(),
+        )
+
+    # ----- jobs: submitting --------------------------------------------------------------------------
+
+    async def _submit(self, incoming: Incoming, routed: Routed, lang: Lang) -> AsyncIterator[Reply]:
+        platform, chat, user = incoming.platform, incoming.chat_id, incoming.user_id
+        kind = JobKind(routed.intent.value)
+        if kind is JobKind.UPLOAD and routed.media is None:
+            yield Text(
+                _t(
+                    lang,
+                    "Send the video itself (or a link to it) and I'll get to work.",
+                    "直接发送视频（或视频链接），我就开始处理。",
+                )
+            )
+            return
+        session = await self._store.current_session(platform, chat)
+        if kind is not JobKind.UPLOAD and (session is None or not session.backend_session_id):
+            yield Text(
+                _t(lang, "Send me a video first, then tell me how to change it.", "先发给我一段视频，再告诉我怎么改。")
+            )
+            return
+        if kind in RENDER_KINDS:
+            left = await self._renders_left(platform, user)
+            if left == 0:
+                yield Error(
+                    "quota",
+                    _t(
+                        lang,
+                        f"You've used all {self._settings.daily_renders} renders for today. Come back tomorrow!",
+                        f"你今天的 {self._settings.daily_renders} 次渲染已用完，明天再来吧！",
+                    ),
+                    new_error_id(),
+                )
+                return
+        key = (platform, chat)
+        if key in self._channels:
+            yield self._busy(lang)
+            return
+        if not self._is_admin(platform, user):
+            wait_s = self._limiter.retry_after(f"{platform}:{user}")
+            if wait_s > 0:
+                yield Error(
+                    "quota",
+                    _t(lang, f"One moment — please try again in {wait_s:.0f} s.", f"请稍等 — {wait_s:.0f} 秒后再试。"),
+                    new_error_id(),
+                )
+                return
+        if session is None:
+            session = await self._store.new_session(platform, chat, self._backend.name)
+        payload = JobPayload(kind=kind, text=routed.text, media=routed.media, lang=lang)
+        channel: asyncio.Queue[Reply | None] = asyncio.Queue()
+        self._channels[key] = channel
+        try:
+            try:
+                job = await self._store.enqueue(session.id, user, kind.value, payload.to_json())
+            except ChatBusy:
+                yield self._busy(lang)
+                return
+            position = await self._store.queue_position(job.id)
+            free = self._workers - len(self._running)
+            if position is not None and position > free:
+                place = position - max(0, free)
+                yield Text(
+                    _t(
+                        lang,
+                        f"You're #{place} in line — I'll start on your video soon.",
+                        f"你排在第 {place} 位 — 很快就轮到你的视频。",
+                    )
+                )
+            self._wake.set()
+            while (reply := await channel.get()) is not _END:
+                assert reply is not None
+                yield reply
+        finally:
+            if self._channels.get(key) is channel:
+                del self._channels[key]
+
+    def _busy(self, lang: str) -> Error:
+        return Error(
+            "busy",
+            _t(
+                lang,
+                "I'm still working on your previous request — one moment, or /cancel it.",
+                "我还在处理你上一个请求 — 请稍等，或用 /cancel 取消。",
+            ),
+            new_error_id(),
+        )
+
+    # ----- jobs: running -----------------------------------------------------------------------------
+
+    async def _dispatch_loop(self) -> None:
+        """Start queued jobs, oldest first, whenever a worker slot is free."""
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while len(self._running) < self._workers:
+                job = await self._store.claim_next()
+                if job is None:
+                    break
+                task = asyncio.create_task(self._run_job(job), name=f"musiccog-job-{job.id}")
+                self._running[job.id] = task
+                task.add_done_callback(functools.partial(self._job_done, job.id))
+
+    def _job_done(self, job_id: int, _task: asyncio.Task[None]) -> None:
+        self._running.pop(job_id, None)
+        self._wake.set()
+
+    async def _run_job(self, job: Job) -> None:
+        """Run one claimed job to done or failed; its scratch folder goes whatever happens."""
+        workdir = Path(tempfile.mkdtemp(prefix=f"job{job.id}-", dir=self._settings.job_temp_dir))
+        lang = _payload_lang(job)
+        try:
+            payload = JobPayload.from_json(job.payload_json)
+            result: dict[str, object] = {}
+            async for event in self._job_events(job, payload, workdir):
+                reply = await self._reply_for(job, payload, event, result)
+                await self._deliver(job, reply)
+            await self._store.complete_job(job.id, json.dumps(result, ensure_ascii=False))
+        except Exception as exc:
+            error = self._error_for(exc, lang, what=f"job {job.id} ({job.kind})")
+            await self._deliver(job, error)
+            with contextlib.suppress(Exception):
+                await self._store.fail_job(job.id, error.error_id)
+        finally:
+            await asyncio.to_thread(shutil.rmtree, workdir, True)
+            channel = self._channels.get((job.platform, job.chat_id))
+            if channel is not None:
+                channel.put_nowait(_END)
+
+    async def _job_events(self, job: Job, payload: JobPayload, workdir: Path) -> AsyncIterator[BackendEvent]:
+        session = await self._store.get_session(job.session_id)
+        if session is None:
+            raise InputRejected("That conversation was cleared; please send your video again.")
+        backend_id = session.backend_session_id
+        if payload.kind is JobKind.UPLOAD:
+            assert payload.media is not None
+            yield Stage("download", 0.0)
+            media_path = await self._fetch_media(payload.media, workdir)
+            if not backend_id:
+                backend_id = await self._backend.open_session()
+                await self._store.update_session(session.id, backend_session_id=backend_id)
+            events = self._backend.upload(backend_id, media_path, prompt=payload.text or None)
+        elif backend_id is None:
+            raise InputRejected("Send me a video first, then tell me how to change it.")
+        elif payload.kind is JobKind.EDIT:
+            events = self._backend.instruct(backend_id, payload.text)
+        else:
+            events = self._backend.export(backend_id, ExportOptions())
+        async for event in events:
+            yield event
+        if payload.kind in RENDER_KINDS:
+            timeline = await self._backend.state(backend_id)
+            await self._store.update_session(session.id, timeline_json=timeline.to_json() if timeline else None)
+
+    async def _reply_for(self, job: Job, payload: JobPayload, event: BackendEvent, result: dict[str, object]) -> Reply:
+        lang = payload.lang
+        if isinstance(event, Stage):
+            en, zh = _STAGE_TEXT.get(event.stage, (event.stage, event.stage))
+            fraction = min(1.0, max(0.0, event.fraction))
+            return Progress(event.stage, fraction, f"{_t(lang, en, zh)} {round(fraction * 100)}%")
+        if isinstance(event, NotUnderstood):
+            result["understood"] = False
+            return Text(event.reply)
+        result["track"] = event.track_title
+        if payload.kind is JobKind.EXPORT:
+            caption = _t(lang, f"Your final video — 🎵 {event.track_title}", f"最终视频 — 🎵 {event.track_title}")
+            buttons: tuple[Button, ...] = ()
+        else:
+            await self._store.record_render(job.platform, job.user_id, self._today())
+            caption = caption_for(event, lang)
+            buttons = result_buttons(lang, original_muted=event.original_muted)
+        return Video(
+            path=event.path,
+            caption=caption,
+            buttons=buttons,
+            width=event.width,
+            height=event.height,
+            duration_s=event.duration_s,
+        )
+
+    async def _deliver(self, job: Job, reply: Reply) -> None:
+        """To the waiting ``handle`` call if there is one, else through ``notify`` (or the log)."""
+        channel = self._channels.get((job.platform, job.chat_id))
+        if channel is not None:
+            channel.put_nowait(reply)
+            return
+        if self._notify is None:
+            logger.warning("no listener and no notifier for job %d; dropped a %s", job.id, type(reply).__name__)
+            return
+        try:
+            await self._notify(job.platform, job.chat_id, reply)
+        except Exception:
+            logger.exception("notifier failed for job %d", job.id)
+
+    def _error_for(self, exc: Exception, lang: str, *, what: str) -> Error:
+        """A user-facing sentence for ``exc``; the trace is logged once with the same short id."""
+        error_id = new_error_id()
+        kind: ErrorKind
+        if isinstance(exc, InputRejected):
+            kind, text = "input", exc.reason
+            logger.info("%s rejected the input (error %s): %s", what, error_id, exc.reason)
+        else:
+            if isinstance(exc, LibraryError | BackendUnavailable):
+                kind = "backend"
+                text = _t(
+                    lang,
+                    "The music service is not available right now; please try again later.",
+                    "音乐服务暂时不可用，请稍后再试。",
+                )
+            elif isinstance(exc, RenderFailed):
+                kind = "render"
+                text = _t(
+                    lang,
+                    "I couldn't finish your video this time; please try again.",
+                    "这次没能完成你的视频，请再试一次。",
+                )
+            else:
+                kind = "internal"
+                text = _t(lang, "Something went wrong on my side; please try again.", "我这边出了点问题，请再试一次。")
+            logger.error("%s failed (error %s)", what, error_id, exc_info=exc)
+        return Error(kind, f"{text} {_t(lang, f'(error {error_id})', f'（错误 {error_id}）')}", error_id)
+
+
+def _payload_lang(job: Job) -> str:
+    try:
+        return JobPayload.from_json(job.payload_json).lang
+    except ValueError:
+        return "en"

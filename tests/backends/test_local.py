@@ -1,0 +1,75 @@
+"""The local backend end to end on a tiny generated clip, in a real spawn-context process pool."""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from bot.backends.base import Backend, BackendEvent, ExportOptions, NotUnderstood, Rendered, Stage
+from bot.backends.local import LocalBackend
+from bot.config import Settings
+from tests.mediagen import make_clip
+
+
+@pytest.fixture(scope="module")
+def pool() -> Iterator[ProcessPoolExecutor]:
+    executor = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    yield executor
+    executor.shutdown(wait=True, cancel_futures=True)
+
+
+async def _collect(events: AsyncIterator[BackendEvent]) -> list[BackendEvent]:
+    return [event async for event in events]
+
+
+def test_upload_instruct_state_export(tmp_path: Path, pool: ProcessPoolExecutor) -> None:
+    clip = make_clip(tmp_path / "trip.mp4", duration_s=3.0, size=(160, 90), cut_times_s=(1.0, 2.0))
+    backend = LocalBackend(Settings(), executor=pool)
+    assert isinstance(backend, Backend)
+
+    async def scenario() -> None:
+        session = await backend.open_session()
+        assert await backend.state(session) is None
+        first = await _collect(backend.upload(session, clip, prompt="calm"))
+        stages = [e.stage for e in first if isinstance(e, Stage)]
+        assert stages == ["analyse", "match", "render"]
+        done = first[-1]
+        assert isinstance(done, Rendered) and done.path.is_file() and done.bpm > 0
+        assert (Settings().backend_dir / session / "analysis.pickle").is_file()
+        timeline = await backend.state(session)
+        assert timeline is not None and timeline.music is not None
+
+        same = await _collect(backend.instruct(session, "qwertyuiop zxcvb"))
+        assert isinstance(same[-1], NotUnderstood)
+        assert await backend.state(session) == timeline
+
+        second = await _collect(backend.instruct(session, "another track"))
+        other = second[-1]
+        assert isinstance(other, Rendered)
+        assert other.track_title != done.track_title and other.path != done.path
+        assert other.notes
+
+        exported = await _collect(backend.export(session, ExportOptions()))
+        assert isinstance(exported[-1], Rendered) and exported[-1].path == other.path  # no re-render
+        assert await backend.credits(session) is None
+
+    asyncio.run(scenario())
+    assert clip.is_file()  # the user's file is copied, never consumed
+
+
+def test_instruct_before_upload_is_rejected(pool: ProcessPoolExecutor) -> None:
+    from bot.errors import InputRejected
+
+    backend = LocalBackend(Settings(), executor=pool)
+
+    async def scenario() -> None:
+        session = await backend.open_session()
+        with pytest.raises(InputRejected):
+            await _collect(backend.instruct(session, "louder"))
+
+    asyncio.run(scenario())
