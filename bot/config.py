@@ -54,6 +54,17 @@ class Settings(BaseSettings):
     temp_dir: Path | None = None
     """Per-job scratch files (removed after each job); default ``data_dir/tmp``."""
 
+    # ----- video links (issue 5, "Links"; bot/links.py) -------------------------------------------
+    link_allowed_hosts: str = ""
+    """Comma-separated host names (or IP literals) a link may point at even if they resolve to a private,
+    loopback or link-local address, on any port. For tests and operators' own servers; empty by default."""
+    link_max_redirects: int = 5
+    link_timeout_s: float = 120.0
+    """Whole download of one link, redirects included."""
+    link_connect_timeout_s: float = 10.0
+    link_read_timeout_s: float = 20.0
+    """Longest wait for the next bytes from the server."""
+
     @property
     def worker_count(self) -> int:
         return self.workers if self.workers > 0 else (os.cpu_count() or 1)
