@@ -255,6 +255,38 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     return bench_main(["--quick"] if args.quick else [])
 
 
+def _serve_logging(token: str, verbose: bool) -> None:
+    """Bots log their life at INFO; httpx stays at WARNING (its INFO lines carry the token in the URL)
+    and every handler redacts the token from messages and tracebacks."""
+    from adapters.telegram import RedactToken
+
+    root = logging.getLogger()
+    if not verbose:
+        root.setLevel(logging.INFO)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    for handler in root.handlers:
+        handler.addFilter(RedactToken(token))
+
+
+def _cmd_telegram(args: argparse.Namespace) -> int:
+    from adapters.telegram import run_polling
+
+    settings = get_settings()
+    if settings.telegram_bot_token is None:
+        raise InputRejected("Set TELEGRAM_BOT_TOKEN to the token @BotFather gave you.")
+    _serve_logging(settings.telegram_bot_token.get_secret_value(), args.verbose)
+    run_polling(settings)
+    return EXIT_OK
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    """Every platform whose token is set; today that is Telegram only."""
+    settings = get_settings()
+    if settings.telegram_bot_token is None:
+        raise InputRejected("No platform token is set: set TELEGRAM_BOT_TOKEN (Discord is not built yet).")
+    return _cmd_telegram(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="musiccog", description="Put the right music under your videos.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -299,6 +331,11 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--ignore-tags", action="store_true", help="ignore folder names and embedded tags")
     analyze.add_argument("--json", action="store_true", help="one JSON object per line per track")
     lib.set_defaults(func=_cmd_library)
+
+    telegram = sub.add_parser("telegram", help="run the Telegram bot (TELEGRAM_BOT_TOKEN)")
+    telegram.set_defaults(func=_cmd_telegram)
+    run = sub.add_parser("run", help="run every chat platform whose token is set")
+    run.set_defaults(func=_cmd_run)
 
     bench = sub.add_parser("bench", help="run the benchmark and print a table")
     bench.add_argument("--quick", action="store_true", help="a shorter clip")

@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import platformdirs
-from pydantic import Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -65,6 +65,29 @@ class Settings(BaseSettings):
     link_read_timeout_s: float = 20.0
     """Longest wait for the next bytes from the server."""
 
+    # ----- Telegram (issue 5; adapters/telegram.py) -----------------------------------------------
+    telegram_bot_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("TELEGRAM_BOT_TOKEN", "telegram_bot_token")
+    )
+    """From @BotFather; env ``TELEGRAM_BOT_TOKEN`` (no prefix). A secret: never logged, never shown."""
+    telegram_api_base_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("TELEGRAM_API_BASE_URL", "telegram_api_base_url")
+    )
+    """Bot API URL before the token, e.g. ``http://localhost:8081/bot`` for a local ``telegram-bot-api``."""
+    telegram_api_file_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("TELEGRAM_API_FILE_URL", "telegram_api_file_url")
+    )
+    """File download URL before the token, e.g. ``http://localhost:8081/file/bot``."""
+    telegram_local_mode: bool = Field(
+        default=False, validation_alias=AliasChoices("TELEGRAM_LOCAL_MODE", "telegram_local_mode")
+    )
+    """The Bot API server runs with ``--local``: files up to 2000 MB both ways, read from its disk."""
+    telegram_max_download_mb: float | None = None
+    """Largest file a user may send; default 20 MB on the public Bot API, 2000 MB in local mode (MiB, as
+    Telegram counts them)."""
+    telegram_max_upload_mb: float | None = None
+    """Largest video the bot may send; default 50 MB on the public Bot API, 2000 MB in local mode."""
+
     @property
     def worker_count(self) -> int:
         return self.workers if self.workers > 0 else (os.cpu_count() or 1)
@@ -109,6 +132,16 @@ class Settings(BaseSettings):
     @property
     def library_db(self) -> Path:
         return self.data_dir / "library.sqlite3"
+
+    @property
+    def telegram_download_limit_bytes(self) -> int:
+        mb = self.telegram_max_download_mb or (2000.0 if self.telegram_local_mode else 20.0)
+        return int(mb * 1024 * 1024)
+
+    @property
+    def telegram_upload_limit_bytes(self) -> int:
+        mb = self.telegram_max_upload_mb or (2000.0 if self.telegram_local_mode else 50.0)
+        return int(mb * 1024 * 1024)
 
 
 def _id_set(text: str) -> frozenset[str]:
