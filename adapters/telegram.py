@@ -177,7 +177,15 @@ async def setup(app: TelegramApp) -> None:
     async def notify(platform: str, chat_id: str, reply: Reply) -> None:
         await _render(bot, settings, int(chat_id), reply)
 
-    engine = Engine(settings, store, backend, fetch_media=fetch, notify=notify, bot_username=bot.username)
+    engine = Engine(
+        settings,
+        store,
+        backend,
+        fetch_media=fetch,
+        notify=notify,
+        bot_username=bot.username,
+        upload_limits={PLATFORM: settings.telegram_upload_limit_bytes},
+    )
     pacer = ProgressPacer(
         min_interval_s=settings.progress_interval_s, still_working_after_s=settings.still_working_after_s
     )

@@ -81,12 +81,16 @@ class Backend(Protocol):
         """A fresh, empty session; returns its id."""
         ...
 
-    def upload(self, session_id: str, media_path: Path, *, prompt: str | None = None) -> AsyncIterator[BackendEvent]:
+    def upload(
+        self, session_id: str, media_path: Path, *, prompt: str | None = None, max_output_bytes: int | None = None
+    ) -> AsyncIterator[BackendEvent]:
         """Take the clip at ``media_path`` (the backend copies it; the caller may delete its file) and make
         the first video, with ``prompt`` (the caption) as the mood request."""
         ...
 
-    def instruct(self, session_id: str, text: str) -> AsyncIterator[BackendEvent]:
+    def instruct(
+        self, session_id: str, text: str, *, max_output_bytes: int | None = None
+    ) -> AsyncIterator[BackendEvent]:
         """Apply one instruction to the session's timeline and re-render from the original clip."""
         ...
 

@@ -79,6 +79,15 @@ def _render_task(
     return render_clip(request, settings=settings, analysis=analysis)
 
 
+def fit_for_delivery(timeline: Timeline, max_output_bytes: int | None) -> Timeline:
+    """The timeline with its target size capped at the platform's upload limit (the smaller wins)."""
+    if max_output_bytes is None:
+        return timeline
+    wanted = timeline.output.target_size_bytes
+    cap = max_output_bytes if wanted is None else min(wanted, max_output_bytes)
+    return replace(timeline, output=replace(timeline.output, target_size_bytes=cap))
+
+
 # ----- the backend -----------------------------------------------------------------------------------
 
 
@@ -175,9 +184,23 @@ class LocalBackend:
             raise InputRejected("Send me a video first, then tell me how to change it.")
         return source
 
-    async def _render(self, session_id: str, timeline: Timeline, notes: str = "", *, save: bool = True) -> Rendered:
-        """Render ``timeline`` from the original upload into ``renders/``; record it as the last render."""
+    async def _render(
+        self,
+        session_id: str,
+        timeline: Timeline,
+        notes: str = "",
+        *,
+        save: bool = True,
+        max_output_bytes: int | None = None,
+    ) -> Rendered:
+        """Render ``timeline`` from the original upload into ``renders/``; record it as the last render.
+
+        ``max_output_bytes`` (the chat platform's upload limit) caps the file without entering the saved
+        timeline: the user's own size wish stays theirs, the platform's limit applies to this delivery.
+        """
         paths = self._paths(session_id)
+        timeline_to_save = timeline
+        timeline = fit_for_delivery(timeline, max_output_bytes)
         paths.renders.mkdir(parents=True, exist_ok=True)
         output = paths.renders / f"{uuid.uuid4().hex[:12]}.mp4"
         analysis = await self._analysis(session_id)
@@ -203,7 +226,8 @@ class LocalBackend:
             notes=notes,
         )
         if save:
-            record = {"timeline": timeline.to_json(), "rendered": {**dataclasses.asdict(rendered), "path": str(output)}}
+            rendered_json = {**dataclasses.asdict(rendered), "path": str(output)}
+            record = {"timeline": timeline_to_save.to_json(), "rendered": rendered_json}
             await asyncio.to_thread(paths.last.write_text, json.dumps(record), "utf-8")
         await asyncio.to_thread(_prune_renders, paths.renders, output)
         return rendered
@@ -220,7 +244,7 @@ class LocalBackend:
         return session_id
 
     async def upload(
-        self, session_id: str, media_path: Path, *, prompt: str | None = None
+        self, session_id: str, media_path: Path, *, prompt: str | None = None, max_output_bytes: int | None = None
     ) -> AsyncIterator[BackendEvent]:
         paths = self._paths(session_id)
         paths.root.mkdir(parents=True, exist_ok=True)
@@ -238,9 +262,11 @@ class LocalBackend:
         timeline = await self._run(_first_timeline_task, str(source), analysis, prompt or None, self._settings)
         await self._save_timeline(session_id, timeline)
         yield Stage("render", 0.5)
-        yield await self._render(session_id, timeline)
+        yield await self._render(session_id, timeline, max_output_bytes=max_output_bytes)
 
-    async def instruct(self, session_id: str, text: str) -> AsyncIterator[BackendEvent]:
+    async def instruct(
+        self, session_id: str, text: str, *, max_output_bytes: int | None = None
+    ) -> AsyncIterator[BackendEvent]:
         timeline = await self.state(session_id)
         if timeline is None:
             raise InputRejected("Send me a video first, then tell me how to change it.")
@@ -252,7 +278,7 @@ class LocalBackend:
             return
         await self._save_timeline(session_id, new)
         yield Stage("render", 0.3)
-        yield await self._render(session_id, new, report.reply)
+        yield await self._render(session_id, new, report.reply, max_output_bytes=max_output_bytes)
 
     async def state(self, session_id: str) -> Timeline | None:
         try:
@@ -269,15 +295,15 @@ class LocalBackend:
         timeline = await self.state(session_id)
         if timeline is None:
             raise InputRejected("There is nothing to export yet: send me a video first.")
-        if options.max_size_bytes is not None:
-            timeline = replace(timeline, output=replace(timeline.output, target_size_bytes=options.max_size_bytes))
+        cap = options.max_size_bytes
         last = await asyncio.to_thread(_read_last, self._paths(session_id).last)
-        if last is not None and last[0] == timeline.to_json() and last[1].path.is_file():
+        reusable = last is not None and last[0] == timeline.to_json() and last[1].path.is_file()
+        if last is not None and reusable and (cap is None or last[1].path.stat().st_size <= cap):
             yield Stage("export", 1.0)
             yield last[1]
             return
         yield Stage("render", 0.1)
-        yield await self._render(session_id, timeline, save=options.max_size_bytes is None)
+        yield await self._render(session_id, timeline, max_output_bytes=cap)
 
     async def close(self) -> None:
         if self._owns_executor and self._executor is not None:

@@ -22,7 +22,7 @@ import json
 import logging
 import shutil
 import tempfile
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
 from types import TracebackType
@@ -106,7 +106,10 @@ class Engine:
         notify: Notifier | None = None,
         bot_username: str | None = None,
         today: Callable[[], date] = _today,
+        upload_limits: Mapping[str, int] | None = None,
     ) -> None:
+        """``upload_limits``: the largest file each platform accepts (``{"telegram": 50 MB}``); every
+        delivered render is fitted under it (a copy that fits is kept, otherwise re-encoded to fit)."""
         self._settings = settings
         self._store = store
         self._backend = backend
@@ -114,6 +117,7 @@ class Engine:
         self._notify = notify
         self._bot_username = bot_username
         self._today = today
+        self._upload_limits = dict(upload_limits or {})
         self._workers = max(1, settings.worker_count)
         self._limiter = RateLimiter(settings.rate_limit_jobs, settings.rate_limit_window_s)
         self._channels: dict[tuple[str, str], asyncio.Queue[Reply | None]] = {}
@@ -431,6 +435,7 @@ class Engine:
         if session is None:
             raise InputRejected("That conversation was cleared; please send your video again.")
         backend_id = session.backend_session_id
+        limit = self._upload_limits.get(job.platform)
         if payload.kind is JobKind.UPLOAD:
             assert payload.media is not None
             yield Stage("download", 0.0)
@@ -438,13 +443,15 @@ class Engine:
             if not backend_id:
                 backend_id = await self._backend.open_session()
                 await self._store.update_session(session.id, backend_session_id=backend_id)
-            events = self._backend.upload(backend_id, media_path, prompt=payload.text or None)
+            events = self._backend.upload(
+                backend_id, media_path, prompt=payload.text or None, max_output_bytes=limit
+            )
         elif backend_id is None:
             raise InputRejected("Send me a video first, then tell me how to change it.")
         elif payload.kind is JobKind.EDIT:
-            events = self._backend.instruct(backend_id, payload.text)
+            events = self._backend.instruct(backend_id, payload.text, max_output_bytes=limit)
         else:
-            events = self._backend.export(backend_id, ExportOptions())
+            events = self._backend.export(backend_id, ExportOptions(max_size_bytes=limit))
         async for event in events:
             yield event
         if payload.kind in RENDER_KINDS:

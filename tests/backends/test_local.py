@@ -73,3 +73,30 @@ def test_instruct_before_upload_is_rejected(pool: ProcessPoolExecutor) -> None:
             await _collect(backend.instruct(session, "louder"))
 
     asyncio.run(scenario())
+
+
+def test_renders_are_fitted_under_the_platform_upload_limit(tmp_path: Path, pool: ProcessPoolExecutor) -> None:
+    """A chat platform's upload limit caps every delivered file; the user's timeline is left as it was."""
+    clip = make_clip(
+        tmp_path / "grainy.mp4",
+        duration_s=3.0,
+        size=(320, 180),
+        video_source="testsrc2=s=320x180:r=30:d=3,noise=alls=40:allf=t",
+        video_args=("-crf", "12", "-preset", "ultrafast"),
+    )
+    limit = 400_000
+    assert clip.stat().st_size > limit
+    backend = LocalBackend(Settings(), executor=pool)
+
+    async def scenario() -> None:
+        session = await backend.open_session()
+        first = (await _collect(backend.upload(session, clip, max_output_bytes=limit)))[-1]
+        assert isinstance(first, Rendered) and first.path.stat().st_size <= limit
+        timeline = await backend.state(session)
+        assert timeline is not None and timeline.output.target_size_bytes is None
+        edited = (await _collect(backend.instruct(session, "quieter", max_output_bytes=limit)))[-1]
+        assert isinstance(edited, Rendered) and edited.path.stat().st_size <= limit
+        exported = (await _collect(backend.export(session, ExportOptions(max_size_bytes=limit))))[-1]
+        assert isinstance(exported, Rendered) and exported.path == edited.path, "the fitted render is reused"
+
+    asyncio.run(scenario())
