@@ -94,6 +94,12 @@ class Backend(Protocol):
         """Apply one instruction to the session's timeline and re-render from the original clip."""
         ...
 
+    def use_song(
+        self, session_id: str, song_path: Path, *, title: str | None = None, max_output_bytes: int | None = None
+    ) -> AsyncIterator[BackendEvent]:
+        """Make the user's song (any audio, or a video's soundtrack) the music, then re-render."""
+        ...
+
     async def state(self, session_id: str) -> Timeline | None:
         """The session's timeline, or None before the first upload."""
         ...

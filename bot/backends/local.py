@@ -41,7 +41,7 @@ from bot.errors import InputRejected, RenderFailed
 from bot.media.editing import InstructionReport, apply_instruction, first_timeline, request_from_timeline
 from bot.media.library import load_library
 from bot.media.pipeline import ClipAnalysis, RenderOutcome, analyse_clip, render_clip
-from bot.media.timeline import Timeline
+from bot.media.timeline import MusicTrack, Timeline
 
 logger = logging.getLogger(__name__)
 
@@ -279,6 +279,27 @@ class LocalBackend:
         await self._save_timeline(session_id, new)
         yield Stage("render", 0.3)
         yield await self._render(session_id, new, report.reply, max_output_bytes=max_output_bytes)
+
+    async def use_song(
+        self, session_id: str, song_path: Path, *, title: str | None = None, max_output_bytes: int | None = None
+    ) -> AsyncIterator[BackendEvent]:
+        timeline = await self.state(session_id)
+        if timeline is None:
+            raise InputRejected("Send me the video first; then send this song and I'll put it under the video.")
+        paths = self._paths(session_id)
+        song = paths.root / f"song-{uuid.uuid4().hex[:8]}{song_path.suffix.lower() or '.audio'}"
+        await asyncio.to_thread(shutil.copyfile, song_path, song)
+        yield Stage("render", 0.3)
+        volume = timeline.music.volume_pct if timeline.music is not None else 100.0
+        music = replace(MusicTrack.from_user_song(str(song), title=title or "your song"), volume_pct=volume)
+        new = timeline.with_music(music)
+        try:
+            rendered = await self._render(session_id, new, f"music: {music.title}", max_output_bytes=max_output_bytes)
+        except BaseException:
+            song.unlink(missing_ok=True)
+            raise
+        await self._save_timeline(session_id, new)  # only once the song proved usable
+        yield rendered
 
     async def state(self, session_id: str) -> Timeline | None:
         try:

@@ -44,6 +44,7 @@ from bot.engine.messages import (
     result_buttons,
 )
 from bot.errors import BackendUnavailable, InputRejected, LibraryError, RenderFailed
+from bot.media.timeline import label_from_path
 from bot.sessions import ChatBusy, Job, SessionStore
 
 logger = logging.getLogger(__name__)
@@ -87,6 +88,17 @@ def caption_for(rendered: Rendered, lang: str = "en") -> str:
         lines.append(rendered.reason)
     lines.append(f"{rendered.bpm:.0f} BPM · {cuts} · {rendered.loudness_lufs:.1f} LUFS")
     return "\n".join(lines)[:1000]
+
+
+SONG_KINDS = frozenset({"audio", "voice"})
+"""Media that replace the music of the current clip ("use this song") instead of starting a new one."""
+
+
+def _song_title(file_name: str | None) -> str | None:
+    """A display title from the song's file name ("my_song.mp3" → "my song"), if there is one."""
+    if not file_name:
+        return None
+    return label_from_path(file_name) or None
 
 
 class Engine:
@@ -440,12 +452,18 @@ class Engine:
             assert payload.media is not None
             yield Stage("download", 0.0)
             media_path = await self._fetch_media(payload.media, workdir)
-            if not backend_id:
-                backend_id = await self._backend.open_session()
-                await self._store.update_session(session.id, backend_session_id=backend_id)
-            events = self._backend.upload(
-                backend_id, media_path, prompt=payload.text or None, max_output_bytes=limit
-            )
+            if payload.media.kind in SONG_KINDS:
+                if not backend_id or await self._backend.state(backend_id) is None:
+                    raise InputRejected("Send me the video first; then send this song and I'll put it under the video.")
+                title = _song_title(payload.media.file_name)
+                events = self._backend.use_song(backend_id, media_path, title=title, max_output_bytes=limit)
+            else:
+                if not backend_id:
+                    backend_id = await self._backend.open_session()
+                    await self._store.update_session(session.id, backend_session_id=backend_id)
+                events = self._backend.upload(
+                    backend_id, media_path, prompt=payload.text or None, max_output_bytes=limit
+                )
         elif backend_id is None:
             raise InputRejected("Send me a video first, then tell me how to change it.")
         elif payload.kind is JobKind.EDIT:

@@ -20,7 +20,7 @@ from bot.engine.jobs import JobKind, JobPayload, RateLimiter
 from bot.engine.messages import Error, Incoming, MediaRef, Progress, Reply, Text, Video
 from bot.engine.progress import ProgressPacer
 from bot.sessions import SessionStore
-from tests.mediagen import make_clip
+from tests.mediagen import make_clip, write_wav
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +38,17 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {
         "trip": make_clip(root / "trip.mp4", duration_s=3.0, size=(160, 90), cut_times_s=(1.0, 2.0)),
         "empty": empty,
+        "song": write_wav(root / "my_song.wav", _song()),
     }
+
+
+def _song() -> Any:
+    import numpy as np
+
+    t = np.arange(6 * 48000) / 48000
+    return (0.2 * np.sin(2 * np.pi * 330 * t) + 0.4 * (np.mod(t, 0.5) < 0.05) * np.sin(2 * np.pi * 900 * t)).astype(
+        np.float32
+    )
 
 
 def _settings(tmp_path: Path, **overrides: Any) -> Settings:
@@ -249,3 +259,23 @@ def test_progress_pacer_throttles_and_says_still_working() -> None:
     assert "step 1" not in texts and "step 2" not in texts
     assert any("Still working" in t for t in texts)
     assert texts[-1] == "done"
+
+
+def test_a_song_sent_after_the_clip_becomes_its_music(
+    tmp_path: Path, pool: ProcessPoolExecutor, clips: dict[str, Path]
+) -> None:
+    settings = _settings(tmp_path)
+    song = MediaRef(kind="audio", file_id="song", file_name="my_song.wav")
+
+    async def scenario() -> None:
+        engine = await _open(settings, pool, clips, upload_limits={"telegram": 50_000_000})
+        early = await _all(engine.handle(Incoming("telegram", "7", "u7", media=song)))
+        assert isinstance(early[-1], Error) and "video first" in early[-1].text
+        await _all(engine.handle(_upload("7")))
+        swapped = await _all(engine.handle(Incoming("telegram", "7", "u7", media=song)))
+        assert isinstance(swapped[-1], Video), swapped
+        status = await _all(engine.handle(_say("7", "status")))
+        assert isinstance(status[0], Text) and "BGM: my song" in status[0].text
+        await _shut(engine)
+
+    asyncio.run(scenario())
