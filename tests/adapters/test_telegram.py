@@ -212,3 +212,36 @@ def test_songs_links_and_redaction(tmp_path: Path, pool: ProcessPoolExecutor, cl
     run(scenario, tmp_path, pool, link_allowed_hosts="127.0.0.1")
     record = logging.LogRecord("x", logging.ERROR, __file__, 1, "url %s", ("https://h/bot123:SECRET/getMe",), None)
     assert RedactToken("123:SECRET").filter(record) and "SECRET" not in record.getMessage()
+
+
+def test_every_bad_input_gets_a_sentence_and_the_bot_keeps_serving(
+    tmp_path: Path, pool: ProcessPoolExecutor, clip: bytes
+) -> None:
+    """The pipeline's bad inputs, sent as Telegram documents: each gets its reason, nobody gets a traceback."""
+    from tests.mediagen import run_ffmpeg
+
+    media = tmp_path / "media"
+    media.mkdir()
+    run_ffmpeg(["-f", "lavfi", "-i", "sine=d=2", "-c:a", "aac", str(media / "song.m4a")])
+    run_ffmpeg(["-f", "lavfi", "-i", "testsrc2=s=160x90:d=1", "-frames:v", "1", str(media / "photo.png")])
+    long_clip = make_clip(media / "long.mp4", duration_s=4.0, size=(160, 90))
+    cases = [
+        (b"my holiday notes, not a video\n" * 20, "notes.mp4", "isn't a video"),
+        (clip[: len(clip) // 2], "cut.mp4", "damaged"),
+        ((media / "song.m4a").read_bytes(), "song.mp4", "no video track"),
+        ((media / "photo.png").read_bytes(), "photo.mp4", "still image"),
+        (long_clip.read_bytes(), "long.mp4", "too long"),
+    ]
+
+    async def scenario(fake: FakeBotApi, app: App, settings: Settings) -> None:
+        for n, (data, name, reason) in enumerate(cases):
+            file_id = fake.add_file(data, file_name=name, mime_type="video/mp4", kind="document")
+            fake.push_message(9, 9, document=file_id)
+            answer = await fake.wait_for("sendMessage", lambda c: to_chat(9)(c) and "error" in c.params["text"], 60)
+            text = answer.params["text"]
+            assert reason in text, (n, text)
+            assert "Traceback" not in text and fake.token not in text
+        fake.push_message(9, 9, "/help")
+        assert (await fake.wait_for("sendMessage", to_chat(9))).params["text"]
+
+    run(scenario, tmp_path, pool, max_duration_s=3.0)
