@@ -128,7 +128,8 @@ def duck_envelope(
     sample_rate: int = SAMPLE_RATE,
 ) -> np.ndarray:
     """Linear music gain: 1 outside speech, ``duck_db`` inside, with raised-cosine attack/release."""
-    floor = db_to_gain(duck_db)
+    if duck_db >= 0:
+        return np.ones(n, dtype=np.float32)
     depth = np.zeros(n, dtype=np.float32)
     attack = max(1, int(DUCK_ATTACK_S * sample_rate))
     release = max(1, int(DUCK_RELEASE_S * sample_rate))
@@ -145,7 +146,7 @@ def duck_envelope(
         ramp = _raised_cosine(ramp_out_end - b)[::-1]
         depth[b:ramp_out_end] = np.maximum(depth[b:ramp_out_end], ramp)
     # interpolate in dB so the dip sounds even
-    return np.asarray(10 ** ((depth * duck_db) / 20.0), dtype=np.float32) if floor < 1 else np.ones(n, np.float32)
+    return np.asarray(10 ** ((depth * duck_db) / 20.0), dtype=np.float32)
 
 
 def _fit_length(samples: np.ndarray, n: int) -> np.ndarray:

@@ -26,7 +26,7 @@ from bot.errors import RenderFailed
 from bot.media.fit_size import encode_to_fit, fits
 from bot.media.models import MediaInfo
 from bot.media.timeline import TitleTrack
-from bot.media.visual import VisualPlan, plan_visual
+from bot.media.visual import VisualPlan, even, plan_visual
 
 logger = logging.getLogger(__name__)
 
@@ -76,9 +76,7 @@ def scaled_size(width: int, height: int) -> tuple[int, int]:
     """Even dimensions no larger than 1920×1080 (or 1080×1920), same aspect, never upscaled."""
     long_side, short_side = max(width, height), min(width, height)
     factor = min(1.0, MAX_LONG_SIDE / long_side, MAX_SHORT_SIDE / short_side)
-    w = max(2, int(round(width * factor / 2)) * 2)
-    h = max(2, int(round(height * factor / 2)) * 2)
-    return w, h
+    return even(width * factor), even(height * factor)
 
 
 def _audio_input(sample_rate: int, channels: int) -> list[str]:
