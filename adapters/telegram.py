@@ -57,7 +57,7 @@ from bot.engine.engine import Engine
 from bot.engine.messages import Error, Incoming, MediaKind, MediaRef, Progress, Reply, Text, Video, new_error_id
 from bot.engine.progress import ProgressPacer
 from bot.errors import InputRejected
-from bot.sessions import SessionStore
+from bot.services import Services
 
 __all__ = ["COMMANDS", "RedactToken", "build_application", "run_polling", "setup", "teardown", "to_incoming"]
 
@@ -103,10 +103,13 @@ class _Runtime:
     """What the handlers share, kept in ``application.bot_data``."""
 
     settings: Settings
-    engine: Engine
-    store: SessionStore
-    backend: Backend
+    services: Services
+    owns_services: bool
     pacer: ProgressPacer
+
+    @property
+    def engine(self) -> Engine:
+        return self.services.engine
 
 
 class RedactToken(logging.Filter):
@@ -132,10 +135,14 @@ class RedactToken(logging.Filter):
 # ----- building and running --------------------------------------------------------------------------
 
 
-def build_application(settings: Settings, *, backend: Backend | None = None) -> TelegramApp:
+def build_application(
+    settings: Settings, *, backend: Backend | None = None, services: Services | None = None
+) -> TelegramApp:
     """A PTB ``Application`` with our handlers; ``setup``/``teardown`` run as post-init/post-shutdown.
 
-    ``backend`` may be injected (tests, a shared pool); by default a ``LocalBackend`` is made in ``setup``.
+    ``services`` (store, backend, engine) may be shared with other platforms (``musiccog run``); it is then
+    left open at teardown. Otherwise they are opened in ``setup`` with ``backend`` if given (tests), else
+    the one ``settings.backend`` names.
     """
     if settings.telegram_bot_token is None:
         raise InputRejected("Set TELEGRAM_BOT_TOKEN to the token @BotFather gave you.")
@@ -155,6 +162,7 @@ def build_application(settings: Settings, *, backend: Backend | None = None) -> 
     app = builder.build()
     app.bot_data["settings"] = settings
     app.bot_data["backend"] = backend
+    app.bot_data["services"] = services
     app.add_handler(CallbackQueryHandler(on_button))
     app.add_handler(MessageHandler(_MEDIA_FILTER & ~filters.UpdateType.EDITED, on_message))
     app.add_error_handler(on_error)
@@ -162,13 +170,11 @@ def build_application(settings: Settings, *, backend: Backend | None = None) -> 
 
 
 async def setup(app: TelegramApp) -> None:
-    """Open the session store, start the engine (recovering unfinished jobs), set the commands menu."""
-    from bot.backends.local import LocalBackend
-
+    """Attach to the engine (opening the store and backend unless shared), set the commands menu, and start
+    the engine, which recovers unfinished jobs."""
     settings: Settings = app.bot_data["settings"]
-    backend: Backend = app.bot_data.get("backend") or LocalBackend(settings)
-    settings.engine_db.parent.mkdir(parents=True, exist_ok=True)
-    store = await SessionStore.open(settings.engine_db)
+    shared: Services | None = app.bot_data.get("services")
+    services = shared or await Services.open(settings, backend=app.bot_data.get("backend"))
     bot = app.bot
 
     async def fetch(media: MediaRef, folder: Path) -> Path:
@@ -177,33 +183,28 @@ async def setup(app: TelegramApp) -> None:
     async def notify(platform: str, chat_id: str, reply: Reply) -> None:
         await _render(bot, settings, int(chat_id), reply)
 
-    engine = Engine(
-        settings,
-        store,
-        backend,
+    services.engine.attach(
+        PLATFORM,
         fetch_media=fetch,
         notify=notify,
+        upload_limit=settings.telegram_upload_limit_bytes,
         bot_username=bot.username,
-        upload_limits={PLATFORM: settings.telegram_upload_limit_bytes},
     )
     pacer = ProgressPacer(
         min_interval_s=settings.progress_interval_s, still_working_after_s=settings.still_working_after_s
     )
-    app.bot_data[_RUNTIME] = _Runtime(settings, engine, store, backend, pacer)
+    app.bot_data[_RUNTIME] = _Runtime(settings, services, shared is None, pacer)
     await bot.set_my_commands([BotCommand(name, en) for name, en, _ in COMMANDS])
     await bot.set_my_commands([BotCommand(name, zh) for name, _, zh in COMMANDS], language_code="zh")
-    await engine.start()
+    await services.start()
     logger.info("telegram adapter ready as @%s", bot.username)
 
 
 async def teardown(app: TelegramApp) -> None:
-    """Stop the engine (running jobs are requeued on the next start) and close the store and backend."""
+    """Close the services if this adapter opened them (running jobs are requeued on the next start)."""
     runtime: _Runtime | None = app.bot_data.pop(_RUNTIME, None)
-    if runtime is None:
-        return
-    await runtime.engine.close()
-    await runtime.backend.close()
-    await runtime.store.close()
+    if runtime is not None and runtime.owns_services:
+        await runtime.services.close()
 
 
 def run_polling(settings: Settings) -> None:

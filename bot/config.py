@@ -88,6 +88,45 @@ class Settings(BaseSettings):
     telegram_max_upload_mb: float | None = None
     """Largest video the bot may send; default 50 MB on the public Bot API, 2000 MB in local mode."""
 
+    # ----- Discord (issue 6; adapters/discord.py) -------------------------------------------------
+    discord_bot_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("DISCORD_BOT_TOKEN", "discord_bot_token")
+    )
+    """From the developer portal; env ``DISCORD_BOT_TOKEN`` (no prefix). A secret: never logged, never shown."""
+    discord_guild_ids: str = Field(default="", validation_alias=AliasChoices("DISCORD_GUILD_IDS", "discord_guild_ids"))
+    """Comma-separated guild ids whose slash commands are synced at once (development); else global sync."""
+    discord_api_base_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DISCORD_API_BASE_URL", "discord_api_base_url")
+    )
+    """REST base, e.g. ``http://127.0.0.1:8080/api/v10`` (a rate-limit proxy or a Discord-compatible server)."""
+    discord_gateway_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DISCORD_GATEWAY_URL", "discord_gateway_url")
+    )
+    """Gateway address, e.g. ``ws://127.0.0.1:8080/gateway``; default: asked from ``{base}/gateway/bot`` when
+    only the REST base is set, else Discord's own."""
+    discord_message_content: bool = True
+    """Serve plain messages (a video in a DM, or a mention in a channel); needs the privileged Message Content
+    intent in the developer portal. Off: slash commands and buttons only."""
+    discord_default_upload_mb: float = 10.0
+    """Upload limit (MiB) when neither the interaction nor the guild says (Discord's default is 10 MiB)."""
+
+    # ----- backends (issue 7) ---------------------------------------------------------------------
+    backend: str = "local"
+    """``local`` (the embedded pipeline) or ``nemo`` (the NemoVideo cloud agent: clips leave this machine)."""
+    allow_backend_choice: bool = False
+    """Let users switch their chat's backend with ``/backend local|nemo``."""
+    nemo_api_url: str = Field(
+        default="https://mega-api-prod.nemovideo.ai", validation_alias=AliasChoices("NEMO_API_URL", "nemo_api_url")
+    )
+    nemo_token: SecretStr | None = Field(default=None, validation_alias=AliasChoices("NEMO_TOKEN", "nemo_token"))
+    """A registered NemoVideo token (``nmv_usr_…``); without it an anonymous token is requested."""
+    nemo_client_id: str | None = Field(default=None, validation_alias=AliasChoices("NEMO_CLIENT_ID", "nemo_client_id"))
+    """Stable client id for anonymous tokens; default: made once and kept in ``data_dir/nemo-client-id``."""
+    nemo_turn_timeout_s: float = 900.0
+    """Hard cap on one agent turn (``/run_sse``)."""
+    nemo_allowed_hosts: str = ""
+    """Extra host names (comma-separated) that may receive the token besides the API host itself."""
+
     @property
     def worker_count(self) -> int:
         return self.workers if self.workers > 0 else (os.cpu_count() or 1)
@@ -132,6 +171,14 @@ class Settings(BaseSettings):
     @property
     def library_db(self) -> Path:
         return self.data_dir / "library.sqlite3"
+
+    @property
+    def discord_guild_id_list(self) -> list[int]:
+        return [int(part) for part in _id_set(self.discord_guild_ids) if part.isdigit()]
+
+    @property
+    def nemo_client_id_file(self) -> Path:
+        return self.data_dir / "nemo-client-id"
 
     @property
     def telegram_download_limit_bytes(self) -> int:

@@ -13,7 +13,19 @@ from bot.backends.base import (
     ExportOptions,
     NotUnderstood,
     Rendered,
+    Said,
+    SessionState,
     Stage,
 )
 
-__all__ = ["Backend", "BackendEvent", "Credits", "ExportOptions", "NotUnderstood", "Rendered", "Stage"]
+__all__ = [
+    "Backend",
+    "BackendEvent",
+    "Credits",
+    "ExportOptions",
+    "NotUnderstood",
+    "Rendered",
+    "Said",
+    "SessionState",
+    "Stage",
+]

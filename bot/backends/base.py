@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from bot.media.timeline import Timeline
-
 
 @dataclass(frozen=True)
 class Stage:
@@ -45,14 +43,35 @@ class Rendered:
 
 
 @dataclass(frozen=True)
+class Said:
+    """A sentence for the user that is not the end of the turn's work: a cloud agent's answer (already
+    translated from its web-editor wording), or a notice such as "your cloud draft was reset". A stream
+    may yield several; one that yields no ``Rendered`` may end with ``Said`` (an edit that changed the
+    draft but made no video yet)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class NotUnderstood:
     """The instruction was not understood; ``reply`` says what can be asked instead. Nothing changed."""
 
     reply: str
 
 
-BackendEvent = Stage | Rendered | NotUnderstood
-"""What ``upload``/``instruct``/``export`` streams yield; each stream ends with a ``Rendered`` or ``NotUnderstood``."""
+BackendEvent = Stage | Said | Rendered | NotUnderstood
+"""What ``upload``/``instruct``/``use_song``/``export`` streams yield; each ends with a ``Rendered``,
+``NotUnderstood`` or ``Said``."""
+
+
+@runtime_checkable
+class SessionState(Protocol):
+    """What ``state()`` returns: the local backend's ``Timeline`` or a cloud draft; the engine only shows
+    its summary ("Timeline (3 tracks): 1. Video …") and keeps its JSON in the session row."""
+
+    def summary(self) -> str: ...
+
+    def to_json(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -77,8 +96,9 @@ class Backend(Protocol):
 
     name: str
 
-    async def open_session(self) -> str:
-        """A fresh, empty session; returns its id."""
+    async def open_session(self, *, platform: str = "cli", language: str = "en") -> str:
+        """A fresh, empty session for a chat on ``platform`` (``telegram``, ``discord``, ``cli``) whose user
+        speaks ``language`` (``en``/``zh``); returns its id. A cloud backend may label its calls with both."""
         ...
 
     def upload(
@@ -100,8 +120,8 @@ class Backend(Protocol):
         """Make the user's song (any audio, or a video's soundtrack) the music, then re-render."""
         ...
 
-    async def state(self, session_id: str) -> Timeline | None:
-        """The session's timeline, or None before the first upload."""
+    async def state(self, session_id: str) -> SessionState | None:
+        """The session's timeline (or draft), or None before the first upload."""
         ...
 
     async def credits(self, session_id: str) -> Credits | None:

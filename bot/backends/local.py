@@ -237,7 +237,7 @@ class LocalBackend:
 
     # ----- the protocol ------------------------------------------------------------------------------
 
-    async def open_session(self) -> str:
+    async def open_session(self, *, platform: str = "cli", language: str = "en") -> str:
         session_id = uuid.uuid4().hex
         await asyncio.to_thread(self._paths(session_id).root.mkdir, parents=True, exist_ok=True)
         logger.info("local backend session %s opened", session_id)

@@ -23,11 +23,12 @@ import logging
 import shutil
 import tempfile
 from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from types import TracebackType
 
-from bot.backends.base import Backend, BackendEvent, ExportOptions, NotUnderstood, Rendered, Stage
+from bot.backends.base import Backend, BackendEvent, ExportOptions, NotUnderstood, Rendered, Said, Stage
 from bot.config import Settings
 from bot.engine.intents import Intent, Lang, Routed, choose_language, help_text, route
 from bot.engine.jobs import RENDER_KINDS, JobKind, JobPayload, MediaFetcher, Notifier, RateLimiter
@@ -43,13 +44,15 @@ from bot.engine.messages import (
     new_error_id,
     result_buttons,
 )
-from bot.errors import BackendUnavailable, InputRejected, LibraryError, RenderFailed
+from bot.errors import BackendRefused, BackendUnavailable, InputRejected, LibraryError, RenderFailed
 from bot.media.timeline import label_from_path
 from bot.sessions import ChatBusy, Job, SessionStore
 
 logger = logging.getLogger(__name__)
 
 _END = None
+ATTACH_WAIT_S = 60.0
+"""How long a recovered job waits for its platform's adapter to attach before it is given up."""
 """Channel sentinel: the job has no more events."""
 
 _STAGE_TEXT: dict[str, tuple[str, str]] = {
@@ -101,6 +104,16 @@ def _song_title(file_name: str | None) -> str | None:
     return label_from_path(file_name) or None
 
 
+@dataclass(frozen=True)
+class _PlatformLink:
+    """What one adapter lends the engine (see :meth:`Engine.attach`)."""
+
+    fetch_media: MediaFetcher | None
+    notify: Notifier | None
+    upload_limit: int | None
+    bot_username: str | None
+
+
 class Engine:
     """Routes chat events to the backend and streams replies; owns the job dispatcher.
 
@@ -114,28 +127,62 @@ class Engine:
         store: SessionStore,
         backend: Backend,
         *,
-        fetch_media: MediaFetcher,
+        fetch_media: MediaFetcher | None = None,
         notify: Notifier | None = None,
         bot_username: str | None = None,
         today: Callable[[], date] = _today,
         upload_limits: Mapping[str, int] | None = None,
     ) -> None:
-        """``upload_limits``: the largest file each platform accepts (``{"telegram": 50 MB}``); every
+        """``fetch_media``/``notify``/``bot_username`` serve every platform that did not :meth:`attach` its
+        own. ``upload_limits``: the largest file each platform accepts (``{"telegram": 50 MB}``); every
         delivered render is fitted under it (a copy that fits is kept, otherwise re-encoded to fit)."""
         self._settings = settings
         self._store = store
         self._backend = backend
-        self._fetch_media = fetch_media
-        self._notify = notify
-        self._bot_username = bot_username
+        self._default_link = _PlatformLink(fetch_media, notify, None, bot_username)
+        self._links: dict[str, _PlatformLink] = {
+            platform: _PlatformLink(fetch_media, notify, limit, bot_username)
+            for platform, limit in (upload_limits or {}).items()
+        }
+        self._attached: dict[str, asyncio.Event] = {}
+        for platform in self._links:
+            self._attached.setdefault(platform, asyncio.Event()).set()
         self._today = today
-        self._upload_limits = dict(upload_limits or {})
         self._workers = max(1, settings.worker_count)
         self._limiter = RateLimiter(settings.rate_limit_jobs, settings.rate_limit_window_s)
         self._channels: dict[tuple[str, str], asyncio.Queue[Reply | None]] = {}
         self._running: dict[int, asyncio.Task[None]] = {}
         self._wake = asyncio.Event()
         self._dispatcher: asyncio.Task[None] | None = None
+
+    def attach(
+        self,
+        platform: str,
+        *,
+        fetch_media: MediaFetcher,
+        notify: Notifier | None = None,
+        upload_limit: int | None = None,
+        bot_username: str | None = None,
+    ) -> None:
+        """Let one adapter serve ``platform`` through this engine: how its files are fetched, how replies
+        nobody waits for reach its chats, its upload limit and the bot's @name there. One engine (one
+        dispatcher, one worker pool) serves every platform of the process."""
+        self._links[platform] = _PlatformLink(fetch_media, notify, upload_limit, bot_username)
+        self._attached.setdefault(platform, asyncio.Event()).set()
+
+    def _link(self, platform: str) -> _PlatformLink:
+        return self._links.get(platform, self._default_link)
+
+    async def _ready_link(self, platform: str) -> _PlatformLink:
+        """The platform's link once its adapter has attached: a job recovered at start-up may run before
+        the adapter of its platform is up (``musiccog run`` starts several); it waits a while for it."""
+        link = self._link(platform)
+        if link.fetch_media is not None:
+            return link
+        event = self._attached.setdefault(platform, asyncio.Event())
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(event.wait(), ATTACH_WAIT_S)
+        return self._link(platform)
 
     # ----- lifecycle ---------------------------------------------------------------------------------
 
@@ -191,7 +238,7 @@ class Engine:
     async def handle(self, incoming: Incoming) -> AsyncIterator[Reply]:
         """Every reply to one user event, in order; job events stream as the job runs."""
         await self.start()
-        routed = route(incoming, bot_username=self._bot_username)
+        routed = route(incoming, bot_username=self._link(incoming.platform).bot_username)
         session = await self._store.current_session(incoming.platform, incoming.chat_id)
         lang = choose_language(session.language if session else None, incoming.text, incoming.language)
         denied = self._access_denied(incoming, lang)
@@ -447,11 +494,14 @@ class Engine:
         if session is None:
             raise InputRejected("That conversation was cleared; please send your video again.")
         backend_id = session.backend_session_id
-        limit = self._upload_limits.get(job.platform)
+        link = await self._ready_link(job.platform)
+        limit = link.upload_limit
         if payload.kind is JobKind.UPLOAD:
             assert payload.media is not None
             yield Stage("download", 0.0)
-            media_path = await self._fetch_media(payload.media, workdir)
+            if link.fetch_media is None:
+                raise BackendUnavailable(f"no media fetcher for {job.platform}")
+            media_path = await link.fetch_media(payload.media, workdir)
             if payload.media.kind in SONG_KINDS:
                 if not backend_id or await self._backend.state(backend_id) is None:
                     raise InputRejected("Send me the video first; then send this song and I'll put it under the video.")
@@ -459,7 +509,7 @@ class Engine:
                 events = self._backend.use_song(backend_id, media_path, title=title, max_output_bytes=limit)
             else:
                 if not backend_id:
-                    backend_id = await self._backend.open_session()
+                    backend_id = await self._backend.open_session(platform=job.platform, language=payload.lang)
                     await self._store.update_session(session.id, backend_session_id=backend_id)
                 events = self._backend.upload(
                     backend_id, media_path, prompt=payload.text or None, max_output_bytes=limit
@@ -485,6 +535,8 @@ class Engine:
         if isinstance(event, NotUnderstood):
             result["understood"] = False
             return Text(event.reply)
+        if isinstance(event, Said):
+            return Text(event.text)
         result["track"] = event.track_title
         if payload.kind is JobKind.EXPORT:
             caption = _t(lang, f"Your final video — 🎵 {event.track_title}", f"最终视频 — 🎵 {event.track_title}")
@@ -508,11 +560,12 @@ class Engine:
         if channel is not None:
             channel.put_nowait(reply)
             return
-        if self._notify is None:
+        notify = (await self._ready_link(job.platform)).notify
+        if notify is None:
             logger.warning("no listener and no notifier for job %d; dropped a %s", job.id, type(reply).__name__)
             return
         try:
-            await self._notify(job.platform, job.chat_id, reply)
+            await notify(job.platform, job.chat_id, reply)
         except Exception:
             logger.exception("notifier failed for job %d", job.id)
 
@@ -523,6 +576,9 @@ class Engine:
         if isinstance(exc, InputRejected):
             kind, text = "input", exc.reason
             logger.info("%s rejected the input (error %s): %s", what, error_id, exc.reason)
+        elif isinstance(exc, BackendRefused):
+            kind, text = "quota", exc.reason
+            logger.info("%s was refused by the backend (error %s)", what, error_id)
         else:
             if isinstance(exc, LibraryError | BackendUnavailable):
                 kind = "backend"

@@ -1,0 +1,23 @@
+"""Which backend serves a chat: ``MUSICCOG_BACKEND`` (``local`` by default) or a chat's ``/backend`` choice."""
+
+from __future__ import annotations
+
+from bot.backends.base import Backend
+from bot.config import Settings
+from bot.errors import InputRejected
+
+BACKEND_NAMES = ("local", "nemo")
+
+
+def make_backend(settings: Settings, name: str | None = None) -> Backend:
+    """A new backend by name (default ``settings.backend``); heavy imports happen only for the one chosen."""
+    name = (name or settings.backend).strip().lower()
+    if name == "local":
+        from bot.backends.local import LocalBackend
+
+        return LocalBackend(settings)
+    if name == "nemo":
+        from bot.backends.nemo import NemoBackend
+
+        return NemoBackend(settings)
+    raise InputRejected(f"Unknown backend {name!r}: choose one of {', '.join(BACKEND_NAMES)}.")
