@@ -409,7 +409,9 @@ class Engine:
                 return
         if session is None:
             session = await self._store.new_session(platform, chat, self._backend.name)
-        payload = JobPayload(kind=kind, text=routed.text, media=routed.media, lang=lang)
+        payload = JobPayload(
+            kind=kind, text=routed.text, media=routed.media, lang=lang, upload_limit=incoming.upload_limit
+        )
         channel: asyncio.Queue[Reply | None] = asyncio.Queue()
         self._channels[key] = channel
         try:
@@ -495,7 +497,7 @@ class Engine:
             raise InputRejected("That conversation was cleared; please send your video again.")
         backend_id = session.backend_session_id
         link = await self._ready_link(job.platform)
-        limit = link.upload_limit
+        limit = payload.upload_limit or link.upload_limit
         if payload.kind is JobKind.UPLOAD:
             assert payload.media is not None
             yield Stage("download", 0.0)

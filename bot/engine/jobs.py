@@ -49,6 +49,8 @@ class JobPayload:
     text: str = ""
     media: MediaRef | None = None
     lang: str = "en"
+    upload_limit: int | None = None
+    """The chat's upload limit when the platform's varies by place (see ``Incoming.upload_limit``)."""
 
     def to_json(self) -> str:
         return json.dumps(
@@ -57,6 +59,7 @@ class JobPayload:
                 "text": self.text,
                 "media": dataclasses.asdict(self.media) if self.media else None,
                 "lang": self.lang,
+                "upload_limit": self.upload_limit,
             },
             ensure_ascii=False,
             sort_keys=True,
@@ -68,7 +71,14 @@ class JobPayload:
         try:
             data = json.loads(text)
             media = MediaRef(**data["media"]) if data.get("media") else None
-            return cls(kind=JobKind(data["kind"]), text=str(data.get("text", "")), media=media, lang=data["lang"])
+            limit = data.get("upload_limit")
+            return cls(
+                kind=JobKind(data["kind"]),
+                text=str(data.get("text", "")),
+                media=media,
+                lang=data["lang"],
+                upload_limit=int(limit) if limit is not None else None,
+            )
         except (KeyError, TypeError, json.JSONDecodeError) as exc:
             raise ValueError("damaged job payload") from exc
 

@@ -52,6 +52,8 @@ class Incoming:
     """One user event, already stripped of platform types: a message, a file, or a button press.
 
     ``language`` is the platform's hint (Telegram ``language_code``, Discord ``locale``), if any.
+    ``upload_limit`` is the largest file the platform accepts in this chat when it varies by place (a
+    Discord guild's boost level); it overrides the platform-wide limit given to ``Engine.attach``.
     """
 
     platform: str
@@ -61,6 +63,7 @@ class Incoming:
     media: MediaRef | None = None
     button: str | None = None
     language: str | None = None
+    upload_limit: int | None = None
 
 
 @dataclass(frozen=True)
