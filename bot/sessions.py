@@ -14,18 +14,19 @@ WAL mode lets readers (queue positions, status) run while a writer commits. The 
 autocommit mode; the few multi-statement writes take ``BEGIN IMMEDIATE`` under an ``asyncio.Lock``, so
 coroutines sharing this store never interleave inside a transaction.
 
-All SQL is below as named constants with ``:named`` parameters. Timestamps are Unix seconds (UTC);
+All SQL is in ``bot.store`` as named constants with ``:named`` parameters. Timestamps are Unix seconds (UTC);
 render days are ISO dates chosen by the caller (the quota's notion of "today").
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sqlite3
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -36,155 +37,39 @@ from typing import Any, Final
 import aiosqlite
 
 from bot.errors import MusicCogError
+from bot.store import (
+    BEGIN_IMMEDIATE,
+    CANCEL_QUEUED_JOB,
+    CLAIM_NEXT_JOB,
+    COMMIT,
+    COUNT_QUEUED,
+    DELETE_OLD_JOBS,
+    DELETE_OLD_RENDER_COUNTS,
+    DELETE_OLD_SESSIONS,
+    FAIL_INTERRUPTED,
+    FINISH_JOB,
+    INCREMENT_RENDER_COUNT,
+    INSERT_JOB,
+    INSERT_SESSION,
+    PRAGMAS,
+    REQUEUE_INTERRUPTED,
+    RETIRE_CURRENT_SESSION,
+    ROLLBACK,
+    SELECT_ACTIVE_JOB,
+    SELECT_CHAT_SESSIONS,
+    SELECT_CURRENT_SESSION,
+    SELECT_JOB,
+    SELECT_OLD_SESSIONS,
+    SELECT_QUEUE_POSITION,
+    SELECT_RENDER_COUNT,
+    SELECT_SESSION,
+    SELECT_SESSION_JOBS,
+    SELECT_UNFINISHED_JOBS,
+    SESSIONS_SCHEMA,
+    UPDATE_SESSION,
+)
 
 logger = logging.getLogger(__name__)
-
-SESSIONS_SCHEMA: Final = """
-CREATE TABLE IF NOT EXISTS sessions (
-    id TEXT PRIMARY KEY,
-    platform TEXT NOT NULL,
-    chat_id TEXT NOT NULL,
-    backend TEXT NOT NULL,
-    backend_session_id TEXT,
-    timeline_json TEXT,
-    media_path TEXT,
-    analysis_ref TEXT,
-    language TEXT,
-    is_current INTEGER NOT NULL DEFAULT 1,
-    created_at REAL NOT NULL,
-    updated_at REAL NOT NULL
-);
-CREATE UNIQUE INDEX IF NOT EXISTS sessions_one_current_per_chat
-    ON sessions (platform, chat_id) WHERE is_current = 1;
-CREATE TABLE IF NOT EXISTS jobs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
-    platform TEXT NOT NULL,
-    chat_id TEXT NOT NULL,
-    user_id TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    payload_json TEXT NOT NULL,
-    state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed')),
-    attempts INTEGER NOT NULL DEFAULT 0,
-    error TEXT,
-    result_json TEXT,
-    created_at REAL NOT NULL,
-    started_at REAL,
-    finished_at REAL
-);
-CREATE UNIQUE INDEX IF NOT EXISTS jobs_one_active_per_chat
-    ON jobs (platform, chat_id) WHERE state IN ('queued', 'running');
-CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state, id);
-CREATE INDEX IF NOT EXISTS jobs_by_session ON jobs (session_id, id);
-CREATE TABLE IF NOT EXISTS render_counts (
-    platform TEXT NOT NULL,
-    user_id TEXT NOT NULL,
-    day TEXT NOT NULL,
-    count INTEGER NOT NULL,
-    PRIMARY KEY (platform, user_id, day)
-);
-"""
-
-PRAGMAS: Final = ("PRAGMA journal_mode = WAL", "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 5000")
-
-_SESSION_COLUMNS = (
-    "id, platform, chat_id, backend, backend_session_id, timeline_json, media_path, analysis_ref, "
-    "language, is_current, created_at, updated_at"
-)
-_JOB_COLUMNS = (
-    "id, session_id, platform, chat_id, user_id, kind, payload_json, state, attempts, error, result_json, "
-    "created_at, started_at, finished_at"
-)
-
-SELECT_CURRENT_SESSION: Final = (
-    f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE platform = :platform AND chat_id = :chat_id AND is_current = 1"
-)
-SELECT_SESSION: Final = f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id = :id"
-SELECT_CHAT_SESSIONS: Final = (
-    f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE platform = :platform AND chat_id = :chat_id "
-    "ORDER BY created_at, rowid"
-)
-RETIRE_CURRENT_SESSION: Final = (
-    "UPDATE sessions SET is_current = 0, updated_at = :now "
-    "WHERE platform = :platform AND chat_id = :chat_id AND is_current = 1"
-)
-INSERT_SESSION: Final = """
-INSERT INTO sessions (id, platform, chat_id, backend, backend_session_id, timeline_json, media_path,
-    analysis_ref, language, is_current, created_at, updated_at)
-VALUES (:id, :platform, :chat_id, :backend, NULL, NULL, NULL, NULL, :language, 1, :now, :now)
-"""
-UPDATE_SESSION: Final = """
-UPDATE sessions SET
-    backend_session_id = CASE WHEN :set_backend_session_id THEN :backend_session_id ELSE backend_session_id END,
-    timeline_json = CASE WHEN :set_timeline_json THEN :timeline_json ELSE timeline_json END,
-    media_path = CASE WHEN :set_media_path THEN :media_path ELSE media_path END,
-    analysis_ref = CASE WHEN :set_analysis_ref THEN :analysis_ref ELSE analysis_ref END,
-    language = CASE WHEN :set_language THEN :language ELSE language END,
-    updated_at = :now
-WHERE id = :id
-"""
-_OLD_SESSION_FILTER = (
-    "is_current = 0 AND updated_at < :cutoff AND NOT EXISTS "
-    "(SELECT 1 FROM jobs WHERE jobs.session_id = sessions.id AND jobs.state IN ('queued', 'running'))"
-)
-SELECT_OLD_SESSIONS: Final = f"SELECT media_path FROM sessions WHERE {_OLD_SESSION_FILTER}"
-DELETE_OLD_SESSIONS: Final = f"DELETE FROM sessions WHERE {_OLD_SESSION_FILTER}"
-DELETE_OLD_JOBS: Final = (
-    "DELETE FROM jobs WHERE state IN ('done', 'failed') AND COALESCE(finished_at, created_at) < :cutoff"
-)
-DELETE_OLD_RENDER_COUNTS: Final = "DELETE FROM render_counts WHERE day < :cutoff_day"
-
-INSERT_JOB: Final = f"""
-INSERT INTO jobs (session_id, platform, chat_id, user_id, kind, payload_json, state, attempts, created_at)
-SELECT id, platform, chat_id, :user_id, :kind, :payload_json, 'queued', 0, :now FROM sessions WHERE id = :session_id
-RETURNING {_JOB_COLUMNS}
-"""
-SELECT_JOB: Final = f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id = :id"
-SELECT_ACTIVE_JOB: Final = (
-    f"SELECT {_JOB_COLUMNS} FROM jobs WHERE platform = :platform AND chat_id = :chat_id "
-    "AND state IN ('queued', 'running')"
-)
-SELECT_QUEUE_POSITION: Final = (
-    "SELECT COUNT(*) FROM jobs WHERE state = 'queued' AND id <= :id "
-    "AND EXISTS (SELECT 1 FROM jobs WHERE id = :id AND state = 'queued')"
-)
-COUNT_QUEUED: Final = "SELECT COUNT(*) FROM jobs WHERE state = 'queued'"
-CLAIM_NEXT_JOB: Final = f"""
-UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = :now
-WHERE id = (SELECT id FROM jobs WHERE state = 'queued' ORDER BY id LIMIT 1)
-RETURNING {_JOB_COLUMNS}
-"""
-FINISH_JOB: Final = f"""
-UPDATE jobs SET state = :state, result_json = :result_json, error = :error, finished_at = :now
-WHERE id = :id AND state IN ('queued', 'running')
-RETURNING {_JOB_COLUMNS}
-"""
-CANCEL_QUEUED_JOB: Final = f"""
-UPDATE jobs SET state = 'failed', error = :error, finished_at = :now
-WHERE platform = :platform AND chat_id = :chat_id AND state = 'queued'
-RETURNING {_JOB_COLUMNS}
-"""
-SELECT_UNFINISHED_JOBS: Final = f"SELECT {_JOB_COLUMNS} FROM jobs WHERE state IN ('queued', 'running') ORDER BY id"
-REQUEUE_INTERRUPTED: Final = f"""
-UPDATE jobs SET state = 'queued', started_at = NULL
-WHERE state = 'running' AND attempts < :max_attempts
-RETURNING {_JOB_COLUMNS}
-"""
-FAIL_INTERRUPTED: Final = f"""
-UPDATE jobs SET state = 'failed', error = :error, finished_at = :now
-WHERE state = 'running' AND attempts >= :max_attempts
-RETURNING {_JOB_COLUMNS}
-"""
-SELECT_SESSION_JOBS: Final = f"SELECT {_JOB_COLUMNS} FROM jobs WHERE session_id = :session_id ORDER BY id"
-
-INCREMENT_RENDER_COUNT: Final = """
-INSERT INTO render_counts (platform, user_id, day, count) VALUES (:platform, :user_id, :day, 1)
-ON CONFLICT (platform, user_id, day) DO UPDATE SET count = count + 1
-RETURNING count
-"""
-SELECT_RENDER_COUNT: Final = (
-    "SELECT count FROM render_counts WHERE platform = :platform AND user_id = :user_id AND day = :day"
-)
 
 CANCELLED: Final = "cancelled"
 """``Job.error`` of a job the user cancelled before it started."""
@@ -362,6 +247,18 @@ class SessionStore:
         async with self._conn.execute(sql, params) as cursor:
             return list(await cursor.fetchall())
 
+    @contextlib.asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[None]:
+        """``BEGIN IMMEDIATE`` … ``COMMIT`` under the write lock, rolled back on any error."""
+        async with self._write_lock:
+            await self._conn.execute(BEGIN_IMMEDIATE)
+            try:
+                yield
+            except BaseException:
+                await self._conn.execute(ROLLBACK)
+                raise
+            await self._conn.execute(COMMIT)
+
     async def _write_one(self, sql: str, params: Mapping[str, Any]) -> aiosqlite.Row | None:
         """A single-statement write (atomic by itself); the lock keeps it out of others' transactions."""
         async with self._write_lock:
@@ -395,24 +292,18 @@ class SessionStore:
         The language carries over from the previous session unless given: it is the user's choice, not
         part of an edit.
         """
-        async with self._write_lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                params = {"platform": platform, "chat_id": chat_id}
-                if isinstance(language, _Unset):
-                    previous = await self._one(SELECT_CURRENT_SESSION, params)
-                    language = previous["language"] if previous else None
-                now = self._clock()
-                session_id = uuid.uuid4().hex
-                await self._conn.execute(RETIRE_CURRENT_SESSION, {**params, "now": now})
-                await self._conn.execute(
-                    INSERT_SESSION, {**params, "id": session_id, "backend": backend, "language": language, "now": now}
-                )
-                row = await self._one(SELECT_SESSION, {"id": session_id})
-                await self._conn.execute("COMMIT")
-            except BaseException:
-                await self._conn.execute("ROLLBACK")
-                raise
+        async with self._transaction():
+            params = {"platform": platform, "chat_id": chat_id}
+            if isinstance(language, _Unset):
+                previous = await self._one(SELECT_CURRENT_SESSION, params)
+                language = previous["language"] if previous else None
+            now = self._clock()
+            session_id = uuid.uuid4().hex
+            await self._conn.execute(RETIRE_CURRENT_SESSION, {**params, "now": now})
+            await self._conn.execute(
+                INSERT_SESSION, {**params, "id": session_id, "backend": backend, "language": language, "now": now}
+            )
+            row = await self._one(SELECT_SESSION, {"id": session_id})
         assert row is not None
         logger.info("new session %s for %s chat (backend %s)", session_id, platform, backend)
         return _session(row)
@@ -537,19 +428,13 @@ class SessionStore:
         """At start-up: put jobs left ``running`` by a dead process back in the queue, unless they already
         had ``max_attempts`` tries (a job that crashes the process must not loop forever); those fail with
         ``INTERRUPTED`` and their users should be told. Queued jobs simply stay queued."""
-        async with self._write_lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                failed = _jobs(
-                    await self._all(
-                        FAIL_INTERRUPTED, {"max_attempts": max_attempts, "error": INTERRUPTED, "now": self._clock()}
-                    )
+        async with self._transaction():
+            failed = _jobs(
+                await self._all(
+                    FAIL_INTERRUPTED, {"max_attempts": max_attempts, "error": INTERRUPTED, "now": self._clock()}
                 )
-                requeued = _jobs(await self._all(REQUEUE_INTERRUPTED, {"max_attempts": max_attempts}))
-                await self._conn.execute("COMMIT")
-            except BaseException:
-                await self._conn.execute("ROLLBACK")
-                raise
+            )
+            requeued = _jobs(await self._all(REQUEUE_INTERRUPTED, {"max_attempts": max_attempts}))
         if failed or requeued:
             logger.warning("recovered %d interrupted jobs, gave up on %d", len(requeued), len(failed))
         return Recovery(requeued=requeued, failed=failed)
@@ -583,19 +468,13 @@ class SessionStore:
         """
         cutoff = self._clock() - older_than_s
         cutoff_day = datetime.fromtimestamp(cutoff, UTC).date().isoformat()
-        async with self._write_lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                paths = tuple(
-                    row[0] for row in await self._all(SELECT_OLD_SESSIONS, {"cutoff": cutoff}) if row[0] is not None
-                )
-                sessions = await self._conn.execute(DELETE_OLD_SESSIONS, {"cutoff": cutoff})
-                jobs = await self._conn.execute(DELETE_OLD_JOBS, {"cutoff": cutoff})
-                await self._conn.execute(DELETE_OLD_RENDER_COUNTS, {"cutoff_day": cutoff_day})
-                await self._conn.execute("COMMIT")
-            except BaseException:
-                await self._conn.execute("ROLLBACK")
-                raise
+        async with self._transaction():
+            paths = tuple(
+                row[0] for row in await self._all(SELECT_OLD_SESSIONS, {"cutoff": cutoff}) if row[0] is not None
+            )
+            sessions = await self._conn.execute(DELETE_OLD_SESSIONS, {"cutoff": cutoff})
+            jobs = await self._conn.execute(DELETE_OLD_JOBS, {"cutoff": cutoff})
+            await self._conn.execute(DELETE_OLD_RENDER_COUNTS, {"cutoff_day": cutoff_day})
         result = Cleanup(sessions_deleted=sessions.rowcount, jobs_deleted=jobs.rowcount, media_paths=paths)
         logger.info("cleanup removed %d sessions and %d jobs", result.sessions_deleted, result.jobs_deleted)
         return result

@@ -1,4 +1,7 @@
-"""All SQL of the project, in one place.
+"""All SQL of the project, in one place, as named constants with ``:named`` parameters.
+
+The sessions/jobs/render-count statements are run by ``bot.sessions.SessionStore`` (aiosqlite, on the
+event loop); the library statements by ``LibraryStore`` below.
 
 ``LibraryStore`` is the music library's analysis cache: plain ``sqlite3``, because it is used from
 pipeline worker processes that have no event loop. Analyses are keyed by the file's content hash, so
@@ -13,6 +16,164 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
+
+# ----- chat sessions, jobs and render counts (bot.sessions) -------------------------------------------
+
+SESSIONS_SCHEMA: Final = """
+CREATE TABLE IF NOT EXISTS sessions (
+    id TEXT PRIMARY KEY,
+    platform TEXT NOT NULL,
+    chat_id TEXT NOT NULL,
+    backend TEXT NOT NULL,
+    backend_session_id TEXT,
+    timeline_json TEXT,
+    media_path TEXT,
+    analysis_ref TEXT,
+    language TEXT,
+    is_current INTEGER NOT NULL DEFAULT 1,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS sessions_one_current_per_chat
+    ON sessions (platform, chat_id) WHERE is_current = 1;
+CREATE TABLE IF NOT EXISTS jobs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+    platform TEXT NOT NULL,
+    chat_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    payload_json TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    error TEXT,
+    result_json TEXT,
+    created_at REAL NOT NULL,
+    started_at REAL,
+    finished_at REAL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS jobs_one_active_per_chat
+    ON jobs (platform, chat_id) WHERE state IN ('queued', 'running');
+CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state, id);
+CREATE INDEX IF NOT EXISTS jobs_by_session ON jobs (session_id, id);
+CREATE TABLE IF NOT EXISTS render_counts (
+    platform TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    day TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (platform, user_id, day)
+);
+"""
+
+PRAGMAS: Final = ("PRAGMA journal_mode = WAL", "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 5000")
+
+_SESSION_COLUMNS = (
+    "id, platform, chat_id, backend, backend_session_id, timeline_json, media_path, analysis_ref, "
+    "language, is_current, created_at, updated_at"
+)
+_JOB_COLUMNS = (
+    "id, session_id, platform, chat_id, user_id, kind, payload_json, state, attempts, error, result_json, "
+    "created_at, started_at, finished_at"
+)
+
+SELECT_CURRENT_SESSION: Final = (
+    f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE platform = :platform AND chat_id = :chat_id AND is_current = 1"
+)
+SELECT_SESSION: Final = f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id = :id"
+SELECT_CHAT_SESSIONS: Final = (
+    f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE platform = :platform AND chat_id = :chat_id "
+    "ORDER BY created_at, rowid"
+)
+RETIRE_CURRENT_SESSION: Final = (
+    "UPDATE sessions SET is_current = 0, updated_at = :now "
+    "WHERE platform = :platform AND chat_id = :chat_id AND is_current = 1"
+)
+INSERT_SESSION: Final = """
+INSERT INTO sessions (id, platform, chat_id, backend, backend_session_id, timeline_json, media_path,
+    analysis_ref, language, is_current, created_at, updated_at)
+VALUES (:id, :platform, :chat_id, :backend, NULL, NULL, NULL, NULL, :language, 1, :now, :now)
+"""
+UPDATE_SESSION: Final = """
+UPDATE sessions SET
+    backend_session_id = CASE WHEN :set_backend_session_id THEN :backend_session_id ELSE backend_session_id END,
+    timeline_json = CASE WHEN :set_timeline_json THEN :timeline_json ELSE timeline_json END,
+    media_path = CASE WHEN :set_media_path THEN :media_path ELSE media_path END,
+    analysis_ref = CASE WHEN :set_analysis_ref THEN :analysis_ref ELSE analysis_ref END,
+    language = CASE WHEN :set_language THEN :language ELSE language END,
+    updated_at = :now
+WHERE id = :id
+"""
+_OLD_SESSION_FILTER = (
+    "is_current = 0 AND updated_at < :cutoff AND NOT EXISTS "
+    "(SELECT 1 FROM jobs WHERE jobs.session_id = sessions.id AND jobs.state IN ('queued', 'running'))"
+)
+SELECT_OLD_SESSIONS: Final = f"SELECT media_path FROM sessions WHERE {_OLD_SESSION_FILTER}"
+DELETE_OLD_SESSIONS: Final = f"DELETE FROM sessions WHERE {_OLD_SESSION_FILTER}"
+DELETE_OLD_JOBS: Final = (
+    "DELETE FROM jobs WHERE state IN ('done', 'failed') AND COALESCE(finished_at, created_at) < :cutoff"
+)
+DELETE_OLD_RENDER_COUNTS: Final = "DELETE FROM render_counts WHERE day < :cutoff_day"
+
+INSERT_JOB: Final = f"""
+INSERT INTO jobs (session_id, platform, chat_id, user_id, kind, payload_json, state, attempts, created_at)
+SELECT id, platform, chat_id, :user_id, :kind, :payload_json, 'queued', 0, :now FROM sessions WHERE id = :session_id
+RETURNING {_JOB_COLUMNS}
+"""
+SELECT_JOB: Final = f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id = :id"
+SELECT_ACTIVE_JOB: Final = (
+    f"SELECT {_JOB_COLUMNS} FROM jobs WHERE platform = :platform AND chat_id = :chat_id "
+    "AND state IN ('queued', 'running')"
+)
+SELECT_QUEUE_POSITION: Final = (
+    "SELECT COUNT(*) FROM jobs WHERE state = 'queued' AND id <= :id "
+    "AND EXISTS (SELECT 1 FROM jobs WHERE id = :id AND state = 'queued')"
+)
+COUNT_QUEUED: Final = "SELECT COUNT(*) FROM jobs WHERE state = 'queued'"
+CLAIM_NEXT_JOB: Final = f"""
+UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = :now
+WHERE id = (SELECT id FROM jobs WHERE state = 'queued' ORDER BY id LIMIT 1)
+RETURNING {_JOB_COLUMNS}
+"""
+FINISH_JOB: Final = f"""
+UPDATE jobs SET state = :state, result_json = :result_json, error = :error, finished_at = :now
+WHERE id = :id AND state IN ('queued', 'running')
+RETURNING {_JOB_COLUMNS}
+"""
+CANCEL_QUEUED_JOB: Final = f"""
+UPDATE jobs SET state = 'failed', error = :error, finished_at = :now
+WHERE platform = :platform AND chat_id = :chat_id AND state = 'queued'
+RETURNING {_JOB_COLUMNS}
+"""
+SELECT_UNFINISHED_JOBS: Final = f"SELECT {_JOB_COLUMNS} FROM jobs WHERE state IN ('queued', 'running') ORDER BY id"
+REQUEUE_INTERRUPTED: Final = f"""
+UPDATE jobs SET state = 'queued', started_at = NULL
+WHERE state = 'running' AND attempts < :max_attempts
+RETURNING {_JOB_COLUMNS}
+"""
+FAIL_INTERRUPTED: Final = f"""
+UPDATE jobs SET state = 'failed', error = :error, finished_at = :now
+WHERE state = 'running' AND attempts >= :max_attempts
+RETURNING {_JOB_COLUMNS}
+"""
+SELECT_SESSION_JOBS: Final = f"SELECT {_JOB_COLUMNS} FROM jobs WHERE session_id = :session_id ORDER BY id"
+
+INCREMENT_RENDER_COUNT: Final = """
+INSERT INTO render_counts (platform, user_id, day, count) VALUES (:platform, :user_id, :day, 1)
+ON CONFLICT (platform, user_id, day) DO UPDATE SET count = count + 1
+RETURNING count
+"""
+SELECT_RENDER_COUNT: Final = (
+    "SELECT count FROM render_counts WHERE platform = :platform AND user_id = :user_id AND day = :day"
+)
+
+BEGIN_IMMEDIATE: Final = "BEGIN IMMEDIATE"
+COMMIT: Final = "COMMIT"
+ROLLBACK: Final = "ROLLBACK"
+
+
+# ----- the music library index (LibraryStore) --------------------------------------------------------
+
 
 LIBRARY_SCHEMA = """
 CREATE TABLE IF NOT EXISTS analyses (
