@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     """At most one status-message edit per chat this often (platform flood limits)."""
     still_working_after_s: float = 20.0
     """Add a "still working" line when one stage has run this long without news."""
+    session_retention_days: float = 30.0
+    """Sessions retired by ``/new`` (and their clips and renders) are deleted after this many days, with
+    finished job rows and old render counts; a chat's current session is kept."""
+    cleanup_interval_s: float = 3600.0
+    """How often that housekeeping runs (also once at start-up)."""
     engine_db_path: Path | None = None
     """Sessions and jobs database; default ``data_dir/sessions.sqlite3``."""
     temp_dir: Path | None = None

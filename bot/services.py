@@ -36,7 +36,7 @@ class Services:
         except BaseException:
             await store.close()
             raise
-        engine = Engine(settings, store, backend)
+        engine = Engine(settings, store, backend, make_backend=lambda name: make_backend(settings, name))
         return cls(settings, store, backend, engine)
 
     async def start(self) -> None:

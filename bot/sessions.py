@@ -154,11 +154,13 @@ class Recovery:
 
 @dataclass(frozen=True)
 class Cleanup:
-    """What ``cleanup`` removed; ``media_paths`` are the retired sessions' files for the caller to delete."""
+    """What ``cleanup`` removed; ``media_paths`` and ``backend_sessions`` ((backend, id) pairs) are what the
+    retired sessions kept elsewhere, for the caller to delete."""
 
     sessions_deleted: int
     jobs_deleted: int
     media_paths: tuple[str, ...]
+    backend_sessions: tuple[tuple[str, str], ...] = ()
 
 
 def _session(row: sqlite3.Row) -> Session:
@@ -469,12 +471,12 @@ class SessionStore:
         cutoff = self._clock() - older_than_s
         cutoff_day = datetime.fromtimestamp(cutoff, UTC).date().isoformat()
         async with self._transaction():
-            paths = tuple(
-                row[0] for row in await self._all(SELECT_OLD_SESSIONS, {"cutoff": cutoff}) if row[0] is not None
-            )
+            old = await self._all(SELECT_OLD_SESSIONS, {"cutoff": cutoff})
+            paths = tuple(row[0] for row in old if row[0] is not None)
+            backend_sessions = tuple((row[1], row[2]) for row in old if row[2] is not None)
             sessions = await self._conn.execute(DELETE_OLD_SESSIONS, {"cutoff": cutoff})
             jobs = await self._conn.execute(DELETE_OLD_JOBS, {"cutoff": cutoff})
             await self._conn.execute(DELETE_OLD_RENDER_COUNTS, {"cutoff_day": cutoff_day})
-        result = Cleanup(sessions_deleted=sessions.rowcount, jobs_deleted=jobs.rowcount, media_paths=paths)
+        result = Cleanup(sessions.rowcount, jobs.rowcount, paths, backend_sessions)
         logger.info("cleanup removed %d sessions and %d jobs", result.sessions_deleted, result.jobs_deleted)
         return result

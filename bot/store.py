@@ -108,7 +108,7 @@ _OLD_SESSION_FILTER = (
     "is_current = 0 AND updated_at < :cutoff AND NOT EXISTS "
     "(SELECT 1 FROM jobs WHERE jobs.session_id = sessions.id AND jobs.state IN ('queued', 'running'))"
 )
-SELECT_OLD_SESSIONS: Final = f"SELECT media_path FROM sessions WHERE {_OLD_SESSION_FILTER}"
+SELECT_OLD_SESSIONS: Final = f"SELECT media_path, backend, backend_session_id FROM sessions WHERE {_OLD_SESSION_FILTER}"
 DELETE_OLD_SESSIONS: Final = f"DELETE FROM sessions WHERE {_OLD_SESSION_FILTER}"
 DELETE_OLD_JOBS: Final = (
     "DELETE FROM jobs WHERE state IN ('done', 'failed') AND COALESCE(finished_at, created_at) < :cutoff"

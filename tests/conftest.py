@@ -11,9 +11,7 @@ from bot.config import get_settings
 
 
 @pytest.fixture(autouse=True)
-def _isolated_settings(
-    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[None]:
+def _isolated_settings(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Each test sees a fresh settings object whose data dir is shared across the run (the cache)."""
     data_dir = tmp_path_factory.getbasetemp() / "musiccog-data"
     monkeypatch.setenv("MUSICCOG_DATA_DIR", str(data_dir))

@@ -132,6 +132,11 @@ class Backend(Protocol):
         """The final file: the last render if the timeline has not changed since, else a fresh one."""
         ...
 
+    async def discard(self, session_id: str) -> None:
+        """Delete everything kept for a session the engine retired long ago (its clip, renders, mapping).
+        Unknown ids are ignored."""
+        ...
+
     async def close(self) -> None:
         """Release workers and connections."""
         ...

@@ -326,6 +326,11 @@ class LocalBackend:
         yield Stage("render", 0.1)
         yield await self._render(session_id, timeline, max_output_bytes=cap)
 
+    async def discard(self, session_id: str) -> None:
+        self._analyses.pop(session_id, None)
+        await asyncio.to_thread(shutil.rmtree, self._paths(session_id).root, True)
+        logger.info("local backend session %s discarded", session_id)
+
     async def close(self) -> None:
         if self._owns_executor and self._executor is not None:
             executor, self._executor = self._executor, None

@@ -22,6 +22,7 @@ import json
 import logging
 import shutil
 import tempfile
+import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -61,6 +62,8 @@ _STAGE_TEXT: dict[str, tuple[str, str]] = {
     "match": ("Choosing the music…", "正在挑选音乐…"),
     "render": ("Mixing and rendering…", "正在混音和渲染…"),
     "export": ("Preparing your file…", "正在准备文件…"),
+    "upload": ("Uploading your clip to NemoVideo…", "正在把视频上传到 NemoVideo…"),
+    "agent": ("NemoVideo is working on your video…", "NemoVideo 正在处理你的视频…"),
 }
 
 
@@ -127,18 +130,24 @@ class Engine:
         store: SessionStore,
         backend: Backend,
         *,
+        make_backend: Callable[[str], Backend] | None = None,
         fetch_media: MediaFetcher | None = None,
         notify: Notifier | None = None,
         bot_username: str | None = None,
         today: Callable[[], date] = _today,
         upload_limits: Mapping[str, int] | None = None,
     ) -> None:
-        """``fetch_media``/``notify``/``bot_username`` serve every platform that did not :meth:`attach` its
+        """``backend`` serves new chats; a chat that chose another (``/backend nemo``, when the operator allows
+        it) gets one from ``make_backend(name)``, made once and closed by :meth:`close`.
+        ``fetch_media``/``notify``/``bot_username`` serve every platform that did not :meth:`attach` its
         own. ``upload_limits``: the largest file each platform accepts (``{"telegram": 50 MB}``); every
         delivered render is fitted under it (a copy that fits is kept, otherwise re-encoded to fit)."""
         self._settings = settings
         self._store = store
         self._backend = backend
+        self._backends: dict[str, Backend] = {backend.name: backend}
+        self._make_backend = make_backend
+        self._made_backends: list[Backend] = []
         self._default_link = _PlatformLink(fetch_media, notify, None, bot_username)
         self._links: dict[str, _PlatformLink] = {
             platform: _PlatformLink(fetch_media, notify, limit, bot_username)
@@ -154,6 +163,8 @@ class Engine:
         self._running: dict[int, asyncio.Task[None]] = {}
         self._wake = asyncio.Event()
         self._dispatcher: asyncio.Task[None] | None = None
+        self._housekeeper: asyncio.Task[None] | None = None
+        self._workdirs: set[Path] = set()
 
     def attach(
         self,
@@ -204,19 +215,58 @@ class Engine:
             )
             await self._deliver(job, Error("internal", text, error_id))
         self._dispatcher = asyncio.create_task(self._dispatch_loop(), name="musiccog-dispatcher")
+        self._housekeeper = asyncio.create_task(self._housekeeping_loop(), name="musiccog-housekeeping")
         self._wake.set()
 
     async def close(self) -> None:
-        """Stop dispatching and cancel running jobs (they stay ``running`` and are requeued on restart)."""
-        if self._dispatcher is not None:
-            self._dispatcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._dispatcher
-            self._dispatcher = None
+        """Stop dispatching and cancel running jobs (they stay ``running`` and are requeued on restart);
+        close the backends this engine made (the one it was given belongs to the caller)."""
+        for task in (self._dispatcher, self._housekeeper):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._dispatcher = self._housekeeper = None
         tasks = list(self._running.values())
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        made, self._made_backends = self._made_backends, []
+        for backend in made:
+            self._backends.pop(backend.name, None)
+            with contextlib.suppress(Exception):
+                await backend.close()
+
+    def _backend_named(self, name: str) -> Backend:
+        """The backend a session was made with; made on first use if the operator allows that name."""
+        backend = self._backends.get(name)
+        if backend is not None:
+            return backend
+        if self._make_backend is None:
+            raise BackendUnavailable(f"backend {name!r} is not available in this process")
+        backend = self._make_backend(name)
+        self._backends[name] = backend
+        self._made_backends.append(backend)
+        return backend
+
+    async def housekeeping(self) -> None:
+        """Delete sessions retired long ago (rows, and what their backends keep) and stray job folders."""
+        retention_s = self._settings.session_retention_days * 86_400
+        result = await self._store.cleanup(older_than_s=retention_s)
+        for backend_name, backend_session_id in result.backend_sessions:
+            try:
+                await self._backend_named(backend_name).discard(backend_session_id)
+            except Exception:
+                logger.warning("could not discard a %s session", backend_name, exc_info=True)
+        await asyncio.to_thread(_remove_stale_folders, self._settings.job_temp_dir, set(self._workdirs))
+
+    async def _housekeeping_loop(self) -> None:
+        while True:
+            try:
+                await self.housekeeping()
+            except Exception:
+                logger.exception("housekeeping failed; will try again")
+            await asyncio.sleep(max(60.0, self._settings.cleanup_interval_s))
 
     async def __aenter__(self) -> Engine:
         await self.start()
@@ -261,7 +311,8 @@ class Engine:
         if intent is Intent.HELP:
             return Text(help_text(lang))
         if intent is Intent.NEW:
-            await self._store.new_session(platform, chat, self._backend.name)
+            current = await self._store.current_session(platform, chat)
+            await self._store.new_session(platform, chat, current.backend if current else self._backend.name)
             return Text(_t(lang, "Fresh start: send me a new video.", "重新开始：发给我一段新视频吧。"))
         if intent is Intent.LANGUAGE:
             if routed.argument not in ("en", "zh"):
@@ -273,11 +324,13 @@ class Engine:
             return Text(_t(routed.argument, "OK, I'll answer in English.", "好的，我会用中文回复。"))
         if intent is Intent.CANCEL:
             return await self._cancel(incoming, lang)
+        if intent is Intent.BACKEND:
+            return await self._switch_backend(incoming, routed.argument, lang)
         if intent is Intent.STATUS:
             timeline = None
             current = await self._store.current_session(platform, chat)
             if current is not None and current.backend_session_id:
-                timeline = await self._backend.state(current.backend_session_id)
+                timeline = await self._backend_named(current.backend).state(current.backend_session_id)
             if timeline is None:
                 return Text(_t(lang, "No video yet: send me a clip to start.", "还没有视频：先发给我一段视频吧。"))
             return Text(timeline.summary())
@@ -292,6 +345,46 @@ class Engine:
                 lang,
                 "That button belongs to an older message. Send your video again or tell me what to change.",
                 "这个按钮来自旧消息。请重新发送视频，或直接告诉我要怎么改。",
+            )
+        )
+
+    async def _switch_backend(self, incoming: Incoming, name: str | None, lang: str) -> Reply:
+        """``/backend local|nemo``: a fresh session on that backend, if the operator allows choosing."""
+        from bot.backends.factory import BACKEND_NAMES
+
+        platform, chat = incoming.platform, incoming.chat_id
+        current = await self._store.current_session(platform, chat)
+        in_use = current.backend if current else self._backend.name
+        if not (self._settings.allow_backend_choice or self._is_admin(platform, incoming.user_id)):
+            return Text(_t(lang, f"This bot uses the {in_use} backend.", f"这个机器人使用 {in_use} 后端。"))
+        if name not in BACKEND_NAMES:
+            return Text(
+                _t(
+                    lang,
+                    f"You're on the {in_use} backend. Choose one: /backend local or /backend nemo.",
+                    f"当前使用 {in_use} 后端。可选：/backend local 或 /backend nemo。",
+                )
+            )
+        try:
+            self._backend_named(name)
+        except BackendUnavailable:
+            return Text(_t(lang, f"The {name} backend is not available here.", f"这里无法使用 {name} 后端。"))
+        await self._store.new_session(platform, chat, name)
+        if name == "nemo":
+            return Text(
+                _t(
+                    lang,
+                    "Switched to NemoVideo, a third-party cloud service: the clips you send from now on are "
+                    "uploaded to it. Send a video to start; /backend local switches back.",
+                    "已切换到 NemoVideo（第三方云服务）：之后发送的视频会上传到该服务。发送视频开始；"
+                    "/backend local 可切回。",
+                )
+            )
+        return Text(
+            _t(
+                lang,
+                "Switched to the local backend: your clips stay on this server. Send a video to start.",
+                "已切换到本地后端：视频只在本服务器处理。发送视频开始。",
             )
         )
 
@@ -329,7 +422,7 @@ class Engine:
     async def _credits_text(self, incoming: Incoming, lang: str) -> str:
         session = await self._store.current_session(incoming.platform, incoming.chat_id)
         if session is not None and session.backend_session_id:
-            credits = await self._backend.credits(session.backend_session_id)
+            credits = await self._backend_named(session.backend).credits(session.backend_session_id)
             if credits is not None:
                 return _t(lang, f"Credits left: {credits.remaining}.", f"剩余积分：{credits.remaining}。")
         left = await self._renders_left(incoming.platform, incoming.user_id)
@@ -472,6 +565,7 @@ class Engine:
     async def _run_job(self, job: Job) -> None:
         """Run one claimed job to done or failed; its scratch folder goes whatever happens."""
         workdir = Path(tempfile.mkdtemp(prefix=f"job{job.id}-", dir=self._settings.job_temp_dir))
+        self._workdirs.add(workdir)
         lang = _payload_lang(job)
         try:
             payload = JobPayload.from_json(job.payload_json)
@@ -487,6 +581,7 @@ class Engine:
                 await self._store.fail_job(job.id, error.error_id)
         finally:
             await asyncio.to_thread(shutil.rmtree, workdir, True)
+            self._workdirs.discard(workdir)
             channel = self._channels.get((job.platform, job.chat_id))
             if channel is not None:
                 channel.put_nowait(_END)
@@ -496,6 +591,7 @@ class Engine:
         if session is None:
             raise InputRejected("That conversation was cleared; please send your video again.")
         backend_id = session.backend_session_id
+        backend = self._backend_named(session.backend)
         link = await self._ready_link(job.platform)
         limit = payload.upload_limit or link.upload_limit
         if payload.kind is JobKind.UPLOAD:
@@ -505,27 +601,25 @@ class Engine:
                 raise BackendUnavailable(f"no media fetcher for {job.platform}")
             media_path = await link.fetch_media(payload.media, workdir)
             if payload.media.kind in SONG_KINDS:
-                if not backend_id or await self._backend.state(backend_id) is None:
+                if not backend_id or await backend.state(backend_id) is None:
                     raise InputRejected("Send me the video first; then send this song and I'll put it under the video.")
                 title = _song_title(payload.media.file_name)
-                events = self._backend.use_song(backend_id, media_path, title=title, max_output_bytes=limit)
+                events = backend.use_song(backend_id, media_path, title=title, max_output_bytes=limit)
             else:
                 if not backend_id:
-                    backend_id = await self._backend.open_session(platform=job.platform, language=payload.lang)
+                    backend_id = await backend.open_session(platform=job.platform, language=payload.lang)
                     await self._store.update_session(session.id, backend_session_id=backend_id)
-                events = self._backend.upload(
-                    backend_id, media_path, prompt=payload.text or None, max_output_bytes=limit
-                )
+                events = backend.upload(backend_id, media_path, prompt=payload.text or None, max_output_bytes=limit)
         elif backend_id is None:
             raise InputRejected("Send me a video first, then tell me how to change it.")
         elif payload.kind is JobKind.EDIT:
-            events = self._backend.instruct(backend_id, payload.text, max_output_bytes=limit)
+            events = backend.instruct(backend_id, payload.text, max_output_bytes=limit)
         else:
-            events = self._backend.export(backend_id, ExportOptions(max_size_bytes=limit))
+            events = backend.export(backend_id, ExportOptions(max_size_bytes=limit))
         async for event in events:
             yield event
         if payload.kind in RENDER_KINDS:
-            timeline = await self._backend.state(backend_id)
+            timeline = await backend.state(backend_id)
             await self._store.update_session(session.id, timeline_json=timeline.to_json() if timeline else None)
 
     async def _reply_for(self, job: Job, payload: JobPayload, event: BackendEvent, result: dict[str, object]) -> Reply:
@@ -601,6 +695,18 @@ class Engine:
                 text = _t(lang, "Something went wrong on my side; please try again.", "我这边出了点问题，请再试一次。")
             logger.error("%s failed (error %s)", what, error_id, exc_info=exc)
         return Error(kind, f"{text} {_t(lang, f'(error {error_id})', f'（错误 {error_id}）')}", error_id)
+
+
+STALE_FOLDER_S = 6 * 3600.0
+"""A job folder this old that no running job owns was left by a crashed process."""
+
+
+def _remove_stale_folders(root: Path, in_use: set[Path]) -> None:
+    now = time.time()
+    for path in root.glob("job*-*"):
+        with contextlib.suppress(OSError):
+            if path.is_dir() and path not in in_use and now - path.stat().st_mtime > STALE_FOLDER_S:
+                shutil.rmtree(path, ignore_errors=True)
 
 
 def _payload_lang(job: Job) -> str:

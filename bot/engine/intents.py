@@ -53,6 +53,7 @@ class Intent(StrEnum):
     NEW = "new"
     CANCEL = "cancel"
     LANGUAGE = "language"
+    BACKEND = "backend"
     UNKNOWN_COMMAND = "unknown_command"
     STALE_BUTTON = "stale_button"
 
@@ -63,7 +64,8 @@ class Routed:
 
     ``text`` is the cleaned message (mentions and the command word removed): the instruction for
     ``EDIT``, the caption for ``UPLOAD``. ``argument`` is the language asked for (``LANGUAGE``: "en",
-    "zh" or None when missing/unknown) or the command name (``UNKNOWN_COMMAND``). ``media`` is the file
+    "zh" or None when missing/unknown), the backend named (``BACKEND``) or the command name
+    (``UNKNOWN_COMMAND``). ``media`` is the file
     or link to upload.
     """
 
@@ -94,6 +96,7 @@ COMMANDS: dict[str, Intent] = {
     "credits": Intent.CREDITS,
     "status": Intent.STATUS,
     "upload": Intent.UPLOAD,
+    "backend": Intent.BACKEND,
 }
 
 _LANGUAGE_WORDS: dict[str, Lang] = {
@@ -194,6 +197,8 @@ def _route_command(name: str, rest: str) -> Routed:
         return Routed(Intent.UNKNOWN_COMMAND, text=rest, argument=name)
     if intent is Intent.LANGUAGE:
         return Routed(intent, text=rest, argument=normalise_language(rest))
+    if intent is Intent.BACKEND:
+        return Routed(intent, text=rest, argument=rest.casefold().strip() or None)
     return Routed(intent, text=rest)
 
 

@@ -261,7 +261,7 @@ def test_cleanup_removes_only_old_retired_sessions(db: Path) -> None:
 
     async def body(store: SessionStore) -> None:
         old = await store.new_session("telegram", "1", "local")
-        await store.update_session(old.id, media_path="/tmp/old.mp4")
+        await store.update_session(old.id, media_path="/tmp/old.mp4", backend_session_id="b-old")
         job = await store.enqueue(old.id, "u", "render")
         await store.claim_next()
         await store.complete_job(job.id)
@@ -278,6 +278,7 @@ def test_cleanup_removes_only_old_retired_sessions(db: Path) -> None:
         clock.now += 10 * day_s
         result = await store.cleanup(older_than_s=7 * day_s)
         assert result.sessions_deleted == 1 and result.media_paths == ("/tmp/old.mp4",)
+        assert result.backend_sessions == (("local", "b-old"),)
         assert await store.get_session(old.id) is None and await store.get_job(job.id) is None
         for kept in (current, untouched, recent, busy_old):
             assert await store.get_session(kept.id) is not None

@@ -1,0 +1,501 @@
+"""The NemoVideo backend: the cloud agent behind the :class:`~bot.backends.base.Backend` protocol.
+
+Clips leave this machine: they are uploaded to NemoVideo, whose agent edits a draft in one
+``/run_sse`` turn per request; we read the draft's state, render it server-side, download the MP4 and
+fit it under the chat's upload limit with the local pipeline's ``encode_to_fit``. What the agent says is
+passed on as ``Said`` after GUI translation; a turn without text is reported from the state diff.
+Credits and export are answered here, never by the agent (export is free; the agent would charge).
+
+Stage keys: ``upload`` (sending the file), ``agent`` (the turn runs), ``render`` (server render and
+polling), ``export`` (download and delivery).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bot.backends.base import BackendEvent, Credits, ExportOptions, Rendered, Said, Stage
+from bot.backends.nemo.client import (
+    AUDIO_EXTENSIONS,
+    IMAGE_EXTENSIONS,
+    VIDEO_EXTENSIONS,
+    NemoClient,
+    SessionNotFound,
+    unwrap,
+)
+from bot.backends.nemo.draft import NemoDraft, describe_changes
+from bot.backends.nemo.render import RenderDone, Renderer
+from bot.backends.nemo.store import SessionRecord, SessionStore
+from bot.backends.nemo.translate import translate
+from bot.backends.nemo.turn import TurnResult, run_turn
+from bot.config import Settings
+from bot.errors import BackendUnavailable, InputRejected
+from bot.media.fit_size import encode_to_fit
+from bot.media.models import MediaInfo
+from bot.media.probe import probe_media
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_TRACK_TITLE = "NemoVideo soundtrack"
+TASK_NAME = "Best Music Cog"
+_RENDERS_KEPT = 2
+_EXPORT_WORDS = re.compile(r"^\s*(?:/?export|download|导出|下载)\s*[.!。！]?\s*$", re.IGNORECASE)
+
+
+def _t(language: str, en: str, zh: str) -> str:
+    return zh if language.startswith("zh") else en
+
+
+def _nemo_language(language: str) -> str:
+    return "zh-CN" if language.startswith("zh") else (language or "en")
+
+
+def _short(text: str, limit: int = 200) -> str:
+    """The first sentence or line of ``text``, at most ``limit`` characters."""
+    first = re.split(r"(?<=[.!?。！？])\s+|\n", text.strip(), maxsplit=1)[0]
+    return first if len(first) <= limit else first[: limit - 1].rstrip() + "…"
+
+
+class TurnLost(BackendUnavailable):
+    """The stream broke and the state never showed the change: the user should try again."""
+
+
+class NemoBackend:
+    """The NemoVideo Skill API as a backend. Everything but ``settings`` is for tests and tuning.
+
+    ``transport``: an httpx transport (tests); ``rate_limit_wait_s``: pause before the one retry after
+    429; ``network_retries``/``retry_backoff_s``: bounded retries of network errors; ``turn_timeout_s``:
+    hard cap of one turn (default ``settings.nemo_turn_timeout_s``); ``idle_timeout_s``: heartbeats-only
+    time that counts as a timeout; ``progress_interval_s``: at most one ``Stage("agent")`` this often;
+    ``recovery_waits_s``: waits before each state check after a dropped stream; ``poll_interval_s`` and
+    ``render_timeout_s``: render polling.
+    """
+
+    name = "nemo"
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        rate_limit_wait_s: float = 30.0,
+        network_retries: int = 2,
+        retry_backoff_s: float = 1.0,
+        turn_timeout_s: float | None = None,
+        idle_timeout_s: float = 600.0,
+        progress_interval_s: float = 3.0,
+        recovery_waits_s: Sequence[float] = (30.0, 60.0, 60.0, 60.0, 60.0),
+        poll_interval_s: float = 5.0,
+        render_timeout_s: float = 600.0,
+    ) -> None:
+        self._settings = settings
+        self._client = NemoClient(
+            settings,
+            transport=transport,
+            rate_limit_wait_s=rate_limit_wait_s,
+            network_retries=network_retries,
+            retry_backoff_s=retry_backoff_s,
+        )
+        self._renderer = Renderer(self._client, poll_interval_s=poll_interval_s, timeout_s=render_timeout_s)
+        self._store = SessionStore(settings.data_dir / "nemo-sessions")
+        self._turn_timeout_s = settings.nemo_turn_timeout_s if turn_timeout_s is None else turn_timeout_s
+        self._idle_timeout_s = idle_timeout_s
+        self._progress_interval_s = progress_interval_s
+        self._recovery_waits_s = tuple(recovery_waits_s)
+
+    @property
+    def client(self) -> NemoClient:
+        return self._client
+
+    # ----- sessions ------------------------------------------------------------------------------
+
+    async def _new_nemo_session(self, platform: str, language: str) -> tuple[str, str]:
+        body = await self._client.call(
+            "POST",
+            "/api/tasks/me/with-session/nemo_agent",
+            platform=platform,
+            json_body={"task_name": TASK_NAME, "language": _nemo_language(language)},
+            safe=False,
+        )
+        data = unwrap(body)
+        if not data.get("task_id") or not data.get("session_id"):
+            raise BackendUnavailable("NemoVideo created no session")
+        return str(data["task_id"]), str(data["session_id"])
+
+    async def _record(self, session_id: str) -> SessionRecord:
+        record = await asyncio.to_thread(self._store.load, session_id)
+        if record is None:
+            raise InputRejected("I lost track of that cloud draft; please send your video again.")
+        return record
+
+    async def _save(self, record: SessionRecord) -> None:
+        await asyncio.to_thread(self._store.save, record)
+
+    async def _reset(self, record: SessionRecord) -> Said:
+        """After a 1002: a new Nemo session under the same id of ours, and a notice for the user."""
+        record.task_id, record.nemo_session_id = await self._new_nemo_session(record.platform, record.language)
+        record.snapshot = None
+        record.last_render = None
+        await self._save(record)
+        logger.info("nemo session %s: cloud session was gone; opened a new one", record.id)
+        return Said(
+            _t(
+                record.language,
+                "Your cloud draft on NemoVideo had expired, so I started a new one.",
+                "你在 NemoVideo 上的云端草稿已失效，我新建了一个。",
+            )
+        )
+
+    def _send_again(self, record: SessionRecord) -> Said:
+        return Said(_t(record.language, "Please send your clip again.", "请重新发送你的视频。"))
+
+    async def _read_state(self, record: SessionRecord) -> NemoDraft:
+        body = await self._client.call(
+            "GET", f"/api/state/nemo_agent/me/{record.nemo_session_id}/latest", platform=record.platform
+        )
+        draft = NemoDraft.from_payload(unwrap(body))
+        record.snapshot = dict(draft.state)
+        await self._save(record)
+        return draft
+
+    async def open_session(self, *, platform: str = "cli", language: str = "en") -> str:
+        task_id, nemo_session = await self._new_nemo_session(platform, language)
+        record = SessionRecord(
+            id=self._store.new_id(), task_id=task_id, nemo_session_id=nemo_session, platform=platform, language=language
+        )
+        await self._save(record)
+        logger.info("nemo session %s opened (platform %s)", record.id, platform)
+        return record.id
+
+    # ----- uploads -------------------------------------------------------------------------------
+
+    async def _upload_file(self, record: SessionRecord, path: Path) -> None:
+        await self._client.call(
+            "POST",
+            f"/api/upload-video/nemo_agent/me/{record.nemo_session_id}",
+            platform=record.platform,
+            files=[("files", path)],
+            safe=False,
+        )
+
+    async def upload_urls(self, session_id: str, urls: Sequence[str]) -> list[dict[str, Any]]:
+        """Let NemoVideo fetch media itself (§5). The engine always downloads first and calls ``upload``,
+        so this is for callers that hold a public link."""
+        record = await self._record(session_id)
+        body = await self._client.call(
+            "POST",
+            f"/api/upload-video/nemo_agent/me/{record.nemo_session_id}",
+            platform=record.platform,
+            json_body={"urls": list(urls), "source_type": "url"},
+            safe=False,
+        )
+        files = unwrap(body).get("files")
+        return [dict(f) for f in files if isinstance(f, dict)] if isinstance(files, list) else []
+
+    async def upload(
+        self, session_id: str, media_path: Path, *, prompt: str | None = None, max_output_bytes: int | None = None
+    ) -> AsyncIterator[BackendEvent]:
+        _check_extension(media_path, VIDEO_EXTENSIONS + IMAGE_EXTENSIONS, "a video or a picture")
+        record = await self._record(session_id)
+        yield Stage("upload", 0.0)
+        try:
+            await self._upload_file(record, media_path)
+        except SessionNotFound:
+            yield await self._reset(record)
+            await self._upload_file(record, media_path)
+        yield Stage("upload", 1.0)
+        message = "Add fitting background music to the video I uploaded."
+        if prompt and prompt.strip():
+            message += f" What I want: {prompt.strip()}"
+        async for event in self._converse(record, message, max_output_bytes=max_output_bytes, first=True):
+            yield event
+
+    async def use_song(
+        self, session_id: str, song_path: Path, *, title: str | None = None, max_output_bytes: int | None = None
+    ) -> AsyncIterator[BackendEvent]:
+        _check_extension(song_path, AUDIO_EXTENSIONS, "a song")
+        record = await self._record(session_id)
+        try:
+            current = await self._read_state(record)
+        except SessionNotFound:
+            yield await self._reset(record)
+            yield self._send_again(record)
+            return
+        if not current.has_media:
+            raise InputRejected("Send me the video first; then send this song and I'll put it under the video.")
+        yield Stage("upload", 0.0)
+        await self._upload_file(record, song_path)
+        yield Stage("upload", 1.0)
+        message = "Use this uploaded song as the background music."
+        if title:
+            message += f' (The song is called "{title}".)'
+        async for event in self._converse(record, message, max_output_bytes=max_output_bytes, first=False):
+            yield event
+
+    async def instruct(
+        self, session_id: str, text: str, *, max_output_bytes: int | None = None
+    ) -> AsyncIterator[BackendEvent]:
+        if _EXPORT_WORDS.match(text):  # never ask the agent to export (§8): it is free here
+            async for event in self.export(session_id, ExportOptions(max_size_bytes=max_output_bytes)):
+                yield event
+            return
+        record = await self._record(session_id)
+        if record.snapshot is None or not NemoDraft(record.snapshot).has_media:
+            try:
+                current = await self._read_state(record)
+            except SessionNotFound:
+                yield await self._reset(record)
+                yield self._send_again(record)
+                return
+            if not current.has_media:
+                raise InputRejected("Send me a video first, then tell me how to change it.")
+        async for event in self._converse(record, text, max_output_bytes=max_output_bytes, first=False):
+            yield event
+
+    # ----- one agent turn and what follows -----------------------------------------------------------
+
+    async def _converse(
+        self, record: SessionRecord, message: str, *, max_output_bytes: int | None, first: bool
+    ) -> AsyncIterator[BackendEvent]:
+        """Run one turn, tell the user what it did, and render when the draft changed and is ready."""
+        try:
+            before = await self._read_state(record)
+            result: TurnResult | None = None
+            async for step in run_turn(
+                self._client,
+                platform=record.platform,
+                session_id=record.nemo_session_id,
+                text=message,
+                turn_timeout_s=self._turn_timeout_s,
+                idle_timeout_s=self._idle_timeout_s,
+                progress_interval_s=self._progress_interval_s,
+            ):
+                if isinstance(step, Stage):
+                    yield step
+                else:
+                    result = step
+        except SessionNotFound:
+            yield await self._reset(record)
+            yield self._send_again(record)
+            return
+        assert result is not None
+        said = translate(result.text, record.language) if result.text else ""
+        if said:
+            yield Said(said)
+        after = await self._recover(record, before) if result.dropped else await self._read_state(record)
+        changes = describe_changes(before, after)
+        if not said:
+            if not changes:
+                yield Said(
+                    _t(
+                        record.language,
+                        "NemoVideo finished, but nothing changed in your draft. Try saying it another way.",
+                        "NemoVideo 已完成，但草稿没有变化。换个说法试试。",
+                    )
+                )
+                return
+            yield Said(_changes_sentence(changes, record.language))
+        if not after.is_ready:
+            if first:
+                yield Said(
+                    _t(
+                        record.language,
+                        "Nothing is on the timeline yet; tell me what music you'd like.",
+                        "时间线上还没有内容；告诉我你想要什么音乐。",
+                    )
+                )
+            return
+        if not changes and not first:
+            return
+        notes = "" if first else _short(said) if said else "; ".join(changes)
+        reason = _short(said) if first and said else ""
+        async for event in self._deliver(record, after, max_output_bytes=max_output_bytes, reason=reason, notes=notes):
+            yield event
+
+    async def _recover(self, record: SessionRecord, before: NemoDraft) -> NemoDraft:
+        """After a dropped stream: wait and read the state until it changed; never re-send the turn."""
+        for check, wait_s in enumerate(self._recovery_waits_s, start=1):
+            await asyncio.sleep(wait_s)
+            try:
+                after = await self._read_state(record)
+            except SessionNotFound:
+                raise
+            except BackendUnavailable as exc:
+                logger.warning("state check %d after a dropped turn failed (%s)", check, type(exc).__name__)
+                continue
+            if after.fingerprint() != before.fingerprint():
+                logger.info("nemo session %s: the dropped turn did change the draft (check %d)", record.id, check)
+                return after
+        raise TurnLost("lost the connection to NemoVideo and the draft did not change; please try again")
+
+    # ----- render and delivery --------------------------------------------------------------------
+
+    async def _deliver(
+        self, record: SessionRecord, draft: NemoDraft, *, max_output_bytes: int | None, reason: str, notes: str
+    ) -> AsyncIterator[BackendEvent]:
+        yield Stage("render", 0.0)
+        done: RenderDone | None = None
+        async for step in self._renderer.render(
+            platform=record.platform, session_id=record.nemo_session_id, draft=draft.draft
+        ):
+            if isinstance(step, RenderDone):
+                done = step
+            else:
+                yield Stage("render", step)
+        assert done is not None
+        yield Stage("export", 0.2)
+        folder = self._store.folder(record.id) / "renders"
+        path = await self._renderer.download(platform=record.platform, done=done, dest=folder / f"{done.render_id}.mp4")
+        yield Stage("export", 0.6)
+        path = await self._fit(path, max_output_bytes)
+        info = await self._probe(path)
+        rendered = Rendered(
+            path=path,
+            track_title=draft.bgm_title or DEFAULT_TRACK_TITLE,
+            reason=reason,
+            bpm=0.0,
+            cuts_on_beat=0,
+            cuts_total=0,
+            loudness_lufs=float("nan"),
+            width=info.width if info else draft.width,
+            height=info.height if info else draft.height,
+            duration_s=info.duration_s if info else draft.duration_s,
+            original_muted=False,
+            notes=notes,
+        )
+        record.last_render = {"fingerprint": draft.fingerprint(), "rendered": _rendered_json(rendered)}
+        await self._save(record)
+        await asyncio.to_thread(_prune, folder, path)
+        logger.info("nemo session %s: render %s delivered", record.id, done.render_id)
+        yield rendered
+
+    async def _probe(self, path: Path) -> MediaInfo | None:
+        try:
+            return await asyncio.to_thread(probe_media, path, settings=self._settings)
+        except InputRejected:
+            logger.warning("could not probe the NemoVideo render %s", path.name)
+            return None
+
+    async def _fit(self, path: Path, cap: int | None) -> Path:
+        """The file, re-encoded under ``cap`` bytes when it is larger (the local pipeline's fit-to-size)."""
+        if cap is None or path.stat().st_size <= cap:
+            return path
+        info = await asyncio.to_thread(probe_media, path, settings=self._settings)
+        width, height = (info.height, info.width) if info.rotation_deg in (90, 270) else (info.width, info.height)
+        result = await asyncio.to_thread(
+            encode_to_fit,
+            output=path.with_name(f"{path.stem}-fit.mp4"),
+            input_args=["-i", str(path)],
+            video="0:v:0",
+            audio="0:a:0" if info.has_audio else None,
+            width=width,
+            height=height,
+            duration_s=info.duration_s,
+            target_bytes=cap,
+            timeout_s=self._settings.ffmpeg_timeout_s,
+        )
+        await asyncio.to_thread(path.unlink, True)
+        return result.path
+
+    # ----- the rest of the protocol ------------------------------------------------------------------
+
+    async def export(self, session_id: str, options: ExportOptions) -> AsyncIterator[BackendEvent]:
+        record = await self._record(session_id)
+        try:
+            draft = await self._read_state(record)
+        except SessionNotFound:
+            yield await self._reset(record)
+            yield self._send_again(record)
+            return
+        if not draft.is_ready:
+            raise InputRejected("There is nothing to export yet: make something first (send me a video).")
+        cap = options.max_size_bytes
+        last = _last_rendered(record, draft)
+        if last is not None and (cap is None or last.path.stat().st_size <= cap):
+            yield Stage("export", 1.0)
+            yield last
+            return
+        yield Stage("export", 0.0)
+        async for event in self._deliver(record, draft, max_output_bytes=cap, reason="", notes=""):
+            yield event
+
+    async def state(self, session_id: str) -> NemoDraft | None:
+        record = await asyncio.to_thread(self._store.load, session_id)
+        if record is None:
+            return None
+        try:
+            draft = await self._read_state(record)
+        except SessionNotFound:
+            return None  # the next request re-opens the session and tells the user
+        except BackendUnavailable as exc:
+            if record.snapshot is None:
+                raise
+            logger.warning("nemo state unavailable (%s); using the last snapshot", type(exc).__name__)
+            draft = NemoDraft(record.snapshot)
+        return draft if draft.has_media else None
+
+    async def credits(self, session_id: str) -> Credits | None:
+        record = await asyncio.to_thread(self._store.load, session_id)
+        platform = record.platform if record else "cli"
+        data = unwrap(await self._client.call("GET", "/api/credits/balance/simple", platform=platform))
+        available = data.get("available")
+        total = data.get("total")
+        if not isinstance(available, int | float):
+            raise BackendUnavailable("NemoVideo sent no balance")
+        return Credits(remaining=int(available), limit=int(total) if isinstance(total, int | float) else None)
+
+    async def discard(self, session_id: str) -> None:
+        """Forget the mapping and the downloaded renders; the cloud draft stays with NemoVideo (the API
+        has no delete)."""
+        if await asyncio.to_thread(self._store.delete, session_id):
+            logger.info("nemo session %s discarded", session_id)
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+
+def _check_extension(path: Path, allowed: Sequence[str], what: str) -> None:
+    if path.suffix.lower().lstrip(".") not in allowed:
+        raise InputRejected(f"NemoVideo needs {what} in one of these formats: {', '.join(allowed)}.")
+
+
+def _changes_sentence(changes: Sequence[str], language: str) -> str:
+    return _t(
+        language,
+        f"NemoVideo {'; '.join(changes)}. Next you could change the music's volume, add a title, or say "
+        '"export" for the final file.',
+        f"NemoVideo 已更新草稿：{'；'.join(changes)}。接下来可以调整音乐音量、加标题，或发送“导出”获取成片。",
+    )
+
+
+def _rendered_json(rendered: Rendered) -> dict[str, Any]:
+    data = {k: getattr(rendered, k) for k in rendered.__dataclass_fields__}
+    data["path"] = str(rendered.path)
+    data["loudness_lufs"] = None
+    return data
+
+
+def _last_rendered(record: SessionRecord, draft: NemoDraft) -> Rendered | None:
+    last = record.last_render
+    if not last or last.get("fingerprint") != draft.fingerprint():
+        return None
+    data = dict(last["rendered"])
+    data["path"] = Path(data["path"])
+    data["loudness_lufs"] = float("nan")
+    rendered = Rendered(**data)
+    return rendered if rendered.path.is_file() else None
+
+
+def _prune(folder: Path, keep: Path) -> None:
+    """Keep the newest renders only (the newest may still be uploading to the chat)."""
+    files = sorted(folder.glob("*.mp4"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in files[_RENDERS_KEPT:]:
+        if old != keep:
+            old.unlink(missing_ok=True)
