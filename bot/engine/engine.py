@@ -20,6 +20,7 @@ import contextlib
 import functools
 import json
 import logging
+import math
 import shutil
 import tempfile
 import time
@@ -31,7 +32,7 @@ from types import TracebackType
 
 from bot.backends.base import Backend, BackendEvent, ExportOptions, NotUnderstood, Rendered, Said, Stage
 from bot.config import Settings
-from bot.engine.intents import Intent, Lang, Routed, choose_language, help_text, route
+from bot.engine.intents import Intent, Lang, Routed, asks_for_song, choose_language, help_text, route
 from bot.engine.jobs import RENDER_KINDS, JobKind, JobPayload, MediaFetcher, Notifier, RateLimiter
 from bot.engine.messages import (
     Button,
@@ -47,7 +48,7 @@ from bot.engine.messages import (
 )
 from bot.errors import BackendRefused, BackendUnavailable, InputRejected, LibraryError, RenderFailed
 from bot.media.timeline import label_from_path
-from bot.sessions import ChatBusy, Job, SessionStore
+from bot.sessions import CANCELLED, ChatBusy, Job, SessionStore
 
 logger = logging.getLogger(__name__)
 
@@ -80,19 +81,25 @@ def caption_for(rendered: Rendered, lang: str = "en") -> str:
     lines = []
     if rendered.notes:
         lines.append(rendered.notes)
-    cuts = (
-        _t(
-            lang,
-            f"{rendered.cuts_on_beat} of {rendered.cuts_total} cuts on the beat",
-            f"{rendered.cuts_total} 个剪辑点中 {rendered.cuts_on_beat} 个踩在节拍上",
-        )
-        if rendered.cuts_total
-        else _t(lang, "no cuts to sync", "没有需要对齐的剪辑点")
-    )
     lines.append(_t(lang, f"🎵 {rendered.track_title}", f"🎵 {rendered.track_title}"))
     if rendered.reason:
         lines.append(rendered.reason)
-    lines.append(f"{rendered.bpm:.0f} BPM · {cuts} · {rendered.loudness_lufs:.1f} LUFS")
+    facts = []  # a cloud backend may not know tempo, cuts or loudness: leave out what is unknown
+    if rendered.bpm > 0:
+        facts.append(f"{rendered.bpm:.0f} BPM")
+        facts.append(
+            _t(
+                lang,
+                f"{rendered.cuts_on_beat} of {rendered.cuts_total} cuts on the beat",
+                f"{rendered.cuts_total} 个剪辑点中 {rendered.cuts_on_beat} 个踩在节拍上",
+            )
+            if rendered.cuts_total
+            else _t(lang, "no cuts to sync", "没有需要对齐的剪辑点")
+        )
+    if math.isfinite(rendered.loudness_lufs):
+        facts.append(f"{rendered.loudness_lufs:.1f} LUFS")
+    if facts:
+        lines.append(" · ".join(facts))
     return "\n".join(lines)[:1000]
 
 
@@ -159,7 +166,8 @@ class Engine:
         self._today = today
         self._workers = max(1, settings.worker_count)
         self._limiter = RateLimiter(settings.rate_limit_jobs, settings.rate_limit_window_s)
-        self._channels: dict[tuple[str, str], asyncio.Queue[Reply | None]] = {}
+        self._channels: dict[tuple[str, str], asyncio.Queue[tuple[Reply, bool] | None]] = {}
+        self._cancel_requested: set[int] = set()
         self._running: dict[int, asyncio.Task[None]] = {}
         self._wake = asyncio.Event()
         self._dispatcher: asyncio.Task[None] | None = None
@@ -397,12 +405,19 @@ class Engine:
                 channel.put_nowait(_END)
             return Text(_t(lang, "Cancelled.", "已取消。"))
         active = await self._store.active_job(incoming.platform, incoming.chat_id)
+        task = self._running.get(active.id) if active is not None else None
+        if active is not None and task is not None:
+            self._cancel_requested.add(active.id)
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.shield(asyncio.wait({task}))
+            return Text(_t(lang, "Cancelled — I stopped making that video.", "已取消 — 已停止制作这个视频。"))
         if active is not None:
             return Text(
                 _t(
                     lang,
-                    "Your video is already being made; it will be ready in a moment.",
-                    "视频已经在制作中，马上就好。",
+                    "Your video is about to start; try /cancel again in a moment.",
+                    "视频即将开始处理；请稍后再试 /cancel。",
                 )
             )
         return Text(_t(lang, "There is nothing to cancel.", "没有可以取消的任务。"))
@@ -505,7 +520,7 @@ class Engine:
         payload = JobPayload(
             kind=kind, text=routed.text, media=routed.media, lang=lang, upload_limit=incoming.upload_limit
         )
-        channel: asyncio.Queue[Reply | None] = asyncio.Queue()
+        channel: asyncio.Queue[tuple[Reply, bool] | None] = asyncio.Queue()
         self._channels[key] = channel
         try:
             try:
@@ -525,9 +540,13 @@ class Engine:
                     )
                 )
             self._wake.set()
-            while (reply := await channel.get()) is not _END:
-                assert reply is not None
+            while (item := await channel.get()) is not _END:
+                reply, last = item
+                if last and self._channels.get(key) is channel:
+                    del self._channels[key]  # the chat is free before the user sees the result
                 yield reply
+                if last:
+                    break
         finally:
             if self._channels.get(key) is channel:
                 del self._channels[key]
@@ -563,25 +582,44 @@ class Engine:
         self._wake.set()
 
     async def _run_job(self, job: Job) -> None:
-        """Run one claimed job to done or failed; its scratch folder goes whatever happens."""
+        """Run one claimed job to done, failed or cancelled; its scratch folder goes whatever happens.
+
+        The job's last reply is held back until its row is finished and the chat released, so a user who
+        answers the result at once is never told "still working on your previous request"."""
         workdir = Path(tempfile.mkdtemp(prefix=f"job{job.id}-", dir=self._settings.job_temp_dir))
         self._workdirs.add(workdir)
         lang = _payload_lang(job)
+        held: Reply | None = None
         try:
             payload = JobPayload.from_json(job.payload_json)
             result: dict[str, object] = {}
             async for event in self._job_events(job, payload, workdir):
                 reply = await self._reply_for(job, payload, event, result)
-                await self._deliver(job, reply)
+                if held is not None:
+                    await self._deliver(job, held)
+                    held = None
+                if isinstance(reply, Progress):
+                    await self._deliver(job, reply)
+                else:
+                    held = reply
             await self._store.complete_job(job.id, json.dumps(result, ensure_ascii=False))
-        except Exception as exc:
-            error = self._error_for(exc, lang, what=f"job {job.id} ({job.kind})")
-            await self._deliver(job, error)
+        except asyncio.CancelledError:
+            if job.id not in self._cancel_requested:
+                raise  # shutting down: the row stays running and is requeued by the next start
+            held = None
+            logger.info("job %d cancelled while running", job.id)
             with contextlib.suppress(Exception):
-                await self._store.fail_job(job.id, error.error_id)
+                await self._store.fail_job(job.id, CANCELLED)
+        except Exception as exc:
+            held = self._error_for(exc, lang, what=f"job {job.id} ({job.kind})")
+            with contextlib.suppress(Exception):
+                await self._store.fail_job(job.id, held.error_id)
         finally:
+            self._cancel_requested.discard(job.id)
             await asyncio.to_thread(shutil.rmtree, workdir, True)
             self._workdirs.discard(workdir)
+            if held is not None:
+                await self._deliver(job, held, last=True)
             channel = self._channels.get((job.platform, job.chat_id))
             if channel is not None:
                 channel.put_nowait(_END)
@@ -600,10 +638,12 @@ class Engine:
             if link.fetch_media is None:
                 raise BackendUnavailable(f"no media fetcher for {job.platform}")
             media_path = await link.fetch_media(payload.media, workdir)
-            if payload.media.kind in SONG_KINDS:
-                if not backend_id or await backend.state(backend_id) is None:
+            has_clip = backend_id is not None and await backend.state(backend_id) is not None
+            if payload.media.kind in SONG_KINDS or (has_clip and asks_for_song(payload.text)):
+                if not has_clip:
                     raise InputRejected("Send me the video first; then send this song and I'll put it under the video.")
                 title = _song_title(payload.media.file_name)
+                assert backend_id is not None
                 events = backend.use_song(backend_id, media_path, title=title, max_output_bytes=limit)
             else:
                 if not backend_id:
@@ -650,11 +690,11 @@ class Engine:
             duration_s=event.duration_s,
         )
 
-    async def _deliver(self, job: Job, reply: Reply) -> None:
+    async def _deliver(self, job: Job, reply: Reply, *, last: bool = False) -> None:
         """To the waiting ``handle`` call if there is one, else through ``notify`` (or the log)."""
         channel = self._channels.get((job.platform, job.chat_id))
         if channel is not None:
-            channel.put_nowait(reply)
+            channel.put_nowait((reply, last))
             return
         notify = (await self._ready_link(job.platform)).notify
         if notify is None:

@@ -233,6 +233,21 @@ def route_text(text: str | None, *, bot_username: str | None = None) -> Routed:
     return Routed(Intent.EDIT, text=cleaned)
 
 
+_SONG_REQUEST_RE = re.compile(
+    r"\b(?:use|take|put|set)\s+(?:this|that|my|it|its|the\s+(?:attached|uploaded|sent))\b[^.!?]{0,25}?"
+    r"\b(?:song|music|track|audio|soundtrack|tune|sound|as)\b"
+    r"|\bas\s+(?:the\s+|my\s+)?(?:background\s+)?(?:music|song|soundtrack|bgm)\b"
+    r"|用(?:这|那|我)[^，。！？,.!?]{0,4}?(?:歌|音乐|配乐|曲|音频|声音)|(?:作为|当作?|做)(?:背景)?(?:音乐|配乐|bgm)",
+    re.IGNORECASE,
+)
+
+
+def asks_for_song(text: str | None) -> bool:
+    """A caption like "use this song" / "as background music" / "用这首歌": the attached file (a video too)
+    is the music for the current clip, not a new clip."""
+    return bool(text) and _SONG_REQUEST_RE.search(unicodedata.normalize("NFKC", text or "")) is not None
+
+
 def route(incoming: Incoming, *, bot_username: str | None = None) -> Routed:
     """Route one ``Incoming``: button, then attachment, then its text."""
     if incoming.button is not None:

@@ -279,3 +279,94 @@ def test_a_song_sent_after_the_clip_becomes_its_music(
         await _shut(engine)
 
     asyncio.run(scenario())
+
+
+def test_a_video_captioned_use_this_song_lends_its_soundtrack(
+    tmp_path: Path, pool: ProcessPoolExecutor, clips: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    settings = _settings(tmp_path)
+    music_video = make_clip(
+        tmp_path_factory.mktemp("songclip") / "band_live.mp4", duration_s=3.0, size=(160, 90), cut_times_s=()
+    )
+    clips = {**clips, "band": music_video}
+
+    async def scenario() -> None:
+        engine = await _open(settings, pool, clips)
+        await _all(engine.handle(_upload("8")))
+        before = await _all(engine.handle(_say("8", "status")))
+        as_song = Incoming(
+            "telegram",
+            "8",
+            "u8",
+            text="use this song",
+            media=MediaRef(kind="video", file_id="band", file_name="band_live.mp4"),
+        )
+        swapped = await _all(engine.handle(as_song))
+        assert isinstance(swapped[-1], Video), swapped
+        status = await _all(engine.handle(_say("8", "status")))
+        assert isinstance(status[0], Text) and "BGM: band live" in status[0].text
+        assert before != status
+        assert "(0-3s)" in status[0].text  # the clip is still the first one (3 s), not the 3 s music video
+        first_in_new_chat = await _all(engine.handle(_upload("9", file_id="band", caption="use this song")))
+        assert isinstance(first_in_new_chat[-1], Video)  # no clip yet: the video itself is the clip
+        await _shut(engine)
+
+    asyncio.run(scenario())
+
+
+def test_cancel_stops_a_running_job_and_the_chat_is_free_again(
+    tmp_path: Path, pool: ProcessPoolExecutor, clips: dict[str, Path]
+) -> None:
+    settings = _settings(tmp_path)
+
+    async def scenario() -> None:
+        engine = await _open(settings, pool, clips)
+        replies: list[Reply] = []
+
+        async def first() -> None:
+            async for reply in engine.handle(_upload("10")):
+                replies.append(reply)
+
+        task = asyncio.create_task(first())
+        while not engine._running:
+            await asyncio.sleep(0.01)
+        cancelled = await _all(engine.handle(_say("10", "/cancel")))
+        assert cancelled == [Text("Cancelled — I stopped making that video.")]
+        await asyncio.wait_for(task, 30)
+        assert not any(isinstance(r, Video | Error) for r in replies)
+        jobs = await engine._store.session_jobs((await engine._store.current_session("telegram", "10")).id)
+        assert jobs[-1].state == "failed" and jobs[-1].error == "cancelled"
+        assert not list((tmp_path / "tmp").glob("job*"))
+        again = await _all(engine.handle(_upload("10")))
+        assert isinstance(again[-1], Video)
+        assert await _all(engine.handle(_say("10", "/cancel"))) == [Text("There is nothing to cancel.")]
+        await _shut(engine)
+
+    asyncio.run(scenario())
+
+
+def test_an_answer_right_after_the_result_is_not_busy(
+    tmp_path: Path, pool: ProcessPoolExecutor, clips: dict[str, Path]
+) -> None:
+    """The chat is released before the result is handed over, so "another track" at once is accepted."""
+    settings = _settings(tmp_path)
+
+    async def scenario() -> None:
+        engine = await _open(settings, pool, clips)
+        async for reply in engine.handle(_upload("11")):
+            if isinstance(reply, Video):
+                follow = await _all(engine.handle(Incoming("telegram", "11", "u11", button="mc:another")))
+                assert isinstance(follow[-1], Video), follow
+        await _shut(engine)
+
+    asyncio.run(scenario())
+
+
+def test_caption_leaves_out_what_a_backend_does_not_know() -> None:
+    from bot.backends.base import Rendered
+    from bot.engine.engine import caption_for
+
+    known = Rendered(Path("x.mp4"), "Sunny", "bright and quick", 120.4, 3, 4, -14.0, 640, 360, 5.0, False)
+    assert caption_for(known).splitlines()[-1] == "120 BPM · 3 of 4 cuts on the beat · -14.0 LUFS"
+    cloud = Rendered(Path("x.mp4"), "Upbeat Pop", "", 0.0, 0, 0, float("nan"), 640, 360, 5.0, False)
+    assert caption_for(cloud) == "🎵 Upbeat Pop"
