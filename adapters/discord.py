@@ -41,7 +41,7 @@ from discord.ext import commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from adapters.telegram import RedactToken
+from adapters.files import DEFAULT_SUFFIX, MIB, mib_text, safe_suffix
 from bot.backends.base import Backend
 from bot.config import Settings
 from bot.engine.engine import Engine
@@ -67,6 +67,7 @@ from bot.engine.messages import (
 )
 from bot.engine.progress import ProgressPacer
 from bot.errors import InputRejected
+from bot.redact import RedactToken
 from bot.services import Services
 
 __all__ = [
@@ -86,7 +87,6 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 PLATFORM = "discord"
-MIB = 1024 * 1024
 MAX_CONTENT = 2000
 """Discord's message content limit (characters)."""
 TOKEN_FRESH_S = 14 * 60.0
@@ -114,9 +114,7 @@ _DISCORD_LOGGERS = (
     "discord.ui.view",
 )
 _MENTION_RE = re.compile(r"<@!?\d+>")
-_SUFFIX_RE = re.compile(r"\.[a-z0-9]{1,5}")
 _STATS_RE = re.compile(r"(?P<bpm>\d+) BPM · (?P<cuts>.+) · (?P<lufs>-?[\d.]+) LUFS")
-_DEFAULT_SUFFIX: dict[str, str] = {"audio": ".mp3", "voice": ".ogg"}
 _DOWNLOAD_CHUNK = 64 * 1024
 
 
@@ -721,17 +719,18 @@ def _attachment_ref(attachment: discord.Attachment, *, chosen: bool = False) -> 
 
 
 def _too_big_text(size_bytes: int | None, limit_bytes: int) -> str:
-    what = f"That file is {_mb(size_bytes)} MB, but" if size_bytes else "That file is too big:"
+    what = f"That file is {mib_text(size_bytes)} MB, but" if size_bytes else "That file is too big:"
     return (
-        f"{what} I can only take files up to {_mb(limit_bytes)} MB. "
+        f"{what} I can only take files up to {mib_text(limit_bytes)} MB. "
         "Send me a link to the video instead, or a shorter or smaller version."
     )
 
 
 def _too_big_result_text(size_bytes: int, limit_bytes: int) -> str:
     return (
-        f"The finished video is {_mb(size_bytes)} MB, over this channel's {_mb(limit_bytes)} MB upload limit. "
-        f"Say “under {_mb(limit_bytes * 0.9)}MB” and I'll make a smaller version."
+        f"The finished video is {mib_text(size_bytes)} MB, "
+        f"over this channel's {mib_text(limit_bytes)} MB upload limit. "
+        f"Say “under {mib_text(limit_bytes * 0.9)}MB” and I'll make a smaller version."
     )
 
 
@@ -749,7 +748,9 @@ async def _download(settings: Settings, media: MediaRef, folder: Path) -> Path:
     if media.size_bytes is not None and media.size_bytes > limit:
         raise InputRejected(_too_big_text(media.size_bytes, limit))
     suffix = (
-        _suffix(media.file_name) or _suffix(yarl.URL(media.file_id).path) or _DEFAULT_SUFFIX.get(media.kind, ".mp4")
+        safe_suffix(media.file_name)
+        or safe_suffix(yarl.URL(media.file_id).path)
+        or DEFAULT_SUFFIX.get(media.kind, ".mp4")
     )
     target = folder / f"input{suffix}"
     timeout = aiohttp.ClientTimeout(total=settings.link_timeout_s, sock_read=settings.link_read_timeout_s)
@@ -780,20 +781,6 @@ async def _stream_to(response: aiohttp.ClientResponse, target: Path, limit: int)
             await asyncio.to_thread(handle.write, chunk)
     finally:
         await asyncio.to_thread(handle.close)
-
-
-def _mb(size_bytes: float) -> str:
-    """Bytes as MiB (Discord counts its limits in MiB), whole numbers unless small."""
-    mb = size_bytes / MIB
-    return f"{mb:.0f}" if mb >= 10 else f"{mb:.2g}"
-
-
-def _suffix(name: str | None) -> str | None:
-    """A plain file extension from a name we did not choose, or None (nothing else reaches the disk)."""
-    if not name:
-        return None
-    suffix = Path(name).suffix.lower()
-    return suffix if _SUFFIX_RE.fullmatch(suffix) else None
 
 
 def _pieces(text: str, size: int = MAX_CONTENT) -> list[str]:

@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,6 +42,7 @@ from telegram import Video as TgVideo
 from telegram.constants import ChatAction, ChatType
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
+    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -51,15 +51,17 @@ from telegram.ext import (
     filters,
 )
 
+from adapters.files import DEFAULT_SUFFIX, mib_text, safe_suffix
 from bot.backends.base import Backend
 from bot.config import Settings
 from bot.engine.engine import Engine
 from bot.engine.messages import Error, Incoming, MediaKind, MediaRef, Progress, Reply, Text, Video, new_error_id
 from bot.engine.progress import ProgressPacer
 from bot.errors import InputRejected
+from bot.redact import RedactToken
 from bot.services import Services
 
-__all__ = ["COMMANDS", "RedactToken", "build_application", "run_polling", "setup", "teardown", "to_incoming"]
+__all__ = ["COMMANDS", "RedactToken", "build_application", "run_polling", "serve", "setup", "teardown", "to_incoming"]
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +69,9 @@ PLATFORM = "telegram"
 MB = 1024 * 1024
 """Telegram's "MB" is a mebibyte (the public download limit is 20 × 1024 × 1024 bytes)."""
 MAX_TEXT = 4096
+FLOOD_RETRIES = 3
+"""Telegram's flood control answers 429 "retry after N s": PTB's AIORateLimiter keeps us under ~30
+messages/s overall and 20/min per group, waits the N seconds and tries again, this many times."""
 CHAT_ACTION_EVERY_S = 4.0
 """A chat action shows for about 5 s; resend a little sooner while a job runs."""
 
@@ -92,8 +97,6 @@ _MEDIA_FILTER = (
     | filters.TEXT
     | filters.CaptionEntity(MessageEntity.URL)
 )
-_SUFFIX_RE = re.compile(r"\.[a-z0-9]{1,5}")
-_DEFAULT_SUFFIX: dict[str, str] = {"voice": ".ogg", "audio": ".mp3"}
 
 TelegramApp = Application[Any, Any, Any, Any, Any, Any]
 
@@ -110,26 +113,6 @@ class _Runtime:
     @property
     def engine(self) -> Engine:
         return self.services.engine
-
-
-class RedactToken(logging.Filter):
-    """Replaces the bot token in log messages and tracebacks (PTB and httpx errors can carry URLs)."""
-
-    def __init__(self, token: str) -> None:
-        super().__init__()
-        self._token = token
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if not self._token:
-            return True
-        message = record.getMessage()
-        if self._token in message:
-            record.msg, record.args = message.replace(self._token, "<token>"), None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = record.exc_text.replace(self._token, "<token>")
-        return True
 
 
 # ----- building and running --------------------------------------------------------------------------
@@ -150,6 +133,7 @@ def build_application(
         ApplicationBuilder()
         .token(settings.telegram_bot_token.get_secret_value())
         .concurrent_updates(True)
+        .rate_limiter(AIORateLimiter(max_retries=FLOOD_RETRIES))
         .local_mode(settings.telegram_local_mode)
         .media_write_timeout(300)
         .post_init(setup)
@@ -205,6 +189,25 @@ async def teardown(app: TelegramApp) -> None:
     runtime: _Runtime | None = app.bot_data.pop(_RUNTIME, None)
     if runtime is not None and runtime.owns_services:
         await runtime.services.close()
+
+
+async def serve(settings: Settings, *, services: Services) -> None:
+    """Poll for updates until cancelled, on services shared with other platforms (``musiccog run``)."""
+    app = build_application(settings, services=services)
+    await app.initialize()
+    try:
+        await setup(app)
+        assert app.updater is not None
+        await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+        await app.start()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await app.updater.stop()
+            await app.stop()
+    finally:
+        await teardown(app)
+        await app.shutdown()
 
 
 def run_polling(settings: Settings) -> None:
@@ -332,7 +335,7 @@ def _addressed(message: Message, bot_id: int, bot_username: str | None) -> bool:
 
 def _too_big_text(size_bytes: int | None, settings: Settings) -> str:
     limit_mb = settings.telegram_download_limit_bytes // MB
-    what = f"That file is {_mb(size_bytes)} MB, but" if size_bytes else "That file is too big:"
+    what = f"That file is {mib_text(size_bytes)} MB, but" if size_bytes else "That file is too big:"
     text = f"{what} Telegram only lets bots download files up to {limit_mb} MB."
     if settings.telegram_local_mode:
         return text + " Please send a shorter or smaller version."
@@ -357,22 +360,8 @@ async def _download(bot: Any, settings: Settings, media: MediaRef, folder: Path)
         if "too big" in exc.message.casefold():
             raise InputRejected(_too_big_text(media.size_bytes, settings)) from exc
         raise
-    suffix = _suffix(file.file_path) or _suffix(media.file_name) or _DEFAULT_SUFFIX.get(media.kind, ".mp4")
+    suffix = safe_suffix(file.file_path) or safe_suffix(media.file_name) or DEFAULT_SUFFIX.get(media.kind, ".mp4")
     return Path(await file.download_to_drive(custom_path=folder / f"input{suffix}"))
-
-
-def _mb(size_bytes: float) -> str:
-    """Bytes as Telegram's MB (MiB), whole numbers unless it is small."""
-    mb = size_bytes / MB
-    return f"{mb:.0f}" if mb >= 10 else f"{mb:.2g}"
-
-
-def _suffix(name: str | None) -> str | None:
-    """A plain file extension from a name we did not choose, or None (nothing else reaches the disk)."""
-    if not name:
-        return None
-    suffix = Path(name).suffix.lower()
-    return suffix if _SUFFIX_RE.fullmatch(suffix) else None
 
 
 # ----- Reply → Telegram ------------------------------------------------------------------------------
@@ -443,8 +432,8 @@ async def _send_video(bot: Any, settings: Settings, chat_id: int, video: Video) 
     if size_bytes > limit:
         await bot.send_message(
             chat_id,
-            f"The finished video is {_mb(size_bytes)} MB, over Telegram's {_mb(limit)} MB upload limit. "
-            f"Say “under {_mb(limit * 0.9)}MB” and I'll make a smaller version.",
+            f"The finished video is {mib_text(size_bytes)} MB, over Telegram's {mib_text(limit)} MB upload limit. "
+            f"Say “under {mib_text(limit * 0.9)}MB” and I'll make a smaller version.",
         )
         return
     rows = [list(video.buttons[:3]), list(video.buttons[3:])]

@@ -7,6 +7,7 @@ Logging is configured here and only here; it goes to stderr so ``--json`` output
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import logging
 import sys
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot import __version__
-from bot.config import get_settings
+from bot.config import Settings, get_settings
 from bot.errors import InputRejected, MusicCogError
 
 if TYPE_CHECKING:
@@ -255,17 +256,23 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     return bench_main(["--quick"] if args.quick else [])
 
 
-def _serve_logging(token: str, verbose: bool) -> None:
+def _serve_logging(tokens: Sequence[str], verbose: bool) -> None:
     """Bots log their life at INFO; httpx stays at WARNING (its INFO lines carry the token in the URL)
-    and every handler redacts the token from messages and tracebacks."""
-    from adapters.telegram import RedactToken
+    and every handler redacts the tokens from messages and tracebacks."""
+    from bot.redact import RedactToken
 
     root = logging.getLogger()
     if not verbose:
         root.setLevel(logging.INFO)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     for handler in root.handlers:
-        handler.addFilter(RedactToken(token))
+        for token in tokens:
+            handler.addFilter(RedactToken(token))
+
+
+def _tokens(settings: Settings) -> list[str]:
+    secrets = (settings.telegram_bot_token, settings.discord_bot_token, settings.nemo_token)
+    return [secret.get_secret_value() for secret in secrets if secret is not None]
 
 
 def _cmd_telegram(args: argparse.Namespace) -> int:
@@ -274,17 +281,49 @@ def _cmd_telegram(args: argparse.Namespace) -> int:
     settings = get_settings()
     if settings.telegram_bot_token is None:
         raise InputRejected("Set TELEGRAM_BOT_TOKEN to the token @BotFather gave you.")
-    _serve_logging(settings.telegram_bot_token.get_secret_value(), args.verbose)
+    _serve_logging(_tokens(settings), args.verbose)
     run_polling(settings)
     return EXIT_OK
 
 
-def _cmd_run(args: argparse.Namespace) -> int:
-    """Every platform whose token is set; today that is Telegram only."""
+def _cmd_discord(args: argparse.Namespace) -> int:
+    from adapters.discord import run_discord
+
     settings = get_settings()
-    if settings.telegram_bot_token is None:
-        raise InputRejected("No platform token is set: set TELEGRAM_BOT_TOKEN (Discord is not built yet).")
-    return _cmd_telegram(args)
+    if settings.discord_bot_token is None:
+        raise InputRejected("Set DISCORD_BOT_TOKEN to your application's bot token (Discord developer portal).")
+    _serve_logging(_tokens(settings), args.verbose)
+    asyncio.run(run_discord(settings))
+    return EXIT_OK
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    """Every platform whose token is set, in one process on one engine (one worker pool, one queue)."""
+    settings = get_settings()
+    if settings.telegram_bot_token is None and settings.discord_bot_token is None:
+        raise InputRejected("No platform token is set: set TELEGRAM_BOT_TOKEN and/or DISCORD_BOT_TOKEN.")
+    _serve_logging(_tokens(settings), args.verbose)
+    asyncio.run(_serve_all(settings))
+    return EXIT_OK
+
+
+async def _serve_all(settings: Settings) -> None:
+    from bot.services import Services
+
+    services = await Services.open(settings)
+    try:
+        servers = []
+        if settings.telegram_bot_token is not None:
+            from adapters.telegram import serve
+
+            servers.append(serve(settings, services=services))
+        if settings.discord_bot_token is not None:
+            from adapters.discord import run_discord
+
+            servers.append(run_discord(settings, services=services))
+        await asyncio.gather(*servers)
+    finally:
+        await services.close()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -334,6 +373,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     telegram = sub.add_parser("telegram", help="run the Telegram bot (TELEGRAM_BOT_TOKEN)")
     telegram.set_defaults(func=_cmd_telegram)
+    discord_cmd = sub.add_parser("discord", help="run the Discord bot (DISCORD_BOT_TOKEN)")
+    discord_cmd.set_defaults(func=_cmd_discord)
     run = sub.add_parser("run", help="run every chat platform whose token is set")
     run.set_defaults(func=_cmd_run)
 
