@@ -23,9 +23,11 @@ import asyncio
 import dataclasses
 import json
 import logging
+import math
 import multiprocessing
 import pickle
 import shutil
+import time
 import uuid
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
@@ -116,6 +118,26 @@ class _Paths:
         return found[0] if found else None
 
 
+PROGRESS_TICK_S = 2.0
+"""A stage that runs in a worker reports an estimate this often (the chat shows at most one per ~3 s)."""
+
+
+def _expected_analyse_s(source: Path) -> float:
+    """Rough analysis time from the file size (measured ~0.1 s per MB on 2 cores, plus start-up)."""
+    try:
+        return 1.0 + source.stat().st_size / 10_000_000
+    except OSError:
+        return 5.0
+
+
+def _expected_render_s(timeline: Timeline) -> float:
+    """Rough render time: ~0.07× the clip's length on the copy path, far more when the picture is re-encoded."""
+    duration_s = max(1.0, timeline.duration_s)
+    output = timeline.output
+    copies_picture = timeline.title is None and output.aspect is None and output.max_height is None
+    return 1.0 + duration_s * (0.07 if copies_picture else 0.8)
+
+
 class LocalBackend:
     """The pipeline behind the :class:`~bot.backends.base.Backend` protocol.
 
@@ -125,8 +147,12 @@ class LocalBackend:
 
     name = "local"
 
-    def __init__(self, settings: Settings, *, executor: Executor | None = None) -> None:
+    def __init__(
+        self, settings: Settings, *, executor: Executor | None = None, progress_tick_s: float = PROGRESS_TICK_S
+    ) -> None:
+        """``progress_tick_s``: how often a long stage reports its estimated progress."""
         self._settings = settings
+        self._progress_tick_s = progress_tick_s
         self._root = settings.backend_dir
         self._executor = executor
         self._owns_executor = executor is None
@@ -235,6 +261,23 @@ class LocalBackend:
     async def _save_timeline(self, session_id: str, timeline: Timeline) -> None:
         await asyncio.to_thread(self._paths(session_id).timeline.write_text, timeline.to_json(), "utf-8")
 
+    async def _ticks(
+        self, stage: str, start: float, end: float, expected_s: float, work: asyncio.Future[Any]
+    ) -> AsyncIterator[Stage]:
+        """Estimated progress of ``stage`` until ``work`` is done: ``start`` → ``end`` along 1 − e^(−t/expected),
+        so it moves early, slows down and never claims to be finished. Cancels ``work`` if abandoned."""
+        begun = time.monotonic()
+        try:
+            while True:
+                done, _ = await asyncio.wait({work}, timeout=self._progress_tick_s)
+                if done:
+                    return
+                elapsed = time.monotonic() - begun
+                yield Stage(stage, start + (end - start) * (1.0 - math.exp(-elapsed / max(0.1, expected_s))))
+        finally:
+            if not work.done():
+                work.cancel()
+
     # ----- the protocol ------------------------------------------------------------------------------
 
     async def open_session(self, *, platform: str = "cli", language: str = "en") -> str:
@@ -255,14 +298,20 @@ class LocalBackend:
         source = paths.root / f"source{media_path.suffix.lower() or '.mp4'}"
         await asyncio.to_thread(shutil.copyfile, media_path, source)
         yield Stage("analyse", 0.0)
-        analysis = await self._run(_analyse_task, str(source), self._settings)
+        analysing = asyncio.ensure_future(self._run(_analyse_task, str(source), self._settings))
+        async for tick in self._ticks("analyse", 0.0, 0.4, _expected_analyse_s(source), analysing):
+            yield tick
+        analysis = await analysing
         await asyncio.to_thread(paths.analysis.write_bytes, pickle.dumps(analysis))
         self._remember(session_id, analysis)
         yield Stage("match", 0.4)
         timeline = await self._run(_first_timeline_task, str(source), analysis, prompt or None, self._settings)
         await self._save_timeline(session_id, timeline)
         yield Stage("render", 0.5)
-        yield await self._render(session_id, timeline, max_output_bytes=max_output_bytes)
+        rendering = asyncio.ensure_future(self._render(session_id, timeline, max_output_bytes=max_output_bytes))
+        async for tick in self._ticks("render", 0.5, 1.0, _expected_render_s(timeline), rendering):
+            yield tick
+        yield await rendering
 
     async def instruct(
         self, session_id: str, text: str, *, max_output_bytes: int | None = None
@@ -278,7 +327,12 @@ class LocalBackend:
             return
         await self._save_timeline(session_id, new)
         yield Stage("render", 0.3)
-        yield await self._render(session_id, new, report.reply, max_output_bytes=max_output_bytes)
+        rendering = asyncio.ensure_future(
+            self._render(session_id, new, report.reply, max_output_bytes=max_output_bytes)
+        )
+        async for tick in self._ticks("render", 0.3, 1.0, _expected_render_s(new), rendering):
+            yield tick
+        yield await rendering
 
     async def use_song(
         self, session_id: str, song_path: Path, *, title: str | None = None, max_output_bytes: int | None = None
@@ -293,8 +347,13 @@ class LocalBackend:
         volume = timeline.music.volume_pct if timeline.music is not None else 100.0
         music = replace(MusicTrack.from_user_song(str(song), title=title or "your song"), volume_pct=volume)
         new = timeline.with_music(music)
+        rendering = asyncio.ensure_future(
+            self._render(session_id, new, f"music: {music.title}", max_output_bytes=max_output_bytes)
+        )
         try:
-            rendered = await self._render(session_id, new, f"music: {music.title}", max_output_bytes=max_output_bytes)
+            async for tick in self._ticks("render", 0.3, 1.0, _expected_render_s(new), rendering):
+                yield tick
+            rendered = await rendering
         except BaseException:
             song.unlink(missing_ok=True)
             raise
@@ -324,7 +383,10 @@ class LocalBackend:
             yield last[1]
             return
         yield Stage("render", 0.1)
-        yield await self._render(session_id, timeline, max_output_bytes=cap)
+        rendering = asyncio.ensure_future(self._render(session_id, timeline, max_output_bytes=cap))
+        async for tick in self._ticks("render", 0.1, 1.0, _expected_render_s(timeline), rendering):
+            yield tick
+        yield await rendering
 
     async def discard(self, session_id: str) -> None:
         self._analyses.pop(session_id, None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import multiprocessing
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -37,7 +38,7 @@ def test_upload_instruct_state_export(tmp_path: Path, pool: ProcessPoolExecutor)
         assert await backend.state(session) is None
         first = await _collect(backend.upload(session, clip, prompt="calm"))
         stages = [e.stage for e in first if isinstance(e, Stage)]
-        assert stages == ["analyse", "match", "render"]
+        assert [stage for stage, _ in itertools.groupby(stages)] == ["analyse", "match", "render"]
         done = first[-1]
         assert isinstance(done, Rendered) and done.path.is_file() and done.bpm > 0
         assert (Settings().backend_dir / session / "analysis.pickle").is_file()
@@ -98,5 +99,23 @@ def test_renders_are_fitted_under_the_platform_upload_limit(tmp_path: Path, pool
         assert isinstance(edited, Rendered) and edited.path.stat().st_size <= limit
         exported = (await _collect(backend.export(session, ExportOptions(max_size_bytes=limit))))[-1]
         assert isinstance(exported, Rendered) and exported.path == edited.path, "the fitted render is reused"
+
+    asyncio.run(scenario())
+
+
+def test_long_stages_report_estimated_progress(tmp_path: Path, pool: ProcessPoolExecutor) -> None:
+    """A stage in a worker reports rising estimates while it runs, within its share and never 100 %."""
+    clip = make_clip(tmp_path / "trip.mp4", duration_s=3.0, size=(160, 90), cut_times_s=(1.0, 2.0))
+    backend = LocalBackend(Settings(), executor=pool, progress_tick_s=0.01)
+
+    async def scenario() -> None:
+        session = await backend.open_session()
+        events = await _collect(backend.upload(session, clip))
+        analyse = [e.fraction for e in events if isinstance(e, Stage) and e.stage == "analyse"]
+        render = [e.fraction for e in events if isinstance(e, Stage) and e.stage == "render"]
+        assert len(analyse) > 2 and len(render) > 2
+        assert analyse == sorted(analyse) and all(0.0 <= f < 0.4 for f in analyse)
+        assert render == sorted(render) and all(0.5 <= f < 1.0 for f in render)
+        assert isinstance(events[-1], Rendered)
 
     asyncio.run(scenario())
