@@ -9,14 +9,48 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
 
 from bot.backends.base import Backend
 from bot.backends.factory import make_backend
 from bot.config import Settings
 from bot.engine.engine import Engine
+from bot.errors import InputRejected
 from bot.sessions import SessionStore
 
 logger = logging.getLogger(__name__)
+
+
+class _ProcessLock:
+    """An exclusive ``flock`` on a file beside the sessions database: two bot processes on one database
+    would each requeue the other's running jobs at start-up. POSIX only; elsewhere a no-op."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._handle: IO[bytes] | None = None
+
+    def acquire(self) -> None:
+        try:
+            import fcntl
+        except ImportError:  # Windows
+            return
+        handle = self._path.open("ab")
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            handle.close()
+            raise InputRejected(
+                f"Another musiccog bot is already serving from {self._path.parent}. Stop it, or use "
+                "`musiccog run` to serve every platform from one process (or give this one its own "
+                "MUSICCOG_DATA_DIR)."
+            ) from exc
+        self._handle = handle
+
+    def release(self) -> None:
+        if self._handle is not None:
+            self._handle.close()  # closing the descriptor drops the lock
+            self._handle = None
 
 
 @dataclass
@@ -25,25 +59,37 @@ class Services:
     store: SessionStore
     backend: Backend
     engine: Engine
+    lock: _ProcessLock | None = None
 
     @classmethod
     async def open(cls, settings: Settings, *, backend: Backend | None = None) -> Services:
         """Open the store and make the backend (``settings.backend`` unless one is given) and the engine."""
         settings.engine_db.parent.mkdir(parents=True, exist_ok=True)
-        store = await SessionStore.open(settings.engine_db)
+        lock = _ProcessLock(settings.engine_db.with_name(settings.engine_db.name + ".lock"))
+        lock.acquire()
+        try:
+            store = await SessionStore.open(settings.engine_db)
+        except BaseException:
+            lock.release()
+            raise
         try:
             backend = backend or make_backend(settings)
         except BaseException:
             await store.close()
+            lock.release()
             raise
         engine = Engine(settings, store, backend, make_backend=lambda name: make_backend(settings, name))
-        return cls(settings, store, backend, engine)
+        return cls(settings, store, backend, engine, lock)
 
     async def start(self) -> None:
         await self.engine.start()
 
     async def close(self) -> None:
         """Stop the engine (running jobs are requeued by the next start), then the backend and the store."""
-        await self.engine.close()
-        await self.backend.close()
-        await self.store.close()
+        try:
+            await self.engine.close()
+            await self.backend.close()
+            await self.store.close()
+        finally:
+            if self.lock is not None:
+                self.lock.release()
