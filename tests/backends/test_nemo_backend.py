@@ -392,7 +392,10 @@ def test_export_reuses_the_last_render_and_402(tmp_path: Path, clip: Path) -> No
             await _collect(backend.export(sid, ExportOptions()))
         assert "register to export" in caught.value.reason
         events = await _collect(backend.instruct(sid, "export"))  # routed locally, never to the agent
-        assert isinstance(events[-1], Rendered) and "export" not in fake.turn_messages
+        assert isinstance(events[-2], Rendered) and "export" not in fake.turn_messages
+        claim = events[-1]  # a fresh export ends with the browser link to the project (§8.5)
+        assert isinstance(claim, Said) and "https://nemovideo.com/workspace/claim?ct=clm_" in claim.text
+        assert "nmv_" not in claim.text and fake.by_route("claim")
         assert {e.stage for e in events if isinstance(e, Stage)} <= {"export", "render"}
         await backend.close()
 
@@ -485,6 +488,19 @@ def test_cancelling_during_render_cancels_the_render(tmp_path: Path, clip: Path)
         (cancel,) = fake.by_route("cancel")
         rid = fake.by_route("render")[-1].body["id"]
         assert cancel.path.endswith(f"/{rid}/cancel") and fake.renders[rid].cancelled
+        await backend.close()
+
+    _run(body, video=clip.read_bytes())
+
+
+def test_a_failed_claim_link_does_not_spoil_the_export(tmp_path: Path, clip: Path) -> None:
+    async def body(fake: FakeNemoApi) -> None:
+        backend = _backend(tmp_path, fake)
+        sid = await _uploaded(backend, fake, clip)
+        fake.state_of(_nemo_sid(fake))["draft"] = draft_with(bgm="Lo-fi", volume=0.5)
+        fake.fail("claim", http=500)
+        events = await _collect(backend.export(sid, ExportOptions()))
+        assert isinstance(events[-1], Rendered)
         await backend.close()
 
     _run(body, video=clip.read_bytes())

@@ -36,7 +36,7 @@ from bot.backends.nemo.store import SessionRecord, SessionStore
 from bot.backends.nemo.translate import translate
 from bot.backends.nemo.turn import TurnResult, run_turn
 from bot.config import Settings
-from bot.errors import BackendUnavailable, InputRejected
+from bot.errors import BackendRefused, BackendUnavailable, InputRejected
 from bot.media.fit_size import encode_to_fit
 from bot.media.models import MediaInfo
 from bot.media.probe import probe_media
@@ -65,6 +65,9 @@ def _short(text: str, limit: int = 200) -> str:
 
 class TurnLost(BackendUnavailable):
     """The stream broke and the state never showed the change: the user should try again."""
+
+
+CLAIM_URL = "https://nemovideo.com/workspace/claim"
 
 
 class NemoBackend:
@@ -425,6 +428,35 @@ class NemoBackend:
         yield Stage("export", 0.0)
         async for event in self._deliver(record, draft, max_output_bytes=cap, reason="", notes=""):
             yield event
+        link = await self._claim_link(record)
+        if link:
+            yield Said(
+                _t(
+                    record.language,
+                    f"To keep editing this project in NemoVideo's own editor, open {link} (valid for 7 days).",
+                    f"如需在 NemoVideo 编辑器中继续编辑，请打开 {link}（7 天内有效）。",
+                )
+            )
+
+    async def _claim_link(self, record: SessionRecord) -> str | None:
+        """A browser link to the project (§2: a claim token cannot call the API, so it is safe to show).
+        Best effort: the video has been delivered already, so a failure here is only logged."""
+        try:
+            data = unwrap(
+                await self._client.call(
+                    "POST",
+                    "/api/auth/claim-token",
+                    platform=record.platform,
+                    json_body={"task_id": record.task_id, "session_id": record.nemo_session_id},
+                )
+            )
+        except (BackendUnavailable, BackendRefused, InputRejected):
+            logger.info("no claim link for a nemo session this time")
+            return None
+        token = data.get("claim_token")
+        if not isinstance(token, str) or not token.startswith("clm_"):
+            return None
+        return f"{CLAIM_URL}?ct={token}"
 
     async def state(self, session_id: str) -> NemoDraft | None:
         record = await asyncio.to_thread(self._store.load, session_id)
