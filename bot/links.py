@@ -226,6 +226,20 @@ def _sniff(head: bytes) -> str:
 # ----- download ----------------------------------------------------------------------------------
 
 
+async def check_public_url(url: str, settings: Settings | None = None) -> str:
+    """The link, normalised, if it points at a public address (the same rules as :func:`fetch_url`'s first
+    hop), for handing to a service that fetches it itself. Raises ``InputRejected`` otherwise."""
+    settings = settings or get_settings()
+    try:
+        parsed = httpx.URL(url.strip())
+    except (httpx.InvalidURL, TypeError, ValueError):
+        raise InputRejected(_NOT_A_LINK) from None
+    if not parsed.scheme:
+        raise InputRejected(_NOT_A_LINK)
+    await _vet(parsed, _allowed_hosts(settings))
+    return str(parsed)
+
+
 async def fetch_url(url: str, dest_dir: Path, *, max_bytes: int, settings: Settings | None = None) -> Path:
     """Download the video at ``url`` into ``dest_dir`` and return its path (see the module docstring).
 

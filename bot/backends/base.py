@@ -140,3 +140,15 @@ class Backend(Protocol):
     async def close(self) -> None:
         """Release workers and connections."""
         ...
+
+
+@runtime_checkable
+class LinkUploader(Protocol):
+    """Optional, for a backend that can fetch a public link itself (a cloud service): the clip then never
+    passes through this machine. The engine vets the link (public addresses only) before handing it over."""
+
+    def upload_link(
+        self, session_id: str, url: str, *, prompt: str | None = None, max_output_bytes: int | None = None
+    ) -> AsyncIterator[BackendEvent]:
+        """Like ``Backend.upload``, with the service downloading ``url``."""
+        ...

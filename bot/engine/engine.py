@@ -30,7 +30,16 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from types import TracebackType
 
-from bot.backends.base import Backend, BackendEvent, ExportOptions, NotUnderstood, Rendered, Said, Stage
+from bot.backends.base import (
+    Backend,
+    BackendEvent,
+    ExportOptions,
+    LinkUploader,
+    NotUnderstood,
+    Rendered,
+    Said,
+    Stage,
+)
 from bot.config import Settings
 from bot.engine.intents import Intent, Lang, Routed, asks_for_song, choose_language, help_text, route
 from bot.engine.jobs import RENDER_KINDS, JobKind, JobPayload, MediaFetcher, Notifier, RateLimiter
@@ -47,6 +56,7 @@ from bot.engine.messages import (
     result_buttons,
 )
 from bot.errors import BackendRefused, BackendUnavailable, InputRejected, LibraryError, RenderFailed
+from bot.links import check_public_url
 from bot.media.timeline import label_from_path
 from bot.sessions import CANCELLED, ChatBusy, Job, SessionStore
 
@@ -634,22 +644,27 @@ class Engine:
         limit = payload.upload_limit or link.upload_limit
         if payload.kind is JobKind.UPLOAD:
             assert payload.media is not None
-            yield Stage("download", 0.0)
-            if link.fetch_media is None:
-                raise BackendUnavailable(f"no media fetcher for {job.platform}")
-            media_path = await link.fetch_media(payload.media, workdir)
             has_clip = backend_id is not None and await backend.state(backend_id) is not None
-            if payload.media.kind in SONG_KINDS or (has_clip and asks_for_song(payload.text)):
-                if not has_clip:
-                    raise InputRejected("Send me the video first; then send this song and I'll put it under the video.")
-                title = _song_title(payload.media.file_name)
-                assert backend_id is not None
-                events = backend.use_song(backend_id, media_path, title=title, max_output_bytes=limit)
+            as_song = payload.media.kind in SONG_KINDS or (has_clip and asks_for_song(payload.text))
+            if payload.media.url is not None and isinstance(backend, LinkUploader) and not as_song:
+                url = await check_public_url(payload.media.url, self._settings)  # never hand over a private address
+                backend_id = await self._open_backend_session(backend, session.id, backend_id, job, payload)
+                events = backend.upload_link(backend_id, url, prompt=payload.text or None, max_output_bytes=limit)
             else:
-                if not backend_id:
-                    backend_id = await backend.open_session(platform=job.platform, language=payload.lang)
-                    await self._store.update_session(session.id, backend_session_id=backend_id)
-                events = backend.upload(backend_id, media_path, prompt=payload.text or None, max_output_bytes=limit)
+                yield Stage("download", 0.0)
+                if link.fetch_media is None:
+                    raise BackendUnavailable(f"no media fetcher for {job.platform}")
+                media_path = await link.fetch_media(payload.media, workdir)
+                if as_song:
+                    if backend_id is None or not has_clip:
+                        raise InputRejected(
+                            "Send me the video first; then send this song and I'll put it under the video."
+                        )
+                    title = _song_title(payload.media.file_name)
+                    events = backend.use_song(backend_id, media_path, title=title, max_output_bytes=limit)
+                else:
+                    backend_id = await self._open_backend_session(backend, session.id, backend_id, job, payload)
+                    events = backend.upload(backend_id, media_path, prompt=payload.text or None, max_output_bytes=limit)
         elif backend_id is None:
             raise InputRejected("Send me a video first, then tell me how to change it.")
         elif payload.kind is JobKind.EDIT:
@@ -661,6 +676,16 @@ class Engine:
         if payload.kind in RENDER_KINDS:
             timeline = await backend.state(backend_id)
             await self._store.update_session(session.id, timeline_json=timeline.to_json() if timeline else None)
+
+    async def _open_backend_session(
+        self, backend: Backend, session_id: str, backend_id: str | None, job: Job, payload: JobPayload
+    ) -> str:
+        """The chat's backend session, opened (and remembered in the session row) on its first upload."""
+        if backend_id:
+            return backend_id
+        backend_id = await backend.open_session(platform=job.platform, language=payload.lang)
+        await self._store.update_session(session_id, backend_session_id=backend_id)
+        return backend_id
 
     async def _reply_for(self, job: Job, payload: JobPayload, event: BackendEvent, result: dict[str, object]) -> Reply:
         lang = payload.lang

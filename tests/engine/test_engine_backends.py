@@ -290,3 +290,34 @@ def test_housekeeping_discards_old_sessions_and_stale_job_folders(tmp_path: Path
             await store.close()
 
     _run(body)
+
+
+def test_a_nemo_chat_hands_a_vetted_link_to_nemovideo(tmp_path: Path, clip: Path) -> None:
+    """Links go to NemoVideo as JSON ``urls`` (the clip never passes through us); private ones never leave."""
+
+    async def body(fake: FakeNemoApi) -> None:
+        fake.video_bytes = clip.read_bytes()
+        settings = _settings(tmp_path, fake, allow_backend_choice=True)
+        store = await SessionStore.open(settings.engine_db)
+
+        async def no_fetch(media: MediaRef, folder: Path) -> Path:
+            raise AssertionError("the engine must not download a link the backend fetches itself")
+
+        engine = Engine(settings, store, RecordingBackend(), make_backend=_maker(settings, []), fetch_media=no_fetch)
+        try:
+            await _text(engine, _say("9", "/backend nemo"))
+            private = await _all(engine.handle(_say("9", "http://127.0.0.1/trip.mp4 calm")))
+            assert "private" in private[-1].text.casefold() or "public" in private[-1].text.casefold(), private
+            assert fake.by_route("upload") == []
+
+            fake.queue_turn(Turn([adk_text("Added a calm track.")], draft=draft_with(bgm="Calm Piano")))
+            public = await _all(engine.handle(_say("9", "https://93.184.216.34/clips/trip.mp4 calm please")))
+            assert isinstance(public[-1], Video), public
+            (upload,) = fake.by_route("upload")
+            assert upload.body == {"urls": ["https://93.184.216.34/clips/trip.mp4"], "source_type": "url"}
+            assert "calm please" in fake.turn_messages[0]
+        finally:
+            await engine.close()
+            await store.close()
+
+    _run(body)

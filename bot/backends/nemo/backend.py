@@ -53,6 +53,14 @@ def _t(language: str, en: str, zh: str) -> str:
     return zh if language.startswith("zh") else en
 
 
+def _first_message(prompt: str | None) -> str:
+    """The agent turn after an upload: add music, with the user's own words if they gave any."""
+    message = "Add fitting background music to the video I uploaded."
+    if prompt and prompt.strip():
+        message += f" What I want: {prompt.strip()}"
+    return message
+
+
 def _nemo_language(language: str) -> str:
     return "zh-CN" if language.startswith("zh") else (language or "en")
 
@@ -202,6 +210,25 @@ class NemoBackend:
         files = unwrap(body).get("files")
         return [dict(f) for f in files if isinstance(f, dict)] if isinstance(files, list) else []
 
+    async def upload_link(
+        self, session_id: str, url: str, *, prompt: str | None = None, max_output_bytes: int | None = None
+    ) -> AsyncIterator[BackendEvent]:
+        """A link the engine has vetted: NemoVideo fetches it (§5, JSON ``urls``), then the same turn as ``upload``."""
+        record = await self._record(session_id)
+        yield Stage("upload", 0.0)
+        try:
+            files = await self.upload_urls(session_id, [url])
+        except SessionNotFound:
+            yield await self._reset(record)
+            files = await self.upload_urls(session_id, [url])
+        if not files:
+            raise InputRejected("NemoVideo could not fetch a video from that link; send the file itself instead.")
+        yield Stage("upload", 1.0)
+        async for event in self._converse(
+            record, _first_message(prompt), max_output_bytes=max_output_bytes, first=True
+        ):
+            yield event
+
     async def upload(
         self, session_id: str, media_path: Path, *, prompt: str | None = None, max_output_bytes: int | None = None
     ) -> AsyncIterator[BackendEvent]:
@@ -214,10 +241,9 @@ class NemoBackend:
             yield await self._reset(record)
             await self._upload_file(record, media_path)
         yield Stage("upload", 1.0)
-        message = "Add fitting background music to the video I uploaded."
-        if prompt and prompt.strip():
-            message += f" What I want: {prompt.strip()}"
-        async for event in self._converse(record, message, max_output_bytes=max_output_bytes, first=True):
+        async for event in self._converse(
+            record, _first_message(prompt), max_output_bytes=max_output_bytes, first=True
+        ):
             yield event
 
     async def use_song(
