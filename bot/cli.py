@@ -303,7 +303,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if settings.telegram_bot_token is None and settings.discord_bot_token is None:
         raise InputRejected("No platform token is set: set TELEGRAM_BOT_TOKEN and/or DISCORD_BOT_TOKEN.")
     _serve_logging(_tokens(settings), args.verbose)
-    asyncio.run(_serve_all(settings))
+    try:
+        asyncio.run(_serve_all(settings))
+    except ExceptionGroup as group:  # the first platform that failed says why (a bad token, say)
+        raise group.exceptions[0] from group
     return EXIT_OK
 
 
@@ -312,16 +315,15 @@ async def _serve_all(settings: Settings) -> None:
 
     services = await Services.open(settings)
     try:
-        servers = []
-        if settings.telegram_bot_token is not None:
-            from adapters.telegram import serve
+        async with asyncio.TaskGroup() as group:  # one platform failing stops the others before the close
+            if settings.telegram_bot_token is not None:
+                from adapters.telegram import serve
 
-            servers.append(serve(settings, services=services))
-        if settings.discord_bot_token is not None:
-            from adapters.discord import run_discord
+                group.create_task(serve(settings, services=services))
+            if settings.discord_bot_token is not None:
+                from adapters.discord import run_discord
 
-            servers.append(run_discord(settings, services=services))
-        await asyncio.gather(*servers)
+                group.create_task(run_discord(settings, services=services))
     finally:
         await services.close()
 
