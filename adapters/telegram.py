@@ -101,6 +101,18 @@ _MEDIA_FILTER = (
 TelegramApp = Application[Any, Any, Any, Any, Any, Any]
 
 
+class _MusicCogApplication(Application[Any, Any, Any, Any, Any, Any]):
+    """PTB's ``stop()`` waits for every update being handled, and ours wait for their videos: close the
+    engine first, so a shutdown does not render the whole queue. Running jobs stay in the database and are
+    finished after the restart; waiting chats are told so."""
+
+    async def stop(self) -> None:
+        runtime: _Runtime | None = self.bot_data.get(_RUNTIME)
+        if runtime is not None:
+            await runtime.engine.close()
+        await super().stop()
+
+
 @dataclass(frozen=True)
 class _Runtime:
     """What the handlers share, kept in ``application.bot_data``."""
@@ -131,6 +143,7 @@ def build_application(
         raise InputRejected("Set TELEGRAM_BOT_TOKEN to the token @BotFather gave you.")
     builder = (
         ApplicationBuilder()
+        .application_class(_MusicCogApplication)
         .token(settings.telegram_bot_token.get_secret_value())
         .concurrent_updates(True)
         .rate_limiter(AIORateLimiter(max_retries=FLOOD_RETRIES))

@@ -63,6 +63,9 @@ from bot.sessions import CANCELLED, ChatBusy, Job, SessionStore
 logger = logging.getLogger(__name__)
 
 _END = None
+_RESTARTING = (
+    "The bot is restarting — I'll send your video as soon as it's back. / 机器人正在重启，恢复后会发送你的视频。"
+)
 ATTACH_WAIT_S = 60.0
 """How long a recovered job waits for its platform's adapter to attach before it is given up."""
 """Channel sentinel: the job has no more events."""
@@ -245,6 +248,9 @@ class Engine:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
         self._dispatcher = self._housekeeper = None
+        for channel in list(self._channels.values()):
+            # the job stays in the database and is finished after the restart (through ``notify``)
+            channel.put_nowait((Text(_RESTARTING), True))
         tasks = list(self._running.values())
         for task in tasks:
             task.cancel()
@@ -721,6 +727,8 @@ class Engine:
         if channel is not None:
             channel.put_nowait((reply, last))
             return
+        if isinstance(reply, Progress):
+            return  # nobody is watching a status message: only results and failures are worth a message
         notify = (await self._ready_link(job.platform)).notify
         if notify is None:
             logger.warning("no listener and no notifier for job %d; dropped a %s", job.id, type(reply).__name__)
