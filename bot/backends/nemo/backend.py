@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -214,32 +214,42 @@ class NemoBackend:
         self, session_id: str, url: str, *, prompt: str | None = None, max_output_bytes: int | None = None
     ) -> AsyncIterator[BackendEvent]:
         """A link the engine has vetted: NemoVideo fetches it (§5, JSON ``urls``), then the same turn as ``upload``."""
-        record = await self._record(session_id)
-        yield Stage("upload", 0.0)
-        try:
-            files = await self.upload_urls(session_id, [url])
-        except SessionNotFound:
-            yield await self._reset(record)
-            files = await self.upload_urls(session_id, [url])
-        if not files:
-            raise InputRejected("NemoVideo could not fetch a video from that link; send the file itself instead.")
-        yield Stage("upload", 1.0)
-        async for event in self._converse(
-            record, _first_message(prompt), max_output_bytes=max_output_bytes, first=True
-        ):
+
+        async def send(record: SessionRecord) -> None:
+            if not await self.upload_urls(session_id, [url]):
+                raise InputRejected("NemoVideo could not fetch a video from that link; send the file itself instead.")
+
+        async for event in self._first_turn(session_id, send, prompt=prompt, max_output_bytes=max_output_bytes):
             yield event
 
     async def upload(
         self, session_id: str, media_path: Path, *, prompt: str | None = None, max_output_bytes: int | None = None
     ) -> AsyncIterator[BackendEvent]:
         _check_extension(media_path, VIDEO_EXTENSIONS + IMAGE_EXTENSIONS, "a video or a picture")
+
+        async def send(record: SessionRecord) -> None:
+            await self._upload_file(record, media_path)
+
+        async for event in self._first_turn(session_id, send, prompt=prompt, max_output_bytes=max_output_bytes):
+            yield event
+
+    async def _first_turn(
+        self,
+        session_id: str,
+        send: Callable[[SessionRecord], Awaitable[None]],
+        *,
+        prompt: str | None,
+        max_output_bytes: int | None,
+    ) -> AsyncIterator[BackendEvent]:
+        """Upload with ``send`` (once more on a fresh cloud session if the old one is gone), then ask the agent
+        for music."""
         record = await self._record(session_id)
         yield Stage("upload", 0.0)
         try:
-            await self._upload_file(record, media_path)
+            await send(record)
         except SessionNotFound:
             yield await self._reset(record)
-            await self._upload_file(record, media_path)
+            await send(record)
         yield Stage("upload", 1.0)
         async for event in self._converse(
             record, _first_message(prompt), max_output_bytes=max_output_bytes, first=True
