@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,6 @@ from bot.backends.local import LocalBackend
 from bot.config import Settings
 from bot.engine.messages import Incoming, Text, Video
 from tests.fakes.discord_api import ApiCall, FakeDiscord
-from tests.mediagen import make_clip
 
 Scenario = Callable[[FakeDiscord, MusicBot, Settings], Awaitable[None]]
 MP4 = b"ftyp"
@@ -33,19 +31,6 @@ def _restore_endpoints(monkeypatch: pytest.MonkeyPatch) -> None:
     """``configure_endpoints`` sets class attributes of discord.py; put them back after each test."""
     monkeypatch.setattr(Route, "BASE", Route.BASE)
     monkeypatch.setattr(DiscordWebSocket, "DEFAULT_GATEWAY", DiscordWebSocket.DEFAULT_GATEWAY)
-
-
-@pytest.fixture(scope="module")
-def pool() -> Iterator[ProcessPoolExecutor]:
-    executor = ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn"))
-    yield executor
-    executor.shutdown(wait=True, cancel_futures=True)
-
-
-@pytest.fixture(scope="module")
-def clip(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    path = make_clip(tmp_path_factory.mktemp("dc") / "trip.mp4", duration_s=2.0, size=(160, 90), cut_times_s=(1.0,))
-    return path.read_bytes()
 
 
 def run(

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dtm
-import multiprocessing
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -24,24 +23,6 @@ from tests.mediagen import make_clip
 
 App = Any
 Scenario = Callable[[FakeBotApi, App, Settings], Awaitable[None]]
-
-
-@pytest.fixture(autouse=True)
-def _ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "1")
-
-
-@pytest.fixture(scope="module")
-def pool() -> Iterator[ProcessPoolExecutor]:
-    executor = ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn"))
-    yield executor
-    executor.shutdown(wait=True, cancel_futures=True)
-
-
-@pytest.fixture(scope="module")
-def clip(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    path = make_clip(tmp_path_factory.mktemp("tg") / "trip.mp4", duration_s=2.0, size=(160, 90), cut_times_s=(1.0,))
-    return path.read_bytes()
 
 
 def run(

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dtm
-import multiprocessing
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -24,21 +23,8 @@ from bot.engine.messages import MediaRef
 from bot.media.library import load_library
 from bot.sessions import INTERRUPTED, SessionStore
 from tests.fakes.telegram_api import ApiCall, FakeBotApi
-from tests.mediagen import make_clip
 
 App = Any
-
-
-@pytest.fixture(autouse=True)
-def _ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "1")
-
-
-@pytest.fixture(scope="module")
-def pool() -> Iterator[ProcessPoolExecutor]:
-    executor = ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn"))
-    yield executor
-    executor.shutdown(wait=True, cancel_futures=True)
 
 
 @pytest.fixture(scope="module")
@@ -48,12 +34,6 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.getbasetemp() / "musiccog-data"
     load_library(Settings(data_dir=path))
     return path
-
-
-@pytest.fixture(scope="module")
-def clip(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    path = make_clip(tmp_path_factory.mktemp("tgr") / "trip.mp4", duration_s=2.0, size=(160, 90), cut_times_s=(1.0,))
-    return path.read_bytes()
 
 
 def make_settings(fake: FakeBotApi, tmp_path: Path, data_dir: Path, **overrides: Any) -> Settings:
