@@ -192,6 +192,10 @@ class _Runtime:
         return self.services.engine
 
 
+GOODBYE_S = 5.0
+"""At shutdown, how long chats still waiting may take to receive "the bot is restarting"."""
+
+
 class MusicBot(commands.Bot):
     """A ``commands.Bot`` used only for its Cog and app-command machinery (no prefix commands)."""
 
@@ -247,11 +251,16 @@ class MusicBot(commands.Bot):
         """No prefix commands: plain messages are the Cog's (``MusicCog.on_message``)."""
 
     async def close(self) -> None:
-        """Stop serving events in flight, close the connection, then the services if this client opened them
-        (running jobs are requeued by the next start)."""
+        """Close the engine first (running jobs stay in the database and are finished after the restart; the
+        chats still waiting are told so), give those answers a moment, stop what is still being served,
+        close the connection, then the services if this client opened them."""
         try:
+            if self.runtime is not None:
+                await self.runtime.engine.close()
             cog = self.get_cog(MusicCog.__cog_name__)
             if isinstance(cog, MusicCog):
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(cog.drain(), GOODBYE_S)
                 await cog.stop_serving()
             await super().close()
         finally:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -327,3 +328,24 @@ def test_intents_endpoints_embed_and_pieces(monkeypatch: pytest.MonkeyPatch) -> 
     text = "\n".join(f"line {n} " + "x" * 90 for n in range(60))
     pieces = _pieces(text)
     assert all(len(p) <= 2000 for p in pieces) and "\n".join(pieces) == text
+
+
+def test_shutdown_tells_waiting_chats_and_keeps_their_jobs(
+    tmp_path: Path, pool: ProcessPoolExecutor, clip: bytes
+) -> None:
+    """Closing the client mid-job closes the engine first: the chat hears that the bot is restarting, and the
+    job stays in the database (running or queued) for the next start to finish."""
+    seen: dict[str, Any] = {}
+
+    async def scenario(fake: FakeDiscord, client: MusicBot, settings: Settings) -> None:
+        fake.push_command("music", {"video": fake.add_attachment(clip, "trip.mp4"), "mood": "calm"})
+        await fake.wait_for("edit_original", lambda c: "Got it" in content(c))
+        await client.close()
+        seen["told"] = await fake.wait_for("edit_original", lambda c: "restarting" in content(c), timeout=10)
+
+    run(scenario, tmp_path, pool)
+    assert "restarting" in content(seen["told"])
+    with sqlite3.connect(tmp_path / "sessions.sqlite3") as conn:
+        states = [row[0] for row in conn.execute("SELECT state FROM jobs")]
+    conn.close()
+    assert states in (["running"], ["queued"]), states
