@@ -273,3 +273,22 @@ def test_token_never_logged(tmp_path: Path, caplog: pytest.LogCaptureFixture) ->
             assert token not in str(caught.value) and token not in repr(client._auth)
 
     _run(body)
+
+
+def test_multipart_upload_streams_from_disk_with_a_known_length(tmp_path: Path) -> None:
+    from bot.backends.nemo.client import UPLOAD_CHUNK, multipart_body
+
+    clip = tmp_path / 'we"ird\nname.mp4'
+    clip.write_bytes(b"x" * (2 * UPLOAD_CHUNK + 5))
+
+    async def body() -> None:
+        stream, headers = multipart_body([("files", clip)])
+        chunks = [chunk async for chunk in stream]
+        data = b"".join(chunks)
+        assert int(headers["Content-Length"]) == len(data)
+        assert len(chunks) >= 4  # head, the file in MiB pieces, CRLF, tail: never all in memory at once
+        boundary = headers["Content-Type"].split("boundary=")[1]
+        assert data.startswith(f"--{boundary}\r\n".encode()) and data.endswith(f"--{boundary}--\r\n".encode())
+        assert b'filename="weirdname.mp4"' in data  # no quote or line break reaches the header
+
+    asyncio.run(body())

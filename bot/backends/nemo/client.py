@@ -137,6 +137,41 @@ def unwrap(body: Mapping[str, Any]) -> dict[str, Any]:
     return dict(data) if isinstance(data, Mapping) else dict(body)
 
 
+UPLOAD_CHUNK = 1 << 20
+
+
+def multipart_body(files: Sequence[tuple[str, Path]]) -> tuple[AsyncIterator[bytes], dict[str, str]]:
+    """A ``multipart/form-data`` body streamed from disk a MiB at a time in a thread, so a big clip never
+    blocks the event loop (httpx reads ``files=`` synchronously) nor sits in memory; with its headers
+    (the length is known up front, so no chunked encoding)."""
+    boundary = uuid.uuid4().hex
+    parts: list[tuple[bytes, Path]] = []
+    for field, path in files:
+        filename = "".join(c for c in path.name if c.isprintable() and c not in '"\\') or "upload"
+        head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{filename}"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        parts.append((head, path))
+    tail = f"--{boundary}--\r\n".encode()
+    length = sum(len(head) + path.stat().st_size + 2 for head, path in parts) + len(tail)
+
+    async def stream() -> AsyncIterator[bytes]:
+        for head, path in parts:
+            yield head
+            handle = await asyncio.to_thread(path.open, "rb")
+            try:
+                while chunk := await asyncio.to_thread(handle.read, UPLOAD_CHUNK):
+                    yield chunk
+            finally:
+                await asyncio.to_thread(handle.close)
+            yield b"\r\n"
+        yield tail
+
+    headers = {"Content-Type": f"multipart/form-data; boundary={boundary}", "Content-Length": str(length)}
+    return stream(), headers
+
+
 class NemoClient:
     """One ``httpx.AsyncClient`` for the API host plus a bare one for CDN downloads (no credentials).
 
@@ -324,10 +359,12 @@ class NemoClient:
         attempt = 0
         rate_limited = False
         while True:
-            handles = [open(p, "rb") for _, p in files]  # noqa: SIM115 (closed below; reopened per attempt)
             try:
-                multipart = [(field, (p.name, h)) for (field, p), h in zip(files, handles, strict=True)] or None
-                response = await self._http.request(method, path, headers=headers, json=json_body, files=multipart)
+                if files:
+                    body, body_headers = multipart_body(files)
+                    response = await self._http.request(method, path, headers={**headers, **body_headers}, content=body)
+                else:
+                    response = await self._http.request(method, path, headers=headers, json=json_body)
             except httpx.TransportError as exc:
                 never_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
                 if attempt < self._network_retries and (safe or never_sent):
@@ -336,9 +373,6 @@ class NemoClient:
                     await asyncio.sleep(self._retry_backoff_s * attempt)
                     continue
                 raise BackendUnavailable(f"NemoVideo could not be reached ({type(exc).__name__})") from exc
-            finally:
-                for handle in handles:
-                    handle.close()
             try:
                 return decode(response)
             except NemoApiError as err:
