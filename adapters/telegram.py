@@ -86,6 +86,8 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("language", "English or 中文", "English 或 中文"),
 )
 """The commands menu (command, English, Chinese); the engine answers each of them."""
+BACKEND_COMMAND = ("backend", "Local or NemoVideo cloud processing", "本地处理或 NemoVideo 云端")
+"""Shown only when the operator lets users choose (``MUSICCOG_ALLOW_BACKEND_CHOICE``)."""
 
 _RUNTIME = "musiccog"
 _MEDIA_FILTER = (
@@ -191,8 +193,9 @@ async def setup(app: TelegramApp) -> None:
         min_interval_s=settings.progress_interval_s, still_working_after_s=settings.still_working_after_s
     )
     app.bot_data[_RUNTIME] = _Runtime(settings, services, shared is None, pacer)
-    await bot.set_my_commands([BotCommand(name, en) for name, en, _ in COMMANDS])
-    await bot.set_my_commands([BotCommand(name, zh) for name, _, zh in COMMANDS], language_code="zh")
+    menu = (*COMMANDS, BACKEND_COMMAND) if settings.allow_backend_choice else COMMANDS
+    await bot.set_my_commands([BotCommand(name, en) for name, en, _ in menu])
+    await bot.set_my_commands([BotCommand(name, zh) for name, _, zh in menu], language_code="zh")
     await services.start()
     logger.info("telegram adapter ready as @%s", bot.username)
 

@@ -55,6 +55,7 @@ def test_clip_to_nemo_video_then_credits_and_status(tmp_path: Path) -> None:
                 progress_interval_s=0.5,
                 nemo_api_url=nemo.url,
                 nemo_token=None,
+                allow_backend_choice=True,
             )
             assert settings.backend == "nemo"  # from MUSICCOG_BACKEND
             app = build_application(settings)  # no backend given: Services.open makes it from settings
@@ -67,6 +68,8 @@ def test_clip_to_nemo_video_then_credits_and_status(tmp_path: Path) -> None:
                 try:
                     services = app.bot_data[_RUNTIME].services
                     assert isinstance(services.backend, NemoBackend) and services.backend.name == "nemo"
+                    menu = [c["command"] for c in tg.calls_to("setMyCommands")[0].params["commands"]]
+                    assert menu[-1] == "backend"  # offered because the operator allows choosing
                     await asyncio.wait_for(scenario(tg, nemo), 20)
                 finally:
                     await updater.stop()
