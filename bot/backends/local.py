@@ -20,7 +20,6 @@ anyway at one status edit per few seconds.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 import logging
 import math
@@ -38,6 +37,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.backends.base import BackendEvent, Credits, ExportOptions, NotUnderstood, Rendered, Stage
+from bot.backends.renders import prune_renders, rendered_from_json, rendered_to_json
 from bot.config import Settings
 from bot.errors import InputRejected, RenderFailed
 from bot.media.editing import InstructionReport, apply_instruction, first_timeline, request_from_timeline
@@ -50,7 +50,6 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 _ANALYSIS_CACHE_SIZE = 32
-_RENDERS_KEPT = 2
 
 
 # ----- worker-side functions (module level, so the spawn context can pickle them) ------------------
@@ -252,10 +251,9 @@ class LocalBackend:
             notes=notes,
         )
         if save:
-            rendered_json = {**dataclasses.asdict(rendered), "path": str(output)}
-            record = {"timeline": timeline_to_save.to_json(), "rendered": rendered_json}
+            record = {"timeline": timeline_to_save.to_json(), "rendered": rendered_to_json(rendered)}
             await asyncio.to_thread(paths.last.write_text, json.dumps(record), "utf-8")
-        await asyncio.to_thread(_prune_renders, paths.renders, output)
+        await asyncio.to_thread(prune_renders, paths.renders, output)
         return rendered
 
     async def _save_timeline(self, session_id: str, timeline: Timeline) -> None:
@@ -402,20 +400,9 @@ class LocalBackend:
 def _read_last(path: Path) -> tuple[str, Rendered] | None:
     try:
         record = json.loads(path.read_text("utf-8"))
-        data = dict(record["rendered"])
-        data["path"] = Path(data["path"])
-        return str(record["timeline"]), Rendered(**data)
+        return str(record["timeline"]), rendered_from_json(record["rendered"])
     except FileNotFoundError:
         return None
     except (ValueError, KeyError, TypeError):
         logger.warning("ignoring an unreadable last-render record %s", path)
         return None
-
-
-def _prune_renders(folder: Path, newest: Path) -> None:
-    """Keep the newest renders only: the one just made and the one before (it may still be uploading)."""
-    renders = sorted(folder.glob("*.mp4"), key=lambda p: p.stat().st_mtime, reverse=True)
-    keep = {newest, *renders[:_RENDERS_KEPT]}
-    for path in renders:
-        if path not in keep:
-            path.unlink(missing_ok=True)

@@ -23,7 +23,7 @@ import imageio_ffmpeg
 import numpy as np
 
 from bot.errors import RenderFailed
-from bot.media.fit_size import encode_to_fit, fits
+from bot.media.fit_size import FitResult, encode_to_fit, fits
 from bot.media.models import MediaInfo
 from bot.media.timeline import TitleTrack
 from bot.media.visual import VisualPlan, even, plan_visual
@@ -70,6 +70,23 @@ def can_copy_video(info: MediaInfo) -> bool:
 def display_size(info: MediaInfo) -> tuple[int, int]:
     """The picture as shown: width and height swap for 90/270° rotation."""
     return (info.height, info.width) if info.rotation_deg in (90, 270) else (info.width, info.height)
+
+
+def fit_file(path: Path, info: MediaInfo, target_bytes: int, *, timeout_s: float) -> FitResult:
+    """Re-encode the finished MP4 at ``path`` (``info`` is its probe) under ``target_bytes`` into
+    ``<stem>-fit.mp4`` beside it, for a file made elsewhere (a cloud render); the caller removes the original."""
+    width, height = display_size(info)
+    return encode_to_fit(
+        output=path.with_name(f"{path.stem}-fit.mp4"),
+        input_args=["-i", str(path)],
+        video="0:v:0",
+        audio="0:a:0" if info.has_audio else None,
+        width=width,
+        height=height,
+        duration_s=info.duration_s,
+        target_bytes=target_bytes,
+        timeout_s=timeout_s,
+    )
 
 
 def scaled_size(width: int, height: int) -> tuple[int, int]:

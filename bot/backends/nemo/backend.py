@@ -35,17 +35,17 @@ from bot.backends.nemo.render import RenderDone, Renderer
 from bot.backends.nemo.store import SessionRecord, SessionStore
 from bot.backends.nemo.translate import translate
 from bot.backends.nemo.turn import TurnResult, run_turn
+from bot.backends.renders import prune_renders, rendered_from_json, rendered_to_json
 from bot.config import Settings
 from bot.errors import BackendRefused, BackendUnavailable, InputRejected
-from bot.media.fit_size import encode_to_fit
 from bot.media.models import MediaInfo
 from bot.media.probe import probe_media
+from bot.media.render import fit_file
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_TRACK_TITLE = "NemoVideo soundtrack"
 TASK_NAME = "Best Music Cog"
-_RENDERS_KEPT = 2
 _EXPORT_WORDS = re.compile(r"^\s*(?:/?export|download|导出|下载)\s*[.!。！]?\s*$", re.IGNORECASE)
 
 
@@ -393,8 +393,13 @@ class NemoBackend:
         folder = self._store.folder(record.id) / "renders"
         path = await self._renderer.download(platform=record.platform, done=done, dest=folder / f"{done.render_id}.mp4")
         yield Stage("export", 0.6)
-        path = await self._fit(path, max_output_bytes)
         info = await self._probe(path)
+        if info is not None:
+            width, height, duration_s = info.width, info.height, info.duration_s
+        else:
+            width, height, duration_s = draft.width, draft.height, draft.duration_s
+        if max_output_bytes is not None and path.stat().st_size > max_output_bytes:
+            path, width, height = await self._fit(path, info, max_output_bytes)
         rendered = Rendered(
             path=path,
             track_title=draft.bgm_title or DEFAULT_TRACK_TITLE,
@@ -403,15 +408,15 @@ class NemoBackend:
             cuts_on_beat=0,
             cuts_total=0,
             loudness_lufs=float("nan"),
-            width=info.width if info else draft.width,
-            height=info.height if info else draft.height,
-            duration_s=info.duration_s if info else draft.duration_s,
+            width=width,
+            height=height,
+            duration_s=duration_s,
             original_muted=False,
             notes=notes,
         )
-        record.last_render = {"fingerprint": draft.fingerprint(), "rendered": _rendered_json(rendered)}
+        record.last_render = {"fingerprint": draft.fingerprint(), "rendered": rendered_to_json(rendered)}
         await self._save(record)
-        await asyncio.to_thread(_prune, folder, path)
+        await asyncio.to_thread(prune_renders, folder, path)
         logger.info("nemo session %s: render %s delivered", record.id, done.render_id)
         yield rendered
 
@@ -422,26 +427,13 @@ class NemoBackend:
             logger.warning("could not probe the NemoVideo render %s", path.name)
             return None
 
-    async def _fit(self, path: Path, cap: int | None) -> Path:
-        """The file, re-encoded under ``cap`` bytes when it is larger (the local pipeline's fit-to-size)."""
-        if cap is None or path.stat().st_size <= cap:
-            return path
-        info = await asyncio.to_thread(probe_media, path, settings=self._settings)
-        width, height = (info.height, info.width) if info.rotation_deg in (90, 270) else (info.width, info.height)
-        result = await asyncio.to_thread(
-            encode_to_fit,
-            output=path.with_name(f"{path.stem}-fit.mp4"),
-            input_args=["-i", str(path)],
-            video="0:v:0",
-            audio="0:a:0" if info.has_audio else None,
-            width=width,
-            height=height,
-            duration_s=info.duration_s,
-            target_bytes=cap,
-            timeout_s=self._settings.ffmpeg_timeout_s,
-        )
+    async def _fit(self, path: Path, info: MediaInfo | None, cap: int) -> tuple[Path, int, int]:
+        """The render re-encoded under ``cap`` bytes (the local pipeline's fit-to-size): path, width, height."""
+        if info is None:  # unreadable: let the probe say why
+            info = await asyncio.to_thread(probe_media, path, settings=self._settings)
+        result = await asyncio.to_thread(fit_file, path, info, cap, timeout_s=self._settings.ffmpeg_timeout_s)
         await asyncio.to_thread(path.unlink, True)
-        return result.path
+        return result.path, result.width, result.height
 
     # ----- the rest of the protocol ------------------------------------------------------------------
 
@@ -543,27 +535,9 @@ def _changes_sentence(changes: Sequence[str], language: str) -> str:
     )
 
 
-def _rendered_json(rendered: Rendered) -> dict[str, Any]:
-    data = {k: getattr(rendered, k) for k in rendered.__dataclass_fields__}
-    data["path"] = str(rendered.path)
-    data["loudness_lufs"] = None
-    return data
-
-
 def _last_rendered(record: SessionRecord, draft: NemoDraft) -> Rendered | None:
     last = record.last_render
     if not last or last.get("fingerprint") != draft.fingerprint():
         return None
-    data = dict(last["rendered"])
-    data["path"] = Path(data["path"])
-    data["loudness_lufs"] = float("nan")
-    rendered = Rendered(**data)
+    rendered = rendered_from_json(last["rendered"])
     return rendered if rendered.path.is_file() else None
-
-
-def _prune(folder: Path, keep: Path) -> None:
-    """Keep the newest renders only (the newest may still be uploading to the chat)."""
-    files = sorted(folder.glob("*.mp4"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in files[_RENDERS_KEPT:]:
-        if old != keep:
-            old.unlink(missing_ok=True)
