@@ -29,7 +29,6 @@ import datetime as dt
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -42,9 +41,9 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from adapters.files import DEFAULT_SUFFIX, MIB, mib_text, safe_suffix
+from adapters.runtime import AdapterRuntime
 from bot.backends.base import Backend
 from bot.config import Settings
-from bot.engine.engine import Engine
 from bot.engine.intents import detect_language
 from bot.engine.messages import (
     BUTTON_ANOTHER,
@@ -65,7 +64,6 @@ from bot.engine.messages import (
     button_label,
     new_error_id,
 )
-from bot.engine.progress import ProgressPacer
 from bot.errors import InputRejected
 from bot.redact import RedactToken
 from bot.services import Services
@@ -178,20 +176,6 @@ def _channel_of(chat_id: str) -> int:
 # ----- the client ------------------------------------------------------------------------------------
 
 
-@dataclass
-class _Runtime:
-    """What the Cog shares once the client is set up."""
-
-    settings: Settings
-    services: Services
-    owns_services: bool
-    pacer: ProgressPacer
-
-    @property
-    def engine(self) -> Engine:
-        return self.services.engine
-
-
 GOODBYE_S = 5.0
 """At shutdown, how long chats still waiting may take to receive "the bot is restarting"."""
 
@@ -204,7 +188,7 @@ class MusicBot(commands.Bot):
         self.settings = settings
         self._shared = services
         self._backend = backend
-        self.runtime: _Runtime | None = None
+        self.runtime: AdapterRuntime | None = None
 
     async def setup_hook(self) -> None:
         """Open (or borrow) the services, attach to the engine, add the Cog, sync commands, start the engine."""
@@ -213,10 +197,7 @@ class MusicBot(commands.Bot):
             _, url, _ = await self.http.get_bot_gateway()
             DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
         services = self._shared or await Services.open(settings, backend=self._backend)
-        pacer = ProgressPacer(
-            min_interval_s=settings.progress_interval_s, still_working_after_s=settings.still_working_after_s
-        )
-        self.runtime = runtime = _Runtime(settings, services, self._shared is None, pacer)
+        self.runtime = runtime = AdapterRuntime.create(settings, services, owns_services=self._shared is None)
         try:
             cog = MusicCog(self, runtime)
             await self.add_cog(cog)
@@ -300,7 +281,7 @@ async def run_discord(settings: Settings, *, services: Services | None = None) -
 class MusicCog(commands.Cog):
     """Slash commands, plain messages and result buttons, all handed to the engine."""
 
-    def __init__(self, bot: MusicBot, runtime: _Runtime) -> None:
+    def __init__(self, bot: MusicBot, runtime: AdapterRuntime) -> None:
         self.bot = bot
         self.runtime = runtime
         self._serving: set[asyncio.Task[Any]] = set()

@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -52,11 +51,10 @@ from telegram.ext import (
 )
 
 from adapters.files import DEFAULT_SUFFIX, mib_text, safe_suffix
+from adapters.runtime import AdapterRuntime
 from bot.backends.base import Backend
 from bot.config import Settings
-from bot.engine.engine import Engine
 from bot.engine.messages import Error, Incoming, MediaKind, MediaRef, Progress, Reply, Text, Video, new_error_id
-from bot.engine.progress import ProgressPacer
 from bot.errors import InputRejected
 from bot.redact import RedactToken
 from bot.services import Services
@@ -109,24 +107,10 @@ class _MusicCogApplication(Application[Any, Any, Any, Any, Any, Any]):
     finished after the restart; waiting chats are told so."""
 
     async def stop(self) -> None:
-        runtime: _Runtime | None = self.bot_data.get(_RUNTIME)
+        runtime: AdapterRuntime | None = self.bot_data.get(_RUNTIME)
         if runtime is not None:
             await runtime.engine.close()
         await super().stop()
-
-
-@dataclass(frozen=True)
-class _Runtime:
-    """What the handlers share, kept in ``application.bot_data``."""
-
-    settings: Settings
-    services: Services
-    owns_services: bool
-    pacer: ProgressPacer
-
-    @property
-    def engine(self) -> Engine:
-        return self.services.engine
 
 
 # ----- building and running --------------------------------------------------------------------------
@@ -189,10 +173,7 @@ async def setup(app: TelegramApp) -> None:
         upload_limit=settings.telegram_upload_limit_bytes,
         bot_username=bot.username,
     )
-    pacer = ProgressPacer(
-        min_interval_s=settings.progress_interval_s, still_working_after_s=settings.still_working_after_s
-    )
-    app.bot_data[_RUNTIME] = _Runtime(settings, services, shared is None, pacer)
+    app.bot_data[_RUNTIME] = AdapterRuntime.create(settings, services, owns_services=shared is None)
     menu = (*COMMANDS, BACKEND_COMMAND) if settings.allow_backend_choice else COMMANDS
     await bot.set_my_commands([BotCommand(name, en) for name, en, _ in menu])
     await bot.set_my_commands([BotCommand(name, zh) for name, _, zh in menu], language_code="zh")
@@ -202,7 +183,7 @@ async def setup(app: TelegramApp) -> None:
 
 async def teardown(app: TelegramApp) -> None:
     """Close the services if this adapter opened them (running jobs are requeued on the next start)."""
-    runtime: _Runtime | None = app.bot_data.pop(_RUNTIME, None)
+    runtime: AdapterRuntime | None = app.bot_data.pop(_RUNTIME, None)
     if runtime is not None and runtime.owns_services:
         await runtime.services.close()
 
@@ -240,7 +221,7 @@ async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     message = update.effective_message
     if message is None or message.from_user is None:
         return
-    runtime: _Runtime = context.bot_data[_RUNTIME]
+    runtime: AdapterRuntime = context.bot_data[_RUNTIME]
     if not _addressed(message, context.bot.id, context.bot.username):
         return
     incoming = to_incoming(message)
@@ -385,7 +366,7 @@ async def _download(bot: Any, settings: Settings, media: MediaRef, folder: Path)
 
 async def _serve(context: ContextTypes.DEFAULT_TYPE, chat_id: int, incoming: Incoming) -> None:
     """Stream the engine's replies for one event into the chat: one status message, then the results."""
-    runtime: _Runtime = context.bot_data[_RUNTIME]
+    runtime: AdapterRuntime = context.bot_data[_RUNTIME]
     bot = context.bot
     lang = "zh" if (incoming.language or "").startswith("zh") else "en"
     status: Message | None = None
