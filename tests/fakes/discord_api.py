@@ -24,9 +24,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Self
+from typing import Any
 
 from aiohttp import BodyPartReader, WSMsgType, web
+
+from tests.fakes.loopback import LoopbackServer, UploadedFile
 
 DISCORD_EPOCH_MS = 1420070400000
 MIB = 1024 * 1024
@@ -45,16 +47,6 @@ def _now_iso() -> str:
     return datetime.now(UTC).isoformat()
 
 
-@dataclass(frozen=True)
-class UploadedFile:
-    """One file part of a multipart request (``files[0]``...)."""
-
-    field: str
-    filename: str | None
-    content_type: str | None
-    data: bytes
-
-
 @dataclass
 class ApiCall:
     """One recorded REST call: a short name, path parameters, JSON payload, files and the answer."""
@@ -67,7 +59,7 @@ class ApiCall:
     query: dict[str, str] = field(default_factory=dict)
 
 
-class FakeDiscord:
+class FakeDiscord(LoopbackServer):
     """One bot application, one guild with one text channel, and any users the test makes up."""
 
     def __init__(self, *, guild_premium_tier: int = 0) -> None:
@@ -87,16 +79,14 @@ class FakeDiscord:
         self._ready = asyncio.Event()
         self._changed = asyncio.Condition()
         self._seq = itertools.count(1)
-        self._runner: web.AppRunner | None = None
         self._seen: set[int] = set()
         self._originals: dict[str, int] = {}
         self._token_channels: dict[str, int] = {}
-        self.port = 0
+        super().__init__()
 
     # ----- life ------------------------------------------------------------------------------------
 
-    async def __aenter__(self) -> Self:
-        app = web.Application(client_max_size=64 * MIB)
+    def add_routes(self, app: web.Application) -> None:
         api = "/api/v10"
         wh = api + "/webhooks/{app}/{token}"
         routes = [
@@ -119,18 +109,11 @@ class FakeDiscord:
         ]
         for method, path, handler in routes:
             app.router.add_route(method, path, handler)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = self._runner.addresses[0][1]
-        return self
 
-    async def __aexit__(self, *exc: object) -> None:
+    async def stop(self) -> None:
         if self._ws is not None and not self._ws.closed:
             await self._ws.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
+        await super().stop()
 
     @property
     def root(self) -> str:

@@ -20,15 +20,16 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import socket
 import uuid
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import Any, Self
+from typing import Any
 
 from aiohttp import web
+
+from tests.fakes.loopback import LoopbackServer
 
 ALLOWED = {
     "video": ("mp4", "mov", "avi", "webm", "mkv"),
@@ -162,7 +163,7 @@ def draft_with(
 # ----- the server ------------------------------------------------------------------------------------
 
 
-class FakeNemoApi:
+class FakeNemoApi(LoopbackServer):
     """An aiohttp server on 127.0.0.1 that behaves like the NemoVideo Skill API (see module doc)."""
 
     def __init__(self, *, video_bytes: bytes = b"\x00\x00\x00\x18ftypmp42 not really a video") -> None:
@@ -189,13 +190,14 @@ class FakeNemoApi:
         """"top": bare ``{status, progress, output: {url}}``; "data": ``{success, data: {status, outputUrl}}``."""
         self.max_upload_bytes = 50 * 1024 * 1024
         self._ids = itertools.count(5529798706024415232)
-        self._runner: web.AppRunner | None = None
-        self.port: int | None = None
+        super().__init__()
 
     # ----- lifecycle -------------------------------------------------------------------------------
 
-    async def start(self) -> None:
-        app = web.Application(client_max_size=200 * 1024 * 1024)
+    shutdown_timeout_s = 0.5
+    max_request_bytes = 200 * 1024 * 1024
+
+    def add_routes(self, app: web.Application) -> None:
         r = app.router
         r.add_post("/api/auth/anonymous-token", self._anonymous_token)
         r.add_post("/api/auth/claim-token", self._claim_token)
@@ -209,24 +211,6 @@ class FakeNemoApi:
         r.add_post("/api/render/proxy/lambda/{rid}/cancel", self._render_cancel)
         r.add_get("/api/render/proxy/{rid}/download", self._render_download)
         r.add_get("/cdn/{name}", self._cdn)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
-        await self._runner.setup()
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        self.port = sock.getsockname()[1]
-        await web.SockSite(self._runner, sock).start()
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.stop()
 
     @property
     def url(self) -> str:

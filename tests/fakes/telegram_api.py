@@ -24,13 +24,14 @@ import asyncio
 import itertools
 import json
 import re
-import socket
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Self
+from typing import Any
 
 from aiohttp import web
+
+from tests.fakes.loopback import LoopbackServer, UploadedFile
 
 MB = 1024 * 1024
 #: The public Bot API lets bots download files up to 20 MB and upload up to 50 MB.
@@ -92,16 +93,6 @@ class ApiError(Exception):
 def bad_request(text: str) -> ApiError:
     """A 400 error with the API's ``Bad Request: ...`` wording."""
     return ApiError(400, f"Bad Request: {text}")
-
-
-@dataclass(frozen=True)
-class UploadedFile:
-    """One file part of a multipart request."""
-
-    field: str
-    filename: str | None
-    content_type: str | None
-    data: bytes
 
 
 @dataclass
@@ -174,7 +165,7 @@ def detect_entities(text: str) -> list[dict[str, Any]]:
     return entities
 
 
-class FakeBotApi:
+class FakeBotApi(LoopbackServer):
     """An aiohttp server on 127.0.0.1 that behaves like the Telegram Bot API for one bot.
 
     Test side: :meth:`add_file`, :meth:`push_message`, :meth:`push_callback_query` feed it; :attr:`sent`
@@ -218,39 +209,27 @@ class FakeBotApi:
         self._failures: dict[str, list[_Failure]] = {}
         self._changed: asyncio.Event | None = None
         self._closing = False
-        self._runner: web.AppRunner | None = None
-        self.port: int | None = None
+        super().__init__()
 
     # ------------------------------------------------------------------ lifecycle
-    async def start(self) -> None:
-        """Listen on a free port of 127.0.0.1."""
-        self._changed = asyncio.Event()
-        self._closing = False
-        max_size = max(self.upload_limit or 0, 2100 * MB) + MB
-        app = web.Application(client_max_size=max_size)
+    @property
+    def max_request_bytes(self) -> int:  # type: ignore[override]
+        return max(self.upload_limit or 0, 2100 * MB) + MB
+
+    def add_routes(self, app: web.Application) -> None:
         app.router.add_route("*", "/file/{bot_token}/{file_path:.+}", self._handle_file)
         app.router.add_route("*", "/{bot_token}/{method}", self._handle_method)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await self._runner.setup()
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        self.port = sock.getsockname()[1]
-        await web.SockSite(self._runner, sock).start()
+
+    async def start(self) -> None:
+        self._changed = asyncio.Event()
+        self._closing = False
+        await super().start()
 
     async def stop(self) -> None:
         """Wake pending long polls and shut the server down."""
         self._closing = True
         self._notify()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.stop()
+        await super().stop()
 
     @property
     def base_url(self) -> str:
