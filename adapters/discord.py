@@ -402,8 +402,6 @@ class MusicCog(commands.Cog):
 
     async def notify(self, platform: str, chat_id: str, reply: Reply) -> None:
         """A job recovered after a restart (or whose listener went away) reports here: into its channel."""
-        if isinstance(reply, Progress):
-            return
         channel_id = _channel_of(chat_id)
         channel = self.bot.get_channel(channel_id)
         guild = getattr(channel, "guild", None)

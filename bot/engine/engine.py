@@ -650,8 +650,11 @@ class Engine:
         limit = payload.upload_limit or link.upload_limit
         if payload.kind is JobKind.UPLOAD:
             assert payload.media is not None
-            has_clip = backend_id is not None and await backend.state(backend_id) is not None
-            as_song = payload.media.kind in SONG_KINDS or (has_clip and asks_for_song(payload.text))
+            is_song = payload.media.kind in SONG_KINDS
+            # the backend's state is asked only when the answer matters (a cloud backend pays a request)
+            wants_song = is_song or asks_for_song(payload.text)
+            has_clip = wants_song and backend_id is not None and await backend.state(backend_id) is not None
+            as_song = is_song or has_clip
             if payload.media.url is not None and isinstance(backend, LinkUploader) and not as_song:
                 url = await check_public_url(payload.media.url, self._settings)  # never hand over a private address
                 backend_id = await self._open_backend_session(backend, session.id, backend_id, job, payload)

@@ -28,7 +28,7 @@ Supplied by the adapter (only it can turn a platform file id into bytes); it rai
 
 Notifier = Callable[[str, str, Reply], Awaitable[None]]
 """``notify(platform, chat_id, reply)``: deliver a reply nobody is waiting for (a job recovered after a
-restart, or one whose chat stopped listening)."""
+restart, or one whose chat stopped listening). Results and failures only: progress is never notified."""
 
 
 class JobKind(StrEnum):
