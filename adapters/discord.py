@@ -44,7 +44,6 @@ from adapters.files import DEFAULT_SUFFIX, MIB, mib_text, safe_suffix
 from adapters.runtime import AdapterRuntime
 from bot.backends.base import Backend
 from bot.config import Settings
-from bot.engine.intents import detect_language
 from bot.engine.messages import (
     BUTTON_ANOTHER,
     BUTTON_EXPORT,
@@ -112,7 +111,6 @@ _DISCORD_LOGGERS = (
     "discord.ui.view",
 )
 _MENTION_RE = re.compile(r"<@!?\d+>")
-_STATS_RE = re.compile(r"(?P<bpm>\d+) BPM · (?P<cuts>.+) · (?P<lufs>-?[\d.]+) LUFS")
 _DOWNLOAD_CHUNK = 64 * 1024
 
 
@@ -637,28 +635,12 @@ class ResultView(discord.ui.View):
 
 
 def result_embed(video: Video) -> discord.Embed:
-    """The caption as an embed: title = track, description = why (and what changed), fields = the numbers."""
-    title: str | None = None
-    stats: re.Match[str] | None = None
-    rest: list[str] = []
-    for line in video.caption.splitlines():
-        if title is None and "🎵" in line:
-            head, _, track = line.partition("🎵")
-            title = track.strip()
-            if head.strip(" —-"):
-                rest.append(head.strip(" —-"))
-        elif stats is None and (found := _STATS_RE.fullmatch(line.strip())) is not None:
-            stats = found
-        elif line.strip():
-            rest.append(line)
+    """The result as an embed: title = track, description = what changed and why, fields = the facts."""
     embed = discord.Embed(
-        title=(title or "Your video")[:256], description="\n".join(rest)[:4096] or None, colour=EMBED_COLOUR
+        title=(video.title or "Your video")[:256], description=video.description[:4096] or None, colour=EMBED_COLOUR
     )
-    if stats is not None:
-        zh = detect_language(stats["cuts"]) == "zh"
-        embed.add_field(name="BPM", value=stats["bpm"])
-        embed.add_field(name="踩点" if zh else "Cuts on beat", value=stats["cuts"])
-        embed.add_field(name="响度" if zh else "Loudness", value=f"{stats['lufs']} LUFS")
+    for fact in video.facts:
+        embed.add_field(name=fact.label, value=fact.value)
     return embed
 
 

@@ -47,6 +47,7 @@ from bot.engine.messages import (
     Button,
     Error,
     ErrorKind,
+    Fact,
     Incoming,
     Progress,
     Reply,
@@ -89,18 +90,13 @@ def _today() -> date:
     return datetime.now(UTC).date()
 
 
-def caption_for(rendered: Rendered, lang: str = "en") -> str:
-    """The result caption: track, why it fits, tempo, cuts on beat, loudness (and what just changed)."""
-    lines = []
-    if rendered.notes:
-        lines.append(rendered.notes)
-    lines.append(_t(lang, f"🎵 {rendered.track_title}", f"🎵 {rendered.track_title}"))
-    if rendered.reason:
-        lines.append(rendered.reason)
-    facts = []  # a cloud backend may not know tempo, cuts or loudness: leave out what is unknown
+def result_facts(rendered: Rendered, lang: str = "en") -> tuple[Fact, ...]:
+    """Tempo, cuts on beat and loudness, leaving out what the backend does not know (a cloud backend gives
+    no tempo, cuts or loudness)."""
+    facts = []
     if rendered.bpm > 0:
-        facts.append(f"{rendered.bpm:.0f} BPM")
-        facts.append(
+        facts.append(Fact("BPM", f"{rendered.bpm:.0f}", f"{rendered.bpm:.0f} BPM"))
+        cuts = (
             _t(
                 lang,
                 f"{rendered.cuts_on_beat} of {rendered.cuts_total} cuts on the beat",
@@ -109,11 +105,17 @@ def caption_for(rendered: Rendered, lang: str = "en") -> str:
             if rendered.cuts_total
             else _t(lang, "no cuts to sync", "没有需要对齐的剪辑点")
         )
+        facts.append(Fact(_t(lang, "Cuts on beat", "踩点"), cuts))
     if math.isfinite(rendered.loudness_lufs):
-        facts.append(f"{rendered.loudness_lufs:.1f} LUFS")
-    if facts:
-        lines.append(" · ".join(facts))
-    return "\n".join(lines)[:1000]
+        facts.append(Fact(_t(lang, "Loudness", "响度"), f"{rendered.loudness_lufs:.1f} LUFS"))
+    return tuple(facts)
+
+
+def caption_for(rendered: Rendered, lang: str = "en") -> str:
+    """The result caption: what just changed, the track, why it fits, then its facts on one line."""
+    facts = " · ".join(fact.text for fact in result_facts(rendered, lang))
+    lines = [rendered.notes, f"🎵 {rendered.track_title}", rendered.reason, facts]
+    return "\n".join(line for line in lines if line)[:1000]
 
 
 SONG_KINDS = frozenset({"audio", "voice"})
@@ -709,11 +711,16 @@ class Engine:
             return Text(event.text)
         result["track"] = event.track_title
         if payload.kind is JobKind.EXPORT:
-            caption = _t(lang, f"Your final video — 🎵 {event.track_title}", f"最终视频 — 🎵 {event.track_title}")
+            final = _t(lang, "Your final video", "最终视频")
+            caption = f"{final} — 🎵 {event.track_title}"
+            description = final
+            facts: tuple[Fact, ...] = ()
             buttons: tuple[Button, ...] = ()
         else:
             await self._store.record_render(job.platform, job.user_id, self._today())
             caption = caption_for(event, lang)
+            description = "\n".join(line for line in (event.notes, event.reason) if line)
+            facts = result_facts(event, lang)
             buttons = result_buttons(lang, original_muted=event.original_muted)
         return Video(
             path=event.path,
@@ -722,6 +729,9 @@ class Engine:
             width=event.width,
             height=event.height,
             duration_s=event.duration_s,
+            title=event.track_title,
+            description=description,
+            facts=facts,
         )
 
     async def _deliver(self, job: Job, reply: Reply, *, last: bool = False) -> None:

@@ -125,8 +125,27 @@ class Text:
 
 
 @dataclass(frozen=True)
+class Fact:
+    """One number under a result: ``label`` names it (a Discord embed field), ``value`` says it; ``inline``
+    is how the one-line caption writes it when that differs ("96 BPM" for a field "BPM" = "96")."""
+
+    label: str
+    value: str
+    inline: str = ""
+
+    @property
+    def text(self) -> str:
+        return self.inline or self.value
+
+
+@dataclass(frozen=True)
 class Video:
-    """A finished MP4 to send, with its caption and keyboard; sizes let Telegram show a proper player."""
+    """A finished MP4 to send; sizes let Telegram show a proper player.
+
+    ``caption`` is the whole explanation as plain text (Telegram); ``title`` (the track), ``description``
+    (what changed, why it fits) and ``facts`` are the same in parts, for platforms that lay them out (a
+    Discord embed), so no adapter has to parse the caption back.
+    """
 
     path: Path
     caption: str
@@ -134,6 +153,9 @@ class Video:
     width: int | None = None
     height: int | None = None
     duration_s: float | None = None
+    title: str = ""
+    description: str = ""
+    facts: tuple[Fact, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -311,10 +311,21 @@ def test_intents_endpoints_embed_and_pieces(monkeypatch: pytest.MonkeyPatch) -> 
     restore()
     assert before == (Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY)
 
-    caption = (
-        "music −3 dB (71%)\n🎵 Sunny Road\nCalm and bright like the clip\n96 BPM · 2 of 3 cuts on the beat · -14.0 LUFS"
+    from bot.backends.base import Rendered
+    from bot.engine.engine import caption_for, result_facts
+
+    rendered = Rendered(
+        Path("x.mp4"), "Sunny Road", "Calm and bright like the clip", 96.0, 2, 3, -14.0, 640, 360, 5.0, False,
+        notes="music −3 dB (71%)",
+    )  # fmt: skip
+    video = Video(
+        path=rendered.path,
+        caption=caption_for(rendered),
+        title=rendered.track_title,
+        description=f"{rendered.notes}\n{rendered.reason}",
+        facts=result_facts(rendered),
     )
-    embed = result_embed(Video(path=Path("x.mp4"), caption=caption))
+    embed = result_embed(video)
     assert embed.title == "Sunny Road"
     assert embed.description == "music −3 dB (71%)\nCalm and bright like the clip"
     assert [(f.name, f.value) for f in embed.fields] == [
@@ -322,7 +333,14 @@ def test_intents_endpoints_embed_and_pieces(monkeypatch: pytest.MonkeyPatch) -> 
         ("Cuts on beat", "2 of 3 cuts on the beat"),
         ("Loudness", "-14.0 LUFS"),
     ]
-    exported = result_embed(Video(path=Path("x.mp4"), caption="Your final video — 🎵 Sunny Road"))
+    exported = result_embed(
+        Video(
+            path=Path("x.mp4"),
+            caption="Your final video — 🎵 Sunny Road",
+            title="Sunny Road",
+            description="Your final video",
+        )
+    )
     assert (exported.title, exported.description) == ("Sunny Road", "Your final video")
 
     text = "\n".join(f"line {n} " + "x" * 90 for n in range(60))
