@@ -64,12 +64,13 @@ from bot.sessions import CANCELLED, ChatBusy, Job, SessionStore
 logger = logging.getLogger(__name__)
 
 _END = None
+"""Channel sentinel: the job has no more events."""
 _RESTARTING = (
     "The bot is restarting — I'll send your video as soon as it's back. / 机器人正在重启，恢复后会发送你的视频。"
 )
+"""Told to every chat still waiting when the engine closes; their jobs finish after the restart."""
 ATTACH_WAIT_S = 60.0
 """How long a recovered job waits for its platform's adapter to attach before it is given up."""
-"""Channel sentinel: the job has no more events."""
 
 _STAGE_TEXT: dict[str, tuple[str, str]] = {
     "download": ("Got it — fetching your clip…", "收到 — 正在获取视频…"),
