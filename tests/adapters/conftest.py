@@ -1,10 +1,6 @@
-"""Fixtures shared by the adapter tests: a small spawn pool, a 2 s clip with one cut, PTB's timedelta mode."""
+"""Fixtures shared by the adapter tests: a 2 s clip with one cut, and PTB's timedelta mode."""
 
 from __future__ import annotations
-
-import multiprocessing
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 
 import pytest
 
@@ -15,14 +11,6 @@ from tests.mediagen import make_clip
 def _ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
     """python-telegram-bot 22 warns unless durations are timedeltas; opt in as the next major version will."""
     monkeypatch.setenv("PTB_TIMEDELTA", "1")
-
-
-@pytest.fixture(scope="module")
-def pool() -> Iterator[ProcessPoolExecutor]:
-    """Two worker processes per test module, as a small bot would run."""
-    executor = ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn"))
-    yield executor
-    executor.shutdown(wait=True, cancel_futures=True)
 
 
 @pytest.fixture(scope="module")

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 import shutil
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,13 +20,6 @@ from bot.engine.messages import Error, Incoming, MediaRef, Progress, Reply, Text
 from bot.engine.progress import ProgressPacer
 from bot.sessions import SessionStore
 from tests.mediagen import make_clip, write_wav
-
-
-@pytest.fixture(scope="module")
-def pool() -> Iterator[ProcessPoolExecutor]:
-    executor = ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn"))
-    yield executor
-    executor.shutdown(wait=True, cancel_futures=True)
 
 
 @pytest.fixture(scope="module")
