@@ -502,6 +502,10 @@ class Engine:
                 )
             )
             return
+        key = (platform, chat)
+        if key in self._channels:  # before "send a video first": the first upload may still be opening
+            yield self._busy(lang)
+            return
         session = await self._store.current_session(platform, chat)
         if kind is not JobKind.UPLOAD and (session is None or not session.backend_session_id):
             yield Text(
@@ -521,10 +525,6 @@ class Engine:
                     new_error_id(),
                 )
                 return
-        key = (platform, chat)
-        if key in self._channels:
-            yield self._busy(lang)
-            return
         if not self._is_admin(platform, user):
             wait_s = self._limiter.retry_after(f"{platform}:{user}")
             if wait_s > 0:
