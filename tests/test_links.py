@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import json
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -35,6 +36,11 @@ class _Server(ThreadingHTTPServer):
     @property
     def port(self) -> int:
         return int(self.server_address[1])
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """Clients that hang up early (a refused or capped download does) are expected here, not errors."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
 class _Handler(BaseHTTPRequestHandler):
