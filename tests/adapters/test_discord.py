@@ -71,7 +71,7 @@ def run(
                     await asyncio.wait_for(scenario(fake, client, settings), timeout_s)
                 finally:
                     await client.close()
-                    await asyncio.wait_for(serving, 10)
+                    await asyncio.wait_for(serving, 60)
             assert client.runtime is None  # services it opened are closed
             oops = [c for c in fake.calls if "on my side" in str(c.payload.get("content"))]
             assert oops == [], oops
@@ -359,7 +359,7 @@ def test_shutdown_tells_waiting_chats_and_keeps_their_jobs(
         fake.push_command("music", {"video": fake.add_attachment(clip, "trip.mp4"), "mood": "calm"})
         await fake.wait_for("edit_original", lambda c: "Got it" in content(c))
         await client.close()
-        seen["told"] = await fake.wait_for("edit_original", lambda c: "restarting" in content(c), timeout=10)
+        seen["told"] = await fake.wait_for("edit_original", lambda c: "restarting" in content(c), timeout=60)
 
     run(scenario, tmp_path, pool)
     assert "restarting" in content(seen["told"])

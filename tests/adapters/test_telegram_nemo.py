@@ -81,10 +81,10 @@ def test_clip_to_nemo_video_then_credits_and_status(tmp_path: Path) -> None:
     async def scenario(tg: FakeBotApi, nemo: FakeNemoApi) -> None:
         file_id = tg.add_file(clip, file_name="trip.mp4", kind="video", width=160, height=90, duration=2)
         tg.push_message(1, 1, video=file_id, caption="upbeat")
-        status = await tg.wait_for("sendMessage", text_in(1, "Got it"), timeout=15)
-        said = await tg.wait_for("sendMessage", text_in(1, "upbeat pop track"), timeout=15)
+        status = await tg.wait_for("sendMessage", text_in(1, "Got it"), timeout=60)
+        said = await tg.wait_for("sendMessage", text_in(1, "upbeat pop track"), timeout=60)
         assert said.params["text"].startswith("I added an upbeat pop track.")
-        video = await tg.wait_for("sendVideo", lambda c: c.params.get("chat_id") == 1, timeout=15)
+        video = await tg.wait_for("sendVideo", lambda c: c.params.get("chat_id") == 1, timeout=60)
         assert video.ok, video.error
         caption = video.params["caption"]
         assert "🎵 Upbeat Pop" in caption and "I added an upbeat pop track." in caption, caption
@@ -109,12 +109,12 @@ def test_clip_to_nemo_video_then_credits_and_status(tmp_path: Path) -> None:
         assert nemo.by_route("cdn")[0].header("Authorization") is None
 
         tg.push_message(1, 1, "credits")
-        credits = await tg.wait_for("sendMessage", text_in(1, "Credits left"), timeout=10)
+        credits = await tg.wait_for("sendMessage", text_in(1, "Credits left"), timeout=60)
         assert credits.params["text"] == "Credits left: 87."
         assert nemo.by_route("credits")[-1].header("X-Skill-Platform") == "telegram"
 
         tg.push_message(1, 1, "status")
-        timeline = await tg.wait_for("sendMessage", text_in(1, "Timeline"), timeout=10)
+        timeline = await tg.wait_for("sendMessage", text_in(1, "Timeline"), timeout=60)
         assert timeline.params["text"].startswith("Timeline (2 tracks)") and "Upbeat Pop" in timeline.params["text"]
 
     asyncio.run(main())

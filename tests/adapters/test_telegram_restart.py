@@ -117,7 +117,7 @@ def test_restart_with_a_running_and_a_queued_job_delivers_both_once(
                 fake.push_message(a, a, video=fake.add_file(clip, kind="video"), caption="calm")
                 await fake.wait_for("sendMessage", text_in(a, "Got it"), timeout=30)  # A's job is running
                 fake.push_message(b, b, video=fake.add_file(clip, kind="video"), caption="upbeat")
-                await fake.wait_for("sendMessage", text_in(b, "#1 in line"), timeout=10)
+                await fake.wait_for("sendMessage", text_in(b, "#1 in line"), timeout=60)
                 # The operator stops the bot before either finishes, the way PTB stops: no more updates, then
                 # ``stop()``, which closes the engine first (A's job is cancelled and stays running, B's stays
                 # queued) instead of waiting for both videos; both chats are told the bot is restarting.
@@ -166,7 +166,7 @@ def test_a_job_interrupted_twice_is_given_up_and_its_user_told(
             fake.add_chat(chat)
 
             async with running_bot(settings, pool):
-                told = await fake.wait_for("sendMessage", to_chat(chat), timeout=10)
+                told = await fake.wait_for("sendMessage", to_chat(chat), timeout=60)
                 await asyncio.sleep(0.5)
             text = told.params["text"]
             assert "restarted" in text and "send it again" in text and "(error " in text, text

@@ -298,7 +298,7 @@ def test_get_updates_offsets_and_long_poll_timeout() -> None:
             waiter = asyncio.create_task(client.post(url, json={"offset": rest[0]["update_id"] + 1, "timeout": 5}))
             await asyncio.sleep(0.1)
             fake.push_message(CHAT, USER, "c")
-            woke = (await asyncio.wait_for(waiter, 2)).json()["result"]
+            woke = (await asyncio.wait_for(waiter, 10)).json()["result"]
             assert [u["message"]["text"] for u in woke] == ["c"]
 
     run(scenario)
