@@ -13,8 +13,11 @@ Each session lives in its own folder under ``settings.backend_dir``::
     <session id>/last.json       what the last render was made from, so export can reuse it
     <session id>/renders/*.mp4   the last two renders (the newest may still be uploading to the chat)
 
-Progress is reported at stage boundaries (analyse → match → render), which is what the chat can show
-anyway at one status edit per few seconds.
+    .cancel/<id>                 created when a job is cancelled mid-step: the worker sees it, kills its
+                                 FFmpeg and stops (``bot.media.cancel``), so the slot is free for the next job
+
+Progress is reported at stage boundaries (analyse → match → render) and, inside a long stage, as an
+estimate every few seconds, which is what the chat can show anyway at one status edit per few seconds.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -40,6 +43,7 @@ from bot.backends.base import BackendEvent, Credits, ExportOptions, NotUnderstoo
 from bot.backends.renders import prune_renders, rendered_from_json, rendered_to_json
 from bot.config import Settings
 from bot.errors import InputRejected, RenderFailed
+from bot.media import cancel
 from bot.media.editing import InstructionReport, apply_instruction, first_timeline, request_from_timeline
 from bot.media.library import load_library
 from bot.media.pipeline import ClipAnalysis, RenderOutcome, analyse_clip, render_clip
@@ -50,9 +54,16 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 _ANALYSIS_CACHE_SIZE = 32
+_CANCEL_DIR = ".cancel"
 
 
 # ----- worker-side functions (module level, so the spawn context can pickle them) ------------------
+
+
+def _watched(marker: str, func: Callable[..., T], *args: Any) -> T:
+    """Run ``func(*args)``, stopping early (``Cancelled``) once ``marker`` exists."""
+    with cancel.watching(Path(marker)):
+        return func(*args)
 
 
 def _analyse_task(source: str, settings: Settings) -> ClipAnalysis:
@@ -168,9 +179,14 @@ class LocalBackend:
 
     async def _run(self, func: Callable[..., T], *args: Any) -> T:
         """Run ``func(*args)`` in a worker; a dead worker becomes ``RenderFailed`` and the pool is rebuilt."""
-        loop = asyncio.get_running_loop()
+        marker = self._root / _CANCEL_DIR / uuid.uuid4().hex
+        future = self._pool().submit(_watched, str(marker), func, *args)
         try:
-            return await loop.run_in_executor(self._pool(), func, *args)
+            return await asyncio.wrap_future(future)
+        except asyncio.CancelledError:
+            if not future.cancelled():  # already running in a worker: ask it to stop
+                _request_stop(marker, future)  # synchronous: an abandoned task gets one step to run this
+            raise
         except BrokenProcessPool as exc:
             logger.error("worker process died; rebuilding the pool")
             if self._owns_executor and self._executor is not None:
@@ -395,6 +411,13 @@ class LocalBackend:
         if self._owns_executor and self._executor is not None:
             executor, self._executor = self._executor, None
             await asyncio.to_thread(executor.shutdown, True, cancel_futures=True)
+
+
+def _request_stop(marker: Path, future: Future[Any]) -> None:
+    """Create the work's cancel marker; it is removed once the worker has stopped."""
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.touch()
+    future.add_done_callback(lambda _done: marker.unlink(missing_ok=True))
 
 
 def _read_last(path: Path) -> tuple[str, Rendered] | None:

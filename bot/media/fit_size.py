@@ -36,6 +36,7 @@ from pathlib import Path
 import imageio_ffmpeg
 
 from bot.errors import InputRejected, RenderFailed
+from bot.media.cancel import run_process
 
 logger = logging.getLogger(__name__)
 
@@ -334,17 +335,10 @@ def _pass_args(
 
 def _run(args: list[str], stdin: bytes | None, env: Mapping[str, str] | None, timeout_s: float) -> None:
     try:
-        proc = subprocess.run(
-            args,
-            input=stdin if stdin is not None else b"",
-            capture_output=True,
-            timeout=timeout_s,
-            env=env,
-            check=False,
-        )
+        returncode, stderr = run_process(args, stdin=stdin, timeout_s=timeout_s, env=env)
     except subprocess.TimeoutExpired as exc:
         raise RenderFailed("Shrinking the video took too long and was stopped.") from exc
-    if proc.returncode != 0:
-        detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
-        logger.error("ffmpeg (fit) failed (%s): %s", proc.returncode, " | ".join(detail))
+    if returncode != 0:
+        detail = stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
+        logger.error("ffmpeg (fit) failed (%s): %s", returncode, " | ".join(detail))
         raise RenderFailed("Shrinking the video failed.")

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from bot.config import Settings, get_settings
 from bot.errors import InputRejected, LibraryError
+from bot.media import cancel
 from bot.media.audio_io import decode_audio
 from bot.media.library import AUDIO_SUFFIXES, analyze_track_file, find_track, load_library, share_user_song
 from bot.media.matching import rank_tracks, track_moods
@@ -114,6 +115,7 @@ class _Stopwatch:
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
+        cancel.check()  # between stages: a cancelled job's worker stops here
         if self._on_progress:
             self._on_progress(name, 0.0)
         start = time.perf_counter()

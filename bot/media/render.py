@@ -23,6 +23,7 @@ import imageio_ffmpeg
 import numpy as np
 
 from bot.errors import RenderFailed
+from bot.media.cancel import run_process
 from bot.media.fit_size import FitResult, encode_to_fit, fits
 from bot.media.models import MediaInfo
 from bot.media.timeline import TitleTrack
@@ -109,12 +110,10 @@ def _run_ffmpeg(
     tmp = Path(tmp_name)
     full_env = {**os.environ, **env} if env else None
     try:
-        proc = subprocess.run(
-            [*args, str(tmp)], input=pcm, capture_output=True, timeout=timeout_s, check=False, env=full_env
-        )
-        if proc.returncode != 0:
-            detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
-            logger.error("ffmpeg failed (%s): %s", proc.returncode, " | ".join(detail))
+        returncode, stderr = run_process([*args, str(tmp)], stdin=pcm, timeout_s=timeout_s, env=full_env)
+        if returncode != 0:
+            detail = stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
+            logger.error("ffmpeg failed (%s): %s", returncode, " | ".join(detail))
             raise RenderFailed("Rendering the video failed.")
         os.replace(tmp, output)
     except subprocess.TimeoutExpired as exc:

@@ -75,6 +75,7 @@ import numpy as np
 from scipy.ndimage import median_filter
 
 from bot.errors import InputRejected
+from bot.media import cancel
 from bot.media.audio_io import decode_audio
 from bot.media.models import MediaInfo, VideoAnalysis
 from bot.media.speech import VAD_RATE, detect_speech
@@ -475,6 +476,7 @@ def _decode_full(
             last_time = ctx.seconds(frame.pts)
         n += 1
         if n % 16 == 0:
+            cancel.check()
             progress(0.9 * n / expected)
     ctx.check_complete(n, last_time)
     return n
@@ -700,6 +702,7 @@ def _decode_ranges(
 
     far = 2 * max(1, int(_mean_gop(index)))
     for start, end in ranges:
+        cancel.check()
         if packets is None or start <= position or start - position > far:
             drain()
             container.seek(int(index.pts[start]), stream=stream, backward=True, any_frame=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import multiprocessing
 from collections.abc import AsyncIterator, Iterator
@@ -14,6 +15,8 @@ import pytest
 from bot.backends.base import Backend, BackendEvent, ExportOptions, NotUnderstood, Rendered, Stage
 from bot.backends.local import LocalBackend
 from bot.config import Settings
+from bot.media.cancel import run_process
+from bot.media.render import ffmpeg_exe
 from tests.mediagen import make_clip
 
 
@@ -119,3 +122,35 @@ def test_long_stages_report_estimated_progress(tmp_path: Path, pool: ProcessPool
         assert isinstance(events[-1], Rendered)
 
     asyncio.run(scenario())
+
+
+def test_cancelling_a_running_step_stops_its_worker(tmp_path: Path, pool: ProcessPoolExecutor) -> None:
+    """The pool has one worker: the next job only gets it once the cancelled FFmpeg has been killed."""
+    backend = LocalBackend(Settings(), executor=pool)
+    endless = [ffmpeg_exe(), "-nostdin", "-re", "-f", "lavfi", "-i", "testsrc2=size=64x36:rate=10", "-f", "null", "-"]
+    quick = [
+        ffmpeg_exe(),
+        "-nostdin",
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=64x36:rate=10",
+        "-t",
+        "0.2",
+        "-f",
+        "null",
+        "-",
+    ]
+    run = functools.partial(run_process, stdin=None, timeout_s=300)
+
+    async def scenario() -> None:
+        stuck = asyncio.create_task(backend._run(run, endless))
+        await asyncio.sleep(2)  # the worker has started it
+        stuck.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await stuck
+        code, _ = await asyncio.wait_for(backend._run(run, quick), 120)  # not 300 s behind the endless one
+        assert code == 0
+
+    asyncio.run(scenario())
+    assert list((Settings().backend_dir / ".cancel").iterdir()) == []  # each marker goes with its work
