@@ -380,6 +380,8 @@ class MusicCog(commands.Cog):
             str(message.author.id),
             text=text,
             media=media,
+            # a message carries no locale of its own; a server's (community setting) is the best hint
+            language=str(message.guild.preferred_locale) if message.guild else None,
             upload_limit=limit,
         )
         typing = asyncio.create_task(_keep_typing(message.channel))

@@ -12,6 +12,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import discord
 import pytest
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
@@ -91,6 +92,10 @@ async def settled(client: MusicBot) -> None:
 
 def has_file(call: ApiCall) -> bool:
     return bool(call.files) and call.files[0].data[4:8] == MP4
+
+
+def replies_to(call: ApiCall, message: dict[str, Any]) -> bool:
+    return str((call.payload.get("message_reference") or {}).get("message_id")) == message["id"]
 
 
 def content(call: ApiCall) -> str:
@@ -212,6 +217,15 @@ def test_limits_bad_input_and_addressing(tmp_path: Path, pool: ProcessPoolExecut
         assert content(over).startswith("The finished video is 3 MB, over this channel's 2 MB upload limit")
         refusals = [c for c in fake.calls_to("channel_message") if "That file is 5 MB" in content(c)]
         assert len(refusals) == 1  # the unaddressed channel message got nothing
+
+        fake.update_guild(locale="zh-CN")  # a Chinese server: its members' plain messages are answered in Chinese
+        guild = client.get_guild(fake.guild_id)
+        while guild is None or guild.preferred_locale is not discord.Locale.chinese:
+            await asyncio.sleep(0.05)
+            guild = client.get_guild(fake.guild_id)
+        asked = fake.push_message("status", mention_bot=True, user_id=5005)
+        answer = await fake.wait_for("channel_message", lambda c: replies_to(c, asked))
+        assert "视频" in content(answer)  # "send me a video first", in Chinese
 
     run(scenario, tmp_path, pool, max_input_mb=2 * 1.048576)
 

@@ -69,6 +69,7 @@ class FakeDiscord(LoopbackServer):
         self.guild_id = snowflake()
         self.channel_id = snowflake()
         self.guild_premium_tier = guild_premium_tier
+        self.guild_locale = "en-US"
         self.calls: list[ApiCall] = []
         self.identify: dict[str, Any] | None = None
         self.commands: dict[str, list[dict[str, Any]]] = {}
@@ -234,6 +235,11 @@ class FakeDiscord(LoopbackServer):
             await self._ws.send_json({"op": 0, "t": event, "s": next(self._seq), "d": data})
 
         asyncio.get_running_loop().create_task(send())
+
+    def update_guild(self, *, locale: str) -> None:
+        """The server's settings change (GUILD_UPDATE): its preferred locale."""
+        self.guild_locale = locale
+        self.dispatch("GUILD_UPDATE", self._guild())
 
     async def wait_ready(self, timeout: float = 10.0) -> None:
         await asyncio.wait_for(self._ready.wait(), timeout)
@@ -551,7 +557,7 @@ class FakeDiscord(LoopbackServer):
             "member_count": 2,
             "unavailable": False,
             "large": False,
-            "preferred_locale": "en-US",
+            "preferred_locale": self.guild_locale,
         }
 
 
