@@ -16,6 +16,9 @@ Each session lives in its own folder under ``settings.backend_dir``::
     .cancel/<id>                 created when a job is cancelled mid-step: the worker sees it, kills its
                                  FFmpeg and stops (``bot.media.cancel``), so the slot is free for the next job
 
+A worker that dies (killed for memory, say) breaks the whole pool; the steps that were running are tried
+once more, each alone in a process of its own, and the other workers' FFmpeg children are killed with them.
+
 Progress is reported at stage boundaries (analyse → match → render) and, inside a long stage, as an
 estimate every few seconds, which is what the chat can show anyway at one status edit per few seconds.
 """
@@ -172,27 +175,46 @@ class LocalBackend:
 
     def _pool(self) -> Executor:
         if self._executor is None:
-            self._executor = ProcessPoolExecutor(
-                max_workers=self._settings.worker_count, mp_context=multiprocessing.get_context("spawn")
-            )
+            self._executor = _new_pool(self._settings.worker_count)
         return self._executor
 
     async def _run(self, func: Callable[..., T], *args: Any) -> T:
-        """Run ``func(*args)`` in a worker; a dead worker becomes ``RenderFailed`` and the pool is rebuilt."""
+        """Run ``func(*args)`` in a worker.
+
+        When a worker process dies (killed for memory, say) the whole pool breaks and every step running
+        in it fails, not only the one that caused it. So the pool is replaced and the step tried once
+        more, alone in a process of its own: if it was the culprit it cannot take anyone else down with
+        it the second time (every step here is safe to repeat). A second death is ``RenderFailed``.
+        """
+        pool = self._pool()
+        try:
+            return await self._run_once(pool, func, *args)
+        except BrokenProcessPool as exc:
+            if not self._owns_executor:
+                logger.error("worker process died in the pool the backend was given")
+                raise RenderFailed("A worker process stopped unexpectedly.") from exc
+            if self._executor is pool:  # not already replaced because of another step
+                pool.shutdown(wait=False, cancel_futures=True)
+                self._executor = None
+            logger.error("worker process died; trying the step again in a process of its own")
+        solo = _new_pool(1)
+        try:
+            return await self._run_once(solo, func, *args)
+        except BrokenProcessPool as exc:
+            logger.error("worker process died again; giving up on this step")
+            raise RenderFailed("A worker process stopped unexpectedly.") from exc
+        finally:
+            solo.shutdown(wait=False)
+
+    async def _run_once(self, pool: Executor, func: Callable[..., T], *args: Any) -> T:
         marker = self._root / _CANCEL_DIR / uuid.uuid4().hex
-        future = self._pool().submit(_watched, str(marker), func, *args)
+        future = pool.submit(_watched, str(marker), func, *args)
         try:
             return await asyncio.wrap_future(future)
         except asyncio.CancelledError:
             if not future.cancelled():  # already running in a worker: ask it to stop
                 _request_stop(marker, future)  # synchronous: an abandoned task gets one step to run this
             raise
-        except BrokenProcessPool as exc:
-            logger.error("worker process died; rebuilding the pool")
-            if self._owns_executor and self._executor is not None:
-                self._executor.shutdown(wait=False, cancel_futures=True)
-                self._executor = None
-            raise RenderFailed("A worker process stopped unexpectedly.") from exc
 
     def _paths(self, session_id: str) -> _Paths:
         if not session_id or "/" in session_id or "\\" in session_id or session_id.startswith("."):
@@ -411,6 +433,14 @@ class LocalBackend:
         if self._owns_executor and self._executor is not None:
             executor, self._executor = self._executor, None
             await asyncio.to_thread(executor.shutdown, True, cancel_futures=True)
+
+
+def _new_pool(workers: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=cancel.kill_children_on_terminate,
+    )
 
 
 def _request_stop(marker: Path, future: Future[Any]) -> None:

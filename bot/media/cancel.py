@@ -9,6 +9,8 @@ of a second instead of finishing an encode nobody will see.
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import threading
 import time
@@ -20,6 +22,7 @@ from bot.errors import MusicCogError
 
 POLL_S = 0.25  # how often a running FFmpeg is checked for a cancellation
 
+_children: set[subprocess.Popen[bytes]] = set()  # running now in this process, killed with it (below)
 _current = threading.local()  # per thread, in case the pool given to the backend is a thread pool
 
 
@@ -64,16 +67,35 @@ def run_process(
         # communicate() runs in a thread and this one watches: a communicate() retried after a timeout
         # stops feeding stdin (CPython registers stdin for writing only when given input, which a retry
         # may not be), and killing the process ends the thread's communicate() at once
+        _children.add(proc)
         stderr: list[bytes] = []
         talker = threading.Thread(target=lambda: stderr.append(proc.communicate(stdin or b"")[1]), daemon=True)
         talker.start()
-        while talker.is_alive():
-            talker.join(POLL_S)
-            stopped = requested()
-            if talker.is_alive() and (stopped or time.monotonic() >= deadline):
-                proc.kill()
-                talker.join()
-                if stopped:
-                    raise Cancelled("cancelled")
-                raise subprocess.TimeoutExpired(list(args), timeout_s)
-        return proc.wait(), stderr[0] if stderr else b""
+        try:
+            while talker.is_alive():
+                talker.join(POLL_S)
+                stopped = requested()
+                if talker.is_alive() and (stopped or time.monotonic() >= deadline):
+                    proc.kill()
+                    talker.join()
+                    if stopped:
+                        raise Cancelled("cancelled")
+                    raise subprocess.TimeoutExpired(list(args), timeout_s)
+            return proc.wait(), stderr[0] if stderr else b""
+        finally:
+            _children.discard(proc)
+
+
+def kill_children_on_terminate() -> None:
+    """Worker-process initializer: on SIGTERM, kill the FFmpeg this process is running, then exit.
+
+    A pool whose worker died (killed for memory, say) terminates its other workers; without this their
+    FFmpeg children would run on, orphaned, until their encodes or time limits end.
+    """
+
+    def on_terminate(signum: int, _frame: object) -> None:
+        for child in list(_children):
+            child.kill()
+        os._exit(128 + signum)
+
+    signal.signal(signal.SIGTERM, on_terminate)

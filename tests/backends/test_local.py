@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 import functools
 import itertools
+import logging
 import multiprocessing
+import os
+import sys
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -15,6 +18,7 @@ import pytest
 from bot.backends.base import Backend, BackendEvent, ExportOptions, NotUnderstood, Rendered, Stage
 from bot.backends.local import LocalBackend
 from bot.config import Settings
+from bot.errors import RenderFailed
 from bot.media.cancel import run_process
 from bot.media.render import ffmpeg_exe
 from tests.mediagen import make_clip
@@ -154,3 +158,45 @@ def test_cancelling_a_running_step_stops_its_worker(tmp_path: Path, pool: Proces
 
     asyncio.run(scenario())
     assert list((Settings().backend_dir / ".cancel").iterdir()) == []  # each marker goes with its work
+
+
+def test_a_dead_worker_fails_only_its_own_step(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A worker that dies breaks the whole pool: the step running beside it is retried in a process of its
+    own and succeeds, its orphaned child process is killed, the step that died twice is a RenderFailed, and the
+    backend keeps serving."""
+    backend = LocalBackend(Settings(workers=2))  # owns its pool, as in production
+    pid_file = tmp_path / "first-run.pid"
+    # the first run records its pid and sleeps long; the retry finds the file and is done at once
+    beside = (
+        "import os, pathlib, time\n"
+        f"p = pathlib.Path({str(pid_file)!r})\n"
+        "if not p.exists():\n    p.write_text(str(os.getpid())); time.sleep(120)"
+    )
+    run = functools.partial(run_process, stdin=None, timeout_s=300)
+    nap = [sys.executable, "-c", "import time; time.sleep(1)"]
+
+    async def scenario() -> None:
+        await asyncio.gather(backend._run(run, nap), backend._run(run, nap))  # both workers up
+        innocent = asyncio.create_task(backend._run(run, [sys.executable, "-c", beside]))
+        while not pid_file.exists() or not pid_file.read_text():
+            await asyncio.sleep(0.05)
+        with pytest.raises(RenderFailed, match="worker process stopped"):
+            await backend._run(os._exit, 3)
+        assert (await asyncio.wait_for(innocent, 60))[0] == 0  # the retry, not the 120 s first run
+        assert (await backend._run(run, nap))[0] == 0
+        await backend.close()
+
+    with caplog.at_level(logging.ERROR, logger="bot.backends.local"):
+        asyncio.run(scenario())
+    assert sum("trying the step again" in r.getMessage() for r in caplog.records) == 2  # both steps
+    assert sum("giving up" in r.getMessage() for r in caplog.records) == 1  # only the one that died twice
+    assert not _alive(int(pid_file.read_text()))
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie nobody reaped yet counts as gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
