@@ -129,9 +129,14 @@ def test_long_stages_report_estimated_progress(tmp_path: Path, pool: ProcessPool
 
 
 def test_cancelling_a_running_step_stops_its_worker(tmp_path: Path, pool: ProcessPoolExecutor) -> None:
-    """The pool has one worker: the next job only gets it once the cancelled FFmpeg has been killed."""
+    """The pool has one worker: the next step only gets it once the cancelled one's process has been killed."""
     backend = LocalBackend(Settings(), executor=pool)
-    endless = [ffmpeg_exe(), "-nostdin", "-re", "-f", "lavfi", "-i", "testsrc2=size=64x36:rate=10", "-f", "null", "-"]
+    pid_file = tmp_path / "endless.pid"
+    endless = [
+        sys.executable,
+        "-c",
+        f"import os, pathlib, time; pathlib.Path({str(pid_file)!r}).write_text(str(os.getpid())); time.sleep(300)",
+    ]
     quick = [
         ffmpeg_exe(),
         "-nostdin",
@@ -145,11 +150,12 @@ def test_cancelling_a_running_step_stops_its_worker(tmp_path: Path, pool: Proces
         "null",
         "-",
     ]
-    run = functools.partial(run_process, stdin=None, timeout_s=300)
+    run = functools.partial(run_process, stdin=None, timeout_s=600)
 
     async def scenario() -> None:
         stuck = asyncio.create_task(backend._run(run, endless))
-        await asyncio.sleep(2)  # the worker has started it
+        while not pid_file.exists() or not pid_file.read_text():
+            await asyncio.sleep(0.05)  # running in the worker now
         stuck.cancel()
         with pytest.raises(asyncio.CancelledError):
             await stuck
@@ -157,6 +163,7 @@ def test_cancelling_a_running_step_stops_its_worker(tmp_path: Path, pool: Proces
         assert code == 0
 
     asyncio.run(scenario())
+    assert not _alive(int(pid_file.read_text()))
     assert list((Settings().backend_dir / ".cancel").iterdir()) == []  # each marker goes with its work
 
 
