@@ -84,6 +84,8 @@ def run_process(
             return proc.wait(), stderr[0] if stderr else b""
         finally:
             _children.discard(proc)
+            if proc.poll() is None:  # leaving early for any other reason: never leave FFmpeg running
+                proc.kill()
 
 
 def kill_children_on_terminate() -> None:
