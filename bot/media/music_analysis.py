@@ -16,6 +16,7 @@ import numpy as np
 import soxr
 
 from bot.errors import InputRejected
+from bot.media import cancel
 from bot.media.audio_io import decode_audio
 from bot.media.loudness import integrated_loudness
 from bot.media.models import ENERGY_HOP_S, AudioFeatures
@@ -108,8 +109,10 @@ def analyze_samples(samples: np.ndarray, sample_rate: int, *, bpm_hint: float | 
     lead, trail = _silence_edges(audio, sample_rate, duration_s)
     energy = _energy_curve(mono, sample_rate)
 
+    cancel.check()  # the two long steps (beats, key) each start only for a job still wanted
     y_beat = mono if sample_rate == ANALYSIS_SR else soxr.resample(mono, sample_rate, ANALYSIS_SR)
     beats = track_beats(np.ascontiguousarray(y_beat, dtype=np.float32), sr=ANALYSIS_SR, bpm_hint=bpm_hint)
+    cancel.check()
     y_key = soxr.resample(y_beat, ANALYSIS_SR, KEY_SR)
     key = estimate_key(np.ascontiguousarray(y_key, dtype=np.float32), sr=KEY_SR)
     moods = infer_moods(bpm=beats.bpm, mode=key.mode, mode_margin=key.mode_margin)

@@ -7,9 +7,11 @@ import sys
 import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.media import cancel
+from bot.media.music_analysis import analyze_samples
 from bot.media.render import ffmpeg_exe
 
 ENDLESS = ["-nostdin", "-re", "-f", "lavfi", "-i", "testsrc2=size=64x36:rate=10", "-f", "null", "-"]
@@ -61,3 +63,11 @@ def test_a_cancelled_ffmpeg_is_killed(tmp_path: Path) -> None:
 def test_a_process_past_its_time_limit_is_killed() -> None:
     with pytest.raises(subprocess.TimeoutExpired):
         cancel.run_process(_ffmpeg(*ENDLESS), stdin=None, timeout_s=0.5)
+
+
+def test_song_analysis_stops_between_its_steps(tmp_path: Path) -> None:
+    marker = tmp_path / "stop"
+    marker.touch()
+    song = np.random.default_rng(1).normal(0, 0.1, (2, 48000 * 3)).astype(np.float32)
+    with cancel.watching(marker), pytest.raises(cancel.Cancelled):
+        analyze_samples(song, 48000)
