@@ -230,14 +230,19 @@ async def check_public_url(url: str, settings: Settings | None = None) -> str:
     """The link, normalised, if it points at a public address (the same rules as :func:`fetch_url`'s first
     hop), for handing to a service that fetches it itself. Raises ``InputRejected`` otherwise."""
     settings = settings or get_settings()
+    parsed = _parse_link(url)
+    await _vet(parsed, _allowed_hosts(settings))
+    return str(parsed)
+
+
+def _parse_link(url: str) -> httpx.URL:
     try:
         parsed = httpx.URL(url.strip())
     except (httpx.InvalidURL, TypeError, ValueError):
         raise InputRejected(_NOT_A_LINK) from None
     if not parsed.scheme:
         raise InputRejected(_NOT_A_LINK)
-    await _vet(parsed, _allowed_hosts(settings))
-    return str(parsed)
+    return parsed
 
 
 async def fetch_url(url: str, dest_dir: Path, *, max_bytes: int, settings: Settings | None = None) -> Path:
@@ -246,12 +251,7 @@ async def fetch_url(url: str, dest_dir: Path, *, max_bytes: int, settings: Setti
     Raises ``InputRejected`` (a sentence safe to show the user) for every failure; no partial file is left.
     """
     settings = settings or get_settings()
-    try:
-        start = httpx.URL(url.strip())
-    except (httpx.InvalidURL, TypeError, ValueError):
-        raise InputRejected(_NOT_A_LINK) from None
-    if not start.scheme:
-        raise InputRejected(_NOT_A_LINK)
+    start = _parse_link(url)
     token = uuid.uuid4().hex
     part = dest_dir / f".link-{token}.part"
     done = False
