@@ -4,7 +4,6 @@ real engine, the real local backend (a shared spawn pool) and real SQLite, on ti
 from __future__ import annotations
 
 import asyncio
-import datetime as dtm
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -13,15 +12,15 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from adapters.telegram import _download, _send_video, build_application, setup, teardown
+from adapters.telegram import _download, _send_video
 from bot.backends.local import LocalBackend
 from bot.config import Settings
 from bot.engine.messages import MediaRef, Video
 from bot.errors import InputRejected
-from tests.fakes.telegram_api import ApiCall, FakeBotApi
+from tests.adapters.telegram_bot import App, running_bot, text_in, to_chat
+from tests.fakes.telegram_api import FakeBotApi
 from tests.mediagen import make_clip
 
-App = Any
 Scenario = Callable[[FakeBotApi, App, Settings], Awaitable[None]]
 
 
@@ -42,29 +41,12 @@ def run(
                 progress_interval_s=0.5,
                 **overrides,
             )
-            app = build_application(settings, backend=LocalBackend(settings, executor=pool))
-            async with app:
-                await setup(app)
-                await app.start()
-                await app.updater.start_polling(timeout=dtm.timedelta(seconds=1), poll_interval=0)
-                try:
-                    await asyncio.wait_for(scenario(fake, app, settings), timeout_s)
-                finally:
-                    await app.updater.stop()
-                    await app.stop()
-                    await teardown(app)
+            async with running_bot(settings, LocalBackend(settings, executor=pool)) as app:
+                await asyncio.wait_for(scenario(fake, app, settings), timeout_s)
             oops = [c for c in fake.calls_to("sendMessage") if "on my side" in c.params.get("text", "")]
             assert oops == [], oops
 
     asyncio.run(main())
-
-
-def to_chat(chat: int) -> Callable[[ApiCall], bool]:
-    return lambda call: call.params.get("chat_id") == chat
-
-
-def text_in(chat: int, *parts: str) -> Callable[[ApiCall], bool]:
-    return lambda call: call.params.get("chat_id") == chat and all(p in call.params.get("text", "") for p in parts)
 
 
 def test_clip_to_video_then_buttons_status_and_credits(tmp_path: Path, pool: ProcessPoolExecutor, clip: bytes) -> None:

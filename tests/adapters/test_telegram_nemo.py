@@ -5,18 +5,17 @@ talking to the fake NemoVideo server, all on 127.0.0.1."""
 from __future__ import annotations
 
 import asyncio
-import datetime as dtm
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
 
-from adapters.telegram import _RUNTIME, build_application, setup, teardown
+from adapters.telegram import _RUNTIME
 from bot.backends.nemo import NemoBackend
 from bot.config import Settings
+from tests.adapters.telegram_bot import running_bot, text_in
 from tests.fakes.nemo_api import FakeNemoApi, Turn, adk_text, adk_tool, draft_with
-from tests.fakes.telegram_api import ApiCall, FakeBotApi
+from tests.fakes.telegram_api import FakeBotApi
 from tests.mediagen import make_clip
 
 
@@ -25,10 +24,6 @@ def _env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PTB_TIMEDELTA", "1")
     monkeypatch.setenv("MUSICCOG_BACKEND", "nemo")
     monkeypatch.delenv("NEMO_TOKEN", raising=False)
-
-
-def text_in(chat: int, *parts: str) -> Callable[[ApiCall], bool]:
-    return lambda call: call.params.get("chat_id") == chat and all(p in call.params.get("text", "") for p in parts)
 
 
 def test_clip_to_nemo_video_then_credits_and_status(tmp_path: Path) -> None:
@@ -58,23 +53,12 @@ def test_clip_to_nemo_video_then_credits_and_status(tmp_path: Path) -> None:
                 allow_backend_choice=True,
             )
             assert settings.backend == "nemo"  # from MUSICCOG_BACKEND
-            app = build_application(settings)  # no backend given: Services.open makes it from settings
-            updater = app.updater
-            assert updater is not None
-            async with app:
-                await setup(app)
-                await app.start()
-                await updater.start_polling(timeout=dtm.timedelta(seconds=1), poll_interval=0)
-                try:
-                    services = app.bot_data[_RUNTIME].services
-                    assert isinstance(services.backend, NemoBackend) and services.backend.name == "nemo"
-                    menu = [c["command"] for c in tg.calls_to("setMyCommands")[0].params["commands"]]
-                    assert menu[-1] == "backend"  # offered because the operator allows choosing
-                    await asyncio.wait_for(scenario(tg, nemo), 20)
-                finally:
-                    await updater.stop()
-                    await app.stop()
-                    await teardown(app)
+            async with running_bot(settings) as app:  # no backend given: Services.open makes it from settings
+                services = app.bot_data[_RUNTIME].services
+                assert isinstance(services.backend, NemoBackend) and services.backend.name == "nemo"
+                menu = [c["command"] for c in tg.calls_to("setMyCommands")[0].params["commands"]]
+                assert menu[-1] == "backend"  # offered because the operator allows choosing
+                await asyncio.wait_for(scenario(tg, nemo), 20)
             oops = [c for c in tg.calls_to("sendMessage") if "error" in c.params.get("text", "")]
             assert oops == [], [c.params["text"] for c in oops]
 

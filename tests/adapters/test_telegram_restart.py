@@ -5,24 +5,22 @@ one application and is picked up by the next."""
 from __future__ import annotations
 
 import asyncio
-import datetime as dtm
 import sqlite3
-from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from adapters.telegram import build_application, setup, teardown
+from adapters.telegram import teardown
 from bot.backends.local import LocalBackend
 from bot.config import Settings
 from bot.engine.jobs import JobKind, JobPayload
 from bot.engine.messages import MediaRef
 from bot.media.library import load_library
 from bot.sessions import INTERRUPTED, SessionStore
-from tests.fakes.telegram_api import ApiCall, FakeBotApi
+from tests.adapters.telegram_bot import running_bot, text_in, to_chat
+from tests.fakes.telegram_api import FakeBotApi
 
 App = Any
 
@@ -49,25 +47,6 @@ def make_settings(fake: FakeBotApi, tmp_path: Path, data_dir: Path, **overrides:
     )
 
 
-@asynccontextmanager
-async def running_bot(settings: Settings, pool: ProcessPoolExecutor) -> AsyncIterator[App]:
-    """One application lifetime in PTB's order: initialize, setup (the engine starts and recovers), start,
-    poll … stop polling, stop, teardown, shutdown."""
-    app = build_application(settings, backend=LocalBackend(settings, executor=pool))
-    async with app:
-        await setup(app)
-        await app.start()
-        await app.updater.start_polling(timeout=dtm.timedelta(seconds=1), poll_interval=0)
-        try:
-            yield app
-        finally:
-            if app.updater.running:
-                await app.updater.stop()
-            if app.running:
-                await app.stop()
-            await teardown(app)
-
-
 def jobs(db: Path) -> list[tuple[str, str, int, str | None]]:
     """(chat, state, attempts, error) of every job row, oldest first, read straight from the file."""
     with sqlite3.connect(db) as conn:
@@ -88,14 +67,6 @@ async def jobs_settled(db: Path, timeout_s: float) -> list[tuple[str, str, int, 
         await asyncio.sleep(0.1)
 
 
-def to_chat(chat: int) -> Callable[[ApiCall], bool]:
-    return lambda call: call.params.get("chat_id") == chat
-
-
-def text_in(chat: int, *parts: str) -> Callable[[ApiCall], bool]:
-    return lambda call: call.params.get("chat_id") == chat and all(p in call.params.get("text", "") for p in parts)
-
-
 def no_oops(fake: FakeBotApi) -> None:
     oops = [c.params for c in fake.calls_to("sendMessage") if "on my side" in c.params.get("text", "")]
     assert oops == [], oops
@@ -113,7 +84,7 @@ def test_restart_with_a_running_and_a_queued_job_delivers_both_once(
             settings = make_settings(fake, tmp_path, data_dir, workers=1)
             db = settings.engine_db
 
-            async with running_bot(settings, pool) as app:
+            async with running_bot(settings, LocalBackend(settings, executor=pool)) as app:
                 fake.push_message(a, a, video=fake.add_file(clip, kind="video"), caption="calm")
                 await fake.wait_for("sendMessage", text_in(a, "Got it"), timeout=30)  # A's job is running
                 fake.push_message(b, b, video=fake.add_file(clip, kind="video"), caption="upbeat")
@@ -130,7 +101,9 @@ def test_restart_with_a_running_and_a_queued_job_delivers_both_once(
                 await fake.wait_for("deleteMessage", to_chat(a), 5)  # A's status message removed
             assert fake.calls_to("sendVideo") == []
 
-            async with running_bot(settings, pool):  # a new application, same settings, same database
+            async with running_bot(
+                settings, LocalBackend(settings, executor=pool)
+            ):  # a new application, same settings, same database
                 videos = await asyncio.gather(*(fake.wait_for("sendVideo", to_chat(chat), 60) for chat in (a, b)))
                 assert all(call.ok and "BPM" in call.params["caption"] for call in videos)
                 assert all(call.files["video"].data[4:8] == b"ftyp" for call in videos)
@@ -165,7 +138,7 @@ def test_a_job_interrupted_twice_is_given_up_and_its_user_told(
             assert jobs(settings.engine_db) == [(str(chat), "running", 2, None)]  # died again mid-run
             fake.add_chat(chat)
 
-            async with running_bot(settings, pool):
+            async with running_bot(settings, LocalBackend(settings, executor=pool)):
                 told = await fake.wait_for("sendMessage", to_chat(chat), timeout=60)
                 await asyncio.sleep(0.5)
             text = told.params["text"]
@@ -187,7 +160,7 @@ def test_flood_control_waits_and_retries(
     async def main() -> None:
         async with FakeBotApi() as fake:
             settings = make_settings(fake, tmp_path, data_dir)
-            async with running_bot(settings, pool):
+            async with running_bot(settings, LocalBackend(settings, executor=pool)):
                 fake.fail_next("sendMessage", error_code=429, retry_after=1)
                 fake.fail_next("sendVideo", error_code=429, retry_after=1)
                 fake.push_message(chat, chat, video=fake.add_file(clip, kind="video"), caption="calm")
