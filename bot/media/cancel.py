@@ -9,6 +9,7 @@ of a second instead of finishing an encode nobody will see.
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -18,7 +19,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from bot.errors import MusicCogError
+from bot.errors import MusicCogError, RenderFailed
+
+logger = logging.getLogger(__name__)
 
 POLL_S = 0.25  # how often a running FFmpeg is checked for a cancellation
 
@@ -86,6 +89,21 @@ def run_process(
             _children.discard(proc)
             if proc.poll() is None:  # leaving early for any other reason: never leave FFmpeg running
                 proc.kill()
+
+
+def run_ffmpeg(
+    args: Sequence[str], *, stdin: bytes | None, timeout_s: float, env: Mapping[str, str] | None, doing: str
+) -> None:
+    """:func:`run_process` for FFmpeg: a failure or a timeout is ``RenderFailed`` with a sentence about
+    ``doing`` ("Rendering the video"), the last lines of FFmpeg's complaint go to the log."""
+    try:
+        returncode, stderr = run_process(args, stdin=stdin, timeout_s=timeout_s, env=env)
+    except subprocess.TimeoutExpired as exc:
+        raise RenderFailed(f"{doing} took too long and was stopped.") from exc
+    if returncode != 0:
+        detail = stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
+        logger.error("ffmpeg failed while %s (%s): %s", doing.lower(), returncode, " | ".join(detail))
+        raise RenderFailed(f"{doing} failed.")
 
 
 def kill_children_on_terminate() -> None:

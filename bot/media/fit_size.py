@@ -26,7 +26,6 @@ import math
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
@@ -35,8 +34,8 @@ from pathlib import Path
 
 import imageio_ffmpeg
 
-from bot.errors import InputRejected, RenderFailed
-from bot.media.cancel import run_process
+from bot.errors import InputRejected
+from bot.media.cancel import run_ffmpeg
 
 logger = logging.getLogger(__name__)
 
@@ -248,7 +247,7 @@ def encode_to_fit(
                 args = _pass_args(
                     input_args, graph, label, audio, plan, pass_no, work / "x264", tmp, audio_args, output_args
                 )
-                _run(args, stdin, full_env, timeout_s)
+                run_ffmpeg(args, stdin=stdin, timeout_s=timeout_s, env=full_env, doing="Shrinking the video")
             size = tmp.stat().st_size
             logger.info("fit attempt %d: %s in %.1f s", attempt, format_size(size), time.perf_counter() - t0)
             if size <= target_bytes:
@@ -331,14 +330,3 @@ def _pass_args(
     if audio is not None:
         args += ["-map", audio, "-c:a", "aac", "-aac_coder", "fast", "-b:a", f"{plan.audio_kbps}k", *audio_args]
     return [*args, *output_args, "-movflags", "+faststart", "-f", "mp4", str(tmp)]
-
-
-def _run(args: list[str], stdin: bytes | None, env: Mapping[str, str] | None, timeout_s: float) -> None:
-    try:
-        returncode, stderr = run_process(args, stdin=stdin, timeout_s=timeout_s, env=env)
-    except subprocess.TimeoutExpired as exc:
-        raise RenderFailed("Shrinking the video took too long and was stopped.") from exc
-    if returncode != 0:
-        detail = stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
-        logger.error("ffmpeg (fit) failed (%s): %s", returncode, " | ".join(detail))
-        raise RenderFailed("Shrinking the video failed.")

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import os
-import subprocess
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -22,8 +21,7 @@ from pathlib import Path
 import imageio_ffmpeg
 import numpy as np
 
-from bot.errors import RenderFailed
-from bot.media.cancel import run_process
+from bot.media.cancel import run_ffmpeg
 from bot.media.fit_size import FitResult, encode_to_fit, fits
 from bot.media.models import MediaInfo
 from bot.media.timeline import TitleTrack
@@ -110,14 +108,8 @@ def _run_ffmpeg(
     tmp = Path(tmp_name)
     full_env = {**os.environ, **env} if env else None
     try:
-        returncode, stderr = run_process([*args, str(tmp)], stdin=pcm, timeout_s=timeout_s, env=full_env)
-        if returncode != 0:
-            detail = stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
-            logger.error("ffmpeg failed (%s): %s", returncode, " | ".join(detail))
-            raise RenderFailed("Rendering the video failed.")
+        run_ffmpeg([*args, str(tmp)], stdin=pcm, timeout_s=timeout_s, env=full_env, doing="Rendering the video")
         os.replace(tmp, output)
-    except subprocess.TimeoutExpired as exc:
-        raise RenderFailed("Rendering took too long and was stopped.") from exc
     finally:
         tmp.unlink(missing_ok=True)
 
