@@ -117,16 +117,12 @@ class FakeDiscord(LoopbackServer):
         await super().stop()
 
     @property
-    def root(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
     def base_url(self) -> str:
         return f"{self.root}/api/v10"
 
     @property
     def gateway_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/gateway"
+        return f"{self.root.replace('http://', 'ws://', 1)}/gateway"
 
     # ----- what a test pushes ----------------------------------------------------------------------
 

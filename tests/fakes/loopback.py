@@ -44,6 +44,13 @@ class LoopbackServer:
         self.port = sock.getsockname()[1]
         await web.SockSite(self._runner, sock).start()
 
+    @property
+    def root(self) -> str:
+        """``http://127.0.0.1:<port>``, once started."""
+        if self.port is None:
+            raise RuntimeError(f"{type(self).__name__} is not started")
+        return f"http://127.0.0.1:{self.port}"
+
     async def stop(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()

@@ -214,7 +214,7 @@ class FakeNemoApi(LoopbackServer):
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return self.root
 
     @property
     def cdn_base(self) -> str:

@@ -234,17 +234,12 @@ class FakeBotApi(LoopbackServer):
     @property
     def base_url(self) -> str:
         """Value for ``ApplicationBuilder().base_url(...)`` (PTB appends the token)."""
-        return f"http://127.0.0.1:{self._require_port()}/bot"
+        return f"{self.root}/bot"
 
     @property
     def base_file_url(self) -> str:
         """Value for ``ApplicationBuilder().base_file_url(...)`` (PTB appends the token)."""
-        return f"http://127.0.0.1:{self._require_port()}/file/bot"
-
-    def _require_port(self) -> int:
-        if self.port is None:
-            raise RuntimeError("FakeBotApi is not started")
-        return self.port
+        return f"{self.root}/file/bot"
 
     # ------------------------------------------------------------------ test side: input
     def bot_user(self) -> dict[str, Any]:
