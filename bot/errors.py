@@ -9,21 +9,59 @@
                                  ``reason`` is safe to show them
 
 Lower-level errors (PyAV, subprocess, sqlite) are wrapped where they enter, cause kept.
+
+The two errors a user reads carry a phrase key and its values, not a sentence: whoever tells the user
+words it in their language (``exc.in_language("zh")``); ``reason`` is the English wording (logs, CLI).
 """
 
 from __future__ import annotations
+
+from typing import Any
+
+from bot.language import has_phrase, say
+
+
+class _Worded(Exception):
+    """An error told to the user: a phrase ``key`` of :mod:`bot.language` and the ``values`` it names.
+
+    Transitional: a ``key`` that is no phrase is taken as an English sentence as it stands (to be
+    removed once every raise names a phrase).
+    """
+
+    def __init__(self, key: str, /, **values: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.values = values
+
+    @property
+    def reason(self) -> str:
+        """The English wording (for logs and the command line)."""
+        return self.in_language("en")
+
+    def in_language(self, lang: str) -> str:
+        """The wording in ``lang`` (English where that language lacks the phrase)."""
+        if not has_phrase(self.key):
+            return self.key
+        return say(self.key, lang, **self.values)
+
+    def __str__(self) -> str:
+        return self.reason
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # keyword values do not survive the default exception pickling (workers send errors back by pickle)
+        return (_rebuild, (type(self), self.key, self.values), self.__dict__)
+
+
+def _rebuild(cls: type[_Worded], key: str, values: dict[str, Any]) -> _Worded:
+    return cls(key, **values)
 
 
 class MusicCogError(Exception):
     """Root of every error this project raises on purpose."""
 
 
-class InputRejected(MusicCogError):
-    """The input cannot be used. ``reason`` is one friendly sentence, safe to show the user."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+class InputRejected(_Worded, MusicCogError):
+    """The input cannot be used. ``in_language(lang)`` is one friendly sentence, safe to show the user."""
 
 
 class LibraryError(MusicCogError):
@@ -38,10 +76,6 @@ class BackendUnavailable(MusicCogError):
     """A backend cannot be reached or refused to serve."""
 
 
-class BackendRefused(MusicCogError):
+class BackendRefused(_Worded, MusicCogError):
     """A backend said no for a reason the user can act on (out of credits, plan does not allow export).
-    ``reason`` is one friendly sentence (it may carry a registration link), safe to show the user."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+    ``in_language(lang)`` is one friendly sentence (it may carry a registration link), safe to show the user."""

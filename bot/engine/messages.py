@@ -111,6 +111,8 @@ class Progress:
     stage: str
     fraction: float
     text: str
+    lang: str = "en"
+    """The language ``text`` is in (adapters word anything they add, e.g. "still working", in it too)."""
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.fraction <= 1.0:
@@ -122,6 +124,7 @@ class Text:
     """A plain message to the user."""
 
     text: str
+    lang: str = "en"
 
 
 @dataclass(frozen=True)
@@ -156,6 +159,7 @@ class Video:
     title: str = ""
     description: str = ""
     facts: tuple[Fact, ...] = ()
+    lang: str = "en"
 
 
 @dataclass(frozen=True)
@@ -165,6 +169,7 @@ class Error:
     kind: ErrorKind
     text: str
     error_id: str
+    lang: str = "en"
 
 
 Reply = Progress | Text | Video | Error
