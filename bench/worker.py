@@ -8,13 +8,27 @@ from typing import Any
 
 
 def timed_render(clip: str, output: str) -> dict[str, Any]:
-    """Render once with a warm library (as a bot worker has) and report times and this process's peak RSS."""
-    from bot.media.library import load_library
-    from bot.media.pipeline import RenderRequest, render_clip
+    """A first render as a bot worker makes one (library already loaded in the process), timed by stage,
+    with this process's peak RSS: the same calls as the command line and the local backend."""
+    from bot.config import get_settings
+    from bot.media.editing import first_timeline
+    from bot.media.library import loaded_library
+    from bot.media.pipeline import Stopwatch, analyse_clip, render_timeline
 
-    load_library()  # reads the on-disk index (made by ``index_library`` in another process), as every render does
+    settings = get_settings()
+    loaded_library(settings)  # a worker loads the library once, before its first job (made by ``index_library``)
     started = time.perf_counter()
-    outcome = render_clip(RenderRequest(input_path=clip, output_path=output))
+    clock = Stopwatch()
+    analysis = analyse_clip(clip, settings=settings, clock=clock)
+    with clock.stage("library load"):
+        library = loaded_library(settings)
+    with clock.stage("match"):
+        timeline = first_timeline(
+            input_path=clip, duration_s=analysis.info.duration_s, video=analysis.video, library=library, prompt=None
+        )
+    outcome = render_timeline(
+        timeline, analysis, library, output_path=output, ffmpeg_timeout_s=settings.ffmpeg_timeout_s, clock=clock
+    )
     elapsed = time.perf_counter() - started
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"outcome": outcome.to_json(), "elapsed_s": elapsed, "rss_mb": rss_mb}

@@ -21,9 +21,13 @@ from typing import TYPE_CHECKING
 
 from bot import __version__
 from bot.config import Settings, get_settings
-from bot.errors import InputRejected, MusicCogError
+from bot.errors import InputRejected, LibraryError, MusicCogError
 
 if TYPE_CHECKING:
+    from bot.media.editing import InstructionReport
+    from bot.media.library import Library
+    from bot.media.models import Track
+    from bot.media.pipeline import RenderOutcome
     from bot.media.timeline import Timeline
 
 logger = logging.getLogger("bot.cli")
@@ -64,10 +68,7 @@ def _progress(enabled: bool) -> Iterator[Callable[[str, float], None] | None]:
         yield update
 
 
-def _print_summary(outcome: object) -> None:
-    from bot.media.pipeline import RenderOutcome
-
-    assert isinstance(outcome, RenderOutcome)
+def _print_summary(outcome: RenderOutcome) -> None:
     t = outcome.track
     print(f"Output:    {outcome.output_path}")
     print(f"Track:     {t.title} [{t.id}] — {', '.join(t.moods) or 'no mood'}, {t.bpm:.1f} BPM, {t.key} {t.mode}")
@@ -125,40 +126,10 @@ def _load_timeline(path: str, source: str) -> Timeline:
 
 
 def _cmd_render(args: argparse.Namespace) -> int:
-    from bot.media.editing import apply_instruction, first_timeline, request_from_timeline
-    from bot.media.library import find_track, load_library
-    from bot.media.pipeline import analyse_clip, render_clip
-
     source = Path(args.input)
     output = Path(args.output) if args.output else Path.cwd() / f"{source.stem}-music.mp4"
     with _progress(not args.json) as on_progress:
-        analysis = analyse_clip(str(source), on_progress=on_progress)
-        tracks = load_library()
-        if args.timeline_in:
-            timeline = _load_timeline(args.timeline_in, str(source))
-        else:
-            chosen = find_track(tracks, args.track) if args.track else None
-            song = args.song or (args.track if args.track and chosen is None else None)
-            if song is not None and not Path(song).is_file():
-                raise InputRejected(f"No track called {song!r} in the library, and no such file.")
-            timeline = first_timeline(
-                input_path=str(source),
-                duration_s=analysis.info.duration_s,
-                video=analysis.video,
-                tracks=tracks,
-                prompt=args.prompt,
-                song_path=str(Path(song).resolve()) if song else None,
-                track=chosen,
-            )
-        timeline = _timeline_with_flags(timeline, args)
-        reports = []
-        for text in args.instruction:
-            timeline, report = apply_instruction(timeline, text, video=analysis.video, tracks=tracks)
-            reports.append(report)
-            if not args.json:
-                print(f"{text!r}: {report.reply}", file=sys.stderr)
-        request = request_from_timeline(timeline, output_path=str(output), input_path=str(source))
-        outcome = render_clip(request, on_progress=on_progress, analysis=analysis)
+        outcome, timeline, reports = _render(source, output, args, on_progress)
     if args.timeline_out:
         Path(args.timeline_out).write_text(timeline.to_json() + "\n", encoding="utf-8")
     if args.json:
@@ -176,17 +147,85 @@ def _cmd_render(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _render(
+    source: Path, output: Path, args: argparse.Namespace, on_progress: Callable[[str, float], None] | None
+) -> tuple[RenderOutcome, Timeline, list[InstructionReport]]:
+    """Analyse, pick (or load the saved timeline), apply the flags and words, render: one timed job."""
+    from bot.media.editing import apply_instruction, first_timeline
+    from bot.media.pipeline import Stopwatch, analyse_clip, render_timeline
+
+    settings = get_settings()
+    clock = Stopwatch(on_progress)
+    analysis = analyse_clip(str(source), settings=settings, clock=clock)
+    with clock.stage("library load"):
+        library = _library(settings, needed=not (args.song or args.track or args.timeline_in))
+    with clock.stage("match"):
+        if args.timeline_in:
+            timeline = _load_timeline(args.timeline_in, str(source))
+        else:
+            chosen = library.find(args.track) if args.track else None
+            song = args.song or (args.track if args.track and chosen is None else None)
+            if song is not None and not Path(song).is_file():
+                raise InputRejected(f"No track called {song!r} in the library, and no such file.")
+            timeline = first_timeline(
+                input_path=str(source),
+                duration_s=analysis.info.duration_s,
+                video=analysis.video,
+                library=library,
+                prompt=args.prompt,
+                song=_song(Path(song), settings) if song else None,
+                track=chosen,
+            )
+        library = _with_song_of(library, timeline, settings)
+        timeline = _timeline_with_flags(timeline, args)
+        reports = []
+        for text in args.instruction:
+            timeline, report = apply_instruction(timeline, text, video=analysis.video, library=library)
+            reports.append(report)
+            if not args.json:
+                print(f"{text!r}: {report.reply}", file=sys.stderr)
+    outcome = render_timeline(
+        timeline, analysis, library, output_path=str(output), ffmpeg_timeout_s=settings.ffmpeg_timeout_s, clock=clock
+    )
+    return outcome, timeline, reports
+
+
+def _library(settings: Settings, *, needed: bool) -> Library:
+    """The music library; an empty one is an error only when no song of the user's will be used."""
+    from bot.media.library import Library, load_library
+
+    try:
+        return Library(load_library(settings))
+    except LibraryError:
+        if needed:
+            raise
+        return Library(())
+
+
+def _song(path: Path, settings: Settings) -> Track:
+    from bot.media.library import analyse_song
+
+    return analyse_song(path.resolve(), settings)
+
+
+def _with_song_of(library: Library, timeline: Timeline, settings: Settings) -> Library:
+    """The library plus the user's song the timeline names (a saved timeline's, or the one just chosen)."""
+    music = timeline.music
+    if music is None or music.user_path is None:
+        return library
+    return library.with_user_song(_song(Path(music.user_path), settings))
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from bot.demo import make_demo_clip
-    from bot.media.pipeline import RenderRequest, render_clip
 
     workdir = Path(args.dir) if args.dir else Path(tempfile.gettempdir()) / "musiccog-demo"
     workdir.mkdir(parents=True, exist_ok=True)
     clip = make_demo_clip(workdir / "demo-input.mp4")
     print(f"Sample clip: {clip}", file=sys.stderr)
-    request = RenderRequest(input_path=str(clip), output_path=str(workdir / "demo-music.mp4"), prompt=args.prompt)
+    render_args = build_parser().parse_args(["render", str(clip), *(["--prompt", args.prompt] if args.prompt else [])])
     with _progress(True) as on_progress:
-        outcome = render_clip(request, on_progress=on_progress)
+        outcome, _timeline, _reports = _render(clip, workdir / "demo-music.mp4", render_args, on_progress)
     _print_summary(outcome)
     return EXIT_OK
 

@@ -47,10 +47,10 @@ from bot.backends.renders import prune_renders, rendered_from_json, rendered_to_
 from bot.config import Settings
 from bot.errors import InputRejected, RenderFailed
 from bot.media import cancel
-from bot.media.editing import InstructionReport, apply_instruction, first_timeline, request_from_timeline
-from bot.media.library import load_library
-from bot.media.pipeline import ClipAnalysis, RenderOutcome, analyse_clip, render_clip
-from bot.media.timeline import MusicTrack, Timeline
+from bot.media.editing import InstructionReport, apply_instruction, first_timeline, with_source, with_user_song
+from bot.media.library import Library, analyse_song, loaded_library
+from bot.media.pipeline import ClipAnalysis, RenderOutcome, analyse_clip, render_timeline
+from bot.media.timeline import Timeline
 
 logger = logging.getLogger(__name__)
 
@@ -74,24 +74,47 @@ def _analyse_task(source: str, settings: Settings) -> ClipAnalysis:
 
 
 def _first_timeline_task(source: str, analysis: ClipAnalysis, prompt: str | None, settings: Settings) -> Timeline:
-    tracks = load_library(settings)
     return first_timeline(
-        input_path=source, duration_s=analysis.info.duration_s, video=analysis.video, tracks=tracks, prompt=prompt
+        input_path=source,
+        duration_s=analysis.info.duration_s,
+        video=analysis.video,
+        library=_library(settings),
+        prompt=prompt,
     )
 
 
 def _instruct_task(
     timeline: Timeline, text: str, analysis: ClipAnalysis, settings: Settings
 ) -> tuple[Timeline, InstructionReport]:
-    tracks = load_library(settings)
-    return apply_instruction(timeline, text, video=analysis.video, tracks=tracks)
+    return apply_instruction(timeline, text, video=analysis.video, library=_library(settings, timeline))
+
+
+def _use_song_task(
+    timeline: Timeline, song: str, title: str | None, analysis: ClipAnalysis, settings: Settings
+) -> Timeline:
+    track = analyse_song(Path(song), settings)
+    return with_user_song(timeline, track, video=analysis.video, title=title)
 
 
 def _render_task(
     timeline: Timeline, source: str, output: str, analysis: ClipAnalysis, settings: Settings
 ) -> RenderOutcome:
-    request = request_from_timeline(timeline, output_path=output, input_path=source)
-    return render_clip(request, settings=settings, analysis=analysis)
+    return render_timeline(
+        with_source(timeline, source),
+        analysis,
+        _library(settings, timeline),
+        output_path=output,
+        ffmpeg_timeout_s=settings.ffmpeg_timeout_s,
+    )
+
+
+def _library(settings: Settings, timeline: Timeline | None = None) -> Library:
+    """This worker's library (loaded once per process), plus the user's song when the timeline uses one."""
+    library = loaded_library(settings)
+    music = timeline.music if timeline is not None else None
+    if music is not None and music.user_path is not None:
+        library = library.with_user_song(analyse_song(Path(music.user_path), settings))
+    return library
 
 
 def fit_for_delivery(timeline: Timeline, max_output_bytes: int | None) -> Timeline:
@@ -380,13 +403,11 @@ class LocalBackend:
         song = paths.root / f"song-{uuid.uuid4().hex[:8]}{song_path.suffix.lower() or '.audio'}"
         await asyncio.to_thread(shutil.copyfile, song_path, song)
         yield Stage("render", 0.3)
-        volume = timeline.music.volume_pct if timeline.music is not None else 100.0
-        music = replace(MusicTrack.from_user_song(str(song), title=title or "your song"), volume_pct=volume)
-        new = timeline.with_music(music)
-        rendering = asyncio.ensure_future(
-            self._render(session_id, new, f"music: {music.title}", max_output_bytes=max_output_bytes)
-        )
         try:
+            analysis = await self._analysis(session_id)
+            new = await self._run(_use_song_task, timeline, str(song), title or "your song", analysis, self._settings)
+            note = f"music: {new.music.title}" if new.music is not None else ""
+            rendering = asyncio.ensure_future(self._render(session_id, new, note, max_output_bytes=max_output_bytes))
             async for tick in self._ticks("render", 0.3, 1.0, _expected_render_s(new), rendering):
                 yield tick
             rendered = await rendering

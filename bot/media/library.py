@@ -28,7 +28,8 @@ ANALYSIS_VERSION = 1
 """Bump when the analysers change so cached analyses are recomputed."""
 TRACK_ID_LENGTH = 10
 
-ProgressCallback = Callable[[int, int, str], None]
+ScanProgress = Callable[[int, int, str], None]
+"""``(done, total, file name)`` while a scan analyses files."""
 
 
 def starter_pack_dir() -> Path | None:
@@ -190,7 +191,7 @@ def scan(
     *,
     store: LibraryStore | None,
     ignore_tags: bool = False,
-    on_progress: ProgressCallback | None = None,
+    on_progress: ScanProgress | None = None,
 ) -> list[Track]:
     """Index every audio file below ``roots``; unchanged files cost one ``stat`` and one query."""
     work: list[tuple[Path, Path]] = []
@@ -234,7 +235,7 @@ def load_library(
     settings: Settings | None = None,
     *,
     extra: Iterable[Path] = (),
-    on_progress: ProgressCallback | None = None,
+    on_progress: ScanProgress | None = None,
 ) -> list[Track]:
     """Every track the bot may use, analysed; the first call indexes, later ones read the cache."""
     settings = settings or get_settings()
@@ -244,6 +245,23 @@ def load_library(
     if not tracks:
         raise LibraryError("The music library is empty: install the starter pack or set MUSICCOG_LIBRARY_DIRS.")
     return tracks
+
+
+_LOADED: dict[tuple[str, ...], Library] = {}
+
+
+def loaded_library(settings: Settings | None = None) -> Library:
+    """The library, loaded (scanned and read from the index) once per process and kept.
+
+    A bot's worker renders many clips; scanning the folders for each would cost a ``stat`` per file and a
+    query per track every time. Tracks added to the folders later are seen by processes started later.
+    """
+    settings = settings or get_settings()
+    key = (str(settings.library_db), *(str(root) for root in library_roots(settings)))
+    library = _LOADED.get(key)
+    if library is None:
+        library = _LOADED[key] = Library(load_library(settings))
+    return library
 
 
 def find_track(tracks: Sequence[Track], ref: str) -> Track | None:
@@ -301,3 +319,50 @@ def share_user_song(track: Track, settings: Settings) -> Path:
     if not target.exists():
         shutil.copyfile(source, target)
     return target
+
+
+class Library:
+    """The tracks a render may use, by id: loaded once per worker process, plus the user songs in play.
+
+    A render never scans or ranks; it only looks up the track its timeline names (``track_for``).
+    """
+
+    def __init__(self, tracks: Iterable[Track], *, user_songs: Iterable[Track] = ()) -> None:
+        self.tracks: tuple[Track, ...] = tuple(tracks)
+        self._by_id = {track.id: track for track in self.tracks}
+        self._songs = {track.path: track for track in user_songs}
+
+    def __len__(self) -> int:
+        return len(self.tracks)
+
+    def get(self, track_id: str) -> Track | None:
+        return self._by_id.get(track_id)
+
+    def find(self, ref: str) -> Track | None:
+        """A library track by id (or unique id prefix), file path or file stem (``--track``)."""
+        return find_track(self.tracks, ref)
+
+    def with_user_song(self, song: Track) -> Library:
+        """This library plus one analysed song of a user's (not added to the shared tracks)."""
+        return Library(self.tracks, user_songs=(*self._songs.values(), song))
+
+    def titles(self) -> dict[str, str]:
+        return {track.id: track.title for track in self.tracks}
+
+    def track_for(self, track_id: str | None, user_path: str | None) -> Track:
+        """The track a timeline's music names; ``LibraryError`` if it is not here (a bug or a removed track)."""
+        found = self._by_id.get(track_id) if track_id else self._songs.get(str(Path(user_path or "").resolve()))
+        if found is None:
+            raise LibraryError(f"The music {track_id or user_path!r} is not in the library any more.")
+        return found
+
+
+def analyse_song(path: Path, settings: Settings) -> Track:
+    """A user's song analysed (cached by content in the library index) and, if the operator allows, shared."""
+    if not path.is_file():
+        raise InputRejected(f"No track called {str(path)!r} in the library, and no such file.")
+    with LibraryStore(settings.library_db) as store:
+        track = analyze_track_file(path, store=store, root=None)
+    if settings.share_user_songs and path.suffix.lower() in AUDIO_SUFFIXES:
+        share_user_song(track, settings)
+    return track

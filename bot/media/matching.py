@@ -142,3 +142,20 @@ def rank_tracks(
         reasons=tuple(r[2] for r in rows),
         requested_moods=request.moods,
     )
+
+
+def reason_for(track: Track, *, video: VideoAnalysis, prompt: str | None = None) -> str:
+    """The sentence ``rank_tracks`` would give ``track`` for this clip and request, for one track only
+    (a track taken by hand, or the next one of a stored ranking)."""
+    request = parse_mood_words(prompt)
+    plan = plan_sync(cut_times_s=video.cut_times_s, video_duration_s=video.duration_s, track=track.features)
+    return _reason(track, request, video, plan.cuts_on_beat, plan.cuts_total)
+
+
+def song_reason(track: Track, *, video: VideoAnalysis) -> str:
+    """Why a song the user chose is used: it is theirs, with its tempo and how its beats meet the cuts."""
+    plan = plan_sync(cut_times_s=video.cut_times_s, video_duration_s=video.duration_s, track=track.features)
+    return (
+        f'"{track.title}" is the song you chose ({track.bpm:.0f} BPM); '
+        f"{plan.cuts_on_beat} of {plan.cuts_total} cuts land on its beats."
+    )

@@ -1,8 +1,12 @@
-"""The local pipeline end to end: clip in, music-matched, beat-synced, ducked, normalised MP4 out.
+"""The local pipeline's two entry points: analyse a clip once, render a timeline as often as asked.
 
-``render_clip`` takes a :class:`RenderRequest` and returns a :class:`RenderOutcome`, both plain
-frozen dataclasses, so the engine can run it in a worker process. Progress is reported through an
-optional callback ``(stage, fraction)``; stages are named as in the benchmark table.
+``analyse_clip(path)`` probes and analyses an upload (once; the result is reused by every render of it).
+``render_timeline(timeline, analysis, library, ...)`` makes the MP4 the timeline describes: it looks the
+music up in ``library`` by the id the timeline names, lays it on the timeline's beat grid, mixes and
+renders. It reads no settings, opens no store and ranks nothing (the pick lives in the timeline), so the
+command line, the local backend's workers and the benchmark all render through this one function.
+Both take and return plain frozen dataclasses, so they can run in a worker process. Progress is reported
+through an optional callback ``(stage, fraction)``; stages are named as in the benchmark table.
 """
 
 from __future__ import annotations
@@ -16,42 +20,29 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.config import Settings, get_settings
-from bot.errors import InputRejected, LibraryError
+from bot.errors import InputRejected
 from bot.media import cancel
 from bot.media.audio_io import decode_audio
-from bot.media.library import AUDIO_SUFFIXES, analyze_track_file, find_track, load_library, share_user_song
-from bot.media.matching import rank_tracks, track_moods
+from bot.media.library import Library
+from bot.media.matching import track_moods
 from bot.media.mix import SAMPLE_RATE, build_music_bed, mix
-from bot.media.models import MatchResult, MediaInfo, MixOptions, Track, VideoAnalysis
+from bot.media.models import AudioFeatures, MediaInfo, MixOptions, Track, VideoAnalysis
 from bot.media.probe import probe_media
 from bot.media.render import VideoEdits, render
 from bot.media.sync import intro_end_s, plan_sync
+from bot.media.timeline import BeatGrid, Timeline
 from bot.media.video_analysis import analyze_video
-from bot.store import LibraryStore
 
 logger = logging.getLogger(__name__)
 
-ProgressCallback = Callable[[str, float], None]
+StageProgress = Callable[[str, float], None]
+"""``(stage, fraction)``: called as each stage starts (0.0) and ends (1.0)."""
 
 STAGES = ("probe", "video analysis", "library load", "match", "plan", "mix", "render")
+"""Every stage of a first render; ``render_timeline`` runs the last three, the caller times the others."""
 
-
-@dataclass(frozen=True)
-class RenderRequest:
-    input_path: str
-    output_path: str
-    prompt: str | None = None
-    music_volume_pct: float = 100.0
-    keep_original: bool = True
-    duck: bool = True
-    track: str | None = None
-    """A library track id (or unique prefix), or a path to any audio file."""
-    exclude_tracks: tuple[str, ...] = ()
-    """Track ids not to pick (e.g. already offered in this session)."""
-    music_start_s: float | None = None
-    """Where in the track the music starts; None lets the planner choose."""
-    skip_intro: bool = False
-    edits: VideoEdits = field(default_factory=VideoEdits)
+DEFAULT_FFMPEG_TIMEOUT_S = 900.0
+"""As ``Settings.ffmpeg_timeout_s``; callers pass their setting."""
 
 
 @dataclass(frozen=True)
@@ -108,9 +99,17 @@ class RenderOutcome:
         return data
 
 
-class _Stopwatch:
-    def __init__(self, on_progress: ProgressCallback | None) -> None:
+class Stopwatch:
+    """Times the stages of one job as its user waits for them, and reports each as progress.
+
+    One stopwatch can follow a job through several calls (the command line times loading the library
+    and the pick, then passes it to :func:`analyse_clip` and :func:`render_timeline`), so the outcome's
+    ``elapsed_s`` and ``stage_times_s`` are what the user waited for, not one function's share.
+    """
+
+    def __init__(self, on_progress: StageProgress | None = None) -> None:
         self.times: dict[str, float] = {}
+        self.started = time.perf_counter()
         self._on_progress = on_progress
 
     @contextmanager
@@ -126,6 +125,17 @@ class _Stopwatch:
         if self._on_progress:
             self._on_progress(name, 1.0)
 
+    def include(self, times: dict[str, float]) -> None:
+        """Count stages timed elsewhere (a clip analysed in another process, earlier) as this job's."""
+        for name, seconds in times.items():
+            if name not in self.times:
+                self.times[name] = seconds
+                self.started -= seconds
+
+    @property
+    def elapsed_s(self) -> float:
+        return time.perf_counter() - self.started
+
 
 def summarize_track(track: Track) -> TrackSummary:
     return TrackSummary(
@@ -139,54 +149,6 @@ def summarize_track(track: Track) -> TrackSummary:
     )
 
 
-def _reorder(ranking: MatchResult, order: list[int]) -> MatchResult:
-    return MatchResult(
-        ranked=tuple(ranking.ranked[i] for i in order),
-        scores=tuple(ranking.scores[i] for i in order),
-        reasons=tuple(ranking.reasons[i] for i in order),
-        requested_moods=ranking.requested_moods,
-    )
-
-
-def _user_track(path: Path, video: VideoAnalysis, settings: Settings) -> tuple[Track, str]:
-    if not path.is_file():
-        raise InputRejected(f"No track called {str(path)!r} in the library, and no such file.")
-    with LibraryStore(settings.library_db) as store:
-        track = analyze_track_file(path, store=store, root=None)
-    if settings.share_user_songs and path.suffix.lower() in AUDIO_SUFFIXES:
-        share_user_song(track, settings)
-    plan = plan_sync(cut_times_s=video.cut_times_s, video_duration_s=video.duration_s, track=track.features)
-    reason = (
-        f'"{track.title}" is the song you chose ({track.bpm:.0f} BPM); '
-        f"{plan.cuts_on_beat} of {plan.cuts_total} cuts land on its beats."
-    )
-    return track, reason
-
-
-def _choose(
-    request: RenderRequest, video: VideoAnalysis, tracks: list[Track], settings: Settings
-) -> tuple[Track, MatchResult]:
-    """The track to use and the ranking it came from (the pick first, the alternatives after)."""
-    ranking = rank_tracks(video=video, tracks=tracks, prompt=request.prompt)
-    by_id = {t.id: t for t in tracks}
-    everything = list(range(len(ranking.ranked)))
-    if request.track:
-        chosen = find_track(tracks, request.track)
-        if chosen is None:
-            track, reason = _user_track(Path(request.track).expanduser(), video, settings)
-            return track, MatchResult(
-                ranked=(track.id, *ranking.ranked),
-                scores=(0.0, *ranking.scores),
-                reasons=(reason, *ranking.reasons),
-                requested_moods=ranking.requested_moods,
-            )
-        first = ranking.ranked.index(chosen.id)
-        return chosen, _reorder(ranking, [first, *[i for i in everything if i != first]])
-    allowed = [i for i in everything if ranking.ranked[i] not in request.exclude_tracks]
-    ranking = _reorder(ranking, allowed + [i for i in everything if i not in allowed])
-    return by_id[ranking.best], ranking
-
-
 @dataclass(frozen=True)
 class ClipAnalysis:
     """A probed and analysed clip: made once per upload, reused by every re-render."""
@@ -196,82 +158,77 @@ class ClipAnalysis:
     stage_times_s: dict[str, float] = field(default_factory=dict)
 
 
-def analyse_clip(
-    input_path: str, *, settings: Settings | None = None, on_progress: ProgressCallback | None = None
-) -> ClipAnalysis:
-    """Probe and analyse a clip; raises ``InputRejected`` for unusable input."""
+def analyse_clip(input_path: str, *, settings: Settings | None = None, clock: Stopwatch | None = None) -> ClipAnalysis:
+    """Probe and analyse a clip; raises ``InputRejected`` for unusable input (limits from ``settings``)."""
     settings = settings or get_settings()
-    clock = _Stopwatch(on_progress)
+    clock = clock or Stopwatch()
     with clock.stage("probe"):
         info = probe_media(input_path, settings=settings)
     with clock.stage("video analysis"):
         video = analyze_video(info)
-    return ClipAnalysis(info=info, video=video, stage_times_s=dict(clock.times))
+    times = {name: clock.times[name] for name in ("probe", "video analysis")}
+    return ClipAnalysis(info=info, video=video, stage_times_s=times)
 
 
-def render_clip(
-    request: RenderRequest,
+def render_timeline(
+    timeline: Timeline,
+    analysis: ClipAnalysis,
+    library: Library,
     *,
-    settings: Settings | None = None,
-    on_progress: ProgressCallback | None = None,
-    analysis: ClipAnalysis | None = None,
+    output_path: str,
+    ffmpeg_timeout_s: float = DEFAULT_FFMPEG_TIMEOUT_S,
+    clock: Stopwatch | None = None,
 ) -> RenderOutcome:
-    """Run every stage and write ``request.output_path``; raises ``InputRejected`` for unusable input.
+    """Render ``timeline`` from its source (analysed as ``analysis``) into ``output_path``.
 
-    ``analysis`` (from :func:`analyse_clip` on the same input) skips probing and video analysis.
+    ``library`` must hold the track the timeline's music names (a user's song included). ``clock`` times
+    the stages (pass the job's own to count what came before); the clip's analysis counts either way.
     """
-    settings = settings or get_settings()
-    started = time.perf_counter()
-    output = Path(request.output_path)
-    if output.resolve() == Path(request.input_path).resolve():
+    output = Path(output_path)
+    if output.resolve() == Path(timeline.video.path).resolve():
         raise InputRejected("The output file must not be the input file.")
-    if analysis is None:
-        analysis = analyse_clip(request.input_path, settings=settings, on_progress=on_progress)
-    else:
-        started -= sum(analysis.stage_times_s.values())  # the clip's analysis is part of this render's cost
-    clock = _Stopwatch(on_progress)
-    clock.times.update(analysis.stage_times_s)
+    music = timeline.music
+    if music is None:
+        raise InputRejected("There is no music on this timeline.")
+    clock = clock or Stopwatch()
+    clock.include(analysis.stage_times_s)
     info, video = analysis.info, analysis.video
-    with clock.stage("library load"):
-        try:
-            tracks = load_library(settings)
-        except LibraryError:
-            if not request.track:
-                raise
-            tracks = []
-    with clock.stage("match"):
-        track, ranking = _choose(request, video, tracks, settings)
     with clock.stage("plan"):
-        start = intro_end_s(track.features) if request.skip_intro else request.music_start_s
+        track = library.track_for(music.track_id, music.user_path)
+        features = _on_grid(track.features, music.grid)
+        start = intro_end_s(features) if music.skip_intro else music.start_offset_s
         plan = plan_sync(
-            cut_times_s=video.cut_times_s, video_duration_s=info.duration_s, track=track.features, offset_s=start
+            cut_times_s=video.cut_times_s, video_duration_s=info.duration_s, track=features, offset_s=start
         )
     with clock.stage("mix"):
-        music = decode_audio(track.path, sample_rate=SAMPLE_RATE, channels=2)
-        bed = build_music_bed(music, plan, SAMPLE_RATE)
-        original = (
-            decode_audio(info.path, sample_rate=SAMPLE_RATE, channels=2)
-            if info.has_audio and request.keep_original
-            else None
-        )
-        options = MixOptions(
-            music_volume_pct=request.music_volume_pct, keep_original=request.keep_original, duck=request.duck
-        )
+        samples = decode_audio(track.path, sample_rate=SAMPLE_RATE, channels=2)
+        bed = build_music_bed(samples, plan, SAMPLE_RATE)
+        keep = timeline.original.keep
+        original = decode_audio(info.path, sample_rate=SAMPLE_RATE, channels=2) if info.has_audio and keep else None
+        options = MixOptions(music_volume_pct=music.volume_pct, keep_original=keep, duck=timeline.original.duck)
         mixed = mix(music_bed=bed, original=original, speech_intervals=video.speech_intervals, options=options)
     with clock.stage("render"):
+        out = timeline.output
+        edits = VideoEdits(
+            aspect=out.aspect,
+            fit=out.fit,
+            max_height=out.max_height,
+            title=timeline.title,
+            target_size_bytes=out.target_size_bytes,
+        )
         rendered = render(
             info=info,
             audio=mixed.samples,
             sample_rate=SAMPLE_RATE,
             output=output,
-            edits=request.edits,
-            timeout_s=settings.ffmpeg_timeout_s,
+            edits=edits,
+            timeout_s=ffmpeg_timeout_s,
         )
     return RenderOutcome(
         output_path=str(output),
         track=summarize_track(track),
-        reason=ranking.reason,
-        alternatives=tuple(t for t in ranking.ranked[1:]),
+        reason=music.reason,
+        alternatives=music.alternatives,
         cut_times_s=video.cut_times_s,
         music_offset_s=plan.offset_s,
         loops=plan.loops,
@@ -284,7 +241,20 @@ def render_clip(
         width=rendered.width,
         height=rendered.height,
         size_bytes=rendered.size_bytes,
-        elapsed_s=time.perf_counter() - started,
+        elapsed_s=clock.elapsed_s,
         stage_times_s=dict(clock.times),
         title_dropped=rendered.title_dropped,
+    )
+
+
+def _on_grid(features: AudioFeatures, grid: BeatGrid | None) -> AudioFeatures:
+    """The track's analysis with the beats the timeline keeps (a timeline saved before grids: as analysed)."""
+    if grid is None:
+        return features
+    return dataclasses.replace(
+        features,
+        bpm=grid.bpm,
+        beats_per_bar=grid.beats_per_bar,
+        beat_times_s=grid.beats_s,
+        downbeat_times_s=grid.downbeats_s,
     )

@@ -9,13 +9,14 @@ give byte-identical JSON and a session can be stored, diffed and replayed.
 from __future__ import annotations
 
 import json
-import math
 import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import PurePath
-from typing import Any
+from typing import Annotated, Any, ClassVar
+
+from pydantic import ConfigDict, Strict, TypeAdapter, ValidationError
 
 from bot.errors import InputRejected
 
@@ -29,6 +30,13 @@ MAX_TITLE_CHARS = 100
 MAX_LABEL_CHARS = 80
 _DECIMALS = 3
 """Every float is rounded to milliseconds (or 0.001 %) when a timeline is built, so JSON round-trips exactly."""
+
+
+StrictFloat = Annotated[float, Strict()]
+StrictInt = Annotated[int, Strict()]
+StrictBool = Annotated[bool, Strict()]
+_STRICT = ConfigDict(extra="forbid", allow_inf_nan=False)
+"""How saved timelines are read back (see ``_timeline_from``)."""
 
 
 class TimelineError(ValueError):
@@ -85,10 +93,12 @@ def _check(condition: bool, message: str) -> None:
 class VideoTrack:
     """The user's clip and the part of it that is used (source seconds)."""
 
+    __pydantic_config__: ClassVar[ConfigDict] = _STRICT
+
     path: str
     label: str
-    start_s: float
-    end_s: float
+    start_s: StrictFloat
+    end_s: StrictFloat
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "start_s", _round(self.start_s))
@@ -106,9 +116,33 @@ class VideoTrack:
 class OriginalAudio:
     """What happens to the clip's own sound."""
 
-    keep: bool = True
-    duck: bool = True
+    __pydantic_config__: ClassVar[ConfigDict] = _STRICT
+
+    keep: StrictBool = True
+    duck: StrictBool = True
     """Lower the music while someone speaks."""
+
+
+@dataclass(frozen=True)
+class BeatGrid:
+    """The measured beats of the music in use (track seconds), as the pick found them.
+
+    The render lays cuts and loops on these, never on a catalog tempo; a montage cuts its segments on them.
+    """
+
+    __pydantic_config__: ClassVar[ConfigDict] = _STRICT
+
+    bpm: StrictFloat
+    beats_per_bar: StrictInt
+    beats_s: tuple[StrictFloat, ...]
+    downbeats_s: tuple[StrictFloat, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "bpm", _round(self.bpm))
+        object.__setattr__(self, "beats_s", tuple(_round(b) for b in self.beats_s))
+        object.__setattr__(self, "downbeats_s", tuple(_round(b) for b in self.downbeats_s))
+        _check(self.bpm >= 0.0, "music.grid.bpm must not be negative")
+        _check(self.beats_per_bar >= 1, "music.grid.beats_per_bar must be at least 1")
 
 
 @dataclass(frozen=True)
@@ -118,28 +152,38 @@ class MusicTrack:
     ``offered`` lists every library track offered in this session, in order (a track may appear again
     after the ranking was exhausted and wrapped); ``current`` indexes the one now in use (-1 when the
     music is the user's own song); ``round_start`` is where the present no-repeat round began.
+
+    The pick itself lives here too, so a render never ranks the library again: ``reason`` (why it fits,
+    one sentence), ``ranking`` (every library track for the present ``moods``, best first, as ranked when
+    the music was picked; "another track" walks it) and ``grid`` (the measured beats the sync uses).
     """
+
+    __pydantic_config__: ClassVar[ConfigDict] = _STRICT
 
     title: str
     track_id: str | None = None
     user_path: str | None = None
-    start_offset_s: float | None = None
+    start_offset_s: StrictFloat | None = None
     """Where in the song the music starts; None lets the sync planner choose."""
-    skip_intro: bool = False
+    skip_intro: StrictBool = False
     """Start at the first downbeat after the intro; resolved at render time from the track's analysis."""
-    loop: bool = True
-    volume_pct: float = 100.0
-    fade_in_s: float | None = None
+    loop: StrictBool = True
+    volume_pct: StrictFloat = 100.0
+    fade_in_s: StrictFloat | None = None
     """None lets the sync planner choose."""
-    fade_out_s: float | None = None
+    fade_out_s: StrictFloat | None = None
     moods: tuple[str, ...] = ()
     """The mood and style words asked for so far, as fed to the matcher (e.g. ``("calm",)``)."""
     offered: tuple[str, ...] = ()
-    current: int = -1
-    round_start: int = 0
+    current: StrictInt = -1
+    round_start: StrictInt = 0
+    reason: str = ""
+    ranking: tuple[str, ...] = ()
+    grid: BeatGrid | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "title", clean_text(self.title, MAX_TITLE_CHARS) or (self.track_id or "music"))
+        object.__setattr__(self, "ranking", tuple(self.ranking))
         object.__setattr__(self, "volume_pct", _round(self.volume_pct))
         object.__setattr__(self, "start_offset_s", _round_opt(self.start_offset_s))
         object.__setattr__(self, "fade_in_s", _round_opt(self.fade_in_s))
@@ -170,6 +214,11 @@ class MusicTrack:
         return cls(title=title or label_from_path(path), user_path=path)
 
     @property
+    def alternatives(self) -> tuple[str, ...]:
+        """The ranked library tracks other than the one in use, best first."""
+        return tuple(track_id for track_id in self.ranking if track_id != self.track_id)
+
+    @property
     def previous_id(self) -> str | None:
         """The track offered before the current one, if any."""
         return self.offered[self.current - 1] if self.current > 0 else None
@@ -179,9 +228,11 @@ class MusicTrack:
 class TitleTrack:
     """Text shown over the video. ``text`` is plain data: rendered through a file, never spliced into a filter."""
 
+    __pydantic_config__: ClassVar[ConfigDict] = _STRICT
+
     text: str
-    start_s: float = 0.0
-    duration_s: float = DEFAULT_TITLE_DURATION_S
+    start_s: StrictFloat = 0.0
+    duration_s: StrictFloat = DEFAULT_TITLE_DURATION_S
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "text", clean_text(self.text, MAX_TITLE_CHARS))
@@ -196,12 +247,14 @@ class TitleTrack:
 class OutputSettings:
     """Shape and size of the file the bot sends back."""
 
+    __pydantic_config__: ClassVar[ConfigDict] = _STRICT
+
     aspect: str | None = None
     """None keeps the clip's own aspect."""
     fit: str = "crop"
     """How a clip meets another aspect: ``crop`` to fill, or ``blur`` (whole picture over a blurred copy)."""
-    max_height: int | None = None
-    target_size_bytes: int | None = None
+    max_height: StrictInt | None = None
+    target_size_bytes: StrictInt | None = None
 
     def __post_init__(self) -> None:
         _check(self.aspect is None or self.aspect in ASPECTS, f"output.aspect must be one of {ASPECTS} or null")
@@ -271,6 +324,16 @@ class Timeline:
                 "offered": list(m.offered),
                 "current": m.current,
                 "round_start": m.round_start,
+                "reason": m.reason,
+                "ranking": list(m.ranking),
+                "grid": None
+                if m.grid is None
+                else {
+                    "bpm": m.grid.bpm,
+                    "beats_per_bar": m.grid.beats_per_bar,
+                    "beats_s": list(m.grid.beats_s),
+                    "downbeats_s": list(m.grid.downbeats_s),
+                },
             }
         title = (
             None
@@ -322,141 +385,52 @@ class Timeline:
 
 
 # ----- reading plain data back, strictly ------------------------------------------------------------
+# pydantic validates saved timelines against the dataclasses themselves: strict scalars (no "yes" for
+# true, no "35" for 35), no unknown fields, finite numbers; each dataclass's own checks run as well.
 
 
-class _Reader:
-    """Typed access to one JSON object, naming the field in every error."""
+@dataclass(frozen=True)
+class _Saved:
+    """A saved timeline as it is on disk: the schema version around the timeline's fields."""
 
-    def __init__(self, data: object, where: str, keys: tuple[str, ...]) -> None:
-        if not isinstance(data, Mapping):
-            raise TimelineError(f"{where} must be an object")
-        unknown = sorted(str(k) for k in data if k not in keys)
-        if unknown:
-            raise TimelineError(f"{where} has unknown field(s) {', '.join(unknown)}")
-        self.data = data
-        self.where = where
+    __pydantic_config__: ClassVar[ConfigDict] = _STRICT
+    version: StrictInt
+    video: VideoTrack
+    music: MusicTrack | None
+    original: OriginalAudio
+    title: TitleTrack | None
+    output: OutputSettings
 
-    def _raw(self, key: str, required: bool) -> object:
-        if key not in self.data:
-            if required:
-                raise TimelineError(f"{self.where}.{key} is missing")
-            return None
-        return self.data[key]
 
-    def string(self, key: str) -> str:
-        value = self._raw(key, True)
-        if not isinstance(value, str):
-            raise TimelineError(f"{self.where}.{key} must be a string")
-        return value
-
-    def opt_string(self, key: str) -> str | None:
-        value = self._raw(key, False)
-        return None if value is None else self.string(key)
-
-    def number(self, key: str) -> float:
-        value = self._raw(key, True)
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise TimelineError(f"{self.where}.{key} must be a number")
-        if not math.isfinite(value):
-            raise TimelineError(f"{self.where}.{key} must be finite")
-        return float(value)
-
-    def opt_number(self, key: str) -> float | None:
-        value = self._raw(key, False)
-        return None if value is None else self.number(key)
-
-    def integer(self, key: str) -> int:
-        value = self._raw(key, True)
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise TimelineError(f"{self.where}.{key} must be an integer")
-        return value
-
-    def opt_integer(self, key: str) -> int | None:
-        value = self._raw(key, False)
-        return None if value is None else self.integer(key)
-
-    def boolean(self, key: str) -> bool:
-        value = self._raw(key, True)
-        if not isinstance(value, bool):
-            raise TimelineError(f"{self.where}.{key} must be true or false")
-        return value
-
-    def strings(self, key: str) -> tuple[str, ...]:
-        value = self._raw(key, True)
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise TimelineError(f"{self.where}.{key} must be a list of strings")
-        return tuple(value)
-
-    def optional_object(self, key: str) -> object:
-        return self._raw(key, True)
+_SAVED = TypeAdapter(_Saved)
 
 
 def _timeline_from(data: object) -> Timeline:
-    top = _Reader(data, "timeline", ("version", "video", "music", "original", "title", "output"))
-    version = top.integer("version")
-    if version != SCHEMA_VERSION:
-        raise TimelineError(f"version {version} is not supported (expected {SCHEMA_VERSION})")
-
-    v = _Reader(top.optional_object("video"), "video", ("path", "label", "start_s", "end_s"))
-    video = VideoTrack(
-        path=v.string("path"),
-        label=v.string("label"),
-        start_s=v.number("start_s"),
-        end_s=v.number("end_s"),
+    if isinstance(data, Mapping) and data.get("version", SCHEMA_VERSION) != SCHEMA_VERSION:
+        raise TimelineError(f"version {data['version']} is not supported (expected {SCHEMA_VERSION})")
+    try:
+        saved = _SAVED.validate_python(data)
+    except ValidationError as exc:
+        raise TimelineError(_first_problem(exc)) from exc
+    return Timeline(
+        video=saved.video, music=saved.music, original=saved.original, title=saved.title, output=saved.output
     )
 
-    music: MusicTrack | None = None
-    raw_music = top.optional_object("music")
-    if raw_music is not None:
-        m = _Reader(
-            raw_music,
-            "music",
-            (
-                "title",
-                "track_id",
-                "user_path",
-                "start_offset_s",
-                "skip_intro",
-                "loop",
-                "volume_pct",
-                "fade_in_s",
-                "fade_out_s",
-                "moods",
-                "offered",
-                "current",
-                "round_start",
-            ),
-        )
-        music = MusicTrack(
-            title=m.string("title"),
-            track_id=m.opt_string("track_id"),
-            user_path=m.opt_string("user_path"),
-            start_offset_s=m.opt_number("start_offset_s"),
-            skip_intro=m.boolean("skip_intro"),
-            loop=m.boolean("loop"),
-            volume_pct=m.number("volume_pct"),
-            fade_in_s=m.opt_number("fade_in_s"),
-            fade_out_s=m.opt_number("fade_out_s"),
-            moods=m.strings("moods"),
-            offered=m.strings("offered"),
-            current=m.integer("current"),
-            round_start=m.integer("round_start"),
-        )
 
-    o = _Reader(top.optional_object("original"), "original", ("keep", "duck"))
-    original = OriginalAudio(keep=o.boolean("keep"), duck=o.boolean("duck"))
-
-    title: TitleTrack | None = None
-    raw_title = top.optional_object("title")
-    if raw_title is not None:
-        t = _Reader(raw_title, "title", ("text", "start_s", "duration_s"))
-        title = TitleTrack(text=t.string("text"), start_s=t.number("start_s"), duration_s=t.number("duration_s"))
-
-    out = _Reader(top.optional_object("output"), "output", ("aspect", "fit", "max_height", "target_size_bytes"))
-    output = OutputSettings(
-        aspect=out.opt_string("aspect"),
-        fit=out.string("fit"),
-        max_height=out.opt_integer("max_height"),
-        target_size_bytes=out.opt_integer("target_size_bytes"),
-    )
-    return Timeline(video=video, music=music, original=original, title=title, output=output)
+def _first_problem(exc: ValidationError) -> str:
+    """The first problem pydantic found, naming the field as ``music.volume_pct`` does."""
+    error = exc.errors()[0]
+    path = [str(part) for part in error["loc"]]
+    where = ".".join(path) or "timeline"
+    kind = error["type"]
+    if kind == "value_error":
+        return str(error.get("ctx", {}).get("error", error["msg"]))
+    if kind in ("unexpected_keyword_argument", "extra_forbidden"):
+        return f"{'.'.join(path[:-1]) or 'timeline'} has unknown field(s) {path[-1]}"
+    if kind == "missing":
+        return f"{where} is missing"
+    if kind in ("dataclass_type", "dict_type", "model_type"):
+        return f"{where} must be an object"
+    if kind == "finite_number":
+        return f"{where} must be finite"
+    return f"{where}: {error['msg'][:1].lower()}{error['msg'][1:]}"

@@ -10,7 +10,6 @@ import pytest
 
 from bot.media.audio_io import decode_audio
 from bot.media.library import load_library
-from bot.media.pipeline import RenderRequest, render_clip
 from tests.media.audio_checks import (
     band_level_db,
     output_audio_facts,
@@ -18,6 +17,7 @@ from tests.media.audio_checks import (
     video_duration_s,
     video_packets,
 )
+from tests.media.rendering import render_file
 from tests.mediagen import make_clip, speech_like, write_wav
 
 TALK = ((2.0, 4.5), (6.0, 8.5))
@@ -42,7 +42,7 @@ def tone_song(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_render_copies_video_and_masters_audio(speech_clip: Path, tmp_path: Path) -> None:
     out = tmp_path / "out.mp4"
-    outcome = render_clip(RenderRequest(input_path=str(speech_clip), output_path=str(out), prompt="calm"))
+    outcome = render_file(speech_clip, out, prompt="calm")
     assert outcome.video_copied
     assert video_packets(out) == video_packets(speech_clip), "video packets are byte-identical"
     assert abs(video_duration_s(out) - video_duration_s(speech_clip)) <= 1 / 30 + 1e-6
@@ -61,7 +61,7 @@ def test_render_copies_video_and_masters_audio(speech_clip: Path, tmp_path: Path
 
 def test_music_is_ducked_under_speech_in_the_output(speech_clip: Path, tone_song: Path, tmp_path: Path) -> None:
     out = tmp_path / "ducked.mp4"
-    render_clip(RenderRequest(input_path=str(speech_clip), output_path=str(out), track=str(tone_song)))
+    render_file(speech_clip, out, song=tone_song)
     samples = decode_audio(out, sample_rate=48000, channels=2)
     inside = band_level_db(samples, 7000, 2.6, 4.2)
     outside = band_level_db(samples, 7000, 0.4, 1.6)
@@ -70,9 +70,7 @@ def test_music_is_ducked_under_speech_in_the_output(speech_clip: Path, tone_song
 
 def test_mute_original_removes_the_voice(speech_clip: Path, tone_song: Path, tmp_path: Path) -> None:
     out = tmp_path / "muted.mp4"
-    render_clip(
-        RenderRequest(input_path=str(speech_clip), output_path=str(out), track=str(tone_song), keep_original=False)
-    )
+    render_file(speech_clip, out, song=tone_song, keep_original=False)
     samples = decode_audio(out, sample_rate=48000, channels=2)
     assert band_level_db(samples, 7000, 2.6, 4.2) == pytest.approx(band_level_db(samples, 7000, 0.4, 1.6), abs=1.5)
     voice_band = samples[0, int(2.6 * 48000) : int(4.2 * 48000)]
@@ -85,7 +83,7 @@ def test_mute_original_removes_the_voice(speech_clip: Path, tone_song: Path, tmp
 def test_mono_and_surround_sources_become_stereo(tmp_path: Path, channels: int) -> None:
     clip = make_clip(tmp_path / f"in{channels}.mp4", duration_s=4.0, audio="noise", audio_channels=channels)
     out = tmp_path / "out.mp4"
-    render_clip(RenderRequest(input_path=str(clip), output_path=str(out)))
+    render_file(clip, out)
     facts = output_audio_facts(out)
     assert facts["channels"] == 2 and facts["sample_rate"] == 48000
     assert facts["loudness_lufs"] == pytest.approx(-14.0, abs=1.0)
@@ -94,7 +92,7 @@ def test_mono_and_surround_sources_become_stereo(tmp_path: Path, channels: int) 
 def test_clip_without_audio_gets_music(tmp_path: Path) -> None:
     clip = make_clip(tmp_path / "silent.mp4", duration_s=4.0, audio=None)
     out = tmp_path / "out.mp4"
-    outcome = render_clip(RenderRequest(input_path=str(clip), output_path=str(out)))
+    outcome = render_file(clip, out)
     assert outcome.video_copied
     assert output_audio_facts(out)["loudness_lufs"] == pytest.approx(-14.0, abs=1.0)
 
@@ -106,7 +104,7 @@ def test_rotation_is_kept(tmp_path: Path) -> None:
 
     run_ffmpeg(["-display_rotation", "90", "-i", str(plain), "-c", "copy", str(rotated)])
     out = tmp_path / "out.mp4"
-    outcome = render_clip(RenderRequest(input_path=str(rotated), output_path=str(out)))
+    outcome = render_file(rotated, out)
     from bot.media.probe import probe_media
 
     assert probe_media(out).rotation_deg == probe_media(rotated).rotation_deg != 0
@@ -118,7 +116,7 @@ def test_other_codecs_are_reencoded_to_h264_within_1080p(tmp_path: Path) -> None
         tmp_path / "big.mkv", duration_s=2.0, size=(2560, 1440), vcodec="mpeg4", video_args=("-q:v", "10"), audio="sine"
     )
     out = tmp_path / "out.mp4"
-    outcome = render_clip(RenderRequest(input_path=str(clip), output_path=str(out)))
+    outcome = render_file(clip, out)
     assert not outcome.video_copied
     with av.open(str(out)) as container:
         stream = container.streams.video[0]
@@ -132,7 +130,7 @@ def test_hevc_is_copied(tmp_path: Path) -> None:
     clip = make_clip(tmp_path / "hevc.mp4", duration_s=2.0, vcodec="libx265",
                      video_args=("-preset", "ultrafast", "-x265-params", "log-level=error"))  # fmt: skip
     out = tmp_path / "out.mp4"
-    outcome = render_clip(RenderRequest(input_path=str(clip), output_path=str(out)))
+    outcome = render_file(clip, out)
     assert outcome.video_copied
     assert video_packets(out) == video_packets(clip)
 
@@ -144,9 +142,9 @@ def test_cuts_on_a_library_tempo_land_on_beats(tmp_path: Path) -> None:
     start = beats[4]
     cuts = [float(b - start) for b in beats[6:60:4] if b - start < 24.0]
     clip = make_clip(tmp_path / "tempo.mp4", duration_s=24.0, cut_times_s=cuts, audio=None)
-    forced = render_clip(RenderRequest(input_path=str(clip), output_path=str(tmp_path / "a.mp4"), track=track.id))
+    forced = render_file(clip, tmp_path / "a.mp4", track=track.id)
     assert forced.cuts_on_beat_ratio >= 0.8
-    chosen = render_clip(RenderRequest(input_path=str(clip), output_path=str(tmp_path / "b.mp4")))
+    chosen = render_file(clip, tmp_path / "b.mp4")
     assert chosen.cuts_on_beat_ratio >= 0.8
 
 
@@ -154,7 +152,7 @@ def test_a_clip_longer_than_the_track_loops_cleanly(tmp_path: Path) -> None:
     clip = make_clip(tmp_path / "long.mp4", duration_s=62.0, size=(160, 90), cut_times_s=(10.0, 30.0, 50.0),
                      audio=None)  # fmt: skip
     out = tmp_path / "out.mp4"
-    outcome = render_clip(RenderRequest(input_path=str(clip), output_path=str(out), prompt="happy"))
+    outcome = render_file(clip, out, prompt="happy")
     assert outcome.loops >= 1
     samples = decode_audio(out, sample_rate=48000, channels=2)
     window = 4800
@@ -164,24 +162,19 @@ def test_a_clip_longer_than_the_track_loops_cleanly(tmp_path: Path) -> None:
     assert abs(video_duration_s(out) - 62.0) <= 1 / 30 + 1e-6
 
 
-def test_excluded_tracks_are_skipped(speech_clip: Path, tmp_path: Path) -> None:
-    first = render_clip(RenderRequest(input_path=str(speech_clip), output_path=str(tmp_path / "1.mp4")))
-    second = render_clip(
-        RenderRequest(
-            input_path=str(speech_clip), output_path=str(tmp_path / "2.mp4"), exclude_tracks=(first.track.id,)
-        )
-    )
+def test_another_track_is_the_next_of_the_ranking(speech_clip: Path, tmp_path: Path) -> None:
+    first = render_file(speech_clip, tmp_path / "1.mp4")
+    second = render_file(speech_clip, tmp_path / "2.mp4", instructions=("another track",))
     assert second.track.id != first.track.id
     assert second.track.id == first.alternatives[0]
 
 
 def test_runs_in_a_worker_process_with_plain_data(speech_clip: Path, tmp_path: Path) -> None:
-    """The engine calls the pipeline from a process pool: request and outcome must cross by pickle."""
+    """The engine calls the pipeline from a process pool: timeline, analysis and outcome must cross by pickle."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    request = RenderRequest(input_path=str(speech_clip), output_path=str(tmp_path / "w.mp4"), prompt="happy")
     with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        outcome = pool.submit(render_clip, request).result(timeout=300)
+        outcome = pool.submit(render_file, speech_clip, tmp_path / "w.mp4", prompt="happy").result(timeout=300)
     assert Path(outcome.output_path).exists()
     assert outcome.track.moods
