@@ -30,6 +30,12 @@ class Settings(BaseSettings):
     max_input_mb: float = 500.0
     max_pixels: int = 7680 * 4320
     ffmpeg_timeout_s: float = 900.0
+    max_montage_items: int = 30
+    """Most clips and photos one film (or batch) takes."""
+    max_montage_input_mb: float = 2000.0
+    """Largest total size of one film's inputs."""
+    max_montage_footage_s: float = 1800.0
+    """Most footage (all clips' lengths together) one film takes."""
 
     # ----- conversation engine (issue 5) ---------------------------------------------------------
     workers: int = 0

@@ -27,6 +27,8 @@ from bot.media.library import Library
 from bot.media.matching import track_moods
 from bot.media.mix import SAMPLE_RATE, build_music_bed, mix
 from bot.media.models import AudioFeatures, MediaInfo, MixOptions, Track, VideoAnalysis
+from bot.media.montage import MontageAnalysis, montage_sound
+from bot.media.montage_render import film_size, render_montage
 from bot.media.probe import probe_media
 from bot.media.render import VideoEdits, render
 from bot.media.sync import intro_end_s, plan_sync
@@ -172,64 +174,85 @@ def analyse_clip(input_path: str, *, settings: Settings | None = None, clock: St
 
 def render_timeline(
     timeline: Timeline,
-    analysis: ClipAnalysis,
+    analysis: ClipAnalysis | MontageAnalysis,
     library: Library,
     *,
     output_path: str,
     ffmpeg_timeout_s: float = DEFAULT_FFMPEG_TIMEOUT_S,
     clock: Stopwatch | None = None,
 ) -> RenderOutcome:
-    """Render ``timeline`` from its source (analysed as ``analysis``) into ``output_path``.
+    """Render ``timeline`` from its sources (analysed as ``analysis``) into ``output_path``.
 
-    ``library`` must hold the track the timeline's music names (a user's song included). ``clock`` times
-    the stages (pass the job's own to count what came before); the clip's analysis counts either way.
+    One clip or a montage: the music is laid and mixed the same way; only the picture differs (the clip
+    copied or re-encoded, or the montage's pieces conformed and joined). ``library`` must hold the track the
+    timeline's music names (a user's song included). ``clock`` times the stages (pass the job's own to count
+    what came before); the inputs' analysis counts either way.
     """
     output = Path(output_path)
-    if output.resolve() == Path(timeline.video.path).resolve():
+    sources = {segment.source for segment in timeline.segments} or {timeline.video.path}
+    if any(output.resolve() == Path(source).resolve() for source in sources):
         raise InputRejected("The output file must not be the input file.")
     music = timeline.music
     if music is None:
         raise InputRejected("There is no music on this timeline.")
     clock = clock or Stopwatch()
     clock.include(analysis.stage_times_s)
-    info, video = analysis.info, analysis.video
+    speech: tuple[tuple[float, float], ...]
+    if isinstance(analysis, MontageAnalysis):
+        cuts, duration_s, speech = timeline.cut_times_s, timeline.duration_s, ()
+    else:
+        cuts, duration_s, speech = analysis.video.cut_times_s, analysis.info.duration_s, analysis.video.speech_intervals
     with clock.stage("plan"):
         track = library.track_for(music.track_id, music.user_path)
         features = _on_grid(track.features, music.grid)
         start = intro_end_s(features) if music.skip_intro else music.start_offset_s
-        plan = plan_sync(
-            cut_times_s=video.cut_times_s, video_duration_s=info.duration_s, track=features, offset_s=start
-        )
+        plan = plan_sync(cut_times_s=cuts, video_duration_s=duration_s, track=features, offset_s=start)
     with clock.stage("mix"):
         samples = decode_audio(track.path, sample_rate=SAMPLE_RATE, channels=2)
         bed = build_music_bed(samples, plan, SAMPLE_RATE)
         keep = timeline.original.keep
-        original = decode_audio(info.path, sample_rate=SAMPLE_RATE, channels=2) if info.has_audio and keep else None
+        original = None
+        if keep and isinstance(analysis, MontageAnalysis):
+            original, speech = montage_sound(timeline.segments, SAMPLE_RATE)
+        elif keep and isinstance(analysis, ClipAnalysis) and analysis.info.has_audio:
+            original = decode_audio(analysis.info.path, sample_rate=SAMPLE_RATE, channels=2)
         options = MixOptions(music_volume_pct=music.volume_pct, keep_original=keep, duck=timeline.original.duck)
-        mixed = mix(music_bed=bed, original=original, speech_intervals=video.speech_intervals, options=options)
+        mixed = mix(music_bed=bed, original=original, speech_intervals=speech, options=options)
     with clock.stage("render"):
         out = timeline.output
-        edits = VideoEdits(
-            aspect=out.aspect,
-            fit=out.fit,
-            max_height=out.max_height,
-            title=timeline.title,
-            target_size_bytes=out.target_size_bytes,
-        )
-        rendered = render(
-            info=info,
-            audio=mixed.samples,
-            sample_rate=SAMPLE_RATE,
-            output=output,
-            edits=edits,
-            timeout_s=ffmpeg_timeout_s,
-        )
+        if isinstance(analysis, MontageAnalysis):
+            rendered = render_montage(
+                segments=timeline.segments,
+                size=film_size(out.aspect or "16:9", analysis.largest_short_side(), out.max_height),
+                output=out,
+                title=timeline.title,
+                audio=mixed.samples,
+                sample_rate=SAMPLE_RATE,
+                target=output,
+                timeout_s=ffmpeg_timeout_s,
+            )
+        else:
+            edits = VideoEdits(
+                aspect=out.aspect,
+                fit=out.fit,
+                max_height=out.max_height,
+                title=timeline.title,
+                target_size_bytes=out.target_size_bytes,
+            )
+            rendered = render(
+                info=analysis.info,
+                audio=mixed.samples,
+                sample_rate=SAMPLE_RATE,
+                output=output,
+                edits=edits,
+                timeout_s=ffmpeg_timeout_s,
+            )
     return RenderOutcome(
         output_path=str(output),
         track=summarize_track(track),
         reason=music.reason,
         alternatives=music.alternatives,
-        cut_times_s=video.cut_times_s,
+        cut_times_s=cuts,
         music_offset_s=plan.offset_s,
         loops=plan.loops,
         cuts_on_beat=plan.cuts_on_beat,
@@ -237,7 +260,7 @@ def render_timeline(
         loudness_lufs=mixed.loudness_lufs,
         true_peak_dbtp=mixed.true_peak_dbtp,
         video_copied=rendered.video_copied,
-        duration_s=info.duration_s,
+        duration_s=duration_s,
         width=rendered.width,
         height=rendered.height,
         size_bytes=rendered.size_bytes,

@@ -99,9 +99,10 @@ def _audio_input(sample_rate: int, channels: int) -> list[str]:
     return ["-f", "f32le", "-ar", str(sample_rate), "-ac", str(channels), "-i", "pipe:0"]
 
 
-def _run_ffmpeg(
+def run_render(
     args: Sequence[str], *, pcm: bytes, output: Path, timeout_s: float, env: Mapping[str, str] | None = None
 ) -> None:
+    """Run FFmpeg (``args`` without the output), ``pcm`` on stdin, into a temporary file renamed to ``output``."""
     output.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=".musiccog-", suffix=".mp4", dir=output.parent)
     os.close(fd)
@@ -166,7 +167,7 @@ def render(
             target = edits.target_size_bytes
             env = visual.ffmpeg_env() if visual is not None else None
             if target is None or copy:
-                _run_ffmpeg([*head, *video_args, *tail], pcm=pcm, output=output, timeout_s=timeout_s, env=env)
+                run_render([*head, *video_args, *tail], pcm=pcm, output=output, timeout_s=timeout_s, env=env)
             if target is not None and not (copy and fits(output, target)):
                 if copy:
                     logger.info("the copied video does not fit %d bytes: re-encoding", target)

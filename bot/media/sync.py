@@ -113,7 +113,12 @@ def _segments(offset_s: float, duration_s: float, loop: _LoopPoints | None) -> t
 
 
 def _timeline_beats(track: AudioFeatures, segments: tuple[MusicSegment, ...]) -> tuple[float, ...]:
-    beats = np.asarray(track.beat_times_s, dtype=float)
+    return on_timeline(track.beat_times_s, segments)
+
+
+def on_timeline(track_times_s: tuple[float, ...], segments: tuple[MusicSegment, ...]) -> tuple[float, ...]:
+    """Track times (beats, downbeats) where they fall on the video timeline, loops included."""
+    beats = np.asarray(track_times_s, dtype=float)
     out: list[float] = []
     for seg in segments:
         lo = seg.source_start_s + seg.crossfade_in_s

@@ -8,6 +8,7 @@ give byte-identical JSON and a session can be stored, diffed and replayed.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import unicodedata
@@ -106,6 +107,43 @@ class VideoTrack:
         object.__setattr__(self, "label", clean_text(self.label, MAX_LABEL_CHARS) or "video")
         _check(bool(self.path), "video.path must not be empty")
         _check(0.0 <= self.start_s <= self.end_s, "video.start_s must be between 0 and video.end_s")
+
+    @property
+    def duration_s(self) -> float:
+        return self.end_s - self.start_s
+
+
+SEGMENT_KINDS: tuple[str, ...] = ("video", "photo")
+PHOTO_MOVES: tuple[str, ...] = ("zoom_in", "zoom_out", "pan_left", "pan_right")
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One piece of a montage: a stretch of a clip, or a photo shown for a while.
+
+    ``source_start_s``/``source_end_s`` are clip seconds (a photo: 0 and its length); ``start_s``/``end_s``
+    are film seconds, and every boundary between segments is a beat of the music's grid.
+    """
+
+    __pydantic_config__: ClassVar[ConfigDict] = _STRICT
+
+    source: str
+    kind: str
+    source_start_s: StrictFloat
+    source_end_s: StrictFloat
+    start_s: StrictFloat
+    end_s: StrictFloat
+    move: str = "zoom_in"
+    """How a photo moves (Ken Burns); ignored for a clip."""
+
+    def __post_init__(self) -> None:
+        for name in ("source_start_s", "source_end_s", "start_s", "end_s"):
+            object.__setattr__(self, name, _round(getattr(self, name)))
+        _check(bool(self.source), "segment.source must not be empty")
+        _check(self.kind in SEGMENT_KINDS, f"segment.kind must be one of {SEGMENT_KINDS}")
+        _check(self.move in PHOTO_MOVES, f"segment.move must be one of {PHOTO_MOVES}")
+        _check(0.0 <= self.source_start_s < self.source_end_s, "segment.source_start_s must be before source_end_s")
+        _check(0.0 <= self.start_s < self.end_s, "segment.start_s must be before segment.end_s")
 
     @property
     def duration_s(self) -> float:
@@ -274,6 +312,18 @@ class Timeline:
     original: OriginalAudio = field(default_factory=OriginalAudio)
     title: TitleTrack | None = None
     output: OutputSettings = field(default_factory=OutputSettings)
+    segments: tuple[Segment, ...] = ()
+    """A montage's pieces in film order (empty for one clip, which ``video`` then describes).
+    For a montage, ``video`` spans the film: its path is the first piece's source."""
+
+    @property
+    def is_montage(self) -> bool:
+        return bool(self.segments)
+
+    @property
+    def cut_times_s(self) -> tuple[float, ...]:
+        """A montage's cuts between pieces, in film seconds."""
+        return tuple(segment.start_s for segment in self.segments[1:])
 
     @classmethod
     def for_video(cls, path: str, duration_s: float, *, music: MusicTrack | None = None) -> Timeline:
@@ -291,7 +341,8 @@ class Timeline:
         """One line for the chat, e.g. ``Timeline (2 tracks): 1. Video: trip (0-10s) 2. BGM: Lo-fi (0-10s, 35%)``."""
         video = self.video
         video_extra = "" if self.original.keep else ", original muted"
-        parts = [f"Video: {video.label} ({format_seconds(video.start_s)}-{format_seconds(video.end_s)}s{video_extra})"]
+        label = _pieces(self.segments) if self.segments else video.label
+        parts = [f"Video: {label} ({format_seconds(video.start_s)}-{format_seconds(video.end_s)}s{video_extra})"]
         if self.music is not None:
             parts.append(
                 f"BGM: {self.music.title} (0-{format_seconds(self.duration_s)}s, {round(self.music.volume_pct)}%)"
@@ -340,7 +391,9 @@ class Timeline:
             if self.title is None
             else {"text": self.title.text, "start_s": self.title.start_s, "duration_s": self.title.duration_s}
         )
+        montage = {"segments": [dataclasses.asdict(segment) for segment in self.segments]} if self.segments else {}
         return {
+            **montage,
             "version": SCHEMA_VERSION,
             "video": {
                 "path": self.video.path,
@@ -400,6 +453,7 @@ class _Saved:
     original: OriginalAudio
     title: TitleTrack | None
     output: OutputSettings
+    segments: tuple[Segment, ...] = ()
 
 
 _SAVED = TypeAdapter(_Saved)
@@ -413,8 +467,21 @@ def _timeline_from(data: object) -> Timeline:
     except ValidationError as exc:
         raise TimelineError(_first_problem(exc)) from exc
     return Timeline(
-        video=saved.video, music=saved.music, original=saved.original, title=saved.title, output=saved.output
+        video=saved.video,
+        music=saved.music,
+        original=saved.original,
+        title=saved.title,
+        output=saved.output,
+        segments=saved.segments,
     )
+
+
+def _pieces(segments: tuple[Segment, ...]) -> str:
+    """``6 clips, 2 photos``: what a montage is made of."""
+    clips = len({s.source for s in segments if s.kind == "video"})
+    photos = len({s.source for s in segments if s.kind == "photo"})
+    words = [f"{n} {noun}{'s' if n != 1 else ''}" for n, noun in ((clips, "clip"), (photos, "photo")) if n]
+    return ", ".join(words)
 
 
 def _first_problem(exc: ValidationError) -> str:

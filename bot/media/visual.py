@@ -153,7 +153,7 @@ def plan_visual(
     parts: list[str] = []
     src = f"[{input_label}]"
     if ratio is not None and fit == "blur":
-        parts.append(_blur_graph(src, width, height))
+        parts.append(blur_graph(src, width, height))
         chain = "[fitted]"
     elif ratio is not None:
         a, b = ratio
@@ -211,16 +211,17 @@ def plan_visual(
     )
 
 
-def _blur_graph(src: str, width: int, height: int) -> str:
-    """The whole picture, fitted inside the frame, over a blurred, darkened copy that fills it."""
+def blur_graph(src: str, width: int, height: int, *, out: str = "fitted") -> str:
+    """The whole picture, fitted inside the frame, over a blurred, darkened copy that fills it, as ``[out]``
+    (whose name also keeps this graph's inner labels apart from another copy's)."""
     bw, bh = even(width / BLUR_DOWNSCALE), even(height / BLUR_DOWNSCALE)
     return (
-        f"{src}split=2[bg0][fg0];"
-        f"[bg0]scale={bw}:{bh}:force_original_aspect_ratio=increase:flags=area,crop={bw}:{bh},"
-        f"gblur=sigma=4,eq=brightness=-0.12:saturation=0.8,scale={width}:{height}:flags=bilinear,setsar=1[bg];"
-        f"[fg0]scale={width}:{height}:force_original_aspect_ratio=decrease:force_divisible_by=2:flags=bicubic,"
-        f"setsar=1[fg];"
-        f"[bg][fg]overlay=x=(W-w)/2:y=(H-h)/2:format=yuv420[fitted]"
+        f"{src}split=2[{out}bg0][{out}fg0];"
+        f"[{out}bg0]scale={bw}:{bh}:force_original_aspect_ratio=increase:flags=area,crop={bw}:{bh},"
+        f"gblur=sigma=4,eq=brightness=-0.12:saturation=0.8,scale={width}:{height}:flags=bilinear,setsar=1[{out}bg];"
+        f"[{out}fg0]scale={width}:{height}:force_original_aspect_ratio=decrease:force_divisible_by=2:flags=bicubic,"
+        f"setsar=1[{out}fg];"
+        f"[{out}bg][{out}fg]overlay=x=(W-w)/2:y=(H-h)/2:format=yuv420[{out}]"
     )
 
 

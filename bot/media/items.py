@@ -1,0 +1,158 @@
+"""What each of several inputs is — a video clip or a photo — and whether a montage can use it.
+
+A photo is any still picture FFmpeg decodes (JPEG, PNG, WebP, a one-frame GIF; HEIC where this FFmpeg
+build reads it); an animated GIF is a short clip. Photos are sized from their headers before anything is
+decoded, so a 200-megapixel picture is refused without holding 800 MB of pixels. Each unusable item is
+refused with its own reason; the montage goes on with the rest.
+"""
+
+from __future__ import annotations
+
+import logging
+import struct
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+import av
+
+from bot.config import Settings
+from bot.errors import InputRejected
+from bot.media.exif import read_exif
+from bot.media.models import MediaInfo
+from bot.media.probe import IMAGE_CODECS, probe_media
+from bot.media.render import display_size
+
+__all__ = ["MAX_PHOTO_PIXELS", "MIN_CLIP_S", "Item", "probe_item"]
+
+logger = logging.getLogger(__name__)
+
+MAX_PHOTO_PIXELS = 64_000_000
+"""Largest photo taken (a 50 MP phone camera fits; decoding one costs ~200 MB)."""
+MIN_CLIP_S = 0.5
+"""Shorter clips cannot hold a beat of a montage."""
+
+ItemKind = Literal["video", "photo"]
+
+
+@dataclass(frozen=True)
+class Item:
+    """One usable input of a montage."""
+
+    path: str
+    kind: ItemKind
+    width: int
+    """As shown (rotation and EXIF orientation applied)."""
+    height: int
+    duration_s: float
+    """0 for a photo."""
+    taken_at: float | None
+    """Capture time (seconds since the epoch) from MP4 ``creation_time`` or EXIF, when the file says."""
+    info: MediaInfo | None = None
+    """The probe of a video (None for a photo)."""
+
+    @property
+    def name(self) -> str:
+        return Path(self.path).name
+
+
+def probe_item(path: Path, settings: Settings) -> Item:
+    """The item at ``path``, or ``InputRejected`` saying why a montage cannot use it."""
+    if not path.is_file():
+        raise InputRejected("The file could not be found.")
+    size = path.stat().st_size
+    if size == 0:
+        raise InputRejected("The file is empty.")
+    if size > settings.max_input_bytes:
+        raise InputRejected(
+            f"The file is too big ({size / 1e6:.0f} MB); the limit is {settings.max_input_bytes / 1e6:.0f} MB."
+        )
+    header_size = _header_size(path)
+    if header_size is not None and header_size[0] * header_size[1] > MAX_PHOTO_PIXELS:
+        w, h = header_size
+        raise InputRejected(
+            f"The photo is too large ({w}x{h}, {w * h / 1e6:.0f} megapixels); "
+            f"the limit is {MAX_PHOTO_PIXELS / 1e6:.0f} megapixels."
+        )
+    if _is_still(path):
+        return _photo(path)
+    info = probe_media(path, settings=settings)
+    if info.duration_s < MIN_CLIP_S:
+        raise InputRejected(f"The clip is too short ({info.duration_s:.1f} s) to use in a montage.")
+    width, height = display_size(info)
+    return Item(
+        path=str(path), kind="video", width=width, height=height, duration_s=info.duration_s,
+        taken_at=_creation_time(path), info=info,
+    )  # fmt: skip
+
+
+def _is_still(path: Path) -> bool:
+    """A picture: an image codec with one frame (an animated GIF has more and is a clip)."""
+    try:
+        with av.open(str(path)) as container:
+            videos = container.streams.video
+            if not videos or videos[0].codec_context.name not in IMAGE_CODECS:
+                return False
+            frames = 0
+            for packet in container.demux(videos[0]):
+                if packet.size:
+                    frames += 1
+                if frames > 1:
+                    return False
+            return frames == 1
+    except (av.FFmpegError, OSError, ValueError):
+        return False  # not a picture PyAV reads: probe_media words the reason
+
+
+def _photo(path: Path) -> Item:
+    try:
+        with av.open(str(path)) as container:
+            frame = next(container.decode(video=0))
+            width, height = frame.width, frame.height
+    except (av.FFmpegError, OSError, ValueError, StopIteration) as exc:
+        raise InputRejected("That picture is damaged or in a format I can't read.") from exc
+    if width < 16 or height < 16:
+        raise InputRejected(f"The picture is too small ({width}x{height}).")
+    exif = read_exif(path)
+    if exif.swaps_sides:
+        width, height = height, width
+    taken = exif.taken_at.replace(tzinfo=UTC).timestamp() if exif.taken_at else None
+    return Item(path=str(path), kind="photo", width=width, height=height, duration_s=0.0, taken_at=taken)
+
+
+def _creation_time(path: Path) -> float | None:
+    try:
+        with av.open(str(path)) as container:
+            text = container.metadata.get("creation_time")
+    except (av.FFmpegError, OSError, ValueError):
+        return None
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+def _header_size(path: Path) -> tuple[int, int] | None:
+    """Width and height from a JPEG's SOF or a PNG's IHDR, read without decoding; None for anything else."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(512 * 1024)
+    except OSError:
+        return None
+    if head.startswith(b"\x89PNG\r\n\x1a\n") and head[12:16] == b"IHDR":
+        width, height = struct.unpack(">II", head[16:24])
+        return int(width), int(height)
+    if not head.startswith(b"\xff\xd8"):
+        return None
+    pos = 2
+    while pos + 9 <= len(head) and head[pos] == 0xFF:
+        marker = head[pos + 1]
+        (length,) = struct.unpack(">H", head[pos + 2 : pos + 4])
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            height, width = struct.unpack(">HH", head[pos + 5 : pos + 9])
+            return int(width), int(height)
+        pos += 2 + length
+    return None
