@@ -10,6 +10,9 @@ PHRASES: dict[str, str] = {
     "send_video_first": "Send me a video first, then tell me how to change it.",
     # ----- engine ------------------------------------------------------------------------------
     # ----- media -------------------------------------------------------------------------------
+    # video analysis
+    "video_damaged": "The video is damaged or incomplete (maybe it didn't finish uploading); please send it again.",
+    "video_no_video_track": "The file has no video track — send a video, or use it as a song.",
     # ----- backends (local) --------------------------------------------------------------------
     # ----- nemo --------------------------------------------------------------------------------
     # ----- links -------------------------------------------------------------------------------
