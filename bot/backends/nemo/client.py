@@ -15,6 +15,14 @@ so one decoder handles them all; the token goes only to the API host (or hosts t
 never into a URL, a log line or an exception's text. An anonymous token is kept on disk next to the
 client id (mode 0600) because the service issues one per client id per 7 days: without it every
 restart would hit HTTP 429.
+
+Retries are written out (``call``, ``_send_with_retries``, ``open_turn``) rather than left to
+``tenacity``: one loop keeps three separate budgets whose rules depend on the error and the request
+(network errors and 5xx: ``network_retries`` with a growing pause, and only where repeating is safe;
+HTTP 429: exactly one more try after ``rate_limit_wait_s``; a refused token: one renewal that changes
+the headers of the next try), and ``open_turn`` must never retry once the request may have reached
+the agent. In tenacity that is a custom stop, wait and retry predicate per budget plus shared state,
+longer than the loops and a dependency more.
 """
 
 from __future__ import annotations
@@ -37,6 +45,25 @@ from bot import __version__
 from bot.config import Settings
 from bot.errors import BackendRefused, BackendUnavailable, InputRejected
 
+__all__ = [
+    "ALL_EXTENSIONS",
+    "AUDIO_EXTENSIONS",
+    "IMAGE_EXTENSIONS",
+    "REGISTER_URL",
+    "SKILL_SOURCE",
+    "UPLOAD_CHUNK",
+    "VIDEO_EXTENSIONS",
+    "Auth",
+    "NemoApiError",
+    "NemoClient",
+    "ServiceError",
+    "SessionNotFound",
+    "TurnDropped",
+    "decode",
+    "multipart_body",
+    "unwrap",
+]
+
 logger = logging.getLogger(__name__)
 
 SKILL_SOURCE = "best-music-cog"
@@ -54,14 +81,6 @@ _CODE_CREDITS = 2001
 _CODE_FORMAT = 4001
 _CODE_TOO_LARGE = 4002
 _AUTH_CODES = frozenset({_CODE_TOKEN, 1010, 1011})
-
-
-def formats_sentence() -> str:
-    """The allowed formats as users read them."""
-    return (
-        f"videos ({', '.join(VIDEO_EXTENSIONS)}), pictures ({', '.join(IMAGE_EXTENSIONS)}) "
-        f"or songs ({', '.join(AUDIO_EXTENSIONS)})"
-    )
 
 
 class NemoApiError(Exception):
@@ -398,20 +417,20 @@ class NemoClient:
             return SessionNotFound("NemoVideo session not found")
         if err.code == _CODE_CREDITS:
             if auth is not None and not auth.registered and auth.user_id:
-                link = f"{REGISTER_URL}?bind={auth.user_id}"
-                return BackendRefused(
-                    f"The free NemoVideo credits are used up. Register to keep going (your drafts come along): {link}"
-                )
-            return BackendRefused("The NemoVideo account is out of credits; top it up to keep going.")
+                return BackendRefused("nemo_free_credits_used_up", link=f"{REGISTER_URL}?bind={auth.user_id}")
+            return BackendRefused("nemo_out_of_credits")
         if err.code == _CODE_FORMAT:
-            return InputRejected(f"NemoVideo can't use that file. Send {formats_sentence()}.")
-        if err.code == _CODE_TOO_LARGE:
             return InputRejected(
-                "That file is too large for NemoVideo; trim it shorter or compress it, then send it again."
+                "nemo_unsupported_file",
+                video_formats=", ".join(VIDEO_EXTENSIONS),
+                image_formats=", ".join(IMAGE_EXTENSIONS),
+                audio_formats=", ".join(AUDIO_EXTENSIONS),
             )
+        if err.code == _CODE_TOO_LARGE:
+            return InputRejected("nemo_file_too_large")
         if err.status == 402:
             link = f"{REGISTER_URL}?bind={auth.user_id}" if auth is not None and auth.user_id else REGISTER_URL
-            return BackendRefused(f"Exporting needs a registered NemoVideo account: register to export at {link}")
+            return BackendRefused("nemo_export_needs_account", link=link)
         if err.is_auth:
             return ServiceError("NemoVideo refused the access token", status=401, code=err.code)
         if err.status == 429:

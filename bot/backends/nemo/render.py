@@ -22,6 +22,8 @@ from typing import Any
 from bot.backends.nemo.client import NemoClient, ServiceError
 from bot.errors import BackendRefused, BackendUnavailable, InputRejected, MusicCogError, RenderFailed
 
+__all__ = ["PollResult", "RenderDone", "Renderer", "new_render_id", "read_poll"]
+
 logger = logging.getLogger(__name__)
 
 

@@ -21,6 +21,8 @@ from bot.backends.nemo.client import NemoApiError, NemoClient, ServiceError
 from bot.backends.nemo.sse import AgentError, Heartbeat, Item, ToolCall, TurnText, parse_event, sse_data
 from bot.errors import BackendUnavailable
 
+__all__ = ["DEFAULT_EXPECTED_S", "TurnResult", "TurnTimedOut", "expected_seconds", "run_turn"]
+
 logger = logging.getLogger(__name__)
 
 _KNOWN_CODES = frozenset({1001, 1002, 2001, 4001, 4002})
