@@ -23,15 +23,9 @@ from typing import Any, Concatenate, ParamSpec
 import httpx
 
 from bot.backends.base import BackendEvent, Credits, ExportOptions, Rendered, Said, Stage
-from bot.backends.nemo.client import (
-    AUDIO_EXTENSIONS,
-    IMAGE_EXTENSIONS,
-    VIDEO_EXTENSIONS,
-    NemoClient,
-    SessionNotFound,
-    unwrap,
-)
+from bot.backends.nemo.client import NemoClient
 from bot.backends.nemo.draft import NemoDraft, describe_changes
+from bot.backends.nemo.envelope import AUDIO_EXTENSIONS, IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, SessionNotFound, unwrap
 from bot.backends.nemo.render import RenderDone, Renderer
 from bot.backends.nemo.store import SessionRecord, SessionStore
 from bot.backends.nemo.translate import chat_language, translate
