@@ -8,6 +8,14 @@ Credits and export are answered here, never by the agent (export is free; the ag
 
 Stage keys: ``upload`` (sending the file), ``agent`` (the turn runs), ``render`` (server render and
 polling), ``export`` (download and delivery).
+
+A cloud session NemoVideo has forgotten (1002) is handled in one place: a request that needs it raises
+``_CloudSessionGone`` and :func:`_starts_over_when_gone` opens a new session and asks for the clip
+again (the upload itself just retries once in the new session).
+
+Why ~500 lines in one module: it is one job, the request flows of the ``Backend`` protocol (upload,
+song, instruction, turn and its aftermath, delivery, export) in the order a chat meets them; the wire,
+the stream, the draft, rendering, sessions and words are each a sibling module already.
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ from bot.backends.nemo.client import NemoClient
 from bot.backends.nemo.draft import NemoDraft, describe_changes
 from bot.backends.nemo.envelope import AUDIO_EXTENSIONS, IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, SessionNotFound, unwrap
 from bot.backends.nemo.render import RenderDone, Renderer
+from bot.backends.nemo.sessions import CloudSessions
 from bot.backends.nemo.store import SessionRecord, SessionStore
 from bot.backends.nemo.translate import chat_language, translate
 from bot.backends.nemo.turn import TurnResult, run_turn
@@ -43,7 +52,6 @@ __all__ = ["CLAIM_URL", "DEFAULT_TRACK_TITLE", "NemoBackend", "TurnLost"]
 logger = logging.getLogger(__name__)
 
 DEFAULT_TRACK_TITLE = "NemoVideo soundtrack"
-TASK_NAME = "Best Music Cog"
 _EXPORT_WORDS = re.compile(r"^\s*(?:/?export|download|导出|下载)\s*[.!。！]?\s*$", re.IGNORECASE)
 
 
@@ -53,10 +61,6 @@ def _first_message(prompt: str | None) -> str:
     if prompt and prompt.strip():
         message += f" What I want: {prompt.strip()}"
     return message
-
-
-def _nemo_language(language: str) -> str:
-    return "zh-CN" if language.startswith("zh") else (language or "en")
 
 
 def _short(text: str, limit: int = 200) -> str:
@@ -146,7 +150,7 @@ class NemoBackend:
             retry_backoff_s=retry_backoff_s,
         )
         self._renderer = Renderer(self._client, poll_interval_s=poll_interval_s, timeout_s=render_timeout_s)
-        self._store = SessionStore(settings.data_dir / "nemo-sessions")
+        self._sessions = CloudSessions(self._client, SessionStore(settings.data_dir / "nemo-sessions"))
         self._turn_timeout_s = settings.nemo_turn_timeout_s if turn_timeout_s is None else turn_timeout_s
         self._idle_timeout_s = idle_timeout_s
         self._progress_interval_s = progress_interval_s
@@ -158,62 +162,21 @@ class NemoBackend:
 
     # ----- sessions ------------------------------------------------------------------------------
 
-    async def _new_nemo_session(self, platform: str, language: str) -> tuple[str, str]:
-        body = await self._client.call(
-            "POST",
-            "/api/tasks/me/with-session/nemo_agent",
-            platform=platform,
-            json_body={"task_name": TASK_NAME, "language": _nemo_language(language)},
-            safe=False,
-        )
-        data = unwrap(body)
-        if not data.get("task_id") or not data.get("session_id"):
-            raise BackendUnavailable("NemoVideo created no session")
-        return str(data["task_id"]), str(data["session_id"])
-
-    async def _record(self, session_id: str) -> SessionRecord:
-        record = await asyncio.to_thread(self._store.load, session_id)
-        if record is None:
-            raise InputRejected("nemo_draft_lost")
-        return record
-
-    async def _save(self, record: SessionRecord) -> None:
-        await asyncio.to_thread(self._store.save, record)
-
     async def _reset(self, record: SessionRecord) -> Said:
         """After a 1002: a new Nemo session under the same id of ours, and a notice for the user."""
-        record.task_id, record.nemo_session_id = await self._new_nemo_session(record.platform, record.language)
-        record.snapshot = None
-        record.last_render = None
-        await self._save(record)
-        logger.info("nemo session %s: cloud session was gone; opened a new one", record.id)
+        await self._sessions.reopen(record)
         return Said(say("nemo_draft_expired", chat_language(record.language)))
-
-    async def _read_state(self, record: SessionRecord) -> NemoDraft:
-        """The draft now (kept as the record's snapshot); :class:`SessionNotFound` if the session is gone."""
-        body = await self._client.call(
-            "GET", f"/api/state/nemo_agent/me/{record.nemo_session_id}/latest", platform=record.platform
-        )
-        draft = NemoDraft.from_payload(unwrap(body))
-        record.snapshot = dict(draft.state)
-        await self._save(record)
-        return draft
 
     async def _read_state_or_start_over(self, record: SessionRecord) -> NemoDraft:
         """The draft now, where a request needs it to go on: a gone session ends the request (see
         :func:`_starts_over_when_gone`)."""
         try:
-            return await self._read_state(record)
+            return await self._sessions.read_state(record)
         except SessionNotFound as exc:
             raise _CloudSessionGone(record) from exc
 
     async def open_session(self, *, platform: str = "cli", language: str = "en") -> str:
-        task_id, nemo_session = await self._new_nemo_session(platform, language)
-        record = SessionRecord(
-            id=self._store.new_id(), task_id=task_id, nemo_session_id=nemo_session, platform=platform, language=language
-        )
-        await self._save(record)
-        logger.info("nemo session %s opened (platform %s)", record.id, platform)
+        record = await self._sessions.open(platform=platform, language=language)
         return record.id
 
     # ----- uploads -------------------------------------------------------------------------------
@@ -230,7 +193,7 @@ class NemoBackend:
     async def upload_urls(self, session_id: str, urls: Sequence[str]) -> list[dict[str, Any]]:
         """Let NemoVideo fetch media itself (§5). The engine always downloads first and calls ``upload``,
         so this is for callers that hold a public link."""
-        record = await self._record(session_id)
+        record = await self._sessions.record(session_id)
         body = await self._client.call(
             "POST",
             f"/api/upload-video/nemo_agent/me/{record.nemo_session_id}",
@@ -276,7 +239,7 @@ class NemoBackend:
     ) -> AsyncIterator[BackendEvent]:
         """Upload with ``send`` (once more on a fresh cloud session if the old one is gone), then ask the agent
         for music."""
-        record = await self._record(session_id)
+        record = await self._sessions.record(session_id)
         yield Stage("upload", 0.0)
         try:
             await send(record)
@@ -294,7 +257,7 @@ class NemoBackend:
         self, session_id: str, song_path: Path, *, title: str | None = None, max_output_bytes: int | None = None
     ) -> AsyncIterator[BackendEvent]:
         _check_extension(song_path, AUDIO_EXTENSIONS, "nemo_needs_song")
-        record = await self._record(session_id)
+        record = await self._sessions.record(session_id)
         current = await self._read_state_or_start_over(record)
         if not current.has_media:
             raise InputRejected("nemo_song_before_video")
@@ -315,7 +278,7 @@ class NemoBackend:
             async for event in self.export(session_id, ExportOptions(max_size_bytes=max_output_bytes)):
                 yield event
             return
-        record = await self._record(session_id)
+        record = await self._sessions.record(session_id)
         if record.snapshot is None or not NemoDraft(record.snapshot).has_media:
             current = await self._read_state_or_start_over(record)
             if not current.has_media:
@@ -330,7 +293,7 @@ class NemoBackend:
     ) -> AsyncIterator[BackendEvent]:
         """Run one turn, tell the user what it did, and render when the draft changed and is ready."""
         try:
-            before = await self._read_state(record)
+            before = await self._sessions.read_state(record)
             result: TurnResult | None = None
             async for step in run_turn(
                 self._client,
@@ -352,7 +315,7 @@ class NemoBackend:
         said = translate(result.text, record.language) if result.text else ""
         if said:
             yield Said(said)
-        after = await self._recover(record, before) if result.dropped else await self._read_state(record)
+        after = await self._recover(record, before) if result.dropped else await self._sessions.read_state(record)
         changes = describe_changes(before, after)
         if not said:
             if not changes:
@@ -375,7 +338,7 @@ class NemoBackend:
         for check, wait_s in enumerate(self._recovery_waits_s, start=1):
             await asyncio.sleep(wait_s)
             try:
-                after = await self._read_state(record)
+                after = await self._sessions.read_state(record)
             except SessionNotFound:
                 raise
             except BackendUnavailable as exc:
@@ -402,7 +365,7 @@ class NemoBackend:
                 yield Stage("render", step)
         assert done is not None
         yield Stage("export", 0.2)
-        folder = self._store.folder(record.id) / "renders"
+        folder = self._sessions.folder(record.id) / "renders"
         path = await self._renderer.download(platform=record.platform, done=done, dest=folder / f"{done.render_id}.mp4")
         yield Stage("export", 0.6)
         info = await self._probe(path)
@@ -427,7 +390,7 @@ class NemoBackend:
             notes=notes,
         )
         record.last_render = {"fingerprint": draft.fingerprint(), "rendered": rendered_to_json(rendered)}
-        await self._save(record)
+        await self._sessions.save(record)
         await asyncio.to_thread(prune_renders, folder, path)
         logger.info("nemo session %s: render %s delivered", record.id, done.render_id)
         yield rendered
@@ -451,7 +414,7 @@ class NemoBackend:
 
     @_starts_over_when_gone
     async def export(self, session_id: str, options: ExportOptions) -> AsyncIterator[BackendEvent]:
-        record = await self._record(session_id)
+        record = await self._sessions.record(session_id)
         draft = await self._read_state_or_start_over(record)
         if not draft.is_ready:
             raise InputRejected("nemo_nothing_to_export")
@@ -489,11 +452,11 @@ class NemoBackend:
         return f"{CLAIM_URL}?ct={token}"
 
     async def state(self, session_id: str) -> NemoDraft | None:
-        record = await asyncio.to_thread(self._store.load, session_id)
+        record = await self._sessions.load(session_id)
         if record is None:
             return None
         try:
-            draft = await self._read_state(record)
+            draft = await self._sessions.read_state(record)
         except SessionNotFound:
             return None  # the next request re-opens the session and tells the user
         except BackendUnavailable as exc:
@@ -504,7 +467,7 @@ class NemoBackend:
         return draft if draft.has_media else None
 
     async def credits(self, session_id: str) -> Credits | None:
-        record = await asyncio.to_thread(self._store.load, session_id)
+        record = await self._sessions.load(session_id)
         platform = record.platform if record else "cli"
         data = unwrap(await self._client.call("GET", "/api/credits/balance/simple", platform=platform))
         available = data.get("available")
@@ -516,7 +479,7 @@ class NemoBackend:
     async def discard(self, session_id: str) -> None:
         """Forget the mapping and the downloaded renders; the cloud draft stays with NemoVideo (the API
         has no delete)."""
-        if await asyncio.to_thread(self._store.delete, session_id):
+        if await self._sessions.delete(session_id):
             logger.info("nemo session %s discarded", session_id)
 
     async def close(self) -> None:
