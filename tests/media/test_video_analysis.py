@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.errors import InputRejected
+from bot.language import say
 from bot.media.models import MediaInfo, VideoAnalysis
 from bot.media.probe import probe_media
 from bot.media.video_analysis import Strategy, analyse_video
@@ -292,3 +293,13 @@ def test_file_replaced_by_garbage_is_rejected(tmp_path: Path) -> None:
     clip.write_bytes(b"\0" * 1000)
     with pytest.raises(InputRejected):
         analyse_video(info)
+
+
+def test_damage_is_a_phrase_the_user_reads_in_their_language(tmp_path: Path) -> None:
+    clip = make_clip(tmp_path / "ok.mp4", duration_s=2.0)
+    info: MediaInfo = probe_media(clip)
+    clip.write_bytes(b"\0" * 1000)
+    with pytest.raises(InputRejected) as caught:
+        analyse_video(info)
+    assert caught.value.key == "video_damaged"
+    assert caught.value.in_language("zh") == say("video_damaged", "zh") != caught.value.reason
