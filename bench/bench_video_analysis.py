@@ -1,4 +1,4 @@
-"""How fast is ``analyze_video`` on a phone-like clip, against a plain full decode?
+"""How fast is ``analyse_video`` on a phone-like clip, against a plain full decode?
 
 ``python -m bench.bench_video_analysis`` (or ``python bench/bench_video_analysis.py``) makes, once,
 the benchmark's 60 s 1920x1080 30 fps H.264 clip like a phone's (``bench.clips``: 8 Mbit/s,
@@ -29,7 +29,7 @@ import av  # noqa: E402
 from bench.clips import BENCH_CUTS_S, BENCH_TALK_S  # noqa: E402
 from bot.media.models import VideoAnalysis  # noqa: E402
 from bot.media.probe import probe_media  # noqa: E402
-from bot.media.video_analysis import Strategy, analyze_video  # noqa: E402
+from bot.media.video_analysis import Strategy, analyse_video  # noqa: E402
 
 FPS = 30
 
@@ -104,12 +104,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     for strategy in strategies:
         walls, cpus = [], []
         for _ in range(args.runs if strategy == "auto" else 1):
-            wall, cpu, out = timed(lambda s=strategy: analyze_video(info, strategy=s))  # type: ignore[misc]
+            wall, cpu, out = timed(lambda s=strategy: analyse_video(info, strategy=s))  # type: ignore[misc]
             walls.append(wall)
             cpus.append(cpu)
             assert isinstance(out, VideoAnalysis)
             results[strategy] = out
-        rows.append((f"analyze_video strategy={strategy}", walls, cpus, results[strategy].frames_decoded))
+        rows.append((f"analyse_video strategy={strategy}", walls, cpus, results[strategy].frames_decoded))
 
     print()
     print(f"{'step':34s} {'best s':>7s} {'median s':>9s} {'CPU s':>6s} {'frames decoded':>15s}")

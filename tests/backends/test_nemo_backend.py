@@ -18,6 +18,7 @@ from bot.backends.nemo.backend import TurnLost
 from bot.backends.nemo.turn import TurnTimedOut
 from bot.config import Settings
 from bot.errors import BackendRefused, InputRejected
+from bot.language import say
 from tests.fakes.nemo_api import (
     DROP,
     FAST,
@@ -271,6 +272,27 @@ def test_session_not_found_opens_a_new_session_and_tells_the_user(tmp_path: Path
         fake.queue_turn(Turn([adk_text("Added music.")], draft=draft_with(bgm="Pop")))
         events = await _collect(backend.upload(sid, clip))
         assert "expired" in _said(events)[0] and _rendered(events)[0].track_title == "Pop"
+        await backend.close()
+
+    _run(body, video=clip.read_bytes())
+
+
+def test_a_chinese_session_is_told_in_chinese_whichever_request_finds_the_session_gone(
+    tmp_path: Path, clip: Path
+) -> None:
+    async def body(fake: FakeNemoApi) -> None:
+        backend = _backend(tmp_path, fake)
+        sid = await backend.open_session(platform="telegram", language="zh-CN")
+        fake.queue_turn(Turn([adk_text("已添加音乐。")], draft=draft_with(bgm="Lo-fi")))
+        assert _rendered(await _collect(backend.upload(sid, clip)))
+        expected = [say("nemo_draft_expired", "zh"), say("nemo_send_clip_again", "zh")]
+        for request in (
+            lambda: backend.export(sid, ExportOptions()),
+            lambda: backend.instruct(sid, "大声一点"),
+            lambda: backend.use_song(sid, clip.with_suffix(".mp3")),
+        ):
+            fake.forget_session(_nemo_sid(fake))
+            assert _said(await _collect(request())) == expected
         await backend.close()
 
     _run(body, video=clip.read_bytes())

@@ -13,7 +13,8 @@ import pytest
 from pydantic import SecretStr
 
 from bot import __version__
-from bot.backends.nemo.client import SKILL_SOURCE, NemoClient, SessionNotFound
+from bot.backends.nemo.client import SKILL_SOURCE, NemoClient
+from bot.backends.nemo.envelope import SessionNotFound
 from bot.config import Settings
 from bot.errors import BackendRefused, BackendUnavailable, InputRejected
 from tests.fakes.nemo_api import FakeNemoApi
@@ -276,7 +277,7 @@ def test_token_never_logged(tmp_path: Path, caplog: pytest.LogCaptureFixture) ->
 
 
 def test_multipart_upload_streams_from_disk_with_a_known_length(tmp_path: Path) -> None:
-    from bot.backends.nemo.client import UPLOAD_CHUNK, multipart_body
+    from bot.backends.nemo.multipart import UPLOAD_CHUNK, multipart_body
 
     clip = tmp_path / 'we"ird\nname.mp4'
     clip.write_bytes(b"x" * (2 * UPLOAD_CHUNK + 5))

@@ -1,4 +1,4 @@
-"""analyze_video: exact hard cuts, no false ones, ordered picture features, speech, damage.
+"""analyse_video: exact hard cuts, no false ones, ordered picture features, speech, damage.
 
 Every cut and no-cut case runs with both strategies: "full" decodes every frame, "sparse" (what
 a long phone clip gets) decodes GOP heads and only the stretches packet sizes can't explain.
@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 
 from bot.errors import InputRejected
+from bot.language import say
 from bot.media.models import MediaInfo, VideoAnalysis
 from bot.media.probe import probe_media
-from bot.media.video_analysis import Strategy, analyze_video
+from bot.media.video_analysis import Strategy, analyse_video
 from tests.mediagen import (
     crossfade_source,
     cuts_source,
@@ -89,7 +90,7 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
 
 
 def analyse(path: Path, strategy: Strategy = "auto", **kw: object) -> VideoAnalysis:
-    return analyze_video(probe_media(path), strategy=strategy, **kw)  # type: ignore[arg-type]
+    return analyse_video(probe_media(path), strategy=strategy, **kw)  # type: ignore[arg-type]
 
 
 def assert_cuts(found: Sequence[float], expected: Sequence[float]) -> None:
@@ -283,7 +284,7 @@ def test_file_cut_short_behind_a_front_index_is_rejected(tmp_path: Path, strateg
     info = probe_media(whole)
     cut = truncate_copy(whole, tmp_path / "cut.mp4", 0.6)
     with pytest.raises(InputRejected, match="damaged or incomplete"):
-        analyze_video(dataclasses.replace(info, path=str(cut)), strategy=strategy)
+        analyse_video(dataclasses.replace(info, path=str(cut)), strategy=strategy)
 
 
 def test_file_replaced_by_garbage_is_rejected(tmp_path: Path) -> None:
@@ -291,4 +292,14 @@ def test_file_replaced_by_garbage_is_rejected(tmp_path: Path) -> None:
     info: MediaInfo = probe_media(clip)
     clip.write_bytes(b"\0" * 1000)
     with pytest.raises(InputRejected):
-        analyze_video(info)
+        analyse_video(info)
+
+
+def test_damage_is_a_phrase_the_user_reads_in_their_language(tmp_path: Path) -> None:
+    clip = make_clip(tmp_path / "ok.mp4", duration_s=2.0)
+    info: MediaInfo = probe_media(clip)
+    clip.write_bytes(b"\0" * 1000)
+    with pytest.raises(InputRejected) as caught:
+        analyse_video(info)
+    assert caught.value.key == "video_damaged"
+    assert caught.value.in_language("zh") == say("video_damaged", "zh") != caught.value.reason

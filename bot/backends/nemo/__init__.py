@@ -1,9 +1,12 @@
 """The NemoVideo cloud backend (issue 7): see ``backend.py`` for the flow, ``client.py`` for the wire.
 
-Modules: ``client`` (auth, headers, envelope, retries, error codes), ``sse`` (the agent stream's
-events), ``turn`` (one agent turn with its limits), ``translate`` (web-editor wording to chat wording),
-``draft`` (state as ``SessionState``, readiness, diff), ``render`` (export, poll, download), ``store``
-(our session ids mapped to Nemo's, on disk).
+Modules: ``client`` (HTTP: auth, headers, retries, the agent stream, downloads), ``envelope`` (answers
+decoded, error codes as project exceptions), ``identity`` (client id, token on disk), ``multipart``
+(streamed upload bodies), ``sse`` (the agent stream's events), ``turn`` (one agent turn with its
+limits), ``translate`` (web-editor wording to chat wording), ``draft`` (state as ``SessionState``,
+readiness, diff), ``render`` (export, poll, download), ``sessions`` (ours mapped to Nemo's, reopened
+when gone), ``store`` (those records on disk). Every sentence a user reads is a ``nemo_*`` phrase
+of :mod:`bot.language`.
 """
 
 from __future__ import annotations

@@ -8,49 +8,51 @@ Credits and export are answered here, never by the agent (export is free; the ag
 
 Stage keys: ``upload`` (sending the file), ``agent`` (the turn runs), ``render`` (server render and
 polling), ``export`` (download and delivery).
+
+A cloud session NemoVideo has forgotten (1002) is handled in one place: a request that needs it raises
+``_CloudSessionGone`` and :func:`_starts_over_when_gone` opens a new session and asks for the clip
+again (the upload itself just retries once in the new session).
+
+Why ~500 lines in one module: it is one job, the request flows of the ``Backend`` protocol (upload,
+song, instruction, turn and its aftermath, delivery, export) in the order a chat meets them; the wire,
+the stream, the draft, rendering, sessions and words are each a sibling module already.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec
 
 import httpx
 
 from bot.backends.base import BackendEvent, Credits, ExportOptions, Rendered, Said, Stage
-from bot.backends.nemo.client import (
-    AUDIO_EXTENSIONS,
-    IMAGE_EXTENSIONS,
-    VIDEO_EXTENSIONS,
-    NemoClient,
-    SessionNotFound,
-    unwrap,
-)
+from bot.backends.nemo.client import NemoClient
 from bot.backends.nemo.draft import NemoDraft, describe_changes
+from bot.backends.nemo.envelope import AUDIO_EXTENSIONS, IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, SessionNotFound, unwrap
 from bot.backends.nemo.render import RenderDone, Renderer
+from bot.backends.nemo.sessions import CloudSessions
 from bot.backends.nemo.store import SessionRecord, SessionStore
-from bot.backends.nemo.translate import translate
+from bot.backends.nemo.translate import chat_language, translate
 from bot.backends.nemo.turn import TurnResult, run_turn
 from bot.backends.renders import prune_renders, rendered_from_json, rendered_to_json
 from bot.config import Settings
 from bot.errors import BackendRefused, BackendUnavailable, InputRejected
+from bot.language import say
 from bot.media.models import MediaInfo
 from bot.media.probe import probe_media
 from bot.media.render import fit_file
 
+__all__ = ["CLAIM_URL", "DEFAULT_TRACK_TITLE", "NemoBackend", "TurnLost"]
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_TRACK_TITLE = "NemoVideo soundtrack"
-TASK_NAME = "Best Music Cog"
 _EXPORT_WORDS = re.compile(r"^\s*(?:/?export|download|导出|下载)\s*[.!。！]?\s*$", re.IGNORECASE)
-
-
-def _t(language: str, en: str, zh: str) -> str:
-    return zh if language.startswith("zh") else en
 
 
 def _first_message(prompt: str | None) -> str:
@@ -61,10 +63,6 @@ def _first_message(prompt: str | None) -> str:
     return message
 
 
-def _nemo_language(language: str) -> str:
-    return "zh-CN" if language.startswith("zh") else (language or "en")
-
-
 def _short(text: str, limit: int = 200) -> str:
     """The first sentence or line of ``text``, at most ``limit`` characters."""
     first = re.split(r"(?<=[.!?。！？])\s+|\n", text.strip(), maxsplit=1)[0]
@@ -73,6 +71,43 @@ def _short(text: str, limit: int = 200) -> str:
 
 class TurnLost(BackendUnavailable):
     """The stream broke and the state never showed the change: the user should try again."""
+
+
+class _CloudSessionGone(Exception):
+    """NemoVideo forgot the session (1002) where the request cannot go on without it.
+
+    Raised by :meth:`NemoBackend._read_state_or_start_over` (and the agent turn's guard) instead of
+    :class:`SessionNotFound`; :func:`_starts_over_when_gone` turns it into the request's last words.
+    A :class:`SessionNotFound` anywhere else still leaves the request as a ``BackendUnavailable``.
+    """
+
+    def __init__(self, record: SessionRecord) -> None:
+        super().__init__("NemoVideo session not found")
+        self.record = record
+
+
+_P = ParamSpec("_P")
+
+
+def _starts_over_when_gone(
+    method: Callable[Concatenate[NemoBackend, _P], AsyncIterator[BackendEvent]],
+) -> Callable[Concatenate[NemoBackend, _P], AsyncIterator[BackendEvent]]:
+    """Wrap a request: if the cloud session turns out to be gone, open a new one and ask for the clip again.
+
+    The one place that says "your draft expired, send your clip again"; the request's own events up to
+    that point have been passed on already.
+    """
+
+    @functools.wraps(method)
+    async def request(self: NemoBackend, /, *args: _P.args, **kwargs: _P.kwargs) -> AsyncIterator[BackendEvent]:
+        try:
+            async for event in method(self, *args, **kwargs):
+                yield event
+        except _CloudSessionGone as gone:
+            yield await self._reset(gone.record)
+            yield Said(say("nemo_send_clip_again", chat_language(gone.record.language)))
+
+    return request
 
 
 CLAIM_URL = "https://nemovideo.com/workspace/claim"
@@ -115,7 +150,7 @@ class NemoBackend:
             retry_backoff_s=retry_backoff_s,
         )
         self._renderer = Renderer(self._client, poll_interval_s=poll_interval_s, timeout_s=render_timeout_s)
-        self._store = SessionStore(settings.data_dir / "nemo-sessions")
+        self._sessions = CloudSessions(self._client, SessionStore(settings.data_dir / "nemo-sessions"))
         self._turn_timeout_s = settings.nemo_turn_timeout_s if turn_timeout_s is None else turn_timeout_s
         self._idle_timeout_s = idle_timeout_s
         self._progress_interval_s = progress_interval_s
@@ -127,62 +162,21 @@ class NemoBackend:
 
     # ----- sessions ------------------------------------------------------------------------------
 
-    async def _new_nemo_session(self, platform: str, language: str) -> tuple[str, str]:
-        body = await self._client.call(
-            "POST",
-            "/api/tasks/me/with-session/nemo_agent",
-            platform=platform,
-            json_body={"task_name": TASK_NAME, "language": _nemo_language(language)},
-            safe=False,
-        )
-        data = unwrap(body)
-        if not data.get("task_id") or not data.get("session_id"):
-            raise BackendUnavailable("NemoVideo created no session")
-        return str(data["task_id"]), str(data["session_id"])
-
-    async def _record(self, session_id: str) -> SessionRecord:
-        record = await asyncio.to_thread(self._store.load, session_id)
-        if record is None:
-            raise InputRejected("I lost track of that cloud draft; please send your video again.")
-        return record
-
-    async def _save(self, record: SessionRecord) -> None:
-        await asyncio.to_thread(self._store.save, record)
-
     async def _reset(self, record: SessionRecord) -> Said:
         """After a 1002: a new Nemo session under the same id of ours, and a notice for the user."""
-        record.task_id, record.nemo_session_id = await self._new_nemo_session(record.platform, record.language)
-        record.snapshot = None
-        record.last_render = None
-        await self._save(record)
-        logger.info("nemo session %s: cloud session was gone; opened a new one", record.id)
-        return Said(
-            _t(
-                record.language,
-                "Your cloud draft on NemoVideo had expired, so I started a new one.",
-                "你在 NemoVideo 上的云端草稿已失效，我新建了一个。",
-            )
-        )
+        await self._sessions.reopen(record)
+        return Said(say("nemo_draft_expired", chat_language(record.language)))
 
-    def _send_again(self, record: SessionRecord) -> Said:
-        return Said(_t(record.language, "Please send your clip again.", "请重新发送你的视频。"))
-
-    async def _read_state(self, record: SessionRecord) -> NemoDraft:
-        body = await self._client.call(
-            "GET", f"/api/state/nemo_agent/me/{record.nemo_session_id}/latest", platform=record.platform
-        )
-        draft = NemoDraft.from_payload(unwrap(body))
-        record.snapshot = dict(draft.state)
-        await self._save(record)
-        return draft
+    async def _read_state_or_start_over(self, record: SessionRecord) -> NemoDraft:
+        """The draft now, where a request needs it to go on: a gone session ends the request (see
+        :func:`_starts_over_when_gone`)."""
+        try:
+            return await self._sessions.read_state(record)
+        except SessionNotFound as exc:
+            raise _CloudSessionGone(record) from exc
 
     async def open_session(self, *, platform: str = "cli", language: str = "en") -> str:
-        task_id, nemo_session = await self._new_nemo_session(platform, language)
-        record = SessionRecord(
-            id=self._store.new_id(), task_id=task_id, nemo_session_id=nemo_session, platform=platform, language=language
-        )
-        await self._save(record)
-        logger.info("nemo session %s opened (platform %s)", record.id, platform)
+        record = await self._sessions.open(platform=platform, language=language)
         return record.id
 
     # ----- uploads -------------------------------------------------------------------------------
@@ -199,7 +193,7 @@ class NemoBackend:
     async def upload_urls(self, session_id: str, urls: Sequence[str]) -> list[dict[str, Any]]:
         """Let NemoVideo fetch media itself (§5). The engine always downloads first and calls ``upload``,
         so this is for callers that hold a public link."""
-        record = await self._record(session_id)
+        record = await self._sessions.record(session_id)
         body = await self._client.call(
             "POST",
             f"/api/upload-video/nemo_agent/me/{record.nemo_session_id}",
@@ -210,6 +204,7 @@ class NemoBackend:
         files = unwrap(body).get("files")
         return [dict(f) for f in files if isinstance(f, dict)] if isinstance(files, list) else []
 
+    @_starts_over_when_gone
     async def upload_link(
         self, session_id: str, url: str, *, prompt: str | None = None, max_output_bytes: int | None = None
     ) -> AsyncIterator[BackendEvent]:
@@ -217,15 +212,16 @@ class NemoBackend:
 
         async def send(record: SessionRecord) -> None:
             if not await self.upload_urls(session_id, [url]):
-                raise InputRejected("NemoVideo could not fetch a video from that link; send the file itself instead.")
+                raise InputRejected("nemo_link_fetch_failed")
 
         async for event in self._first_turn(session_id, send, prompt=prompt, max_output_bytes=max_output_bytes):
             yield event
 
+    @_starts_over_when_gone
     async def upload(
         self, session_id: str, media_path: Path, *, prompt: str | None = None, max_output_bytes: int | None = None
     ) -> AsyncIterator[BackendEvent]:
-        _check_extension(media_path, VIDEO_EXTENSIONS + IMAGE_EXTENSIONS, "a video or a picture")
+        _check_extension(media_path, VIDEO_EXTENSIONS + IMAGE_EXTENSIONS, "nemo_needs_video_or_picture")
 
         async def send(record: SessionRecord) -> None:
             await self._upload_file(record, media_path)
@@ -243,7 +239,7 @@ class NemoBackend:
     ) -> AsyncIterator[BackendEvent]:
         """Upload with ``send`` (once more on a fresh cloud session if the old one is gone), then ask the agent
         for music."""
-        record = await self._record(session_id)
+        record = await self._sessions.record(session_id)
         yield Stage("upload", 0.0)
         try:
             await send(record)
@@ -256,19 +252,15 @@ class NemoBackend:
         ):
             yield event
 
+    @_starts_over_when_gone
     async def use_song(
         self, session_id: str, song_path: Path, *, title: str | None = None, max_output_bytes: int | None = None
     ) -> AsyncIterator[BackendEvent]:
-        _check_extension(song_path, AUDIO_EXTENSIONS, "a song")
-        record = await self._record(session_id)
-        try:
-            current = await self._read_state(record)
-        except SessionNotFound:
-            yield await self._reset(record)
-            yield self._send_again(record)
-            return
+        _check_extension(song_path, AUDIO_EXTENSIONS, "nemo_needs_song")
+        record = await self._sessions.record(session_id)
+        current = await self._read_state_or_start_over(record)
         if not current.has_media:
-            raise InputRejected("Send me the video first; then send this song and I'll put it under the video.")
+            raise InputRejected("nemo_song_before_video")
         yield Stage("upload", 0.0)
         await self._upload_file(record, song_path)
         yield Stage("upload", 1.0)
@@ -278,6 +270,7 @@ class NemoBackend:
         async for event in self._converse(record, message, max_output_bytes=max_output_bytes, first=False):
             yield event
 
+    @_starts_over_when_gone
     async def instruct(
         self, session_id: str, text: str, *, max_output_bytes: int | None = None
     ) -> AsyncIterator[BackendEvent]:
@@ -285,16 +278,11 @@ class NemoBackend:
             async for event in self.export(session_id, ExportOptions(max_size_bytes=max_output_bytes)):
                 yield event
             return
-        record = await self._record(session_id)
+        record = await self._sessions.record(session_id)
         if record.snapshot is None or not NemoDraft(record.snapshot).has_media:
-            try:
-                current = await self._read_state(record)
-            except SessionNotFound:
-                yield await self._reset(record)
-                yield self._send_again(record)
-                return
+            current = await self._read_state_or_start_over(record)
             if not current.has_media:
-                raise InputRejected("Send me a video first, then tell me how to change it.")
+                raise InputRejected("send_video_first")
         async for event in self._converse(record, text, max_output_bytes=max_output_bytes, first=False):
             yield event
 
@@ -305,7 +293,7 @@ class NemoBackend:
     ) -> AsyncIterator[BackendEvent]:
         """Run one turn, tell the user what it did, and render when the draft changed and is ready."""
         try:
-            before = await self._read_state(record)
+            before = await self._sessions.read_state(record)
             result: TurnResult | None = None
             async for step in run_turn(
                 self._client,
@@ -320,36 +308,23 @@ class NemoBackend:
                     yield step
                 else:
                     result = step
-        except SessionNotFound:
-            yield await self._reset(record)
-            yield self._send_again(record)
-            return
+        except SessionNotFound as exc:
+            raise _CloudSessionGone(record) from exc
         assert result is not None
+        lang = chat_language(record.language)
         said = translate(result.text, record.language) if result.text else ""
         if said:
             yield Said(said)
-        after = await self._recover(record, before) if result.dropped else await self._read_state(record)
+        after = await self._recover(record, before) if result.dropped else await self._sessions.read_state(record)
         changes = describe_changes(before, after)
         if not said:
             if not changes:
-                yield Said(
-                    _t(
-                        record.language,
-                        "NemoVideo finished, but nothing changed in your draft. Try saying it another way.",
-                        "NemoVideo 已完成，但草稿没有变化。换个说法试试。",
-                    )
-                )
+                yield Said(say("nemo_nothing_changed", lang))
                 return
-            yield Said(_changes_sentence(changes, record.language))
+            yield Said(say("nemo_changes", lang, changes=say("nemo_changes_separator", lang).join(changes)))
         if not after.is_ready:
             if first:
-                yield Said(
-                    _t(
-                        record.language,
-                        "Nothing is on the timeline yet; tell me what music you'd like.",
-                        "时间线上还没有内容；告诉我你想要什么音乐。",
-                    )
-                )
+                yield Said(say("nemo_timeline_empty", lang))
             return
         if not changes and not first:
             return
@@ -363,7 +338,7 @@ class NemoBackend:
         for check, wait_s in enumerate(self._recovery_waits_s, start=1):
             await asyncio.sleep(wait_s)
             try:
-                after = await self._read_state(record)
+                after = await self._sessions.read_state(record)
             except SessionNotFound:
                 raise
             except BackendUnavailable as exc:
@@ -390,7 +365,7 @@ class NemoBackend:
                 yield Stage("render", step)
         assert done is not None
         yield Stage("export", 0.2)
-        folder = self._store.folder(record.id) / "renders"
+        folder = self._sessions.folder(record.id) / "renders"
         path = await self._renderer.download(platform=record.platform, done=done, dest=folder / f"{done.render_id}.mp4")
         yield Stage("export", 0.6)
         info = await self._probe(path)
@@ -415,7 +390,7 @@ class NemoBackend:
             notes=notes,
         )
         record.last_render = {"fingerprint": draft.fingerprint(), "rendered": rendered_to_json(rendered)}
-        await self._save(record)
+        await self._sessions.save(record)
         await asyncio.to_thread(prune_renders, folder, path)
         logger.info("nemo session %s: render %s delivered", record.id, done.render_id)
         yield rendered
@@ -437,16 +412,12 @@ class NemoBackend:
 
     # ----- the rest of the protocol ------------------------------------------------------------------
 
+    @_starts_over_when_gone
     async def export(self, session_id: str, options: ExportOptions) -> AsyncIterator[BackendEvent]:
-        record = await self._record(session_id)
-        try:
-            draft = await self._read_state(record)
-        except SessionNotFound:
-            yield await self._reset(record)
-            yield self._send_again(record)
-            return
+        record = await self._sessions.record(session_id)
+        draft = await self._read_state_or_start_over(record)
         if not draft.is_ready:
-            raise InputRejected("There is nothing to export yet: make something first (send me a video).")
+            raise InputRejected("nemo_nothing_to_export")
         cap = options.max_size_bytes
         last = _last_rendered(record, draft)
         if last is not None and (cap is None or last.path.stat().st_size <= cap):
@@ -458,13 +429,7 @@ class NemoBackend:
             yield event
         link = await self._claim_link(record)
         if link:
-            yield Said(
-                _t(
-                    record.language,
-                    f"To keep editing this project in NemoVideo's own editor, open {link} (valid for 7 days).",
-                    f"如需在 NemoVideo 编辑器中继续编辑，请打开 {link}（7 天内有效）。",
-                )
-            )
+            yield Said(say("nemo_claim_link", chat_language(record.language), link=link))
 
     async def _claim_link(self, record: SessionRecord) -> str | None:
         """A browser link to the project (§2: a claim token cannot call the API, so it is safe to show).
@@ -487,11 +452,11 @@ class NemoBackend:
         return f"{CLAIM_URL}?ct={token}"
 
     async def state(self, session_id: str) -> NemoDraft | None:
-        record = await asyncio.to_thread(self._store.load, session_id)
+        record = await self._sessions.load(session_id)
         if record is None:
             return None
         try:
-            draft = await self._read_state(record)
+            draft = await self._sessions.read_state(record)
         except SessionNotFound:
             return None  # the next request re-opens the session and tells the user
         except BackendUnavailable as exc:
@@ -502,7 +467,7 @@ class NemoBackend:
         return draft if draft.has_media else None
 
     async def credits(self, session_id: str) -> Credits | None:
-        record = await asyncio.to_thread(self._store.load, session_id)
+        record = await self._sessions.load(session_id)
         platform = record.platform if record else "cli"
         data = unwrap(await self._client.call("GET", "/api/credits/balance/simple", platform=platform))
         available = data.get("available")
@@ -514,25 +479,17 @@ class NemoBackend:
     async def discard(self, session_id: str) -> None:
         """Forget the mapping and the downloaded renders; the cloud draft stays with NemoVideo (the API
         has no delete)."""
-        if await asyncio.to_thread(self._store.delete, session_id):
+        if await self._sessions.delete(session_id):
             logger.info("nemo session %s discarded", session_id)
 
     async def close(self) -> None:
         await self._client.aclose()
 
 
-def _check_extension(path: Path, allowed: Sequence[str], what: str) -> None:
+def _check_extension(path: Path, allowed: Sequence[str], phrase: str) -> None:
+    """``InputRejected(phrase, formats=...)`` unless ``path`` ends in one of the ``allowed`` extensions."""
     if path.suffix.lower().lstrip(".") not in allowed:
-        raise InputRejected(f"NemoVideo needs {what} in one of these formats: {', '.join(allowed)}.")
-
-
-def _changes_sentence(changes: Sequence[str], language: str) -> str:
-    return _t(
-        language,
-        f"NemoVideo {'; '.join(changes)}. Next you could change the music's volume, add a title, or say "
-        '"export" for the final file.',
-        f"NemoVideo 已更新草稿：{'；'.join(changes)}。接下来可以调整音乐音量、加标题，或发送“导出”获取成片。",
-    )
+        raise InputRejected(phrase, formats=", ".join(allowed))
 
 
 def _last_rendered(record: SessionRecord, draft: NemoDraft) -> Rendered | None:

@@ -1,175 +1,43 @@
-"""HTTP to the NemoVideo Skill API: auth, attribution headers, the envelope, retries and error codes.
+"""HTTP to the NemoVideo Skill API: auth, attribution headers, retries, the agent stream, downloads.
 
-Exceptions, as they leave this module::
+Answers are decoded and errors mapped in ``envelope``; the client id and token live in ``identity``;
+upload bodies are built in ``multipart``. The token goes only to the API host (or hosts the operator
+allows) and never into a URL, a log line or an exception's text (docs/nemo-protocol §1-2).
 
-    NemoApiError (internal)   a decoded error answer; never leaves the package
-    SessionNotFound           1002: the caller makes a new session (a BackendUnavailable, so a stray
-                              one still reads "service unavailable")
-    TurnDropped               the /run_sse connection broke after the turn may have started
-    BackendRefused            2001 out of credits, HTTP 402 export blocked
-    InputRejected             4001 unsupported file, 4002 too large
-    BackendUnavailable        network, 5xx, 429 twice, a refused token, anything unexpected
-
-Why the rules (docs/nemo-protocol §1-2, §9): the envelope has three shapes (``code``, ``success``, bare),
-so one decoder handles them all; the token goes only to the API host (or hosts the operator allows) and
-never into a URL, a log line or an exception's text. An anonymous token is kept on disk next to the
-client id (mode 0600) because the service issues one per client id per 7 days: without it every
-restart would hit HTTP 429.
+Retries are written out (``call``, ``_send_with_retries``, ``open_turn``) rather than left to
+``tenacity``: one loop keeps three separate budgets whose rules depend on the error and the request
+(network errors and 5xx: ``network_retries`` with a growing pause, and only where repeating is safe;
+HTTP 429: exactly one more try after ``rate_limit_wait_s``; a refused token: one renewal that changes
+the headers of the next try), and ``open_turn`` must never retry once the request may have reached
+the agent. In tenacity that is a custom stop, wait and retry predicate per budget plus shared state,
+longer than the loops and a dependency more.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
-import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from bot import __version__
+from bot.backends.nemo.envelope import NemoApiError, TurnDropped, decode, to_error, unwrap
+from bot.backends.nemo.identity import Auth, anonymous_auth, load_client_id, read_token, write_token
+from bot.backends.nemo.multipart import multipart_body
 from bot.config import Settings
-from bot.errors import BackendRefused, BackendUnavailable, InputRejected
+from bot.errors import BackendUnavailable
+
+__all__ = ["SKILL_SOURCE", "NemoClient"]
 
 logger = logging.getLogger(__name__)
 
 SKILL_SOURCE = "best-music-cog"
-REGISTER_URL = "https://nemovideo.com/register"
-VIDEO_EXTENSIONS = ("mp4", "mov", "avi", "webm", "mkv")
-IMAGE_EXTENSIONS = ("jpg", "jpeg", "png", "gif", "webp")
-AUDIO_EXTENSIONS = ("mp3", "wav", "m4a", "aac")
-ALL_EXTENSIONS = VIDEO_EXTENSIONS + IMAGE_EXTENSIONS + AUDIO_EXTENSIONS
-RENEW_BEFORE = timedelta(hours=1)
-"""Ask for a new anonymous token this long before ``expires_at`` rather than meet a 1001 mid-turn."""
-
-_CODE_TOKEN = 1001
-_CODE_SESSION = 1002
-_CODE_CREDITS = 2001
-_CODE_FORMAT = 4001
-_CODE_TOO_LARGE = 4002
-_AUTH_CODES = frozenset({_CODE_TOKEN, 1010, 1011})
-
-
-def formats_sentence() -> str:
-    """The allowed formats as users read them."""
-    return (
-        f"videos ({', '.join(VIDEO_EXTENSIONS)}), pictures ({', '.join(IMAGE_EXTENSIONS)}) "
-        f"or songs ({', '.join(AUDIO_EXTENSIONS)})"
-    )
-
-
-class NemoApiError(Exception):
-    """A decoded error answer: HTTP status, the body's code (if any) and its message (never shown)."""
-
-    def __init__(self, *, status: int, code: int | None, message: str) -> None:
-        super().__init__(f"NemoVideo error (HTTP {status}, code {code})")
-        self.status = status
-        self.code = code
-        self.message = message
-
-    @property
-    def is_auth(self) -> bool:
-        return self.code in _AUTH_CODES or (self.status == 401 and self.code is None)
-
-
-class SessionNotFound(BackendUnavailable):
-    """The Nemo session is gone (1002); the backend opens a new one."""
-
-
-class ServiceError(BackendUnavailable):
-    """Any other refusal, with the HTTP status and body code for callers that must tell them apart."""
-
-    def __init__(self, text: str, *, status: int, code: int | None) -> None:
-        super().__init__(text)
-        self.status = status
-        self.code = code
-
-
-class TurnDropped(BackendUnavailable):
-    """The agent stream broke after the turn may have started: never re-send it, read the state instead."""
-
-
-@dataclass(frozen=True)
-class Auth:
-    """A token and who it belongs to. ``registered``: the operator's NEMO_TOKEN, not an anonymous one."""
-
-    token: str
-    user_id: str | None
-    registered: bool
-    expires_at: datetime | None = None
-
-    def __repr__(self) -> str:  # never let the token reach a log line through a repr
-        return f"Auth(user_id={self.user_id!r}, registered={self.registered})"
-
-    def expiring(self, now: datetime) -> bool:
-        return self.expires_at is not None and now >= self.expires_at - RENEW_BEFORE
-
-
-def decode(response: httpx.Response) -> dict[str, Any]:
-    """The body of a successful answer, or :class:`NemoApiError` (the CLI's rules, §1)."""
-    try:
-        body = response.json() if response.content else {}
-    except ValueError:
-        body = None
-    if not isinstance(body, dict):
-        if response.is_success and body is not None:
-            return {"data": body}
-        raise NemoApiError(status=response.status_code, code=None, message=response.reason_phrase)
-    code = body.get("code")
-    message = str(body.get("message") or body.get("msg") or body.get("error") or response.reason_phrase or "")
-    numeric = code if isinstance(code, int) else (int(code) if isinstance(code, str) and code.isdigit() else None)
-    if not response.is_success:
-        raise NemoApiError(status=response.status_code, code=numeric or None, message=message)
-    if (numeric is not None and numeric != 0) or body.get("success") is False:
-        raise NemoApiError(status=response.status_code, code=numeric, message=message)
-    return body
-
-
-def unwrap(body: Mapping[str, Any]) -> dict[str, Any]:
-    """The payload: ``data`` if present, else the body itself."""
-    data = body.get("data")
-    return dict(data) if isinstance(data, Mapping) else dict(body)
-
-
-UPLOAD_CHUNK = 1 << 20
-
-
-def multipart_body(files: Sequence[tuple[str, Path]]) -> tuple[AsyncIterator[bytes], dict[str, str]]:
-    """A ``multipart/form-data`` body streamed from disk a MiB at a time in a thread, so a big clip never
-    blocks the event loop (httpx reads ``files=`` synchronously) nor sits in memory; with its headers
-    (the length is known up front, so no chunked encoding)."""
-    boundary = uuid.uuid4().hex
-    parts: list[tuple[bytes, Path]] = []
-    for field, path in files:
-        filename = "".join(c for c in path.name if c.isprintable() and c not in '"\\') or "upload"
-        head = (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{filename}"\r\n'
-            "Content-Type: application/octet-stream\r\n\r\n"
-        ).encode()
-        parts.append((head, path))
-    tail = f"--{boundary}--\r\n".encode()
-    length = sum(len(head) + path.stat().st_size + 2 for head, path in parts) + len(tail)
-
-    async def stream() -> AsyncIterator[bytes]:
-        for head, path in parts:
-            yield head
-            handle = await asyncio.to_thread(path.open, "rb")
-            try:
-                while chunk := await asyncio.to_thread(handle.read, UPLOAD_CHUNK):
-                    yield chunk
-            finally:
-                await asyncio.to_thread(handle.close)
-            yield b"\r\n"
-        yield tail
-
-    headers = {"Content-Type": f"multipart/form-data; boundary={boundary}", "Content-Length": str(length)}
-    return stream(), headers
 
 
 class NemoClient:
@@ -210,21 +78,6 @@ class NemoClient:
     def token_file(self) -> Path:
         return self._settings.data_dir / "nemo-token.json"
 
-    def client_id(self) -> str:
-        """The stable client id: settings, else the file, else a new uuid written to the file."""
-        if self._settings.nemo_client_id:
-            return self._settings.nemo_client_id.strip()
-        path = self._settings.nemo_client_id_file
-        with contextlib.suppress(FileNotFoundError):
-            existing = path.read_text("utf-8").strip()
-            if existing:
-                return existing[:64]
-        path.parent.mkdir(parents=True, exist_ok=True)
-        made = str(uuid.uuid4())
-        path.write_text(made + "\n", "utf-8")
-        logger.info("made a new NemoVideo client id in %s", path)
-        return made
-
     async def auth(self) -> Auth:
         """The current credentials, asking for an anonymous token when there are none (or they expire)."""
         now = datetime.now(UTC)
@@ -249,13 +102,13 @@ class NemoClient:
             if stale is not None:
                 raise BackendUnavailable("NemoVideo refused the configured NEMO_TOKEN")
             return Auth(token=secret.get_secret_value().strip(), user_id=None, registered=True)
-        client_id = await asyncio.to_thread(self.client_id)
+        client_id = await asyncio.to_thread(load_client_id, self._settings)
         if stale is None:
-            kept = await asyncio.to_thread(self._read_token, client_id)
+            kept = await asyncio.to_thread(read_token, self.token_file, client_id)
             if kept is not None and not kept.expiring(datetime.now(UTC)):
                 return kept
         auth = await self._anonymous_token(client_id)
-        await asyncio.to_thread(self._write_token, client_id, auth)
+        await asyncio.to_thread(write_token, self.token_file, client_id, auth)
         logger.info("NemoVideo anonymous token obtained for user %s", auth.user_id)
         return auth
 
@@ -264,43 +117,11 @@ class NemoClient:
         try:
             body = await self._send_with_retries("POST", "/api/auth/anonymous-token", headers=headers, safe=True)
         except NemoApiError as err:
-            raise self.to_error(err, None) from err
-        data = unwrap(body)
-        token = data.get("token")
-        if not isinstance(token, str) or not token:
+            raise to_error(err, None) from err
+        auth = anonymous_auth(unwrap(body))
+        if auth is None:
             raise BackendUnavailable("NemoVideo gave no token")
-        expires = _parse_time(data.get("expires_at"))
-        return Auth(token=token, user_id=_str_or_none(data.get("user_id")), registered=False, expires_at=expires)
-
-    def _read_token(self, client_id: str) -> Auth | None:
-        try:
-            record = json.loads(self.token_file.read_text("utf-8"))
-        except (FileNotFoundError, ValueError):
-            return None
-        if not isinstance(record, dict) or record.get("client_id") != client_id or not record.get("token"):
-            return None
-        return Auth(
-            token=str(record["token"]),
-            user_id=_str_or_none(record.get("user_id")),
-            registered=False,
-            expires_at=_parse_time(record.get("expires_at")),
-        )
-
-    def _write_token(self, client_id: str, auth: Auth) -> None:
-        """Owner-only file (0600), written beside and renamed into place."""
-        record = {
-            "client_id": client_id,
-            "token": auth.token,
-            "user_id": auth.user_id,
-            "expires_at": auth.expires_at.isoformat() if auth.expires_at else None,
-        }
-        path = self.token_file
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(record, handle)
-        os.replace(tmp, path)
+        return auth
 
     # ----- headers -------------------------------------------------------------------------------
 
@@ -391,32 +212,8 @@ class NemoClient:
                 raise
 
     def to_error(self, err: NemoApiError, auth: Auth | None = None) -> Exception:
-        """The project exception for a decoded error (§9)."""
-        auth = auth or self._auth
-        logger.warning("NemoVideo refused a call: HTTP %d, code %s", err.status, err.code)
-        if err.code == _CODE_SESSION:
-            return SessionNotFound("NemoVideo session not found")
-        if err.code == _CODE_CREDITS:
-            if auth is not None and not auth.registered and auth.user_id:
-                link = f"{REGISTER_URL}?bind={auth.user_id}"
-                return BackendRefused(
-                    f"The free NemoVideo credits are used up. Register to keep going (your drafts come along): {link}"
-                )
-            return BackendRefused("The NemoVideo account is out of credits; top it up to keep going.")
-        if err.code == _CODE_FORMAT:
-            return InputRejected(f"NemoVideo can't use that file. Send {formats_sentence()}.")
-        if err.code == _CODE_TOO_LARGE:
-            return InputRejected(
-                "That file is too large for NemoVideo; trim it shorter or compress it, then send it again."
-            )
-        if err.status == 402:
-            link = f"{REGISTER_URL}?bind={auth.user_id}" if auth is not None and auth.user_id else REGISTER_URL
-            return BackendRefused(f"Exporting needs a registered NemoVideo account: register to export at {link}")
-        if err.is_auth:
-            return ServiceError("NemoVideo refused the access token", status=401, code=err.code)
-        if err.status == 429:
-            return ServiceError("NemoVideo is rate limiting us", status=429, code=err.code)
-        return ServiceError(f"NemoVideo answered HTTP {err.status} (code {err.code})", status=err.status, code=err.code)
+        """The project exception for a decoded error (§9), worded for the current token if none is given."""
+        return to_error(err, auth or self._auth)
 
     # ----- the agent stream ------------------------------------------------------------------------
 
@@ -509,17 +306,3 @@ class NemoClient:
     async def aclose(self) -> None:
         await self._http.aclose()
         await self._cdn.aclose()
-
-
-def _parse_time(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _str_or_none(value: object) -> str | None:
-    return str(value) if value not in (None, "") else None

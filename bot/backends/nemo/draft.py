@@ -16,6 +16,8 @@ from typing import Any
 
 from bot.media.timeline import format_seconds
 
+__all__ = ["TRACK_KINDS", "NemoDraft", "Segment", "Track", "describe_changes"]
+
 TRACK_KINDS = {0: "Video", 1: "BGM", 7: "Title"}
 _NAME_KEYS = ("n", "name", "title", "tx", "text", "content", "label")
 _URL_KEYS = ("url", "src", "u", "cdn_url", "path")

@@ -19,8 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.backends.nemo.client import NemoClient, ServiceError
+from bot.backends.nemo.client import NemoClient
+from bot.backends.nemo.envelope import ServiceError
 from bot.errors import BackendRefused, BackendUnavailable, InputRejected, MusicCogError, RenderFailed
+
+__all__ = ["PollResult", "RenderDone", "Renderer", "new_render_id", "read_poll"]
 
 logger = logging.getLogger(__name__)
 

@@ -5,6 +5,12 @@ Two event shapes are accepted (§4): ADK's (``content.parts[]`` with ``text``/``
 "tool_call" | "tool_result" | "heartbeat" | "error", ...}``). Heartbeats come three ways: the heartbeat
 event, an empty ``data:`` line and a ``:`` comment; all become :class:`Heartbeat` so the caller can tell
 "alive but idle" from real work. The end of a turn is the server closing the stream (no done event).
+
+Why the SSE framing is parsed here rather than by ``httpx-sse`` (dropped from the dependencies): its
+decoder discards ``:`` comment lines, one of the three ways NemoVideo sends a heartbeat, so a turn
+kept alive by comments would look silent (no ``Stage`` progress while the agent works). The framing
+we need (``data:`` lines joined, a blank line ends an event, comments are heartbeats) is
+:func:`sse_data`, twenty lines with its own test.
 """
 
 from __future__ import annotations
@@ -15,6 +21,19 @@ import re
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+__all__ = [
+    "TEMPORARY_ISSUE",
+    "AgentError",
+    "Heartbeat",
+    "Item",
+    "Text",
+    "ToolCall",
+    "ToolResult",
+    "TurnText",
+    "parse_event",
+    "sse_data",
+]
 
 logger = logging.getLogger(__name__)
 

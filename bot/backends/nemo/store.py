@@ -19,6 +19,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+__all__ = ["SessionRecord", "SessionStore"]
+
 
 @dataclass
 class SessionRecord:

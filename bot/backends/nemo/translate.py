@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import re
 
+from bot.language import say
+
+__all__ = ["chat_language", "is_gui_direction", "translate"]
+
 _GUI_EN = re.compile(
     r"\b(?:click|clicking|tap|double[- ]click|right[- ]click|drag|dragging|drop it|"
     r"preview (?:it |this |the \w+ )?(?:in|on) (?:the )?(?:timeline|editor|player|canvas)|"
@@ -27,10 +31,14 @@ _EXPORT = re.compile(r"export|download|导出|下载", re.IGNORECASE)
 _SENTENCE = re.compile(r"[^.!?。！？\n]*(?:[.!?。！？]+|\n|$)")
 _BULLET_ONLY = re.compile(r"^\s*(?:[-*•·]|\d+[.)])\s*$")
 
-EXPORT_HINT = {
-    "en": 'Say "export" when you want the final file.',
-    "zh": "想要成片时，发送“导出”即可。",
-}
+
+def chat_language(language: str) -> str:
+    """The phrase table for a session's language tag: its base language (``zh-CN``, ``zh_TW`` → ``zh``).
+
+    Sessions keep the tag they were opened with; :mod:`bot.language` has one table per base language
+    and falls back to English for any it lacks.
+    """
+    return re.split(r"[-_]", language.strip(), maxsplit=1)[0].lower() or "en"
 
 
 def is_gui_direction(sentence: str) -> bool:
@@ -59,6 +67,6 @@ def translate(text: str, language: str = "en") -> str:
             kept_lines.append(joined)
     result = re.sub(r"\n{3,}", "\n\n", "\n".join(kept_lines)).strip()
     if dropped_export:
-        hint = EXPORT_HINT["zh" if language.startswith("zh") else "en"]
+        hint = say("nemo_export_hint", chat_language(language))
         result = f"{result}\n\n{hint}" if result else hint
     return result

@@ -17,9 +17,12 @@ from dataclasses import dataclass
 import httpx
 
 from bot.backends.base import Stage
-from bot.backends.nemo.client import NemoApiError, NemoClient, ServiceError
+from bot.backends.nemo.client import NemoClient
+from bot.backends.nemo.envelope import NemoApiError, ServiceError
 from bot.backends.nemo.sse import AgentError, Heartbeat, Item, ToolCall, TurnText, parse_event, sse_data
 from bot.errors import BackendUnavailable
+
+__all__ = ["DEFAULT_EXPECTED_S", "TurnResult", "TurnTimedOut", "expected_seconds", "run_turn"]
 
 logger = logging.getLogger(__name__)
 

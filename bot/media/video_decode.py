@@ -1,0 +1,121 @@
+"""Decoder plumbing both strategies share: stream timing, damage checks, progress, and the full decode.
+
+The loop filter is skipped (``skip_loop_filter=all``: -25 % CPU, invisible at 64x36) and frame
+threading is on (slice threading measured 1.5-1.7x slower).
+
+Damage: a stream whose packets stop early (an MP4 cut short with its index in front) raises
+:class:`~bot.errors.InputRejected` (``video_damaged``) from :meth:`StreamContext.check_complete`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+
+import av.container
+import av.video.stream
+
+from bot.errors import InputRejected
+from bot.media import cancel
+from bot.media.frame_features import DecodedFrames, Thumbnailer
+from bot.media.models import MediaInfo
+
+__all__ = ["DECODER_OPTIONS", "Progress", "ProgressFn", "StreamContext", "configure_decoder", "decode_full"]
+
+logger = logging.getLogger(__name__)
+
+ProgressFn = Callable[[float], None]
+
+DECODER_OPTIONS = {"skip_loop_filter": "all"}
+
+
+class Progress:
+    """Monotonic, throttled progress reports."""
+
+    def __init__(self, fn: ProgressFn | None) -> None:
+        self._fn = fn
+        self._last = -1.0
+
+    def __call__(self, fraction: float) -> None:
+        if self._fn is None:
+            return
+        fraction = min(1.0, max(self._last, fraction))
+        if fraction >= 1.0 or fraction - self._last >= 0.02:
+            self._last = fraction
+            self._fn(fraction)
+
+
+def configure_decoder(stream: av.video.stream.VideoStream) -> None:
+    """Frame threading on, loop filter off (see the module docstring for the measurements)."""
+    stream.thread_type = "AUTO"
+    stream.codec_context.options = dict(DECODER_OPTIONS)
+
+
+@dataclass
+class StreamContext:
+    """What the stream's header promises (timing, frame count), to turn pts into seconds and spot damage."""
+
+    time_base: Fraction
+    start_pts: int
+    expected_frames: int
+    duration_s: float
+    fps: float
+
+    @classmethod
+    def from_stream(cls, stream: av.video.stream.VideoStream, info: MediaInfo) -> StreamContext:
+        tb = stream.time_base or Fraction(1, 90000)
+        return cls(
+            time_base=tb,
+            start_pts=int(stream.start_time or 0),
+            expected_frames=int(stream.frames or 0),
+            duration_s=info.duration_s,
+            fps=info.fps or 30.0,
+        )
+
+    def check_complete(self, count: int, last_time_s: float | None) -> None:
+        """Raise if the stream ended well before its header said it would (a file cut short)."""
+        if self.expected_frames > 0 and count < self.expected_frames - max(2, 0.02 * self.expected_frames):
+            logger.info("stream ended after %d of %d frames", count, self.expected_frames)
+            raise InputRejected("video_damaged")
+        if last_time_s is not None and last_time_s < 0.9 * self.duration_s - 1.0:
+            logger.info("stream ended at %.2f s of %.2f s", last_time_s, self.duration_s)
+            raise InputRejected("video_damaged")
+
+    def seconds(self, pts: int) -> float:
+        return float((pts - self.start_pts) * self.time_base)
+
+    def time_of_frame(self, frames: DecodedFrames) -> Callable[[int], float]:
+        pts = frames.pts_by_display
+
+        def time_of(display: int) -> float:
+            p = pts.get(display)
+            return self.seconds(p) if p is not None else display / self.fps
+
+        return time_of
+
+
+def decode_full(
+    container: av.container.InputContainer,
+    stream: av.video.stream.VideoStream,
+    ctx: StreamContext,
+    frames: DecodedFrames,
+    progress: Progress,
+) -> int:
+    """Decode every frame in order; display index = output order."""
+    configure_decoder(stream)
+    thumb = Thumbnailer()
+    n = 0
+    last_time: float | None = None
+    expected = max(1, ctx.expected_frames or int(ctx.duration_s * ctx.fps))
+    for frame in container.decode(stream):
+        frames.add(n, frame.pts, thumb(frame))
+        if frame.pts is not None:
+            last_time = ctx.seconds(frame.pts)
+        n += 1
+        if n % 16 == 0:
+            cancel.check()
+            progress(0.9 * n / expected)
+    ctx.check_complete(n, last_time)
+    return n
