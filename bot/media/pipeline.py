@@ -33,7 +33,7 @@ from bot.media.probe import probe_media
 from bot.media.render import VideoEdits, render
 from bot.media.sync import intro_end_s, plan_sync
 from bot.media.timeline import BeatGrid, Timeline
-from bot.media.video_analysis import analyze_video
+from bot.media.video_analysis import analyse_video
 
 logger = logging.getLogger(__name__)
 
@@ -167,7 +167,7 @@ def analyse_clip(input_path: str, *, settings: Settings | None = None, clock: St
     with clock.stage("probe"):
         info = probe_media(input_path, settings=settings)
     with clock.stage("video analysis"):
-        video = analyze_video(info)
+        video = analyse_video(info)
     times = {name: clock.times[name] for name in ("probe", "video analysis")}
     return ClipAnalysis(info=info, video=video, stage_times_s=times)
 
