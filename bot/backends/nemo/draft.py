@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-from bot.media.timeline import format_seconds
+from bot.language.text import format_seconds
 
 TRACK_KINDS = {0: "Video", 1: "BGM", 7: "Title"}
 _NAME_KEYS = ("n", "name", "title", "tx", "text", "content", "label")
