@@ -15,6 +15,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import date
 
+from bot.backends.factory import BACKEND_NAMES
 from bot.config import Settings
 from bot.engine.jobs import RENDER_KINDS, JobKind, JobPayload, RateLimiter
 from bot.engine.messages import Error, Incoming, Reply, Text
@@ -122,8 +123,6 @@ class Conversation:
 
     async def _switch_backend(self, incoming: Incoming, name: str | None, lang: Lang) -> Reply:
         """``/backend local|nemo``: a fresh session on that backend, if the operator allows choosing."""
-        from bot.backends.factory import BACKEND_NAMES
-
         platform, chat = incoming.platform, incoming.chat_id
         current = await self._store.current_session(platform, chat)
         in_use = current.backend if current else self._backends.default.name
