@@ -1,23 +1,13 @@
-"""The conversation engine: platform-agnostic messages, intent routing and (soon) jobs and replies.
+"""The conversation engine: platform-agnostic messages, routing, jobs and replies.
 
 Adapters translate platform events into ``Incoming`` and render ``Reply`` events; nothing in this
-package imports a chat platform library.
+package imports a chat platform library, nor the media pipeline (``bot.media``): the backends do the
+media work, and the words come from :mod:`bot.language`. ``Engine`` itself is imported from
+``bot.engine.engine`` (it pulls in the store and the backend protocol, which the boundary types do not need).
 """
 
 from __future__ import annotations
 
-from bot.engine.intents import (
-    Intent,
-    Lang,
-    Routed,
-    choose_language,
-    detect_language,
-    help_text,
-    route,
-    route_text,
-    start_text,
-    strip_mentions,
-)
 from bot.engine.messages import (
     BUTTON_ANOTHER,
     BUTTON_EXPORT,
@@ -28,6 +18,7 @@ from bot.engine.messages import (
     Button,
     Error,
     ErrorKind,
+    Fact,
     Incoming,
     MediaKind,
     MediaRef,
@@ -39,6 +30,8 @@ from bot.engine.messages import (
     new_error_id,
     result_buttons,
 )
+from bot.engine.routing import Routed, route, route_text
+from bot.language.intents import Intent
 
 __all__ = [
     "BUTTON_ANOTHER",
@@ -50,9 +43,9 @@ __all__ = [
     "Button",
     "Error",
     "ErrorKind",
+    "Fact",
     "Incoming",
     "Intent",
-    "Lang",
     "MediaKind",
     "MediaRef",
     "Progress",
@@ -61,13 +54,8 @@ __all__ = [
     "Text",
     "Video",
     "button_label",
-    "choose_language",
-    "detect_language",
-    "help_text",
     "new_error_id",
     "result_buttons",
     "route",
     "route_text",
-    "start_text",
-    "strip_mentions",
 ]

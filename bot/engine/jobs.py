@@ -1,4 +1,4 @@
-"""What a job row carries, and the per-user rate limit.
+"""What a job row carries (its payload in, its result out), and the per-user rate limit.
 
 A job's payload is everything needed to run it again after a restart: the kind, the instruction or
 caption, the media reference (a platform file id or a link; the adapter's fetcher downloads it when
@@ -18,6 +18,16 @@ from enum import StrEnum
 from pathlib import Path
 
 from bot.engine.messages import MediaRef, Reply
+
+__all__ = [
+    "RENDER_KINDS",
+    "JobKind",
+    "JobPayload",
+    "JobResult",
+    "MediaFetcher",
+    "Notifier",
+    "RateLimiter",
+]
 
 MediaFetcher = Callable[[MediaRef, Path], Awaitable[Path]]
 """``fetch(media, folder)`` downloads the file or link into ``folder`` and returns its path.
@@ -81,6 +91,38 @@ class JobPayload:
             )
         except (KeyError, TypeError, json.JSONDecodeError) as exc:
             raise ValueError("damaged job payload") from exc
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """What a finished job leaves in its row (``result_json``): the track it picked, or that the
+    instruction was not understood. Unset fields are left out of the JSON, as the rows have always been."""
+
+    understood: bool | None = None
+    """False when the backend did not understand the instruction; None when it did (or never said)."""
+    track: str | None = None
+    """The title of the track the job rendered, if it rendered one."""
+
+    def to_json(self) -> str:
+        data: dict[str, object] = {}
+        if self.understood is not None:
+            data["understood"] = self.understood
+        if self.track is not None:
+            data["track"] = self.track
+        return json.dumps(data, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> JobResult:
+        """Parse a stored result; a damaged one raises ``ValueError``."""
+        try:
+            data = json.loads(text)
+            understood, track = data.get("understood"), data.get("track")
+            return cls(
+                understood=bool(understood) if understood is not None else None,
+                track=str(track) if track is not None else None,
+            )
+        except (AttributeError, json.JSONDecodeError) as exc:
+            raise ValueError("damaged job result") from exc
 
 
 class RateLimiter:

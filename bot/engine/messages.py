@@ -13,6 +13,31 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from bot.language import say
+
+__all__ = [
+    "BUTTON_ANOTHER",
+    "BUTTON_EXPORT",
+    "BUTTON_KEEP_ORIGINAL",
+    "BUTTON_LOUDER",
+    "BUTTON_MUTE_ORIGINAL",
+    "BUTTON_QUIETER",
+    "Button",
+    "Error",
+    "ErrorKind",
+    "Fact",
+    "Incoming",
+    "MediaKind",
+    "MediaRef",
+    "Progress",
+    "Reply",
+    "Text",
+    "Video",
+    "button_label",
+    "new_error_id",
+    "result_buttons",
+]
+
 MediaKind = Literal["video", "audio", "document", "animation", "voice", "link"]
 _MEDIA_KINDS: frozenset[str] = frozenset({"video", "audio", "document", "animation", "voice", "link"})
 
@@ -81,20 +106,20 @@ BUTTON_MUTE_ORIGINAL = "mc:mute"
 BUTTON_KEEP_ORIGINAL = "mc:keep"
 BUTTON_EXPORT = "mc:export"
 
-_BUTTON_LABELS: dict[str, tuple[str, str]] = {
-    BUTTON_ANOTHER: ("Another track", "换一首"),
-    BUTTON_QUIETER: ("Quieter", "小声点"),
-    BUTTON_LOUDER: ("Louder", "大声点"),
-    BUTTON_MUTE_ORIGINAL: ("Mute original", "静音原声"),
-    BUTTON_KEEP_ORIGINAL: ("Keep original", "保留原声"),
-    BUTTON_EXPORT: ("Export", "导出"),
+_BUTTON_PHRASES: dict[str, str] = {
+    BUTTON_ANOTHER: "engine_button_another",
+    BUTTON_QUIETER: "engine_button_quieter",
+    BUTTON_LOUDER: "engine_button_louder",
+    BUTTON_MUTE_ORIGINAL: "engine_button_mute_original",
+    BUTTON_KEEP_ORIGINAL: "engine_button_keep_original",
+    BUTTON_EXPORT: "engine_button_export",
 }
+"""Each standard button's label, as a phrase of :mod:`bot.language`."""
 
 
 def button_label(button_id: str, lang: str = "en") -> str:
-    """The label of a standard button in ``lang`` ("zh" or anything else for English)."""
-    en, zh = _BUTTON_LABELS[button_id]
-    return zh if lang == "zh" else en
+    """The label of a standard button in ``lang`` (English for a language without it)."""
+    return say(_BUTTON_PHRASES[button_id], lang)
 
 
 def result_buttons(lang: str = "en", *, original_muted: bool = False) -> tuple[Button, ...]:

@@ -7,6 +7,10 @@ in that chat (the newest one is shown once the interval has passed, if nothing e
 when a stage runs longer than ``still_working_after_s`` without news it repeats the last progress with a
 "still working" line, so the user knows the bot is alive. Every other reply passes through at once.
 
+The "still working" line is worded in the language of the progress it repeats (``Progress.lang``, the
+chat's language as the engine chose it), not in a language the adapter guesses from the platform: a
+chat switched to Chinese on an English client reads "还在处理中…".
+
 Pure asyncio: no platform code, no threads.
 """
 
@@ -18,8 +22,9 @@ import time
 from collections.abc import AsyncIterator, Callable
 
 from bot.engine.messages import Progress, Reply
+from bot.engine.replies import still_working
 
-STILL_WORKING = {"en": "Still working on it…", "zh": "还在处理中…"}
+__all__ = ["ProgressPacer"]
 
 
 class ProgressPacer:
@@ -50,8 +55,13 @@ class ProgressPacer:
         """Drop a chat's state (its status message is gone)."""
         self._last_shown.pop(chat_key, None)
 
-    async def pace(self, chat_key: str, replies: AsyncIterator[Reply], *, lang: str = "en") -> AsyncIterator[Reply]:
-        """``replies`` with ``Progress`` thinned to one per interval and "still working" lines added."""
+    async def pace(
+        self, chat_key: str, replies: AsyncIterator[Reply], *, lang: str | None = None
+    ) -> AsyncIterator[Reply]:
+        """``replies`` with ``Progress`` thinned to one per interval and "still working" lines added.
+
+        ``lang`` is ignored (the line follows the replies' own language); it stays only until the adapters
+        stop passing it."""
         source = aiter(replies)
         pending: Progress | None = None
         last_progress: Progress | None = None
@@ -75,7 +85,7 @@ class ProgressPacer:
                         and self.allow(chat_key)
                     ):
                         still_shown = True
-                        yield _still_working(last_progress, lang)
+                        yield still_working(last_progress)
                     continue
                 task, next_item = next_item, None
                 try:
@@ -117,8 +127,3 @@ class ProgressPacer:
         if last is not None and not still_shown:
             waits.append(max(quiet_since + self.still_working_after_s, next_allowed) - now)
         return max(0.0, min(waits)) if waits else None
-
-
-def _still_working(progress: Progress, lang: str) -> Progress:
-    line = STILL_WORKING["zh" if lang == "zh" else "en"]
-    return Progress(stage=progress.stage, fraction=progress.fraction, text=f"{progress.text}\n{line}")

@@ -6,6 +6,84 @@ PHRASES: dict[str, str] = {
     # ----- shared ------------------------------------------------------------------------------
     "send_video_first": "先发给我一段视频，再告诉我怎么改。",
     # ----- engine ------------------------------------------------------------------------------
+    # progress (a stage's words; the percentage is added after them)
+    "engine_stage_download": "收到 — 正在获取视频…",
+    "engine_stage_analyse": "收到 — 正在分析视频…",
+    "engine_stage_match": "正在挑选音乐…",
+    "engine_stage_render": "正在混音和渲染…",
+    "engine_stage_export": "正在准备文件…",
+    "engine_stage_upload": "正在把视频上传到 NemoVideo…",
+    "engine_stage_agent": "NemoVideo 正在处理你的视频…",
+    "engine_still_working": "还在处理中…",
+    # the conversation
+    "engine_fresh_start": "重新开始：发给我一段新视频吧。",
+    "engine_which_language": "哪种语言？/language en 或 /language zh",
+    "engine_language_set": "好的，我会用中文回复。",
+    "engine_no_video_yet": "还没有视频：先发给我一段视频吧。",
+    "engine_unknown_command": "我不认识 /{command}。试试 /help。",
+    "engine_stale_button": "这个按钮来自旧消息。请重新发送视频，或直接告诉我要怎么改。",
+    "engine_backend_fixed": "这个机器人使用 {backend} 后端。",
+    "engine_backend_choose": "当前使用 {backend} 后端。可选：/backend local 或 /backend nemo。",
+    "engine_backend_unavailable": "这里无法使用 {backend} 后端。",
+    "engine_backend_nemo": (
+        "已切换到 NemoVideo（第三方云服务）：之后发送的视频会上传到该服务。发送视频开始；/backend local 可切回。"
+    ),
+    "engine_backend_local": "已切换到本地后端：视频只在本服务器处理。发送视频开始。",
+    "engine_cancelled_queued": "已取消。",
+    "engine_cancelled_running": "已取消 — 已停止制作这个视频。",
+    "engine_cancel_too_early": "视频即将开始处理；请稍后再试 /cancel。",
+    "engine_nothing_to_cancel": "没有可以取消的任务。",
+    "engine_credits_left": "剩余积分：{remaining}。",
+    "engine_renders_unlimited": "你的渲染次数不限。",
+    "engine_renders_left": "今天还剩 {left}/{limit} 次渲染。",
+    "engine_private": "抱歉，这个机器人是私有的，这里无法使用。",
+    # submitting a job
+    "engine_send_the_video": "直接发送视频（或视频链接），我就开始处理。",
+    "engine_quota_used": "你今天的 {limit} 次渲染已用完，明天再来吧！",
+    "engine_rate_limited": "请稍等 — {wait_s:.0f} 秒后再试。",
+    "engine_queue_position": "你排在第 {place} 位 — 很快就轮到你的视频。",
+    "engine_busy": "我还在处理你上一个请求 — 请稍等，或用 /cancel 取消。",
+    "engine_restarting": "机器人正在重启，恢复后会发送你的视频。",
+    # running a job
+    "engine_conversation_cleared": "这段对话已被清除，请重新发送你的视频。",
+    "engine_song_needs_video": "请先发送视频；然后再发这首歌，我会把它配在视频下面。",
+    "engine_restarted_gave_up": "抱歉 — 处理你的视频时机器人重启了，未能完成。请重新发送。（错误 {error_id}）",
+    "engine_music_unavailable": "音乐服务暂时不可用，请稍后再试。",
+    "engine_render_failed": "这次没能完成你的视频，请再试一次。",
+    "engine_internal_error": "我这边出了点问题，请再试一次。",
+    "engine_error_id": "（错误 {error_id}）",
+    # the result
+    "engine_final_video": "最终视频",
+    "engine_fact_cuts_label": "踩点",
+    "engine_fact_cuts": "{total} 个剪辑点中 {on_beat} 个踩在节拍上",
+    "engine_fact_no_cuts": "没有需要对齐的剪辑点",
+    "engine_fact_loudness_label": "响度",
+    "engine_button_another": "换一首",
+    "engine_button_quieter": "小声点",
+    "engine_button_louder": "大声点",
+    "engine_button_mute_original": "静音原声",
+    "engine_button_keep_original": "保留原声",
+    "engine_button_export": "导出",
+    # /start and /help
+    "engine_start": (
+        "你好！发给我一段视频，我会给它配上合适的背景音乐：按情绪和节奏挑选曲目，让鼓点对齐你的剪辑点，"
+        "有人说话时自动压低音乐，统一响度，然后把视频发回给你。\n\n"
+        "使用方法：\n"
+        "• 发送视频（视频、文件或链接），可以附一句说明，比如“轻快的旅行感”或“安静一点，音量 30%”。\n"
+        "• 然后用文字或按钮继续调整：“换一首”“小声点”“更燃”“标题「第一天」”“竖屏”。\n"
+        "• “状态”查看当前编辑，“积分”查看今天剩余的渲染次数，“导出”发送最终文件。\n"
+        "• /new 重新开始，/cancel 取消当前任务，/language en 切换到英文，/help 查看更多。\n\n"
+        "隐私：默认情况下你的视频只在本机器人自己的服务器上处理，不会发送给第三方服务，"
+        "每个任务结束后临时文件都会删除。"
+    ),
+    "engine_help_head": "发送视频后可以这样说：\n",
+    "engine_help_edits": (
+        "我可以改：换歌（“换一首”“上一首”）；风格（“更安静”“更燃”“更欢快”“更伤感”“更激昂”“浪漫一点”）；"
+        "音乐音量（“大声点”“小声点”“音量 30%”）；原声（“静音原声”“保留原声”“不要压低音乐”）；"
+        "音乐起点（“从第12秒开始”“跳过前奏”）；标题（标题「第一天」5秒、“去掉标题”）；"
+        "画面（“竖屏”“方形”“横屏”“模糊背景”）；大小（“720p”“小于10MB”“适合discord”）。"
+        "一次说几条也行：“更安静，小声点，标题「第一天」”。"
+    ),
     # ----- media -------------------------------------------------------------------------------
     # video analysis
     "video_damaged": "这段视频已损坏或不完整（可能没有上传完）；请重新发送。",

@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from pathlib import PurePath
 from typing import Annotated, Any, ClassVar
 
 from pydantic import ConfigDict, Strict, TypeAdapter, ValidationError
 
 from bot.errors import InputRejected
+from bot.language.text import MAX_LABEL_CHARS, clean_text, format_seconds, label_from_path
 
 SCHEMA_VERSION = 1
 
@@ -28,7 +26,6 @@ FIT_MODES: tuple[str, ...] = ("crop", "blur")
 MAX_VOLUME_PCT = 400.0
 DEFAULT_TITLE_DURATION_S = 3.0
 MAX_TITLE_CHARS = 100
-MAX_LABEL_CHARS = 80
 _DECIMALS = 3
 """Every float is rounded to milliseconds (or 0.001 %) when a timeline is built, so JSON round-trips exactly."""
 
@@ -42,38 +39,6 @@ _STRICT = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 class TimelineError(ValueError):
     """A field of a timeline is out of range or of the wrong type (a bug, or a damaged saved timeline)."""
-
-
-def clean_text(text: str, max_chars: int) -> str:
-    """User text made safe to keep as data: control/format characters gone, whitespace collapsed, length capped.
-
-    CJK and emoji are kept (zero-width joiners too, or emoji sequences would break apart).
-    """
-    kept = []
-    for ch in text:
-        category = unicodedata.category(ch)
-        if ch in "\t\n\r\v\f" or category in ("Zl", "Zp"):
-            kept.append(" ")
-        elif category in ("Cc", "Cs", "Co", "Cn") or (category == "Cf" and ch not in "\u200d\ufe0f"):
-            continue
-        else:
-            kept.append(ch)
-    collapsed = re.sub(r"\s+", " ", "".join(kept)).strip()
-    return collapsed[:max_chars].rstrip()
-
-
-def label_from_path(path: str) -> str:
-    """A human label from a file name: ``city_timelapse.mp4`` -> ``city timelapse``."""
-    stem = PurePath(path.replace("\\", "/")).stem
-    label = clean_text(re.sub(r"[_\-.]+", " ", stem), MAX_LABEL_CHARS)
-    return label or "video"
-
-
-def format_seconds(value: float) -> str:
-    """Compact seconds for replies: 10 -> ``10``, 2.5 -> ``2.5``, 3.333 -> ``3.33`` (unit added by the caller)."""
-    if abs(value - round(value)) < 1e-6:
-        return str(round(value))
-    return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
 def _round(value: float) -> float:

@@ -253,6 +253,49 @@ def test_progress_pacer_throttles_and_says_still_working() -> None:
     assert texts[-1] == "done"
 
 
+def test_the_pacer_words_still_working_in_the_language_of_the_replies() -> None:
+    async def source() -> AsyncIterator[Reply]:
+        yield Progress("analyse", 0.1, "收到 — 正在分析视频… 10%", lang="zh")
+        await asyncio.sleep(0.3)  # a long stage
+        yield Text("完成", lang="zh")
+
+    async def scenario() -> list[Reply]:
+        pacer = ProgressPacer(min_interval_s=0.05, still_working_after_s=0.1)
+        return [r async for r in pacer.pace("chat", source())]
+
+    out = asyncio.run(scenario())
+    assert [r.text for r in out] == ["收到 — 正在分析视频… 10%", "收到 — 正在分析视频… 10%\n还在处理中…", "完成"]
+    assert all(r.lang == "zh" for r in out)
+
+
+def test_a_chat_switched_to_chinese_on_an_english_client_is_answered_in_chinese(
+    tmp_path: Path, pool: ProcessPoolExecutor, clips: dict[str, Path]
+) -> None:
+    """The platform says English; the chat said /language zh. Every reply, and the pacer's "still working"
+    line added to them, follows the chat's choice, not the client's locale."""
+    settings = _settings(tmp_path)
+
+    async def scenario() -> None:
+        engine = await _open(settings, pool, clips)
+        switch = Incoming("telegram", "12", "u12", text="/language zh", language="en-US")
+        assert await _all(engine.handle(switch)) == [Text("好的，我会用中文回复。", lang="zh")]
+        upload = Incoming(
+            "telegram", "12", "u12", text="calm", media=MediaRef(kind="video", file_id="trip"), language="en-US"
+        )
+        pacer = ProgressPacer(min_interval_s=0.0, still_working_after_s=0.05)
+        replies = [reply async for reply in pacer.pace("12", engine.handle(upload))]
+        assert all(reply.lang == "zh" for reply in replies), replies
+        progress = [reply.text for reply in replies if isinstance(reply, Progress)]
+        assert progress[0].startswith("收到")
+        assert any(text.endswith("\n还在处理中…") for text in progress), progress
+        video = replies[-1]
+        assert isinstance(video, Video) and video.buttons[0].label == "换一首"
+        assert {"踩点", "响度"} <= {fact.label for fact in video.facts}
+        await _shut(engine)
+
+    asyncio.run(scenario())
+
+
 def test_a_song_sent_after_the_clip_becomes_its_music(
     tmp_path: Path, pool: ProcessPoolExecutor, clips: dict[str, Path]
 ) -> None:

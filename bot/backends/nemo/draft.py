@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-from bot.media.timeline import format_seconds
+from bot.language.text import format_seconds
 
 __all__ = ["TRACK_KINDS", "NemoDraft", "Segment", "Track", "describe_changes"]
 

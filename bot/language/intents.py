@@ -1,48 +1,48 @@
-"""Deterministic intent routing: what a message or button press asks the engine to do.
+"""What a message asks for, in words: the intent classifier, the reply language, and the /start and /help texts.
 
 Rule based on purpose: the same words always do the same thing, in English and Chinese, with no
-model to load. Order of precedence, first match wins:
+model to load. Order of precedence for a message's text, first match wins:
 
-1. a button id (``mc:…``) maps to its fixed intent and instruction text; an unknown id is a stale button;
-2. an attached file is an upload (its caption travels along as the instruction);
-3. a ``/command`` (``/start@MyBot`` in groups too);
-4. an http(s) link is an upload of that link;
-5. a whole-message language switch ("中文", "English");
-6. keywords: export > credits > status > upload, so "export the quieter version" exports;
-7. everything else is an edit or mood instruction for ``bot.media.instructions.parse_instruction``.
+1. a ``/command`` (``/start@MyBot`` in groups too);
+2. an http(s) link is an upload of that link;
+3. a whole-message language switch ("中文", "English");
+4. keywords: export > credits > status > upload, so "export the quieter version" exports;
+5. everything else is an edit or mood instruction for the instruction parser.
 
 Keywords are searched outside quotes, so ``title "Export day"`` stays an edit. Mentions of the bot
 ("@musicbot calm") are stripped first.
+
+Only words live here: buttons and attachments (which outrank the text) are the engine's to route
+(``bot.engine.routing``), since they are platform-neutral ids and files, not language.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Literal
 
-from bot.engine.messages import (
-    BUTTON_ANOTHER,
-    BUTTON_EXPORT,
-    BUTTON_KEEP_ORIGINAL,
-    BUTTON_LOUDER,
-    BUTTON_MUTE_ORIGINAL,
-    BUTTON_QUIETER,
-    Incoming,
-    MediaRef,
-)
-from bot.media.instructions import help_text as edits_help_text
+from bot.language.phrases import Lang, say
 
-logger = logging.getLogger(__name__)
-
-Lang = Literal["en", "zh"]
+__all__ = [
+    "COMMANDS",
+    "Classified",
+    "Intent",
+    "asks_for_song",
+    "choose_language",
+    "classify_text",
+    "clean_message",
+    "detect_language",
+    "help_text",
+    "normalise_language",
+    "start_text",
+    "strip_mentions",
+]
 
 
 class Intent(StrEnum):
-    """What the engine should do with one ``Incoming``."""
+    """What the engine should do with one message."""
 
     EDIT = "edit"
     EXPORT = "export"
@@ -59,31 +59,20 @@ class Intent(StrEnum):
 
 
 @dataclass(frozen=True)
-class Routed:
-    """The routing decision.
+class Classified:
+    """What a message's text asks for.
 
-    ``text`` is the cleaned message (mentions and the command word removed): the instruction for
-    ``EDIT``, the caption for ``UPLOAD``. ``argument`` is the language asked for (``LANGUAGE``: "en",
-    "zh" or None when missing/unknown), the backend named (``BACKEND``) or the command name
-    (``UNKNOWN_COMMAND``). ``media`` is the file
-    or link to upload.
+    ``text`` is the cleaned message (mentions and the command word removed; for a link, the words around
+    it). ``argument`` is the language asked for (``LANGUAGE``: "en", "zh" or None when missing/unknown),
+    the backend named (``BACKEND``) or the command name (``UNKNOWN_COMMAND``). ``url`` is the link to
+    upload (``UPLOAD`` by link only).
     """
 
     intent: Intent
     text: str = ""
     argument: str | None = None
-    media: MediaRef | None = None
+    url: str | None = None
 
-
-BUTTON_ROUTES: dict[str, tuple[Intent, str]] = {
-    BUTTON_ANOTHER: (Intent.EDIT, "another track"),
-    BUTTON_QUIETER: (Intent.EDIT, "quieter"),
-    BUTTON_LOUDER: (Intent.EDIT, "louder"),
-    BUTTON_MUTE_ORIGINAL: (Intent.EDIT, "mute original"),
-    BUTTON_KEEP_ORIGINAL: (Intent.EDIT, "keep original"),
-    BUTTON_EXPORT: (Intent.EXPORT, ""),
-}
-"""Buttons re-render exactly as their words would: the text goes through the same instruction parser."""
 
 COMMANDS: dict[str, Intent] = {
     "start": Intent.HELP,
@@ -139,6 +128,9 @@ _CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_RE = re.compile(r"[A-Za-z]")
 
 
+# ----- the reply language -----------------------------------------------------------------------------
+
+
 def detect_language(text: str | None) -> Lang | None:
     """``"zh"`` if the text has any CJK ideograph, ``"en"`` if it has Latin letters, else None."""
     if not text:
@@ -177,6 +169,9 @@ def choose_language(chosen: str | None, text: str | None, platform_hint: str | N
     return normalise_language(platform_hint) or "en"
 
 
+# ----- the intent of a message's text -----------------------------------------------------------------
+
+
 def strip_mentions(text: str, bot_username: str | None = None) -> str:
     """Drop leading ``@name`` mentions (and ``@bot_username`` anywhere) so "@musicbot calm" reads "calm"."""
     text = _MENTION_RE.sub("", text.strip())
@@ -186,20 +181,21 @@ def strip_mentions(text: str, bot_username: str | None = None) -> str:
     return text.strip()
 
 
-def _clean(text: str | None, bot_username: str | None) -> str:
+def clean_message(text: str | None, bot_username: str | None = None) -> str:
+    """The message as the classifier reads it: NFKC-folded, mentions stripped, whitespace collapsed."""
     folded = unicodedata.normalize("NFKC", text or "")
     return " ".join(strip_mentions(folded, bot_username).split())
 
 
-def _route_command(name: str, rest: str) -> Routed:
+def _classify_command(name: str, rest: str) -> Classified:
     intent = COMMANDS.get(name.casefold())
     if intent is None:
-        return Routed(Intent.UNKNOWN_COMMAND, text=rest, argument=name)
+        return Classified(Intent.UNKNOWN_COMMAND, text=rest, argument=name)
     if intent is Intent.LANGUAGE:
-        return Routed(intent, text=rest, argument=normalise_language(rest))
+        return Classified(intent, text=rest, argument=normalise_language(rest))
     if intent is Intent.BACKEND:
-        return Routed(intent, text=rest, argument=rest.casefold().strip() or None)
-    return Routed(intent, text=rest)
+        return Classified(intent, text=rest, argument=rest.casefold().strip() or None)
+    return Classified(intent, text=rest)
 
 
 def _language_switch(text: str) -> Lang | None:
@@ -209,28 +205,28 @@ def _language_switch(text: str) -> Lang | None:
     return _LANGUAGE_WORDS.get(match.group(1))
 
 
-def route_text(text: str | None, *, bot_username: str | None = None) -> Routed:
-    """Route a message that has no attachment and no button (see the module docstring for the order)."""
-    cleaned = _clean(text, bot_username)
+def classify_text(text: str | None, *, bot_username: str | None = None) -> Classified:
+    """Classify a message that has no attachment and no button (see the module docstring for the order)."""
+    cleaned = clean_message(text, bot_username)
     command = _COMMAND_RE.match(cleaned)
     if command:
-        return _route_command(command.group(1), (command.group(2) or "").strip())
+        return _classify_command(command.group(1), (command.group(2) or "").strip())
     link = _LINK_RE.search(cleaned)
     if link:
         url = link.group(0).rstrip(".,;:!?)]}。，！？")
         rest = " ".join((cleaned[: link.start()] + " " + cleaned[link.end() :]).split())
-        return Routed(Intent.UPLOAD, text=rest, media=MediaRef(kind="link", url=url))
+        return Classified(Intent.UPLOAD, text=rest, url=url)
     language = _language_switch(cleaned)
     if language:
-        return Routed(Intent.LANGUAGE, text=cleaned, argument=language)
+        return Classified(Intent.LANGUAGE, text=cleaned, argument=language)
     lowered = cleaned.casefold()
     if lowered in _HELP_WORDS:
-        return Routed(Intent.HELP)
+        return Classified(Intent.HELP)
     unquoted = _QUOTED_RE.sub(" ", lowered)
     for intent, pattern in _KEYWORD_RULES:
         if pattern.search(unquoted):
-            return Routed(intent, text=cleaned)
-    return Routed(Intent.EDIT, text=cleaned)
+            return Classified(intent, text=cleaned)
+    return Classified(Intent.EDIT, text=cleaned)
 
 
 _SONG_REQUEST_RE = re.compile(
@@ -248,55 +244,14 @@ def asks_for_song(text: str | None) -> bool:
     return bool(text) and _SONG_REQUEST_RE.search(unicodedata.normalize("NFKC", text or "")) is not None
 
 
-def route(incoming: Incoming, *, bot_username: str | None = None) -> Routed:
-    """Route one ``Incoming``: button, then attachment, then its text."""
-    if incoming.button is not None:
-        found = BUTTON_ROUTES.get(incoming.button)
-        if found is None:
-            logger.info("stale or foreign button id %r", incoming.button)
-            return Routed(Intent.STALE_BUTTON, argument=incoming.button)
-        intent, text = found
-        return Routed(intent, text=text)
-    if incoming.media is not None:
-        return Routed(Intent.UPLOAD, text=_clean(incoming.text, bot_username), media=incoming.media)
-    return route_text(incoming.text, bot_username=bot_username)
+# ----- /start and /help ---------------------------------------------------------------------------------
 
 
-_START_EN = (
-    "Hi! Send me a video and I'll put background music under it that fits: I pick a track for its "
-    "mood and pace, line its beats up with your cuts, duck it under speech and level the loudness, "
-    "then send the video back.\n\n"
-    "How to use it:\n"
-    "• Send a clip (video, file or link), optionally with a caption like “upbeat travel vibe” or "
-    "“calm, music at 30%”.\n"
-    "• Then refine in words or with the buttons: “another track”, “quieter”, “more energetic”, "
-    'title "Day 1", “vertical”.\n'
-    "• “status” shows the current edit, “credits” your renders left today, “export” sends the final file.\n"
-    "• /new starts over, /cancel stops the current job, /language zh switches to Chinese, /help for more.\n\n"
-    "Privacy: your videos are processed on this bot's own server by default, not sent to any "
-    "third-party service, and temporary files are deleted after each job."
-)
-_START_ZH = (
-    "你好！发给我一段视频，我会给它配上合适的背景音乐：按情绪和节奏挑选曲目，让鼓点对齐你的剪辑点，"
-    "有人说话时自动压低音乐，统一响度，然后把视频发回给你。\n\n"
-    "使用方法：\n"
-    "• 发送视频（视频、文件或链接），可以附一句说明，比如“轻快的旅行感”或“安静一点，音量 30%”。\n"
-    "• 然后用文字或按钮继续调整：“换一首”“小声点”“更燃”“标题「第一天」”“竖屏”。\n"
-    "• “状态”查看当前编辑，“积分”查看今天剩余的渲染次数，“导出”发送最终文件。\n"
-    "• /new 重新开始，/cancel 取消当前任务，/language en 切换到英文，/help 查看更多。\n\n"
-    "隐私：默认情况下你的视频只在本机器人自己的服务器上处理，不会发送给第三方服务，"
-    "每个任务结束后临时文件都会删除。"
-)
-_HELP_HEAD_EN = "What you can say after sending a clip:\n"
-_HELP_HEAD_ZH = "发送视频后可以这样说：\n"
-
-
-def start_text(lang: Lang = "en") -> str:
+def start_text(lang: str = "en") -> str:
     """The /start greeting: what the bot does, how to use it, and where the video is processed."""
-    return _START_ZH if lang == "zh" else _START_EN
+    return say("engine_start", lang)
 
 
-def help_text(lang: Lang = "en") -> str:
+def help_text(lang: str = "en") -> str:
     """The /help text: the greeting plus the full list of edits the instruction parser understands."""
-    head = _HELP_HEAD_ZH if lang == "zh" else _HELP_HEAD_EN
-    return f"{start_text(lang)}\n\n{head}{edits_help_text(lang)}"
+    return f"{start_text(lang)}\n\n{say('engine_help_head', lang)}{say('engine_help_edits', lang)}"

@@ -1,4 +1,6 @@
-"""Intent routing, language choice and the boundary dataclasses, table driven in English and Chinese."""
+"""Intent routing (buttons, attachments, text) and the boundary dataclasses, table driven in English and Chinese.
+
+The words themselves (language choice, /start and /help) are tested in ``tests/language/test_intents.py``."""
 
 from __future__ import annotations
 
@@ -19,17 +21,13 @@ from bot.engine import (
     Intent,
     MediaRef,
     Progress,
-    choose_language,
-    detect_language,
-    help_text,
     new_error_id,
     result_buttons,
     route,
     route_text,
-    start_text,
-    strip_mentions,
 )
-from bot.engine.intents import BUTTON_ROUTES
+from bot.engine.routing import BUTTON_ROUTES
+from bot.language.intents import strip_mentions
 from bot.media.instructions import parse_instruction
 
 ROUTES = [
@@ -176,36 +174,6 @@ def test_button_edit_texts_are_understood_by_the_parser(button: str) -> None:
     if intent is Intent.EDIT:
         result = parse_instruction(text)
         assert result.understood and result.edits and not result.ignored
-
-
-@pytest.mark.parametrize(
-    ("text", "language"),
-    [("make it calm", "en"), ("换一首", "zh"), ("lo-fi 一点", "zh"), ("123 !!", None), (None, None), ("", None)],
-)
-def test_detect_language(text: str | None, language: str | None) -> None:
-    assert detect_language(text) == language
-
-
-@pytest.mark.parametrize(
-    ("chosen", "text", "hint", "language"),
-    [
-        ("en", "换一首", "zh-hans", "en"),
-        (None, "换一首", "en", "zh"),
-        (None, "lo-fi", "zh-CN", "zh"),
-        (None, "calm", "en-US", "en"),
-        (None, "calm", "de", "en"),
-        (None, None, None, "en"),
-    ],
-)
-def test_choose_language(chosen: str | None, text: str | None, hint: str | None, language: str) -> None:
-    assert choose_language(chosen, text, hint) == language
-
-
-def test_start_and_help_texts() -> None:
-    assert "privacy" in start_text("en").lower() and "/new" in start_text("en")
-    assert "隐私" in start_text("zh") and "/new" in start_text("zh")
-    assert help_text("en").startswith(start_text("en")) and "another track" in help_text("en")
-    assert help_text("zh").startswith(start_text("zh")) and "换一首" in help_text("zh")
 
 
 def test_result_buttons_in_both_languages() -> None:

@@ -1,0 +1,226 @@
+"""The conversation: one ``Incoming`` in, the replies to it out, in the chat's language.
+
+Quick answers (help, status, credits, language, /new, /cancel, /backend) are made on the spot. Anything
+that renders (an upload, an edit, an export) is checked (one job per chat, the daily render quota, the
+per-user rate limit) and submitted as a job row; the replies of that job then stream back from the
+:class:`~bot.engine.runner.JobRunner`, with the user's place in the queue first if they have to wait.
+
+The reply language is chosen once per event (:func:`bot.language.intents.choose_language`: the chat's
+``/language`` choice, else Chinese text, else the platform's locale) and carried by every reply.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from datetime import date
+
+from bot.backends.factory import BACKEND_NAMES
+from bot.config import Settings
+from bot.engine.jobs import RENDER_KINDS, JobKind, JobPayload, RateLimiter
+from bot.engine.messages import Error, Incoming, Reply, Text
+from bot.engine.platform_links import PlatformLinks
+from bot.engine.registry import BackendRegistry
+from bot.engine.replies import busy_reply, error_reply, failure_reply, text_reply
+from bot.engine.routing import Routed, route
+from bot.engine.runner import JobRunner
+from bot.errors import BackendUnavailable
+from bot.language import Lang, say
+from bot.language.intents import Intent, choose_language, help_text
+from bot.sessions import ChatBusy, SessionStore
+
+__all__ = ["Conversation"]
+
+logger = logging.getLogger(__name__)
+
+_JOB_INTENTS = frozenset({Intent.UPLOAD, Intent.EDIT, Intent.EXPORT})
+_CANCEL_PHRASES = {
+    "queued": "engine_cancelled_queued",
+    "running": "engine_cancelled_running",
+    "starting": "engine_cancel_too_early",
+    "nothing": "engine_nothing_to_cancel",
+}
+
+
+class Conversation:
+    """Answers chat events and submits their jobs; the access rules and quotas live here too."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: SessionStore,
+        backends: BackendRegistry,
+        links: PlatformLinks,
+        runner: JobRunner,
+        *,
+        today: Callable[[], date],
+    ) -> None:
+        self._settings = settings
+        self._store = store
+        self._backends = backends
+        self._links = links
+        self._runner = runner
+        self._today = today
+        self._limiter = RateLimiter(settings.rate_limit_jobs, settings.rate_limit_window_s)
+
+    async def handle(self, incoming: Incoming) -> AsyncIterator[Reply]:
+        """Every reply to one user event, in order; job events stream as the job runs."""
+        routed = route(incoming, bot_username=self._links.get(incoming.platform).bot_username)
+        session = await self._store.current_session(incoming.platform, incoming.chat_id)
+        lang = choose_language(session.language if session else None, incoming.text, incoming.language)
+        denied = self._access_denied(incoming, lang)
+        if denied is not None:
+            yield denied
+            return
+        try:
+            if routed.intent in _JOB_INTENTS:
+                async for reply in self._submit(incoming, routed, lang):
+                    yield reply
+            else:
+                yield await self._answer(incoming, routed, lang)
+        except Exception as exc:  # an adapter must always get a sentence, never a traceback
+            yield failure_reply(exc, lang, what=f"handling a {routed.intent.value} message")
+
+    # ----- answers that need no job ------------------------------------------------------------------------
+
+    async def _answer(self, incoming: Incoming, routed: Routed, lang: Lang) -> Reply:
+        platform, chat = incoming.platform, incoming.chat_id
+        intent = routed.intent
+        if intent is Intent.HELP:
+            return Text(help_text(lang), lang=lang)
+        if intent is Intent.NEW:
+            current = await self._store.current_session(platform, chat)
+            await self._store.new_session(platform, chat, current.backend if current else self._backends.default.name)
+            return text_reply("engine_fresh_start", lang)
+        if intent is Intent.LANGUAGE:
+            if routed.argument not in ("en", "zh"):
+                return text_reply("engine_which_language", lang)
+            session = await self._store.get_or_create_session(platform, chat, self._backends.default.name)
+            await self._store.update_session(session.id, language=routed.argument)
+            return text_reply("engine_language_set", routed.argument)  # said in the language just chosen
+        if intent is Intent.CANCEL:
+            outcome = await self._runner.cancel(platform, chat)
+            return text_reply(_CANCEL_PHRASES[outcome], lang)
+        if intent is Intent.BACKEND:
+            return await self._switch_backend(incoming, routed.argument, lang)
+        if intent is Intent.STATUS:
+            return await self._status(incoming, lang)
+        if intent is Intent.CREDITS:
+            return Text(await self._credits_text(incoming, lang), lang=lang)
+        if intent is Intent.UNKNOWN_COMMAND:
+            return text_reply("engine_unknown_command", lang, command=routed.argument)
+        return text_reply("engine_stale_button", lang)
+
+    async def _status(self, incoming: Incoming, lang: Lang) -> Reply:
+        """The current timeline's summary, or a nudge to send a clip."""
+        current = await self._store.current_session(incoming.platform, incoming.chat_id)
+        timeline = None
+        if current is not None and current.backend_session_id:
+            timeline = await self._backends.named(current.backend).state(current.backend_session_id)
+        if timeline is None:
+            return text_reply("engine_no_video_yet", lang)
+        return Text(timeline.summary(), lang=lang)
+
+    async def _switch_backend(self, incoming: Incoming, name: str | None, lang: Lang) -> Reply:
+        """``/backend local|nemo``: a fresh session on that backend, if the operator allows choosing."""
+        platform, chat = incoming.platform, incoming.chat_id
+        current = await self._store.current_session(platform, chat)
+        in_use = current.backend if current else self._backends.default.name
+        if not (self._settings.allow_backend_choice or self._is_admin(platform, incoming.user_id)):
+            return text_reply("engine_backend_fixed", lang, backend=in_use)
+        if name not in BACKEND_NAMES:
+            return text_reply("engine_backend_choose", lang, backend=in_use)
+        try:
+            self._backends.named(name)
+        except BackendUnavailable:
+            return text_reply("engine_backend_unavailable", lang, backend=name)
+        await self._store.new_session(platform, chat, name)
+        return text_reply("engine_backend_nemo" if name == "nemo" else "engine_backend_local", lang)
+
+    async def _credits_text(self, incoming: Incoming, lang: Lang) -> str:
+        session = await self._store.current_session(incoming.platform, incoming.chat_id)
+        if session is not None and session.backend_session_id:
+            credits = await self._backends.named(session.backend).credits(session.backend_session_id)
+            if credits is not None:
+                return say("engine_credits_left", lang, remaining=credits.remaining)
+        left = await self._renders_left(incoming.platform, incoming.user_id)
+        if left is None:
+            return say("engine_renders_unlimited", lang)
+        return say("engine_renders_left", lang, left=left, limit=self._settings.daily_renders)
+
+    # ----- access and quotas -------------------------------------------------------------------------------
+
+    def _is_admin(self, platform: str, user_id: str) -> bool:
+        admins = self._settings.admin_ids
+        return user_id in admins or f"{platform}:{user_id}" in admins
+
+    async def _renders_left(self, platform: str, user_id: str) -> int | None:
+        """Renders the user may still make today; None for unlimited."""
+        limit = self._settings.daily_renders
+        if limit <= 0 or self._is_admin(platform, user_id):
+            return None
+        used = await self._store.count_renders(platform, user_id, self._today())
+        return max(0, limit - used)
+
+    def _access_denied(self, incoming: Incoming, lang: Lang) -> Error | None:
+        """The allow-lists: when set, only listed users/chats are served (admins always are)."""
+        users, chats = self._settings.allowed_user_ids, self._settings.allowed_chat_ids
+        platform = incoming.platform
+        if self._is_admin(platform, incoming.user_id):
+            return None
+        user_ok = not users or incoming.user_id in users or f"{platform}:{incoming.user_id}" in users
+        chat_ok = not chats or incoming.chat_id in chats or f"{platform}:{incoming.chat_id}" in chats
+        if user_ok and chat_ok:
+            return None
+        logger.info("refused a %s user not on the allow-list", platform)
+        return error_reply("quota", "engine_private", lang)
+
+    async def _refusal(self, incoming: Incoming, kind: JobKind, lang: Lang) -> Error | None:
+        """Why this job may not be queued now (the daily quota, the rate limit), or None."""
+        platform, user = incoming.platform, incoming.user_id
+        if kind in RENDER_KINDS and await self._renders_left(platform, user) == 0:
+            return error_reply("quota", "engine_quota_used", lang, limit=self._settings.daily_renders)
+        if not self._is_admin(platform, user):
+            wait_s = self._limiter.retry_after(f"{platform}:{user}")
+            if wait_s > 0:
+                return error_reply("quota", "engine_rate_limited", lang, wait_s=wait_s)
+        return None
+
+    # ----- submitting a job --------------------------------------------------------------------------------
+
+    async def _submit(self, incoming: Incoming, routed: Routed, lang: Lang) -> AsyncIterator[Reply]:
+        platform, chat, user = incoming.platform, incoming.chat_id, incoming.user_id
+        kind = JobKind(routed.intent.value)
+        if kind is JobKind.UPLOAD and routed.media is None:
+            yield text_reply("engine_send_the_video", lang)
+            return
+        key = (platform, chat)
+        if self._runner.is_listening(key):  # before "send a video first": the first upload may still be opening
+            yield busy_reply(lang)
+            return
+        session = await self._store.current_session(platform, chat)
+        if kind is not JobKind.UPLOAD and (session is None or not session.backend_session_id):
+            yield text_reply("send_video_first", lang)
+            return
+        refusal = await self._refusal(incoming, kind, lang)
+        if refusal is not None:
+            yield refusal
+            return
+        if session is None:
+            session = await self._store.new_session(platform, chat, self._backends.default.name)
+        payload = JobPayload(
+            kind=kind, text=routed.text, media=routed.media, lang=lang, upload_limit=incoming.upload_limit
+        )
+        with self._runner.listen(key, lang) as listener:
+            try:
+                job = await self._store.enqueue(session.id, user, kind.value, payload.to_json())
+            except ChatBusy:
+                yield busy_reply(lang)
+                return
+            position = await self._store.queue_position(job.id)
+            free = self._runner.free_slots()
+            if position is not None and position > free:
+                yield text_reply("engine_queue_position", lang, place=position - max(0, free))
+            self._runner.wake()
+            async for reply in self._runner.replies(key, listener):
+                yield reply
