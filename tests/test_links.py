@@ -17,6 +17,7 @@ import pytest
 from bot import links
 from bot.config import Settings
 from bot.errors import InputRejected
+from bot.language import say
 from bot.links import fetch_url, is_forbidden_address
 
 MP4 = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + bytes(range(256)) * 400  # ~100 KB, ftyp-headed
@@ -231,12 +232,12 @@ def test_private_destinations_refused_without_connecting(
     # Open the test server's port too, so that it is the address check (not the port rule) that refuses.
     monkeypatch.setattr(links, "_OPEN_PORTS", frozenset({80, 443, server.port}))
     reason = _rejected(url.format(port=server.port), tmp_path, _settings(allowed=""))
-    assert reason == links._PRIVATE
+    assert reason == say(links._PRIVATE)
     assert server.requests == []
 
 
 def test_private_address_on_other_port_refused(server: _Server, tmp_path: Path) -> None:
-    assert _rejected(f"http://127.0.0.1:{server.port}/clip.mp4", tmp_path, _settings(allowed="")) == links._BAD_PORT
+    assert _rejected(f"http://127.0.0.1:{server.port}/clip.mp4", tmp_path, _settings(allowed="")) == say(links._BAD_PORT)
     assert server.requests == []
 
 
@@ -245,22 +246,22 @@ def test_any_private_address_among_resolved_refuses(tmp_path: Path, monkeypatch:
         return ["93.184.216.34", "10.0.0.7"]
 
     monkeypatch.setattr(links, "_getaddrinfo", fake_resolve)
-    assert _rejected("https://mixed.example/v.mp4", tmp_path, _settings(allowed="")) == links._PRIVATE
+    assert _rejected("https://mixed.example/v.mp4", tmp_path, _settings(allowed="")) == say(links._PRIVATE)
 
 
 def test_redirect_from_allowed_host_to_private_refused(
     server: _Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(links, "_OPEN_PORTS", frozenset({80, 443, server.port}))
-    assert _rejected(f"http://127.0.0.1:{server.port}/to-localhost", tmp_path, _settings()) == links._PRIVATE
-    assert _rejected(f"http://127.0.0.1:{server.port}/to-metadata", tmp_path, _settings()) == links._PRIVATE
-    assert _rejected(f"http://127.0.0.1:{server.port}/to-ftp", tmp_path, _settings()) == links._BAD_SCHEME
+    assert _rejected(f"http://127.0.0.1:{server.port}/to-localhost", tmp_path, _settings()) == say(links._PRIVATE)
+    assert _rejected(f"http://127.0.0.1:{server.port}/to-metadata", tmp_path, _settings()) == say(links._PRIVATE)
+    assert _rejected(f"http://127.0.0.1:{server.port}/to-ftp", tmp_path, _settings()) == say(links._BAD_SCHEME)
     assert [p for p, _ in server.requests] == ["/to-localhost", "/to-metadata", "/to-ftp"]
 
 
 def test_too_many_redirects(server: _Server, tmp_path: Path) -> None:
     reason = _rejected(f"http://127.0.0.1:{server.port}/loop/0", tmp_path, _settings(link_max_redirects=3))
-    assert reason == links._TOO_MANY_REDIRECTS
+    assert reason == say(links._TOO_MANY_REDIRECTS)
     assert [p for p, _ in server.requests] == ["/loop/0", "/loop/1", "/loop/2", "/loop/3"]
 
 
@@ -269,8 +270,8 @@ def test_port_limited_unless_allow_listed(tmp_path: Path, monkeypatch: pytest.Mo
         raise AssertionError("resolved a host on a refused port")
 
     monkeypatch.setattr(links, "_getaddrinfo", must_not_resolve)
-    assert _rejected("http://example.com:8080/v.mp4", tmp_path, _settings(allowed="")) == links._BAD_PORT
-    assert _rejected("https://example.com:22/v.mp4", tmp_path, _settings(allowed="")) == links._BAD_PORT
+    assert _rejected("http://example.com:8080/v.mp4", tmp_path, _settings(allowed="")) == say(links._BAD_PORT)
+    assert _rejected("https://example.com:22/v.mp4", tmp_path, _settings(allowed="")) == say(links._BAD_PORT)
 
 
 @pytest.mark.parametrize(
@@ -287,7 +288,7 @@ def test_port_limited_unless_allow_listed(tmp_path: Path, monkeypatch: pytest.Mo
 )
 def test_bad_urls(server: _Server, tmp_path: Path, url: str, expected: str) -> None:
     reason = _rejected(url.format(port=server.port), tmp_path, _settings())
-    assert reason == expected
+    assert reason == say(expected)
     assert "secret" not in reason
     assert server.requests == []
 
@@ -343,7 +344,7 @@ def test_chunked_stream_over_cap_removes_partial_file(server: _Server, tmp_path:
 
 @pytest.mark.parametrize("path", ["/page.html", "/data.json"])
 def test_web_page_refused(server: _Server, tmp_path: Path, path: str) -> None:
-    assert _rejected(f"http://127.0.0.1:{server.port}{path}", tmp_path, _settings()) == links._WEB_PAGE
+    assert _rejected(f"http://127.0.0.1:{server.port}{path}", tmp_path, _settings()) == say(links._WEB_PAGE)
 
 
 @pytest.mark.parametrize(
@@ -351,19 +352,19 @@ def test_web_page_refused(server: _Server, tmp_path: Path, path: str) -> None:
     [("/garbage", links._NOT_MEDIA), ("/empty", links._EMPTY), ("/missing", links._HTTP_ERROR)],
 )
 def test_other_bad_content(server: _Server, tmp_path: Path, path: str, expected: str) -> None:
-    assert _rejected(f"http://127.0.0.1:{server.port}{path}", tmp_path, _settings()) == expected
+    assert _rejected(f"http://127.0.0.1:{server.port}{path}", tmp_path, _settings()) == say(expected)
 
 
 def test_stalled_server_times_out(server: _Server, tmp_path: Path) -> None:
     started = time.monotonic()
-    assert _rejected(f"http://127.0.0.1:{server.port}/stall", tmp_path, _settings()) == links._TOO_SLOW
+    assert _rejected(f"http://127.0.0.1:{server.port}/stall", tmp_path, _settings()) == say(links._TOO_SLOW)
     assert time.monotonic() - started < 3
 
 
 def test_total_timeout_on_slow_drip(server: _Server, tmp_path: Path) -> None:
     started = time.monotonic()
     reason = _rejected(f"http://127.0.0.1:{server.port}/drip", tmp_path, _settings(link_timeout_s=1.0))
-    assert reason == links._TOO_SLOW
+    assert reason == say(links._TOO_SLOW)
     assert time.monotonic() - started < 3
 
 
@@ -373,7 +374,7 @@ def test_connection_refused_is_a_sentence(tmp_path: Path) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    assert _rejected(f"http://127.0.0.1:{port}/clip.mp4", tmp_path, _settings()) == links._UNREACHABLE
+    assert _rejected(f"http://127.0.0.1:{port}/clip.mp4", tmp_path, _settings()) == say(links._UNREACHABLE)
 
 
 @pytest.mark.parametrize(
