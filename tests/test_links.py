@@ -8,10 +8,11 @@ import json
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import httpx
 import pytest
 
 from bot import links
@@ -237,7 +238,9 @@ def test_private_destinations_refused_without_connecting(
 
 
 def test_private_address_on_other_port_refused(server: _Server, tmp_path: Path) -> None:
-    assert _rejected(f"http://127.0.0.1:{server.port}/clip.mp4", tmp_path, _settings(allowed="")) == say(links._BAD_PORT)
+    assert _rejected(f"http://127.0.0.1:{server.port}/clip.mp4", tmp_path, _settings(allowed="")) == say(
+        links._BAD_PORT
+    )
     assert server.requests == []
 
 
@@ -395,3 +398,68 @@ def test_connection_refused_is_a_sentence(tmp_path: Path) -> None:
 )
 def test_sniff_containers(head: bytes, ext: str) -> None:
     assert links._sniff(head + b"\x00" * 16) == ext
+
+
+# ----- the one capped download -------------------------------------------------------------------
+
+
+class _TooBig(Exception):
+    def __init__(self, declared: int | None) -> None:
+        super().__init__(declared)
+        self.declared = declared
+
+
+class _Chunked(httpx.AsyncByteStream):
+    """A body without ``Content-Length``: only the streamed count can catch an oversize one."""
+
+    def __init__(self, data: bytes, chunk: int = 100) -> None:
+        self.data, self.chunk = data, chunk
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for start in range(0, len(self.data), self.chunk):
+            yield self.data[start : start + self.chunk]
+
+
+def _save(
+    response: httpx.Response, target: Path, max_bytes: int, check_head: Callable[[bytes], object] | None = None
+) -> bytes:
+    async def main() -> bytes:
+        async with (
+            httpx.AsyncClient(transport=httpx.MockTransport(lambda request: response)) as client,
+            client.stream("GET", "https://example.com/v.mp4") as opened,
+        ):
+            return await links.save_capped(opened, target, max_bytes=max_bytes, too_big=_TooBig, check_head=check_head)
+
+    return asyncio.run(main())
+
+
+def test_save_capped_saves_the_body_and_hands_back_its_head(tmp_path: Path) -> None:
+    body = b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 8
+    heads: list[bytes] = []
+    head = _save(httpx.Response(200, stream=_Chunked(body)), tmp_path / "v.mp4", len(body), heads.append)
+    assert (tmp_path / "v.mp4").read_bytes() == body
+    assert heads == [head] and len(head) >= links.HEAD_BYTES and body.startswith(head)
+    assert _save(httpx.Response(200, content=b"short"), tmp_path / "s", 10, heads.append) == b"short"
+    assert heads[-1] == b"short"  # a body shorter than a head is still checked
+    assert _save(httpx.Response(200, content=b""), tmp_path / "e", 10, heads.append) == b""
+    assert len(heads) == 2  # nothing to check in an empty body
+
+
+@pytest.mark.parametrize(("declared", "expected"), [(True, 2000), (False, None)])
+def test_save_capped_refuses_an_oversize_body_and_leaves_nothing(
+    tmp_path: Path, declared: bool, expected: int | None
+) -> None:
+    body = b"x" * 2000
+    response = httpx.Response(200, content=body) if declared else httpx.Response(200, stream=_Chunked(body))
+    with pytest.raises(_TooBig) as info:
+        _save(response, tmp_path / "v.mp4", 1000)
+    assert info.value.declared == expected  # the announced size when there was one
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_save_capped_lets_the_head_check_refuse_before_writing(tmp_path: Path) -> None:
+    page = b"<!doctype html><html>" + b" " * 5000
+    with pytest.raises(InputRejected) as info:
+        _save(httpx.Response(200, stream=_Chunked(page)), tmp_path / "v.mp4", 10_000, links._sniff)
+    assert info.value.reason == say(links._WEB_PAGE)
+    assert list(tmp_path.iterdir()) == []
