@@ -1,7 +1,8 @@
 """Download a video a user sent as an http(s) link: safely, under a size cap and timeouts (issue 5, "Links").
 
 ``fetch_url(url, dest_dir, max_bytes=..., settings=...)`` returns the path of the downloaded file or raises
-``InputRejected`` with one plain sentence; it never leaves a partial file behind.
+``InputRejected`` with one plain sentence (a phrase of the "links" section of ``bot.language``); it never
+leaves a partial file behind.
 
 Guards, in order, for the first URL and again for every redirect hop:
 
@@ -22,9 +23,10 @@ ignored (``trust_env=False``): a proxy would do its own resolution and defeat th
 followed by hand (``follow_redirects=False``) so every hop goes through (1)-(3), up to
 ``settings.link_max_redirects``.
 
-The body is streamed to a hidden ``.part`` file: ``Content-Length`` above the cap is refused before
-reading, the streamed byte count is enforced too (for chunked or lying servers), and the first bytes
-must look like a video/audio container (MP4/MOV/M4A ``ftyp``, Matroska/WebM, AVI, WAV, MPEG-TS/PS,
+The body is streamed to a hidden ``.part`` file by :func:`save_capped`, the project's one capped
+streaming download (Discord attachments and NemoVideo results use it too): ``Content-Length`` above the
+cap is refused before reading, the streamed byte count is enforced too (for chunked or lying servers),
+and the first bytes must look like a video/audio container (MP4/MOV/M4A ``ftyp``, Matroska/WebM, AVI, WAV, MPEG-TS/PS,
 Ogg, MP3, AAC, FLAC, FLV, ASF). The final name is ``link-<random>.<ext from the sniffed type>``; nothing
 from the URL reaches the file system.
 """
