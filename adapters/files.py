@@ -1,9 +1,17 @@
-"""File facts both chat adapters word the same way: sizes in MiB and extensions safe to put on disk."""
+"""Files as both chat adapters handle them: sizes in MiB, extensions safe to put on disk, and the one way
+media is fetched for the engine (links through ``bot.links``, platform files through the platform)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+
+from bot.config import Settings
+from bot.engine.messages import MediaRef
+from bot.links import fetch_url
+
+__all__ = ["DEFAULT_SUFFIX", "MIB", "PlatformDownload", "fetch_media", "mib_text", "safe_suffix"]
 
 MIB = 1024 * 1024
 """Telegram's and Discord's "MB" is a mebibyte (Telegram's download limit is 20 × 1024 × 1024 bytes)."""
@@ -24,3 +32,17 @@ def safe_suffix(name: str | None) -> str | None:
         return None
     suffix = Path(name).suffix.lower()
     return suffix if _SUFFIX_RE.fullmatch(suffix) else None
+
+
+PlatformDownload = Callable[[MediaRef, Path], Awaitable[Path]]
+"""How one platform turns its own file reference (a Telegram file id, a Discord CDN URL) into a file."""
+
+
+async def fetch_media(
+    media: MediaRef, folder: Path, *, settings: Settings, platform_download: PlatformDownload
+) -> Path:
+    """What every adapter hands the engine to fetch media: a link through :func:`bot.links.fetch_url` (the SSRF
+    guard, capped at ``settings.max_input_bytes``), anything else through the platform's own download."""
+    if media.url is not None:
+        return await fetch_url(media.url, folder, max_bytes=settings.max_input_bytes, settings=settings)
+    return await platform_download(media, folder)

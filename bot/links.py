@@ -1,7 +1,8 @@
 """Download a video a user sent as an http(s) link: safely, under a size cap and timeouts (issue 5, "Links").
 
 ``fetch_url(url, dest_dir, max_bytes=..., settings=...)`` returns the path of the downloaded file or raises
-``InputRejected`` with one plain sentence; it never leaves a partial file behind.
+``InputRejected`` with one plain sentence (a phrase of the "links" section of ``bot.language``); it never
+leaves a partial file behind.
 
 Guards, in order, for the first URL and again for every redirect hop:
 
@@ -22,9 +23,10 @@ ignored (``trust_env=False``): a proxy would do its own resolution and defeat th
 followed by hand (``follow_redirects=False``) so every hop goes through (1)-(3), up to
 ``settings.link_max_redirects``.
 
-The body is streamed to a hidden ``.part`` file: ``Content-Length`` above the cap is refused before
-reading, the streamed byte count is enforced too (for chunked or lying servers), and the first bytes
-must look like a video/audio container (MP4/MOV/M4A ``ftyp``, Matroska/WebM, AVI, WAV, MPEG-TS/PS,
+The body is streamed to a hidden ``.part`` file by :func:`save_capped`, the project's one capped
+streaming download (Discord attachments and NemoVideo results use it too): ``Content-Length`` above the
+cap is refused before reading, the streamed byte count is enforced too (for chunked or lying servers),
+and the first bytes must look like a video/audio container (MP4/MOV/M4A ``ftyp``, Matroska/WebM, AVI, WAV, MPEG-TS/PS,
 Ogg, MP3, AAC, FLAC, FLV, ASF). The final name is ``link-<random>.<ext from the sniffed type>``; nothing
 from the URL reaches the file system.
 """
@@ -36,6 +38,7 @@ import ipaddress
 import logging
 import socket
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -43,16 +46,17 @@ import httpx
 from bot.config import Settings, get_settings
 from bot.errors import InputRejected
 
-__all__ = ["fetch_url", "is_forbidden_address"]
+__all__ = ["HEAD_BYTES", "check_public_url", "fetch_url", "is_forbidden_address", "save_capped"]
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 _SCHEMES = {"http": 80, "https": 443}
 _OPEN_PORTS = frozenset({80, 443})
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
-_SNIFF_BYTES = 512
+HEAD_BYTES = 512
+"""How much of a body :func:`save_capped` hands to ``check_head`` (enough to tell the container)."""
 _CHUNK = 64 * 1024
 _MAX_CONNECT_ATTEMPTS = 4
 _USER_AGENT = "BestMusicCog/0.1 (+video link fetcher)"
@@ -60,28 +64,32 @@ _USER_AGENT = "BestMusicCog/0.1 (+video link fetcher)"
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _CGNAT = ipaddress.ip_network("100.64.0.0/10")
 
-# The sentences users see.
-_NOT_A_LINK = "That doesn't look like a web link I can open; send an http or https link to a video."
-_BAD_SCHEME = "I can only download http or https links."
-_USERINFO = "Links with a user name or password in them aren't supported; send a plain link."
-_BAD_PORT = "I can only download links on the usual web ports."
-_PRIVATE = "That link points to a private or local network address, so I won't open it."
-_NO_HOST = "I couldn't find the website in that link."
-_UNREACHABLE = "I couldn't connect to the website in that link; please check it and try again."
-_TOO_SLOW = "That link took too long to download; try sending the video itself."
-_TOO_MANY_REDIRECTS = "That link redirects too many times, so I gave up on it."
-_BAD_REDIRECT = "That link redirects somewhere I can't follow."
-_HTTP_ERROR = "The website answered with an error for that link; please check it and try again."
-_EMPTY = "That link gave me an empty file."
-_WEB_PAGE = "That link is a web page, not a video file; send a direct link to the video, or the video itself."
-_NOT_MEDIA = "That link doesn't point to a video or audio file I can use."
-_FAILED = "Something went wrong while downloading that link; please try again or send the video itself."
+# The phrase keys of the sentences users see (``bot.language``, section "links").
+_NOT_A_LINK = "link_not_a_link"
+_BAD_SCHEME = "link_bad_scheme"
+_USERINFO = "link_userinfo"
+_BAD_PORT = "link_bad_port"
+_PRIVATE = "link_private"
+_NO_HOST = "link_no_host"
+_UNREACHABLE = "link_unreachable"
+_TOO_SLOW = "link_too_slow"
+_TOO_MANY_REDIRECTS = "link_too_many_redirects"
+_BAD_REDIRECT = "link_bad_redirect"
+_HTTP_ERROR = "link_http_error"
+_EMPTY = "link_empty"
+_WEB_PAGE = "link_web_page"
+_NOT_MEDIA = "link_not_media"
+_FAILED = "link_failed"
 
 
-def _too_big(max_bytes: int) -> str:
+def _too_big(max_bytes: int) -> InputRejected:
+    """The link's body is over the cap; the limit in the largest unit that keeps it a whole number."""
     mb = max_bytes / 1_000_000
-    limit = f"{mb:.0f} MB" if mb >= 1 else f"{max_bytes // 1000} KB" if max_bytes >= 1000 else f"{max_bytes} bytes"
-    return f"That video is too big to download: the limit is {limit}."
+    if mb >= 1:
+        return InputRejected("link_too_big_mb", limit_mb=f"{mb:.0f}")
+    if max_bytes >= 1000:
+        return InputRejected("link_too_big_kb", limit_kb=max_bytes // 1000)
+    return InputRejected("link_too_big_bytes", limit_bytes=max_bytes)
 
 
 # ----- address checks ----------------------------------------------------------------------------
@@ -155,7 +163,7 @@ async def _vet(url: httpx.URL, allowed: frozenset[str]) -> tuple[str, list[str]]
     try:
         addresses = await _getaddrinfo(host, port)
     except (socket.gaierror, UnicodeError, OSError) as exc:
-        log.info("link host %r did not resolve: %s", host, exc)
+        logger.info("link host %r did not resolve: %s", host, exc)
         raise InputRejected(_NO_HOST) from exc
     vetted: list[str] = []
     for text in addresses:
@@ -164,7 +172,7 @@ async def _vet(url: httpx.URL, allowed: frozenset[str]) -> tuple[str, list[str]]
         except ValueError:
             raise InputRejected(_NO_HOST) from None
         if not trusted and is_forbidden_address(ip):
-            log.warning("link refused: host %r resolves to non-public address %s", host, ip)
+            logger.warning("link refused: host %r resolves to non-public address %s", host, ip)
             raise InputRejected(_PRIVATE)
         if str(ip) not in vetted:
             vetted.append(str(ip))
@@ -268,10 +276,10 @@ async def fetch_url(url: str, dest_dir: Path, *, max_bytes: int, settings: Setti
     except (TimeoutError, httpx.TimeoutException) as exc:
         raise InputRejected(_TOO_SLOW) from exc
     except (httpx.TransportError, ConnectionError) as exc:
-        log.info("link download failed: %s", type(exc).__name__)
+        logger.info("link download failed: %s", type(exc).__name__)
         raise InputRejected(_UNREACHABLE) from exc
     except (httpx.HTTPError, httpx.InvalidURL, OSError) as exc:
-        log.warning("link download failed", exc_info=True)
+        logger.warning("link download failed", exc_info=True)
         raise InputRejected(_FAILED) from exc
     finally:
         if not done:
@@ -303,7 +311,7 @@ async def _download(start: httpx.URL, part: Path, max_bytes: int, settings: Sett
                         raise InputRejected(_BAD_REDIRECT) from None
                     continue
                 if not 200 <= response.status_code < 300:
-                    log.info("link answered HTTP %s", response.status_code)
+                    logger.info("link answered HTTP %s", response.status_code)
                     raise InputRejected(_HTTP_ERROR)
                 return await _save(response, part, max_bytes)
             finally:
@@ -340,31 +348,78 @@ def _is_ip_literal(host: str) -> bool:
 
 async def _save(response: httpx.Response, part: Path, max_bytes: int) -> str:
     """Stream the body to ``part`` under the cap, sniffing the first bytes; return the file extension."""
-    declared = response.headers.get("content-length")
-    if declared is not None:
-        try:
-            if int(declared) > max_bytes:
-                raise InputRejected(_too_big(max_bytes))
-        except ValueError:
-            pass
+    head = await save_capped(
+        response, part, max_bytes=max_bytes, too_big=lambda _size: _too_big(max_bytes), check_head=_sniff
+    )
+    if not head:
+        raise InputRejected(_EMPTY)
+    return _sniff(head)
+
+
+# ----- the one capped download -------------------------------------------------------------------
+
+
+async def save_capped(
+    response: httpx.Response,
+    target: Path,
+    *,
+    max_bytes: int,
+    too_big: Callable[[int | None], Exception],
+    check_head: Callable[[bytes], object] | None = None,
+) -> bytes:
+    """Stream an opened ``response``'s body into ``target``, at most ``max_bytes``; return its first bytes.
+
+    The one capped streaming download: links (:func:`fetch_url`), Discord attachments and NemoVideo
+    results all save through it, so the cap cannot be forgotten in one of them. The caller opens the
+    response (``stream=True``), checks its status and closes it; this function only saves the body:
+
+    - a ``Content-Length`` over the cap raises ``too_big(declared_bytes)`` before a byte is read, and the
+      streamed count is enforced too (chunked or lying servers): ``too_big(None)``;
+    - ``check_head`` sees the first chunks, at least :data:`HEAD_BYTES` bytes (the whole body if shorter and
+      not empty), before any byte is written, and may raise to refuse the body early (a web page, not a video);
+    - writes go through a thread (a slow disk never stalls the event loop), and on any failure
+      ``target`` is removed: no partial file is left behind.
+
+    Returns the head ``check_head`` saw: the body's first chunks, at least :data:`HEAD_BYTES` bytes unless the
+    body is shorter (``b""`` for an empty one).
+    """
+    declared = _declared_length(response)
+    if declared is not None and declared > max_bytes:
+        raise too_big(declared)
     received = 0
     head = bytearray()
-    ext: str | None = None
-    with part.open("wb") as fh:
-        async for chunk in response.aiter_bytes(_CHUNK):
-            received += len(chunk)
-            if received > max_bytes:
-                raise InputRejected(_too_big(max_bytes))
-            if ext is not None:
-                fh.write(chunk)
-                continue
-            head += chunk
-            if len(head) >= _SNIFF_BYTES:
-                ext = _sniff(bytes(head))
-                fh.write(head)
-        if ext is None:
-            if not head:
-                raise InputRejected(_EMPTY)
-            ext = _sniff(bytes(head))
-            fh.write(head)
-    return ext
+    handle = await asyncio.to_thread(target.open, "wb")
+    try:
+        try:
+            async for chunk in response.aiter_bytes(_CHUNK):
+                received += len(chunk)
+                if received > max_bytes:
+                    raise too_big(None)
+                if len(head) < HEAD_BYTES:  # still collecting the head: nothing written yet
+                    head += chunk
+                    if len(head) < HEAD_BYTES:
+                        continue
+                    if check_head is not None:
+                        check_head(bytes(head))
+                    chunk = bytes(head)
+                await asyncio.to_thread(handle.write, chunk)
+            if 0 < len(head) < HEAD_BYTES:  # the whole body is shorter than a head
+                if check_head is not None:
+                    check_head(bytes(head))
+                await asyncio.to_thread(handle.write, bytes(head))
+        finally:
+            await asyncio.to_thread(handle.close)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    return bytes(head)
+
+
+def _declared_length(response: httpx.Response) -> int | None:
+    declared = response.headers.get("content-length")
+    if declared is None:
+        return None
+    try:
+        return int(declared)
+    except ValueError:
+        return None

@@ -8,15 +8,17 @@ import json
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import httpx
 import pytest
 
 from bot import links
 from bot.config import Settings
 from bot.errors import InputRejected
+from bot.language import say
 from bot.links import fetch_url, is_forbidden_address
 
 MP4 = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + bytes(range(256)) * 400  # ~100 KB, ftyp-headed
@@ -231,12 +233,14 @@ def test_private_destinations_refused_without_connecting(
     # Open the test server's port too, so that it is the address check (not the port rule) that refuses.
     monkeypatch.setattr(links, "_OPEN_PORTS", frozenset({80, 443, server.port}))
     reason = _rejected(url.format(port=server.port), tmp_path, _settings(allowed=""))
-    assert reason == links._PRIVATE
+    assert reason == say(links._PRIVATE)
     assert server.requests == []
 
 
 def test_private_address_on_other_port_refused(server: _Server, tmp_path: Path) -> None:
-    assert _rejected(f"http://127.0.0.1:{server.port}/clip.mp4", tmp_path, _settings(allowed="")) == links._BAD_PORT
+    assert _rejected(f"http://127.0.0.1:{server.port}/clip.mp4", tmp_path, _settings(allowed="")) == say(
+        links._BAD_PORT
+    )
     assert server.requests == []
 
 
@@ -245,22 +249,22 @@ def test_any_private_address_among_resolved_refuses(tmp_path: Path, monkeypatch:
         return ["93.184.216.34", "10.0.0.7"]
 
     monkeypatch.setattr(links, "_getaddrinfo", fake_resolve)
-    assert _rejected("https://mixed.example/v.mp4", tmp_path, _settings(allowed="")) == links._PRIVATE
+    assert _rejected("https://mixed.example/v.mp4", tmp_path, _settings(allowed="")) == say(links._PRIVATE)
 
 
 def test_redirect_from_allowed_host_to_private_refused(
     server: _Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(links, "_OPEN_PORTS", frozenset({80, 443, server.port}))
-    assert _rejected(f"http://127.0.0.1:{server.port}/to-localhost", tmp_path, _settings()) == links._PRIVATE
-    assert _rejected(f"http://127.0.0.1:{server.port}/to-metadata", tmp_path, _settings()) == links._PRIVATE
-    assert _rejected(f"http://127.0.0.1:{server.port}/to-ftp", tmp_path, _settings()) == links._BAD_SCHEME
+    assert _rejected(f"http://127.0.0.1:{server.port}/to-localhost", tmp_path, _settings()) == say(links._PRIVATE)
+    assert _rejected(f"http://127.0.0.1:{server.port}/to-metadata", tmp_path, _settings()) == say(links._PRIVATE)
+    assert _rejected(f"http://127.0.0.1:{server.port}/to-ftp", tmp_path, _settings()) == say(links._BAD_SCHEME)
     assert [p for p, _ in server.requests] == ["/to-localhost", "/to-metadata", "/to-ftp"]
 
 
 def test_too_many_redirects(server: _Server, tmp_path: Path) -> None:
     reason = _rejected(f"http://127.0.0.1:{server.port}/loop/0", tmp_path, _settings(link_max_redirects=3))
-    assert reason == links._TOO_MANY_REDIRECTS
+    assert reason == say(links._TOO_MANY_REDIRECTS)
     assert [p for p, _ in server.requests] == ["/loop/0", "/loop/1", "/loop/2", "/loop/3"]
 
 
@@ -269,8 +273,8 @@ def test_port_limited_unless_allow_listed(tmp_path: Path, monkeypatch: pytest.Mo
         raise AssertionError("resolved a host on a refused port")
 
     monkeypatch.setattr(links, "_getaddrinfo", must_not_resolve)
-    assert _rejected("http://example.com:8080/v.mp4", tmp_path, _settings(allowed="")) == links._BAD_PORT
-    assert _rejected("https://example.com:22/v.mp4", tmp_path, _settings(allowed="")) == links._BAD_PORT
+    assert _rejected("http://example.com:8080/v.mp4", tmp_path, _settings(allowed="")) == say(links._BAD_PORT)
+    assert _rejected("https://example.com:22/v.mp4", tmp_path, _settings(allowed="")) == say(links._BAD_PORT)
 
 
 @pytest.mark.parametrize(
@@ -287,7 +291,7 @@ def test_port_limited_unless_allow_listed(tmp_path: Path, monkeypatch: pytest.Mo
 )
 def test_bad_urls(server: _Server, tmp_path: Path, url: str, expected: str) -> None:
     reason = _rejected(url.format(port=server.port), tmp_path, _settings())
-    assert reason == expected
+    assert reason == say(expected)
     assert "secret" not in reason
     assert server.requests == []
 
@@ -343,7 +347,7 @@ def test_chunked_stream_over_cap_removes_partial_file(server: _Server, tmp_path:
 
 @pytest.mark.parametrize("path", ["/page.html", "/data.json"])
 def test_web_page_refused(server: _Server, tmp_path: Path, path: str) -> None:
-    assert _rejected(f"http://127.0.0.1:{server.port}{path}", tmp_path, _settings()) == links._WEB_PAGE
+    assert _rejected(f"http://127.0.0.1:{server.port}{path}", tmp_path, _settings()) == say(links._WEB_PAGE)
 
 
 @pytest.mark.parametrize(
@@ -351,19 +355,19 @@ def test_web_page_refused(server: _Server, tmp_path: Path, path: str) -> None:
     [("/garbage", links._NOT_MEDIA), ("/empty", links._EMPTY), ("/missing", links._HTTP_ERROR)],
 )
 def test_other_bad_content(server: _Server, tmp_path: Path, path: str, expected: str) -> None:
-    assert _rejected(f"http://127.0.0.1:{server.port}{path}", tmp_path, _settings()) == expected
+    assert _rejected(f"http://127.0.0.1:{server.port}{path}", tmp_path, _settings()) == say(expected)
 
 
 def test_stalled_server_times_out(server: _Server, tmp_path: Path) -> None:
     started = time.monotonic()
-    assert _rejected(f"http://127.0.0.1:{server.port}/stall", tmp_path, _settings()) == links._TOO_SLOW
+    assert _rejected(f"http://127.0.0.1:{server.port}/stall", tmp_path, _settings()) == say(links._TOO_SLOW)
     assert time.monotonic() - started < 3
 
 
 def test_total_timeout_on_slow_drip(server: _Server, tmp_path: Path) -> None:
     started = time.monotonic()
     reason = _rejected(f"http://127.0.0.1:{server.port}/drip", tmp_path, _settings(link_timeout_s=1.0))
-    assert reason == links._TOO_SLOW
+    assert reason == say(links._TOO_SLOW)
     assert time.monotonic() - started < 3
 
 
@@ -373,7 +377,7 @@ def test_connection_refused_is_a_sentence(tmp_path: Path) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    assert _rejected(f"http://127.0.0.1:{port}/clip.mp4", tmp_path, _settings()) == links._UNREACHABLE
+    assert _rejected(f"http://127.0.0.1:{port}/clip.mp4", tmp_path, _settings()) == say(links._UNREACHABLE)
 
 
 @pytest.mark.parametrize(
@@ -394,3 +398,68 @@ def test_connection_refused_is_a_sentence(tmp_path: Path) -> None:
 )
 def test_sniff_containers(head: bytes, ext: str) -> None:
     assert links._sniff(head + b"\x00" * 16) == ext
+
+
+# ----- the one capped download -------------------------------------------------------------------
+
+
+class _TooBig(Exception):
+    def __init__(self, declared: int | None) -> None:
+        super().__init__(declared)
+        self.declared = declared
+
+
+class _Chunked(httpx.AsyncByteStream):
+    """A body without ``Content-Length``: only the streamed count can catch an oversize one."""
+
+    def __init__(self, data: bytes, chunk: int = 100) -> None:
+        self.data, self.chunk = data, chunk
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for start in range(0, len(self.data), self.chunk):
+            yield self.data[start : start + self.chunk]
+
+
+def _save(
+    response: httpx.Response, target: Path, max_bytes: int, check_head: Callable[[bytes], object] | None = None
+) -> bytes:
+    async def main() -> bytes:
+        async with (
+            httpx.AsyncClient(transport=httpx.MockTransport(lambda request: response)) as client,
+            client.stream("GET", "https://example.com/v.mp4") as opened,
+        ):
+            return await links.save_capped(opened, target, max_bytes=max_bytes, too_big=_TooBig, check_head=check_head)
+
+    return asyncio.run(main())
+
+
+def test_save_capped_saves_the_body_and_hands_back_its_head(tmp_path: Path) -> None:
+    body = b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 8
+    heads: list[bytes] = []
+    head = _save(httpx.Response(200, stream=_Chunked(body)), tmp_path / "v.mp4", len(body), heads.append)
+    assert (tmp_path / "v.mp4").read_bytes() == body
+    assert heads == [head] and len(head) >= links.HEAD_BYTES and body.startswith(head)
+    assert _save(httpx.Response(200, content=b"short"), tmp_path / "s", 10, heads.append) == b"short"
+    assert heads[-1] == b"short"  # a body shorter than a head is still checked
+    assert _save(httpx.Response(200, content=b""), tmp_path / "e", 10, heads.append) == b""
+    assert len(heads) == 2  # nothing to check in an empty body
+
+
+@pytest.mark.parametrize(("declared", "expected"), [(True, 2000), (False, None)])
+def test_save_capped_refuses_an_oversize_body_and_leaves_nothing(
+    tmp_path: Path, declared: bool, expected: int | None
+) -> None:
+    body = b"x" * 2000
+    response = httpx.Response(200, content=body) if declared else httpx.Response(200, stream=_Chunked(body))
+    with pytest.raises(_TooBig) as info:
+        _save(response, tmp_path / "v.mp4", 1000)
+    assert info.value.declared == expected  # the announced size when there was one
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_save_capped_lets_the_head_check_refuse_before_writing(tmp_path: Path) -> None:
+    page = b"<!doctype html><html>" + b" " * 5000
+    with pytest.raises(InputRejected) as info:
+        _save(httpx.Response(200, stream=_Chunked(page)), tmp_path / "v.mp4", 10_000, links._sniff)
+    assert info.value.reason == say(links._WEB_PAGE)
+    assert list(tmp_path.iterdir()) == []

@@ -18,6 +18,7 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 import adapters.discord as discord_adapter
+import adapters.discord.surfaces as discord_surfaces
 from adapters.discord import MusicBot, build_client
 from bot.backends.local import LocalBackend
 from bot.config import Settings
@@ -211,7 +212,7 @@ def test_limits_bad_input_and_addressing(tmp_path: Path, pool: ProcessPoolExecut
         assert isinstance(cog, discord_adapter.MusicCog)
         big_result = tmp_path / "big.mp4"
         big_result.write_bytes(b"\0" * 3 * 1024 * 1024)
-        surface = discord_adapter._ChannelSurface(cog, channel, 2 * 1024 * 1024)
+        surface = discord_surfaces.ChannelSurface(cog, channel, 2 * 1024 * 1024)
         await surface.show(Video(path=big_result, caption="x"))
         over = await fake.wait_for("channel_message", lambda c: "finished video" in content(c))
         assert content(over).startswith("The finished video is 3 MB, over this channel's 2 MB upload limit")
@@ -256,7 +257,7 @@ def test_old_tokens_links_gateway_lookup_and_redaction(
         await cog.notify("discord", f"{fake.channel_id}:4008", Text("Your video is back."))
         assert in_channel(fake.channel_id)(await fake.wait_for("channel_message", lambda c: "is back" in content(c)))
 
-        monkeypatch.setattr(discord_adapter, "TOKEN_FRESH_S", 0.0)
+        monkeypatch.setattr(discord_surfaces, "TOKEN_FRESH_S", 0.0)
         fake.push_command("music", {"video": fake.add_attachment(clip, "late.mp4")}, user_id=4006)
         late = await fake.wait_for("channel_message", has_file, timeout=60)
         assert late.path["channel"] == str(fake.channel_id) and late.payload["embeds"]
@@ -310,7 +311,8 @@ def test_run_discord_with_shared_services_and_guild_sync(tmp_path: Path, pool: P
 
 
 def test_intents_endpoints_embed_and_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
-    from adapters.discord import _pieces, configure_endpoints, intents_for, result_embed, upload_limit_for
+    from adapters.discord import configure_endpoints, intents_for, result_embed, upload_limit_for
+    from adapters.discord.surfaces import pieces
 
     assert intents_for(Settings(discord_message_content=True)).message_content
     assert intents_for(Settings(discord_message_content=False)).value == 1
@@ -358,8 +360,8 @@ def test_intents_endpoints_embed_and_pieces(monkeypatch: pytest.MonkeyPatch) -> 
     assert (exported.title, exported.description) == ("Sunny Road", "Your final video")
 
     text = "\n".join(f"line {n} " + "x" * 90 for n in range(60))
-    pieces = _pieces(text)
-    assert all(len(p) <= 2000 for p in pieces) and "\n".join(pieces) == text
+    found = pieces(text)
+    assert all(len(p) <= 2000 for p in found) and "\n".join(found) == text
 
 
 def test_shutdown_tells_waiting_chats_and_keeps_their_jobs(

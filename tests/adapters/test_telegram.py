@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from adapters.telegram import _download, _send_video
+from adapters.telegram.download import download_file
+from adapters.telegram.surface import ChatSurface
 from bot.backends.local import LocalBackend
 from bot.config import Settings
 from bot.engine.messages import MediaRef, Video
@@ -93,7 +94,7 @@ def test_limits_bad_input_and_groups(tmp_path: Path, pool: ProcessPoolExecutor) 
         assert fake.calls_to("getFile") == []  # refused from the announced size, nothing downloaded
 
         with pytest.raises(InputRejected, match="20 MB"):  # getFile's own "file is too big"
-            await _download(app.bot, settings, MediaRef(kind="video", file_id=big), tmp_path)
+            await download_file(app.bot, settings, MediaRef(kind="video", file_id=big), tmp_path)
 
         fake.push_message(2, 2, video=fake.add_file(b"", kind="video"))
         failed = await fake.wait_for("sendMessage", lambda c: to_chat(2)(c) and "error" in c.params["text"], 30)
@@ -167,7 +168,9 @@ def test_songs_links_and_redaction(tmp_path: Path, pool: ProcessPoolExecutor, cl
         big_result.write_bytes(b"\0" * 3 * 1024 * 1024)
         small = settings.model_copy(update={"telegram_max_upload_mb": 2.0})
         fake.add_chat(8)
-        await _send_video(app.bot, small, 8, Video(path=big_result, caption="x", width=160, height=90, duration_s=2))
+        await ChatSurface(app.bot, small, 8).show(
+            Video(path=big_result, caption="x", width=160, height=90, duration_s=2)
+        )
         over = await fake.wait_for("sendMessage", to_chat(8))
         assert over.params["text"].startswith("The finished video is 3 MB, over Telegram's 2 MB upload limit")
         assert "under 1.8MB" in over.params["text"]

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from adapters.telegram import _RUNTIME
 from bot.backends.nemo import NemoBackend
 from bot.config import Settings
 from tests.adapters.telegram_bot import running_bot, text_in
@@ -54,7 +53,7 @@ def test_clip_to_nemo_video_then_credits_and_status(tmp_path: Path) -> None:
             )
             assert settings.backend == "nemo"  # from MUSICCOG_BACKEND
             async with running_bot(settings) as app:  # no backend given: Services.open makes it from settings
-                services = app.bot_data[_RUNTIME].services
+                services = app.bot_data.serving().services
                 assert isinstance(services.backend, NemoBackend) and services.backend.name == "nemo"
                 menu = [c["command"] for c in tg.calls_to("setMyCommands")[0].params["commands"]]
                 assert menu[-1] == "backend"  # offered because the operator allows choosing

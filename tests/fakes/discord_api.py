@@ -241,14 +241,16 @@ class FakeDiscord(LoopbackServer):
         await asyncio.wait_for(self._ready.wait(), timeout)
 
     async def wait_for(
-        self, name: str, predicate: Callable[[ApiCall], bool] | None = None, timeout: float = 30.0
+        self, name: str | tuple[str, ...], predicate: Callable[[ApiCall], bool] | None = None, timeout: float = 30.0
     ) -> ApiCall:
-        """The first recorded call named ``name`` (and matching ``predicate``) not yet returned by ``wait_for``."""
+        """The first recorded call named ``name`` (or any of several names) and matching ``predicate`` not yet
+        returned by ``wait_for``."""
         seen = self._seen
+        names = (name,) if isinstance(name, str) else name
 
         def find() -> ApiCall | None:
             for index, call in enumerate(self.calls):
-                if index not in seen and call.name == name and (predicate is None or predicate(call)):
+                if index not in seen and call.name in names and (predicate is None or predicate(call)):
                     seen.add(index)
                     return call
             return None

@@ -32,6 +32,7 @@ from bot.backends.nemo.identity import Auth, anonymous_auth, load_client_id, rea
 from bot.backends.nemo.multipart import multipart_body
 from bot.config import Settings
 from bot.errors import BackendUnavailable
+from bot.links import save_capped
 
 __all__ = ["SKILL_SOURCE", "NemoClient"]
 
@@ -285,16 +286,19 @@ class NemoClient:
         await self._stream_to(self._http, request, dest)
 
     async def _stream_to(self, client: httpx.AsyncClient, request: httpx.Request, dest: Path) -> None:
+        """A finished render into ``dest``, capped like a user's upload (``settings.max_input_bytes``): the
+        result is about the size of the input it was made from, and a runaway answer must not fill the disk."""
         dest.parent.mkdir(parents=True, exist_ok=True)
         tmp = dest.with_name(f".{dest.name}.part")
+        cap = self._settings.max_input_bytes
         try:
             response = await client.send(request, stream=True)
             try:
                 if not response.is_success:
                     raise BackendUnavailable(f"download failed: HTTP {response.status_code}")
-                with tmp.open("wb") as out:
-                    async for chunk in response.aiter_bytes(1 << 16):
-                        out.write(chunk)
+                await save_capped(
+                    response, tmp, max_bytes=cap, too_big=lambda _: BackendUnavailable(f"download over {cap} bytes")
+                )
             finally:
                 await response.aclose()
             os.replace(tmp, dest)

@@ -1,0 +1,90 @@
+"""The one serving loop of every chat adapter: an event in, the engine's replies out onto a :class:`Surface`.
+
+Why one loop: Telegram and Discord did the same four things each in their own words — pace the engine's
+replies (:class:`~bot.engine.progress.ProgressPacer`), show progress as one status edited in place, show
+everything else as messages, and on failure log once with an error id and apologise with that id. The
+platforms differ only in *where* a reply goes, which is the :class:`Surface` an adapter hands in:
+
+- ``progress(text)`` shows or updates the status (a platform hiccup there is swallowed by the surface: a
+  missed status edit is no failure);
+- ``show(reply)`` shows a text, an error or a video (its failures end the event with an apology);
+- ``finish()`` tidies up once the event is over (the status message goes away); it never raises.
+
+The adapter keeps what is truly its own: acknowledging at once (Telegram's ``answerCallbackQuery``,
+Discord's ``defer``), typing indicators, and tracking its running events for shutdown.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Protocol
+
+from adapters.runtime import AdapterRuntime
+from bot.engine.messages import Incoming, Progress, Reply, Text, new_error_id
+from bot.language import say
+
+__all__ = ["Surface", "apology", "log_failure", "report_failure", "serve"]
+
+logger = logging.getLogger(__name__)
+
+
+class Surface(Protocol):
+    """Where one event's replies are shown (a Telegram chat, a Discord interaction, message or channel)."""
+
+    async def progress(self, text: str) -> None:
+        """Show ``text`` as the event's status, replacing the previous one; never raises for the platform."""
+
+    async def show(self, reply: Reply) -> None:
+        """Show one reply that is not progress (a progress given here is shown as a plain text)."""
+
+    async def finish(self) -> None:
+        """The event is over: remove what only made sense while it ran; never raises for the platform."""
+
+
+def apology(error_id: str, lang: str = "en") -> Text:
+    """The one sentence a user reads when something failed on our side, with the id the log has too."""
+    return Text(say("adapters_apology", lang, error_id=error_id), lang=lang)
+
+
+def log_failure(exc: BaseException, *, platform: str) -> str:
+    """Log ``exc`` with its trace under a new error id (the one a user may quote); return the id."""
+    error_id = new_error_id()
+    logger.error("%s event failed (error %s)", platform, error_id, exc_info=exc)
+    return error_id
+
+
+async def report_failure(surface: Surface, exc: BaseException, *, platform: str, lang: str = "en") -> None:
+    """Log ``exc`` with its trace and a new error id, then tell the human one plain sentence with that id."""
+    error_id = log_failure(exc, platform=platform)
+    try:
+        await surface.show(apology(error_id, lang))
+    except Exception as undelivered:  # the platform itself is failing: the log line above is what is left
+        logger.warning("%s: could not deliver the apology for error %s (%r)", platform, error_id, undelivered)
+
+
+async def serve(runtime: AdapterRuntime, surface: Surface, incoming: Incoming) -> None:
+    """Stream the engine's replies for ``incoming`` onto ``surface``: paced progress, then the results.
+
+    Failures are reported here (logged with an id, apologised for in the language of the last reply);
+    cancellation (shutdown) passes through. The surface is finished in every case.
+    """
+    lang = "en"
+    replies = runtime.pacer.pace(incoming.chat_id, runtime.engine.handle(incoming), lang=_pacer_lang(incoming))
+    try:
+        async for reply in replies:
+            lang = reply.lang
+            if isinstance(reply, Progress):
+                await surface.progress(reply.text)
+            else:
+                await surface.show(reply)
+    except Exception as exc:
+        await report_failure(surface, exc, platform=incoming.platform, lang=lang)
+    finally:
+        runtime.pacer.forget(incoming.chat_id)
+        await surface.finish()
+
+
+def _pacer_lang(incoming: Incoming) -> str:
+    """Transitional: the pacer still takes a language for its "still working" line. The platform's hint,
+    read as both adapters always did; nothing else is derived from it (the replies carry their language)."""
+    return "zh" if (incoming.language or "").startswith("zh") else "en"
