@@ -69,7 +69,7 @@ async def serve(runtime: AdapterRuntime, surface: Surface, incoming: Incoming) -
     cancellation (shutdown) passes through. The surface is finished in every case.
     """
     lang = "en"
-    replies = runtime.pacer.pace(incoming.chat_id, runtime.engine.handle(incoming), lang=_pacer_lang(incoming))
+    replies = runtime.pacer.pace(incoming.chat_id, runtime.engine.handle(incoming))
     try:
         async for reply in replies:
             lang = reply.lang
@@ -82,9 +82,3 @@ async def serve(runtime: AdapterRuntime, surface: Surface, incoming: Incoming) -
     finally:
         runtime.pacer.forget(incoming.chat_id)
         await surface.finish()
-
-
-def _pacer_lang(incoming: Incoming) -> str:
-    """Transitional: the pacer still takes a language for its "still working" line. The platform's hint,
-    read as both adapters always did; nothing else is derived from it (the replies carry their language)."""
-    return "zh" if (incoming.language or "").startswith("zh") else "en"

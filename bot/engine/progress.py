@@ -55,13 +55,9 @@ class ProgressPacer:
         """Drop a chat's state (its status message is gone)."""
         self._last_shown.pop(chat_key, None)
 
-    async def pace(
-        self, chat_key: str, replies: AsyncIterator[Reply], *, lang: str | None = None
-    ) -> AsyncIterator[Reply]:
-        """``replies`` with ``Progress`` thinned to one per interval and "still working" lines added.
-
-        ``lang`` is ignored (the line follows the replies' own language); it stays only until the adapters
-        stop passing it."""
+    async def pace(self, chat_key: str, replies: AsyncIterator[Reply]) -> AsyncIterator[Reply]:
+        """``replies`` with ``Progress`` thinned to one per interval and "still working" lines added, in the
+        language of the progress they repeat (every reply carries its language)."""
         source = aiter(replies)
         pending: Progress | None = None
         last_progress: Progress | None = None
