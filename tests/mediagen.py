@@ -232,3 +232,38 @@ def flash_source(duration_s: float, *, at_s: float, size: tuple[int, int] = (320
     w, h = size
     n = int(round(at_s * fps))
     return f"testsrc2=s={w}x{h}:r={fps}:d={duration_s},drawbox=c=white:t=fill:enable='eq(n,{n})'"
+
+
+def make_photo(
+    path: Path,
+    *,
+    size: tuple[int, int] = (640, 480),
+    source: str = "testsrc2",
+    orientation: int | None = None,
+    taken_at: str | None = None,
+) -> Path:
+    """A still picture (format from the suffix); a JPEG may carry EXIF orientation and DateTimeOriginal
+    (``"2024:05:01 10:20:30"``), written by hand as a camera would."""
+    w, h = size
+    run_ffmpeg(["-f", "lavfi", "-i", f"{source}=s={w}x{h}", "-frames:v", "1", str(path)])
+    if orientation is None and taken_at is None:
+        return path
+    import struct
+
+    def ifd(entries: list[tuple[int, int, int, bytes]], next_offset: int = 0) -> bytes:
+        body = struct.pack(">H", len(entries))
+        for tag, kind, count, value in entries:
+            body += struct.pack(">HHI", tag, kind, count) + value
+        return body + struct.pack(">I", next_offset)
+
+    stamp = (taken_at or "2000:01:01 00:00:00").encode() + b"\x00"
+    ifd0_entries = 2
+    exif_at = 8 + 2 + 12 * ifd0_entries + 4
+    stamp_at = exif_at + 2 + 12 + 4
+    first = ifd([(0x0112, 3, 1, struct.pack(">HH", orientation or 1, 0)), (0x8769, 4, 1, struct.pack(">I", exif_at))])
+    second = ifd([(0x9003, 2, len(stamp), struct.pack(">I", stamp_at))])
+    tiff = b"MM\x00\x2a" + struct.pack(">I", 8) + first + second + stamp
+    app1 = b"Exif\x00\x00" + tiff
+    data = path.read_bytes()
+    path.write_bytes(data[:2] + b"\xff\xe1" + struct.pack(">H", len(app1) + 2) + app1 + data[2:])
+    return path
