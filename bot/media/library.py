@@ -18,7 +18,7 @@ from pathlib import Path
 from bot.config import Settings, get_settings
 from bot.errors import InputRejected, LibraryError
 from bot.media.models import AudioFeatures, Track, TrackTags
-from bot.media.vocabulary import canonical_mood
+from bot.language.vocabulary import canonical_mood
 from bot.store import LibraryStore
 
 logger = logging.getLogger(__name__)

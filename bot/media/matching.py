@@ -16,7 +16,7 @@ import numpy as np
 
 from bot.media.models import MatchResult, Track, VideoAnalysis
 from bot.media.sync import plan_sync
-from bot.media.vocabulary import MOOD_COORDINATES, MoodRequest, canonical_mood, parse_mood_words
+from bot.language.vocabulary import MOOD_COORDINATES, MoodRequest, canonical_mood, parse_mood_words
 
 WORD_WEIGHT = 3.0
 CLIP_WEIGHT = 2.0
