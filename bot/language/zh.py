@@ -61,7 +61,7 @@ PHRASES: dict[str, str] = {
     # why a track fits (matching)
     "match_reason": "{track}，{why}。",
     "match_reason_with_cuts": "{track}，{why}；{total} 个剪辑点中有 {on_beat} 个落在它的节拍上。",
-    "match_track": "《{title}》{feel}（{bpm:.0f} BPM，{key}）",
+    "match_track": "《{title}》风格{feel}（{bpm:.0f} BPM，{key}）",
     "match_feel_two": "{first}又{second}",
     "match_feel_neutral": "中性",
     "match_for_request": "符合你要的{words}",

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from bot.config import Settings, get_settings
 from bot.errors import InputRejected, LibraryError
-from bot.media.models import AudioFeatures, Track, TrackTags
 from bot.language.vocabulary import canonical_mood
+from bot.media.models import AudioFeatures, Track, TrackTags
 from bot.store import LibraryStore
 
 logger = logging.getLogger(__name__)
@@ -156,7 +156,7 @@ def analyze_track_file(
     try:
         stat = path.stat()
     except OSError as exc:
-        raise InputRejected(f"Cannot read the audio file {path.name}.") from exc
+        raise InputRejected("audio_file_unreadable", name=path.name) from exc
     key = str(path.resolve())
     cached = store.get_file(key) if store and not ignore_tags else None
     if cached and cached.size_bytes == stat.st_size and cached.mtime_ns == stat.st_mtime_ns:

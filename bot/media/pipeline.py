@@ -150,7 +150,7 @@ def _reorder(ranking: MatchResult, order: list[int]) -> MatchResult:
 
 def _user_track(path: Path, video: VideoAnalysis, settings: Settings) -> tuple[Track, str]:
     if not path.is_file():
-        raise InputRejected(f"No track called {str(path)!r} in the library, and no such file.")
+        raise InputRejected("no_such_track", name=str(path))
     with LibraryStore(settings.library_db) as store:
         track = analyze_track_file(path, store=store, root=None)
     if settings.share_user_songs and path.suffix.lower() in AUDIO_SUFFIXES:
@@ -224,7 +224,7 @@ def render_clip(
     started = time.perf_counter()
     output = Path(request.output_path)
     if output.resolve() == Path(request.input_path).resolve():
-        raise InputRejected("The output file must not be the input file.")
+        raise InputRejected("output_is_input")
     if analysis is None:
         analysis = analyse_clip(request.input_path, settings=settings, on_progress=on_progress)
     else:
