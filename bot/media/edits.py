@@ -33,6 +33,7 @@ from bot.media.timeline import (
 from bot.platforms import MB, MIB
 
 __all__ = [
+    "ASPECTS",
     "MOOD_EDITS",
     "MOOD_SHIFTS",
     "STEP_DB",

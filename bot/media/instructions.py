@@ -40,6 +40,7 @@ from bot.media.timeline import clean_text
 from bot.platforms import PLATFORMS
 
 __all__ = [
+    "EDIT_TYPES",
     "MAX_MESSAGE_CHARS",
     "ParseResult",
     "apply_edits_explained",
