@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from bot import __version__
 from bot.config import Settings, get_settings
 from bot.errors import InputRejected, LibraryError, MusicCogError
+from bot.language import say
 
 if TYPE_CHECKING:
     from bot.media.editing import InstructionReport
@@ -100,7 +101,7 @@ def _timeline_with_flags(timeline: Timeline, args: argparse.Namespace) -> Timeli
     title = timeline.title
     if args.title is not None:
         if not clean_text(args.title, 100).strip():
-            raise InputRejected("The title is empty; give some text, e.g. --title 'Day 1'.")
+            raise InputRejected("cli_title_empty")
         title = TitleTrack(text=args.title, start_s=0.0, duration_s=args.title_duration)
     output = timeline.output
     if args.aspect:
@@ -121,7 +122,7 @@ def _load_timeline(path: str, source: str) -> Timeline:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
-        raise InputRejected(f"Cannot read the timeline file {path}.") from exc
+        raise InputRejected("cli_timeline_unreadable", path=path) from exc
     return with_source(Timeline.from_json(text), source)
 
 
@@ -166,7 +167,7 @@ def _render(
             chosen = library.find(args.track) if args.track else None
             song = args.song or (args.track if args.track and chosen is None else None)
             if song is not None and not Path(song).is_file():
-                raise InputRejected(f"No track called {song!r} in the library, and no such file.")
+                raise InputRejected("no_such_track", name=song)
             timeline = first_timeline(
                 input_path=str(source),
                 duration_s=analysis.info.duration_s,
@@ -244,7 +245,7 @@ def _cmd_montage(args: argparse.Namespace) -> int:
         with clock.stage("video analysis"):
             analysis = analyse_items([Path(p) for p in args.inputs], settings, order=args.order)
         for skipped in analysis.skipped:
-            print(f"Skipped {Path(skipped.source).name}: {skipped.reason}", file=sys.stderr)
+            print(say("cli_skipped", name=Path(skipped.source).name, reason=skipped.reason), file=sys.stderr)
         with clock.stage("library load"):
             library = Library(load_library(settings))
         with clock.stage("match"):
@@ -254,7 +255,7 @@ def _cmd_montage(args: argparse.Namespace) -> int:
         title = None
         if args.title is not None:
             if not clean_text(args.title, 100).strip():
-                raise InputRejected("The title is empty; give some text, e.g. --title 'Day 1'.")
+                raise InputRejected("cli_title_empty")
             title = TitleTrack(text=args.title, duration_s=min(3.0, timeline.duration_s))
         output_settings = replace(
             timeline.output, target_size_bytes=parse_size(args.max_size) if args.max_size else None
@@ -320,7 +321,7 @@ def _cmd_library(args: argparse.Namespace) -> int:
             for raw in args.paths:
                 root = Path(raw)
                 if not root.exists():
-                    raise InputRejected(f"No such file or folder: {raw}")
+                    raise InputRejected("cli_no_such_path", path=raw)
                 files = library.iter_audio_files(root)
                 base = root if root.is_dir() else None
                 for path in files:
@@ -335,8 +336,8 @@ def _cmd_library(args: argparse.Namespace) -> int:
 
         with LibraryStore(settings.library_db) as store:
             tracks = library.scan([Path(p) for p in args.dirs], store=store)
-        print(f"Indexed {len(tracks)} tracks.")
-        print("Add these folders to MUSICCOG_LIBRARY_DIRS to use them for every render.", file=sys.stderr)
+        print(say("cli_indexed", count=len(tracks)))
+        print(say("cli_add_library_dirs"), file=sys.stderr)
         return EXIT_OK
     tracks = library.load_library(settings)
     _print_library_table(tracks)
@@ -398,7 +399,7 @@ def _cmd_telegram(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     if settings.telegram_bot_token is None:
-        raise InputRejected("Set TELEGRAM_BOT_TOKEN to the token @BotFather gave you.")
+        raise InputRejected("cli_telegram_token_missing")
     _serve_logging(_tokens(settings), args.verbose)
     run_polling(settings)
     return EXIT_OK
@@ -409,7 +410,7 @@ def _cmd_discord(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     if settings.discord_bot_token is None:
-        raise InputRejected("Set DISCORD_BOT_TOKEN to your application's bot token (Discord developer portal).")
+        raise InputRejected("cli_discord_token_missing")
     _serve_logging(_tokens(settings), args.verbose)
     asyncio.run(run_discord(settings))
     return EXIT_OK
@@ -419,7 +420,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     """Every platform whose token is set, in one process on one engine (one worker pool, one queue)."""
     settings = get_settings()
     if settings.telegram_bot_token is None and settings.discord_bot_token is None:
-        raise InputRejected("No platform token is set: set TELEGRAM_BOT_TOKEN and/or DISCORD_BOT_TOKEN.")
+        raise InputRejected("cli_no_platform_token")
     _serve_logging(_tokens(settings), args.verbose)
     try:
         asyncio.run(_serve_all(settings))
@@ -529,15 +530,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(exc.reason, file=sys.stderr)
         return EXIT_REJECTED
     except MusicCogError as exc:
-        print(f"Failed: {exc}", file=sys.stderr)
+        print(say("cli_failed", error=exc), file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
-        print("Interrupted.", file=sys.stderr)
+        print(say("cli_interrupted"), file=sys.stderr)
         return 130
     except Exception:
         error_id = uuid.uuid4().hex[:8]
         logger.debug("unexpected error %s", error_id, exc_info=True)
-        print(f"Something went wrong (error id {error_id}); run with -v for details.", file=sys.stderr)
+        print(say("cli_unexpected", error_id=error_id), file=sys.stderr)
         return EXIT_FAILED
     return code
 

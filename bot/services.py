@@ -40,11 +40,7 @@ class _ProcessLock:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
             handle.close()
-            raise InputRejected(
-                f"Another musiccog bot is already serving from {self._path.parent}. Stop it, or use "
-                "`musiccog run` to serve every platform from one process (or give this one its own "
-                "MUSICCOG_DATA_DIR)."
-            ) from exc
+            raise InputRejected("cli_bot_already_serving", folder=str(self._path.parent)) from exc
         self._handle = handle
 
     def release(self) -> None:

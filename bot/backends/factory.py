@@ -20,4 +20,4 @@ def make_backend(settings: Settings, name: str | None = None) -> Backend:
         from bot.backends.nemo import NemoBackend
 
         return NemoBackend(settings)
-    raise InputRejected(f"Unknown backend {name!r}: choose one of {', '.join(BACKEND_NAMES)}.")
+    raise InputRejected("unknown_backend", name=name, choices=", ".join(BACKEND_NAMES))

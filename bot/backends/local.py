@@ -253,7 +253,7 @@ class LocalBackend:
         try:
             data = await asyncio.to_thread(path.read_bytes)
         except FileNotFoundError as exc:
-            raise InputRejected("Send me a video first, then tell me how to change it.") from exc
+            raise InputRejected("send_video_first") from exc
         analysis = pickle.loads(data)  # our own file in our own data dir
         self._remember(session_id, analysis)
         return analysis
@@ -267,7 +267,7 @@ class LocalBackend:
     def _source(self, session_id: str) -> Path:
         source = self._paths(session_id).source()
         if source is None:
-            raise InputRejected("Send me a video first, then tell me how to change it.")
+            raise InputRejected("send_video_first")
         return source
 
     async def _render(
@@ -377,7 +377,7 @@ class LocalBackend:
     ) -> AsyncIterator[BackendEvent]:
         timeline = await self.state(session_id)
         if timeline is None:
-            raise InputRejected("Send me a video first, then tell me how to change it.")
+            raise InputRejected("send_video_first")
         analysis = await self._analysis(session_id)
         yield Stage("match", 0.1)
         new, report = await self._run(_instruct_task, timeline, text, analysis, self._settings)
@@ -398,7 +398,7 @@ class LocalBackend:
     ) -> AsyncIterator[BackendEvent]:
         timeline = await self.state(session_id)
         if timeline is None:
-            raise InputRejected("Send me the video first; then send this song and I'll put it under the video.")
+            raise InputRejected("song_before_video")
         paths = self._paths(session_id)
         song = paths.root / f"song-{uuid.uuid4().hex[:8]}{song_path.suffix.lower() or '.audio'}"
         await asyncio.to_thread(shutil.copyfile, song_path, song)
@@ -431,7 +431,7 @@ class LocalBackend:
     async def export(self, session_id: str, options: ExportOptions) -> AsyncIterator[BackendEvent]:
         timeline = await self.state(session_id)
         if timeline is None:
-            raise InputRejected("There is nothing to export yet: send me a video first.")
+            raise InputRejected("nothing_to_export")
         cap = options.max_size_bytes
         last = await asyncio.to_thread(_read_last, self._paths(session_id).last)
         reusable = last is not None and last[0] == timeline.to_json() and last[1].path.is_file()

@@ -254,4 +254,4 @@ def start_text(lang: str = "en") -> str:
 
 def help_text(lang: str = "en") -> str:
     """The /help text: the greeting plus the full list of edits the instruction parser understands."""
-    return f"{start_text(lang)}\n\n{say('engine_help_head', lang)}{say('engine_help_edits', lang)}"
+    return f"{start_text(lang)}\n\n{say('engine_help_head', lang)}{say('edits_help', lang)}"

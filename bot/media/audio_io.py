@@ -32,7 +32,7 @@ def decode_audio(
     try:
         with av.open(str(path)) as container:
             if not container.streams.audio:
-                raise InputRejected("The file has no audio track.")
+                raise InputRejected("no_audio_track")
             stream = container.streams.audio[0]
             stream.codec_context.thread_type = "AUTO"
             ctx = stream.codec_context
@@ -64,7 +64,7 @@ def decode_audio(
     except InputRejected:
         raise
     except (av.FFmpegError, OSError, ValueError) as exc:
-        raise InputRejected("The audio could not be decoded; the file may be damaged.") from exc
+        raise InputRejected("audio_undecodable") from exc
     if not chunks:
         return np.zeros((channels, 0), dtype=np.float32)
     samples = np.concatenate(chunks, axis=1).astype(np.float32, copy=False)

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from bot.media.instructions import apply_edits_explained, moods_after, parse_instruction
+from bot.language.vocabulary import parse_mood_words
+from bot.media.edits import apply_edits_explained, moods_after
+from bot.media.instructions import parse_instruction
 from bot.media.library import Library
 from bot.media.matching import rank_tracks, reason_for, song_reason
 from bot.media.models import MatchResult, Track, VideoAnalysis
 from bot.media.timeline import BeatGrid, MusicTrack, Timeline
-from bot.media.vocabulary import parse_mood_words
 
 
 @dataclass(frozen=True)

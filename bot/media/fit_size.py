@@ -109,10 +109,10 @@ def parse_size(text: str) -> int:
     m = _SIZE_RE.match(raw)
     unit = m.group(2).lower() if m else ""
     if m is None or unit not in _UNITS:
-        raise InputRejected(f'"{text.strip()[:40]}" is not a size; write it like 10MB, 8MiB, 500KB or 1.5GB.')
+        raise InputRejected("size_unreadable", text=text.strip()[:40])
     value = float(m.group(1)) * _UNITS[unit]
     if value < 1 or not math.isfinite(value):
-        raise InputRejected(f'"{text.strip()[:40]}" is too small to be a file size.')
+        raise InputRejected("size_too_small", text=text.strip()[:40])
     return int(round(value))
 
 
@@ -180,8 +180,11 @@ def plan_bitrates(
         return SizePlan(int(total_kbps - audio), audio, lowest, int(budget))
     need = (floor_kbps(lowest) + audio) * 1000 / 8 * duration_s / (1.0 - container_overhead) / SAFETY
     raise InputRejected(
-        f"A {duration_s:.0f}-second video can't fit in {format_size(target_bytes)}: even at {lowest}p "
-        f"and low quality it needs about {format_size(int(need))}. Try a larger size or a shorter clip."
+        "size_cannot_fit",
+        duration_s=duration_s,
+        size=format_size(target_bytes),
+        height=lowest,
+        need=format_size(int(need)),
     )
 
 
@@ -275,9 +278,7 @@ def encode_to_fit(
 
 
 def _too_big(target_bytes: int) -> InputRejected:
-    return InputRejected(
-        f"I couldn't make this video small enough for {format_size(target_bytes)}; try a larger size or a shorter clip."
-    )
+    return InputRejected("size_not_reached", size=format_size(target_bytes))
 
 
 def _graph(filter_complex: str | None, video: str, size: tuple[int, int], out: tuple[int, int]) -> tuple[str, str]:

@@ -60,26 +60,21 @@ class Item:
 def probe_item(path: Path, settings: Settings) -> Item:
     """The item at ``path``, or ``InputRejected`` saying why a montage cannot use it."""
     if not path.is_file():
-        raise InputRejected("The file could not be found.")
+        raise InputRejected("file_not_found")
     size = path.stat().st_size
     if size == 0:
-        raise InputRejected("The file is empty.")
+        raise InputRejected("file_empty")
     if size > settings.max_input_bytes:
-        raise InputRejected(
-            f"The file is too big ({size / 1e6:.0f} MB); the limit is {settings.max_input_bytes / 1e6:.0f} MB."
-        )
+        raise InputRejected("file_too_big", size_mb=size / 1e6, limit_mb=settings.max_input_bytes / 1e6)
     header_size = _header_size(path)
     if header_size is not None and header_size[0] * header_size[1] > MAX_PHOTO_PIXELS:
         w, h = header_size
-        raise InputRejected(
-            f"The photo is too large ({w}x{h}, {w * h / 1e6:.0f} megapixels); "
-            f"the limit is {MAX_PHOTO_PIXELS / 1e6:.0f} megapixels."
-        )
+        raise InputRejected("photo_too_large", width=w, height=h, megapixels=w * h / 1e6, limit=MAX_PHOTO_PIXELS / 1e6)
     if _is_still(path):
         return _photo(path)
     info = probe_media(path, settings=settings)
     if info.duration_s < MIN_CLIP_S:
-        raise InputRejected(f"The clip is too short ({info.duration_s:.1f} s) to use in a montage.")
+        raise InputRejected("montage_clip_too_short", seconds=info.duration_s)
     width, height = display_size(info)
     return Item(
         path=str(path), kind="video", width=width, height=height, duration_s=info.duration_s,
@@ -111,9 +106,9 @@ def _photo(path: Path) -> Item:
             frame = next(container.decode(video=0))
             width, height = frame.width, frame.height
     except (av.FFmpegError, OSError, ValueError, StopIteration) as exc:
-        raise InputRejected("That picture is damaged or in a format I can't read.") from exc
+        raise InputRejected("photo_unreadable") from exc
     if width < 16 or height < 16:
-        raise InputRejected(f"The picture is too small ({width}x{height}).")
+        raise InputRejected("photo_too_small", width=width, height=height)
     exif = read_exif(path)
     if exif.swaps_sides:
         width, height = height, width

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from bot.config import Settings, get_settings
 from bot.errors import InputRejected, LibraryError
+from bot.language.vocabulary import canonical_mood
 from bot.media.models import AudioFeatures, Track, TrackTags
-from bot.media.vocabulary import canonical_mood
 from bot.store import LibraryStore
 
 logger = logging.getLogger(__name__)
@@ -157,7 +157,7 @@ def analyze_track_file(
     try:
         stat = path.stat()
     except OSError as exc:
-        raise InputRejected(f"Cannot read the audio file {path.name}.") from exc
+        raise InputRejected("audio_file_unreadable", name=path.name) from exc
     key = str(path.resolve())
     cached = store.get_file(key) if store and not ignore_tags else None
     if cached and cached.size_bytes == stat.st_size and cached.mtime_ns == stat.st_mtime_ns:
@@ -360,7 +360,7 @@ class Library:
 def analyse_song(path: Path, settings: Settings) -> Track:
     """A user's song analysed (cached by content in the library index) and, if the operator allows, shared."""
     if not path.is_file():
-        raise InputRejected(f"No track called {str(path)!r} in the library, and no such file.")
+        raise InputRejected("no_such_track", name=str(path))
     with LibraryStore(settings.library_db) as store:
         track = analyze_track_file(path, store=store, root=None)
     if settings.share_user_songs and path.suffix.lower() in AUDIO_SUFFIXES:

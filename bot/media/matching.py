@@ -3,7 +3,8 @@
 Score = words (when the request names moods or styles, they dominate) + how close the track's mood
 sits to the clip's in (arousal, valence) space + the share of cuts its beats can catch (a real sync
 plan per track, cheap: a few ms each) + a small bonus when it covers the clip without looping.
-Every ranked track keeps a one-sentence reason, so "another track" is instant and explained.
+Every ranked track keeps a one-sentence reason, so "another track" is instant and explained; its words
+are phrases of :mod:`bot.language` (``match_*``), so the reason can be given in the user's language.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bot.language import has_phrase, say
+from bot.language.vocabulary import MOOD_COORDINATES, MoodRequest, canonical_mood, parse_mood_words
 from bot.media.models import MatchResult, Track, VideoAnalysis
 from bot.media.sync import plan_sync
-from bot.media.vocabulary import MOOD_COORDINATES, MoodRequest, canonical_mood, parse_mood_words
 
 WORD_WEIGHT = 3.0
 CLIP_WEIGHT = 2.0
@@ -85,14 +87,26 @@ def _word_score(track: Track, request: MoodRequest, coords: tuple[float, float])
     return score
 
 
-def _describe_clip(video: VideoAnalysis) -> str:
+def _describe_clip(video: VideoAnalysis, lang: str) -> str:
     cpm = video.cuts_per_minute
-    pace = "fast cuts" if cpm >= 20 else "steady cuts" if cpm >= 6 else "long takes"
-    motion = "lots of motion" if video.motion > 0.35 else "little motion" if video.motion < 0.12 else "some motion"
+    pace = "match_pace_fast" if cpm >= 20 else "match_pace_steady" if cpm >= 6 else "match_pace_long"
+    motion = (
+        "match_motion_lots"
+        if video.motion > 0.35
+        else "match_motion_little"
+        if video.motion < 0.12
+        else "match_motion_some"
+    )
     bright = video.brightness > 0.5 and video.saturation > 0.3
     dark = video.brightness < 0.35 or video.saturation < 0.12
-    colours = "bright, colourful pictures" if bright else "dark, muted pictures" if dark else "balanced colours"
-    return f"{pace}, {motion} and {colours}"
+    colours = "match_colours_bright" if bright else "match_colours_dark" if dark else "match_colours_balanced"
+    return say("match_clip", lang, pace=say(pace, lang), motion=say(motion, lang), colours=say(colours, lang))
+
+
+def _mood_name(mood: str, lang: str) -> str:
+    """A mood as the user reads it (an unknown tag as it is written)."""
+    key = f"mood_{mood}"
+    return say(key, lang) if has_phrase(key) else mood
 
 
 def _reason(
@@ -101,18 +115,23 @@ def _reason(
     video: VideoAnalysis,
     cuts_on_beat: int,
     cuts_total: int,
+    lang: str,
 ) -> str:
-    moods = track_moods(track)
-    feel = " and ".join(moods[:2]) if moods else "neutral"
-    key = f"{track.features.key} {track.features.mode}"
-    head = f'"{track.title}" is {feel} ({track.bpm:.0f} BPM, {key})'
-    if not request.empty:
-        asked = ", ".join(request.words[:4])
-        why = f"matching your request for {asked}"
+    """One sentence on why the track fits, in the user's language (the templates are phrases)."""
+    moods = [_mood_name(mood, lang) for mood in track_moods(track)[:2]]
+    if len(moods) == 2:
+        feel = say("match_feel_two", lang, first=moods[0], second=moods[1])
     else:
-        why = f"suiting the clip's {_describe_clip(video)}"
-    sync = f"; {cuts_on_beat} of {cuts_total} cuts land on its beats" if cuts_total else ""
-    return f"{head}, {why}{sync}."
+        feel = moods[0] if moods else say("match_feel_neutral", lang)
+    key = f"{track.features.key} {track.features.mode}"
+    head = say("match_track", lang, title=track.title, feel=feel, bpm=track.bpm, key=key)
+    if not request.empty:
+        why = say("match_for_request", lang, words=", ".join(request.words[:4]))
+    else:
+        why = say("match_for_clip", lang, clip=_describe_clip(video, lang))
+    if cuts_total:
+        return say("match_reason_with_cuts", lang, track=head, why=why, on_beat=cuts_on_beat, total=cuts_total)
+    return say("match_reason", lang, track=head, why=why)
 
 
 def rank_tracks(
@@ -120,8 +139,9 @@ def rank_tracks(
     video: VideoAnalysis,
     tracks: Sequence[Track],
     prompt: str | None = None,
+    lang: str = "en",
 ) -> MatchResult:
-    """Every track, best first, with scores and reasons."""
+    """Every track, best first, with scores and reasons (worded in ``lang``)."""
     request = parse_mood_words(prompt)
     mood = clip_mood(video)
     rows: list[tuple[float, str, str]] = []
@@ -133,7 +153,7 @@ def rank_tracks(
         sync = plan.cuts_on_beat_ratio if plan.cuts_total >= 2 else 0.5
         covers = 1.0 if plan.loops == 0 else 0.5
         score = WORD_WEIGHT * words + CLIP_WEIGHT * clip_fit + SYNC_WEIGHT * sync + LENGTH_WEIGHT * covers
-        reason = _reason(track, request, video, plan.cuts_on_beat, plan.cuts_total)
+        reason = _reason(track, request, video, plan.cuts_on_beat, plan.cuts_total, lang)
         rows.append((score, track.id, reason))
     rows.sort(key=lambda r: (-r[0], r[1]))
     return MatchResult(
@@ -144,18 +164,15 @@ def rank_tracks(
     )
 
 
-def reason_for(track: Track, *, video: VideoAnalysis, prompt: str | None = None) -> str:
+def reason_for(track: Track, *, video: VideoAnalysis, prompt: str | None = None, lang: str = "en") -> str:
     """The sentence ``rank_tracks`` would give ``track`` for this clip and request, for one track only
     (a track taken by hand, or the next one of a stored ranking)."""
     request = parse_mood_words(prompt)
     plan = plan_sync(cut_times_s=video.cut_times_s, video_duration_s=video.duration_s, track=track.features)
-    return _reason(track, request, video, plan.cuts_on_beat, plan.cuts_total)
+    return _reason(track, request, video, plan.cuts_on_beat, plan.cuts_total, lang)
 
 
-def song_reason(track: Track, *, video: VideoAnalysis) -> str:
+def song_reason(track: Track, *, video: VideoAnalysis, lang: str = "en") -> str:
     """Why a song the user chose is used: it is theirs, with its tempo and how its beats meet the cuts."""
     plan = plan_sync(cut_times_s=video.cut_times_s, video_duration_s=video.duration_s, track=track.features)
-    return (
-        f'"{track.title}" is the song you chose ({track.bpm:.0f} BPM); '
-        f"{plan.cuts_on_beat} of {plan.cuts_total} cuts land on its beats."
-    )
+    return say("song_reason", lang, title=track.title, bpm=track.bpm, on_beat=plan.cuts_on_beat, total=plan.cuts_total)

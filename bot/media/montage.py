@@ -19,6 +19,7 @@ import numpy as np
 
 from bot.config import Settings
 from bot.errors import InputRejected
+from bot.language.vocabulary import parse_mood_words
 from bot.media import cancel
 from bot.media.audio_io import decode_audio
 from bot.media.editing import beat_grid
@@ -31,7 +32,6 @@ from bot.media.montage_render import FILM_FPS
 from bot.media.speech import detect_speech
 from bot.media.sync import intro_end_s, on_timeline, plan_sync
 from bot.media.timeline import PHOTO_MOVES, MusicTrack, OutputSettings, Segment, Timeline, VideoTrack
-from bot.media.vocabulary import parse_mood_words
 
 __all__ = [
     "DEFAULT_LENGTH_S",
@@ -111,12 +111,10 @@ def analyse_items(paths: Sequence[Path], settings: Settings, *, order: str = "gi
     """Probe and sample every input; unusable ones are skipped with their reason, the rest kept in ``order``
     (``given``, or ``time``: capture time where the files say it, the others after, as given)."""
     if len(paths) > settings.max_montage_items:
-        raise InputRejected(f"That's {len(paths)} files; a film takes at most {settings.max_montage_items}.")
+        raise InputRejected("montage_too_many", count=len(paths), limit=settings.max_montage_items)
     total_mb = sum(path.stat().st_size for path in paths if path.is_file()) / 1e6
     if total_mb > settings.max_montage_input_mb:
-        raise InputRejected(
-            f"The files are too big together ({total_mb:.0f} MB); the limit is {settings.max_montage_input_mb:.0f} MB."
-        )
+        raise InputRejected("montage_too_big", total_mb=total_mb, limit_mb=settings.max_montage_input_mb)
     items: list[Item] = []
     skipped: list[Skipped] = []
     footage: dict[str, Footage] = {}
@@ -126,15 +124,12 @@ def analyse_items(paths: Sequence[Path], settings: Settings, *, order: str = "gi
         try:
             item = probe_item(path, settings)
             if item.kind == "video" and footage_s + item.duration_s > settings.max_montage_footage_s:
-                limit_min = settings.max_montage_footage_s / 60
-                raise InputRejected(
-                    f"Together the clips are longer than {limit_min:.0f} minutes; this one was left out."
-                )
+                raise InputRejected("montage_too_long", minutes=settings.max_montage_footage_s / 60)
             if item.kind == "video":
                 footage_s += item.duration_s
                 sampled = sample_footage(item.path, item.duration_s)
                 if sampled.longest_usable_s < 0.3:
-                    raise InputRejected("The clip has no usable picture (it is black or frozen throughout).")
+                    raise InputRejected("montage_no_picture")
                 footage[item.path] = sampled
         except InputRejected as exc:
             logger.info("montage: skipping %s: %s", path.name, exc.reason)
@@ -168,7 +163,7 @@ def first_montage(
     """The film's first timeline: the library ranked once for all the items and the words, the cut planned on
     the pick's beats. Raises ``InputRejected`` when no input is usable."""
     if not analysis.items:
-        raise InputRejected("None of the files could be used for a film.")
+        raise InputRejected("montage_nothing_usable")
     length = film_length(analysis, duration_s)
     video = analysis.as_video(length)
     ranking = rank_tracks(video=video, tracks=library.tracks, prompt=prompt)
@@ -218,7 +213,7 @@ def plan_segments(
 ) -> tuple[Segment, ...]:
     """Segments for every item that fits, boundaries on ``beats`` (film seconds, first at 0), ending on a bar."""
     if beats.size < 2:
-        raise InputRejected("The music has no beat to cut the film on.")
+        raise InputRejected("montage_no_beat")
     period = float(np.median(np.diff(beats)))
     bars = downbeats[(downbeats > 0.5 * period)]
     end_candidates = bars if bars.size else beats[1:]

@@ -41,7 +41,7 @@ def _as_channels(samples: np.ndarray) -> np.ndarray:
     if arr.ndim == 1:
         arr = arr[np.newaxis, :]
     if arr.ndim != 2 or arr.shape[0] < 1:
-        raise InputRejected("The audio has an unexpected shape.")
+        raise InputRejected("audio_bad_shape")
     return arr
 
 
@@ -99,9 +99,9 @@ def analyze_samples(samples: np.ndarray, sample_rate: int, *, bpm_hint: float | 
     started = time.perf_counter()
     audio = _as_channels(samples)
     if sample_rate <= 0:
-        raise InputRejected("The audio has no sample rate.")
+        raise InputRejected("audio_no_sample_rate")
     if audio.shape[1] == 0:
-        raise InputRejected("The audio track is empty.")
+        raise InputRejected("audio_track_empty")
     duration_s = audio.shape[1] / sample_rate
     mono = audio.mean(axis=0)
 
@@ -149,6 +149,6 @@ def analyze_file(path: str | Path, *, bpm_hint: float | None = None) -> AudioFea
     """Decode ``path`` once at 48 kHz stereo and analyse it; raises :class:`InputRejected`."""
     samples = decode_audio(path, sample_rate=DECODE_SR, channels=2)
     if samples.shape[1] == 0:
-        raise InputRejected("The audio track is empty.")
+        raise InputRejected("audio_track_empty")
     log.debug("decoded %s: %d samples", path, samples.shape[1])
     return analyze_samples(samples, DECODE_SR, bpm_hint=bpm_hint)

@@ -191,10 +191,10 @@ def render_timeline(
     output = Path(output_path)
     sources = {segment.source for segment in timeline.segments} or {timeline.video.path}
     if any(output.resolve() == Path(source).resolve() for source in sources):
-        raise InputRejected("The output file must not be the input file.")
+        raise InputRejected("output_is_input")
     music = timeline.music
     if music is None:
-        raise InputRejected("There is no music on this timeline.")
+        raise InputRejected("timeline_no_music")
     clock = clock or Stopwatch()
     clock.include(analysis.stage_times_s)
     speech: tuple[tuple[float, float], ...]

@@ -38,7 +38,8 @@ IMAGE_CODECS = frozenset(
 """Codecs that usually carry stills; with at most one frame they are a picture, not a video."""
 ISO_BMFF_BOXES = (b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pnot")
 
-DAMAGED = "The video is damaged or incomplete (maybe it didn't finish uploading); please send it again."
+DAMAGED = "video_damaged"
+"""Phrase key: the file looks like a video but cannot be read to the end."""
 
 
 def probe_media(path: str | Path, *, settings: Settings | None = None) -> MediaInfo:
@@ -46,14 +47,12 @@ def probe_media(path: str | Path, *, settings: Settings | None = None) -> MediaI
     settings = settings or get_settings()
     p = Path(path)
     if not p.is_file():
-        raise InputRejected("The file could not be found.")
+        raise InputRejected("file_not_found")
     size = p.stat().st_size
     if size == 0:
-        raise InputRejected("The file is empty.")
+        raise InputRejected("file_empty")
     if size > settings.max_input_bytes:
-        raise InputRejected(
-            f"The file is too big ({size / 1e6:.0f} MB); the limit is {settings.max_input_bytes / 1e6:.0f} MB."
-        )
+        raise InputRejected("file_too_big", size_mb=size / 1e6, limit_mb=settings.max_input_bytes / 1e6)
     try:
         container = av.open(str(p), mode="r")
     except (av.FFmpegError, OSError, ValueError) as exc:
@@ -61,7 +60,7 @@ def probe_media(path: str | Path, *, settings: Settings | None = None) -> MediaI
             log.info("probe %s: MP4 that FFmpeg cannot open (%s)", p, exc)
             raise InputRejected(DAMAGED) from exc
         log.info("probe %s: not a media file (%s)", p, exc)
-        raise InputRejected("That file isn't a video I can read.") from exc
+        raise InputRejected("not_a_video") from exc
     with container:
         return _describe(p, size, container, settings)
 
@@ -72,8 +71,8 @@ def _describe(p: Path, size: int, container: av.container.InputContainer, settin
     audios = list(container.streams.audio)
     if not videos:
         if audios:
-            raise InputRejected("The file has no video track — send a video, or use it as a song.")
-        raise InputRejected("That file isn't a video I can read.")
+            raise InputRejected("no_video_track")
+        raise InputRejected("not_a_video")
     video = videos[0]
     cc = video.codec_context
     codec = cc.name
@@ -83,20 +82,19 @@ def _describe(p: Path, size: int, container: av.container.InputContainer, settin
     # Matroska doesn't count frames).
     one_frame = frames == 1 or (frames == 0 and (duration is None or duration < 0.2))
     if fmt == "image2" or fmt.endswith("_pipe") or (codec in IMAGE_CODECS and one_frame):
-        raise InputRejected("That's a still image, not a video — send a video clip.")
+        raise InputRejected("still_image")
     width, height = int(cc.width or 0), int(cc.height or 0)
     if width <= 0 or height <= 0:
         raise InputRejected(DAMAGED)
 
     if duration is None or duration <= 0:
-        raise InputRejected("The video's length could not be read; the file may be damaged.")
+        raise InputRejected("video_length_unreadable")
     if duration > settings.max_duration_s:
-        raise InputRejected(
-            f"The video is too long ({_mmss(duration)}); the limit is {_mmss(settings.max_duration_s)}."
-        )
+        raise InputRejected("video_too_long", length=_mmss(duration), limit=_mmss(settings.max_duration_s))
     if width * height > settings.max_pixels:
-        limit = "8K (7680x4320)" if settings.max_pixels == 7680 * 4320 else f"{settings.max_pixels:,} pixels"
-        raise InputRejected(f"The video's resolution ({width}x{height}) is too large; the limit is {limit}.")
+        if settings.max_pixels == 7680 * 4320:
+            raise InputRejected("video_resolution_over_8k", width=width, height=height)
+        raise InputRejected("video_resolution_too_large", width=width, height=height, pixels=settings.max_pixels)
 
     if _index_past_eof(container, size):
         raise InputRejected(DAMAGED)

@@ -387,7 +387,7 @@ class Timeline:
         try:
             return _timeline_from(data)
         except (TimelineError, TypeError, ValueError) as exc:
-            raise InputRejected(f"That saved timeline can't be used: {exc}.") from exc
+            raise InputRejected("timeline_unusable", problem=str(exc)) from exc
 
     @classmethod
     def from_json(cls, text: str | bytes) -> Timeline:
@@ -395,7 +395,7 @@ class Timeline:
         try:
             data = json.loads(text)
         except (json.JSONDecodeError, UnicodeDecodeError, TypeError) as exc:
-            raise InputRejected("That saved timeline can't be used: it is not valid JSON.") from exc
+            raise InputRejected("timeline_not_json") from exc
         return cls.from_dict(data)
 
     def with_music(self, music: MusicTrack | None) -> Timeline:

@@ -134,7 +134,7 @@ def _video_stream(container: av.container.InputContainer) -> av.video.stream.Vid
     for stream in container.streams.video:
         if not int(stream.disposition) & int(av.stream.Disposition.attached_pic):
             return stream
-    raise InputRejected("video_no_video_track")
+    raise InputRejected("no_video_track")
 
 
 def _choose_strategy(strategy: Strategy, info: MediaInfo, stream: av.video.stream.VideoStream) -> str:

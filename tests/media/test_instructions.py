@@ -6,9 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from bot.media.instructions import (
-    DISCORD_BYTES,
-    TELEGRAM_BYTES,
+from bot.media.edits import (
     ChangeVolume,
     Edit,
     NextTrack,
@@ -27,13 +25,14 @@ from bot.media.instructions import (
     StartMusic,
     apply_edits,
     apply_edits_explained,
+    describe_edit,
     format_size,
-    help_text,
     merge_mood_words,
     moods_after,
-    parse_instruction,
 )
+from bot.media.instructions import help_text, parse_instruction
 from bot.media.timeline import MusicTrack, Timeline, TitleTrack
+from bot.platforms import DISCORD_BYTES, TELEGRAM_BYTES
 
 RANKING = ("t1", "t2", "t3", "t4")
 TITLES = {"t1": "Lo-fi", "t2": "Sunny", "t3": "Rain", "t4": "Drive"}
@@ -471,7 +470,7 @@ def test_volume_notes_read_like_the_bot_reply() -> None:
     assert notes == ("music −3 dB (71%)",)
     _, notes = apply_edits_explained(timeline(), edits_of("小声点"), ranked_track_ids=RANKING, lang="zh")
     assert notes == ("音乐 −3 dB (71%)",)
-    assert ChangeVolume(2).describe() == "music +6 dB"
+    assert describe_edit(ChangeVolume(2)) == "music +6 dB"
 
 
 def test_volume_without_music_leaves_timeline_unchanged() -> None:
@@ -603,8 +602,8 @@ def test_descriptions_exist_in_both_languages_for_every_edit() -> None:
         SetTargetSize(DISCORD_BYTES, "Discord"),
     ]
     for edit in samples:
-        assert edit.describe("en") and edit.describe("zh")
-        assert edit.describe("en") != edit.describe("zh") or isinstance(edit, SetMaxHeight)
-    assert SetTitle("Day 1", 3.0).describe() == "title “Day 1” for 3 s"
-    assert SetTargetSize(DISCORD_BYTES, "Discord").describe() == "under 10 MiB (Discord)"
-    assert StartMusic(65.0).describe() == "music starts at 1:05"
+        assert describe_edit(edit, "en") and describe_edit(edit, "zh")
+        assert describe_edit(edit, "en") != describe_edit(edit, "zh") or isinstance(edit, SetMaxHeight)
+    assert describe_edit(SetTitle("Day 1", 3.0)) == "title “Day 1” for 3 s"
+    assert describe_edit(SetTargetSize(DISCORD_BYTES, "Discord")) == "under 10 MiB (Discord)"
+    assert describe_edit(StartMusic(65.0)) == "music starts at 1:05"

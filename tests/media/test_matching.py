@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
+from bot.language.vocabulary import parse_mood_words
 from bot.media.matching import clip_mood, rank_tracks
 from bot.media.models import VideoAnalysis
-from bot.media.vocabulary import parse_mood_words
 from tests.media.factories import grid_features, make_track
 
 LIBRARY = [

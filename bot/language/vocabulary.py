@@ -3,12 +3,17 @@
 Each word names one or more canonical moods (the starter pack's five folders) and, for genre words,
 a style that is looked for in a track's genre, title or folder. Matching is by whole word for Latin
 scripts and by substring for Chinese, which has no spaces.
+
+It lives with the language because it is words: the matcher and the instruction parser read it, and a
+new language adds its words here.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+__all__ = ["MOOD_COORDINATES", "MoodRequest", "WordMeaning", "canonical_mood", "parse_mood_words"]
 
 # Where each canonical mood sits: (arousal, valence), both 0..1. Ordered as the pack measures in BPM:
 # calm < nostalgic < tender < happy < energetic; valence from mode (calm/tender/happy are major).
@@ -23,6 +28,8 @@ MOOD_COORDINATES: dict[str, tuple[float, float]] = {
 
 @dataclass(frozen=True)
 class WordMeaning:
+    """What one word asks for: canonical moods (strongest first) and an optional style."""
+
     moods: tuple[str, ...] = ()
     style: str | None = None
 
