@@ -131,7 +131,10 @@ def _clip_chain(src: str, i: int, frames: int, width: int, height: int, fit: str
             f"[c{i}]scale={width}:{height}:force_original_aspect_ratio=increase:flags=bicubic,"
             f"crop={width}:{height},setsar=1[f{i}]"
         )
-    exact = f"[f{i}]tpad=stop_mode=clone:stop={frames},trim=end_frame={frames},setpts=PTS-STARTPTS,format=yuv420p[p{i}]"
+    exact = (
+        f"[f{i}]tpad=stop_mode=clone:stop={frames},trim=end_frame={frames},setpts=PTS-STARTPTS,"
+        f"scale=out_range=tv,format=yuv420p[p{i}]"
+    )
     return ";".join((timing, framed, exact))
 
 
@@ -154,6 +157,6 @@ def _photo_chain(src: str, i: int, segment: Segment, frames: int, width: int, he
     }[segment.move]
     moved = (
         f"[s{i}]zoompan=z='{zoom}':x='{x}':y='{y}':d={frames}:s={width}x{height}:fps={FILM_FPS},"
-        f"trim=end_frame={frames},setpts=PTS-STARTPTS,setsar=1,format=yuv420p[p{i}]"
+        f"trim=end_frame={frames},setpts=PTS-STARTPTS,setsar=1,scale=out_range=tv,format=yuv420p[p{i}]"
     )
     return f"{still};{moved}"

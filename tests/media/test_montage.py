@@ -110,7 +110,8 @@ def test_mixed_inputs_are_conformed_to_one_film(inputs: dict[str, Path], tmp_pat
     with av.open(str(out)) as container:
         video = container.streams.video[0]
         assert video.codec_context.name == "h264" and video.codec_context.pix_fmt == "yuv420p"
-        assert (video.codec_context.width, video.codec_context.height) == (320, 180)
+        # the largest input's short side (the 400x300 photo), never upscaled past it, at 16:9
+        assert (video.codec_context.width, video.codec_context.height) == (534, 300)
         assert video.average_rate == FILM_FPS
         frames = [f.time for f in container.decode(video=0)]
         audio = container.streams.audio
