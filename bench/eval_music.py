@@ -27,7 +27,7 @@ if str(ROOT) not in sys.path:
 import numpy as np  # noqa: E402
 
 from bot.media.models import AudioFeatures  # noqa: E402
-from bot.media.music_analysis import analyze_file, analyze_samples  # noqa: E402
+from bot.media.music_analysis import analyse_file, analyse_samples  # noqa: E402
 
 TEMPO_TOLERANCE = 0.04
 _CATALOG_LINE = re.compile(r"^\s*(\S+)\.opus\s+(\d+(?:\.\d+)?)\s*bpm\s+([A-G][#b]?)\s+(major|minor)", re.MULTILINE)
@@ -114,7 +114,7 @@ def warm_up() -> None:
     sr = 48000
     t = np.arange(int(6 * sr)) / sr
     clicks = (np.sin(2 * np.pi * 440 * t) * (np.mod(t, 0.5) < 0.02)).astype(np.float32)
-    analyze_samples(np.vstack([clicks, clicks]), sr)
+    analyse_samples(np.vstack([clicks, clicks]), sr)
 
 
 def evaluate_pack(names: Sequence[str] | None = None) -> tuple[list[TrackResult], Summary]:
@@ -126,7 +126,7 @@ def evaluate_pack(names: Sequence[str] | None = None) -> tuple[list[TrackResult]
         if names and path.stem not in names:
             continue
         started = time.perf_counter()
-        features = analyze_file(path)
+        features = analyse_file(path)
         elapsed = time.perf_counter() - started
         total += elapsed
         results.append(TrackResult(path.stem, path.parent.name, catalog[path.stem], features, elapsed))

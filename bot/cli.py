@@ -325,7 +325,7 @@ def _cmd_library(args: argparse.Namespace) -> int:
                 files = library.iter_audio_files(root)
                 base = root if root.is_dir() else None
                 for path in files:
-                    track = library.analyze_track_file(
+                    track = library.analyse_track_file(
                         path, store=None if args.ignore_tags else store, root=base, ignore_tags=args.ignore_tags
                     )
                     row = library.track_report(track)

@@ -144,7 +144,7 @@ def iter_audio_files(root: Path) -> list[Path]:
     )
 
 
-def analyze_track_file(
+def analyse_track_file(
     path: Path,
     *,
     store: LibraryStore | None,
@@ -152,7 +152,7 @@ def analyze_track_file(
     ignore_tags: bool = False,
 ) -> Track:
     """Analyse (or fetch from the cache) one audio file and return it as a library track."""
-    from bot.media.music_analysis import analyze_file  # librosa is heavy: import only when analysing
+    from bot.media.music_analysis import analyse_file  # librosa is heavy: import only when analysing
 
     try:
         stat = path.stat()
@@ -171,7 +171,7 @@ def analyze_track_file(
         features = _features_from_json(features_json)
     else:
         logger.info("analysing %s", path.name)
-        features = analyze_file(path, bpm_hint=tags.bpm)
+        features = analyse_file(path, bpm_hint=tags.bpm)
         if store is not None and not ignore_tags:
             store.put_analysis(digest, ANALYSIS_VERSION, _features_to_json(features))
     if store is not None and not ignore_tags:
@@ -207,7 +207,7 @@ def scan(
         if on_progress:
             on_progress(done, len(work), path.name)
         try:
-            track = analyze_track_file(path, store=store, root=root, ignore_tags=ignore_tags)
+            track = analyse_track_file(path, store=store, root=root, ignore_tags=ignore_tags)
         except InputRejected as exc:
             logger.warning("skipping %s: %s", path.name, exc.reason)
             continue
@@ -362,7 +362,7 @@ def analyse_song(path: Path, settings: Settings) -> Track:
     if not path.is_file():
         raise InputRejected("no_such_track", name=str(path))
     with LibraryStore(settings.library_db) as store:
-        track = analyze_track_file(path, store=store, root=None)
+        track = analyse_track_file(path, store=store, root=None)
     if settings.share_user_songs and path.suffix.lower() in AUDIO_SUFFIXES:
         share_user_song(track, settings)
     return track

@@ -28,7 +28,7 @@ import math
 
 __all__ = ["MOOD_PROTOTYPES", "infer_moods"]
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 MOOD_PROTOTYPES: dict[str, tuple[float, float]] = {
     "calm": (70.0, 0.6),
@@ -75,7 +75,7 @@ def infer_moods(*, bpm: float, mode: str, mode_margin: float) -> tuple[str, ...]
     moods: tuple[str, ...] = (ranked[0],)
     if dist[ranked[1]] - dist[ranked[0]] <= SECOND_MOOD_GAP:
         moods = (ranked[0], ranked[1])
-    log.debug(
+    logger.debug(
         "moods %s from %.1f BPM %s (margin %.2f); distances %s",
         moods,
         bpm,

@@ -24,9 +24,9 @@ from bot.media.mood import infer_moods
 from bot.media.tempo import ANALYSIS_SR, track_beats
 from bot.media.tonality import KEY_SR, estimate_key
 
-__all__ = ["DECODE_SR", "SILENCE_DBFS", "analyze_file", "analyze_samples"]
+__all__ = ["DECODE_SR", "SILENCE_DBFS", "analyse_file", "analyse_samples"]
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 DECODE_SR = 48000
 SILENCE_DBFS = -50.0
@@ -90,7 +90,7 @@ def _energy_curve(mono: np.ndarray, sample_rate: int) -> tuple[float, ...]:
     return tuple(float(v) for v in np.clip(rms / peak, 0.0, 1.0))
 
 
-def analyze_samples(samples: np.ndarray, sample_rate: int, *, bpm_hint: float | None = None) -> AudioFeatures:
+def analyse_samples(samples: np.ndarray, sample_rate: int, *, bpm_hint: float | None = None) -> AudioFeatures:
     """Analyse float32 ``(channels, n)`` samples (1-D is taken as mono) at ``sample_rate``.
 
     Loudness and silence use the samples as given; tempo and key use a mono downmix resampled
@@ -131,7 +131,7 @@ def analyze_samples(samples: np.ndarray, sample_rate: int, *, bpm_hint: float | 
         trailing_silence_s=trail,
         audio_moods=moods,
     )
-    log.info(
+    logger.info(
         "analysed %.1f s: %.1f BPM, %d beats, %s %s, %.1f LUFS, moods %s (%.2f s)",
         duration_s,
         features.bpm,
@@ -145,10 +145,10 @@ def analyze_samples(samples: np.ndarray, sample_rate: int, *, bpm_hint: float | 
     return features
 
 
-def analyze_file(path: str | Path, *, bpm_hint: float | None = None) -> AudioFeatures:
+def analyse_file(path: str | Path, *, bpm_hint: float | None = None) -> AudioFeatures:
     """Decode ``path`` once at 48 kHz stereo and analyse it; raises :class:`InputRejected`."""
     samples = decode_audio(path, sample_rate=DECODE_SR, channels=2)
     if samples.shape[1] == 0:
         raise InputRejected("audio_track_empty")
-    log.debug("decoded %s: %d samples", path, samples.shape[1])
-    return analyze_samples(samples, DECODE_SR, bpm_hint=bpm_hint)
+    logger.debug("decoded %s: %d samples", path, samples.shape[1])
+    return analyse_samples(samples, DECODE_SR, bpm_hint=bpm_hint)

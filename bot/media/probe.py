@@ -29,7 +29,7 @@ from bot.media.models import MediaInfo
 
 __all__ = ["probe_media"]
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 IMAGE_CODECS = frozenset(
     {"png", "mjpeg", "jpegls", "bmp", "webp", "tiff", "gif", "jpeg2000", "jpegxl", "qoi", "ppm", "pgm",
@@ -57,9 +57,9 @@ def probe_media(path: str | Path, *, settings: Settings | None = None) -> MediaI
         container = av.open(str(p), mode="r")
     except (av.FFmpegError, OSError, ValueError) as exc:
         if _looks_like_mp4(p):
-            log.info("probe %s: MP4 that FFmpeg cannot open (%s)", p, exc)
+            logger.info("probe %s: MP4 that FFmpeg cannot open (%s)", p, exc)
             raise InputRejected(DAMAGED) from exc
-        log.info("probe %s: not a media file (%s)", p, exc)
+        logger.info("probe %s: not a media file (%s)", p, exc)
         raise InputRejected("not_a_video") from exc
     with container:
         return _describe(p, size, container, settings)
@@ -122,7 +122,7 @@ def _describe(p: Path, size: int, container: av.container.InputContainer, settin
         audio_channels=int(audio.codec_context.channels or 0) if audio else 0,
         audio_sample_rate=int(audio.codec_context.sample_rate or 0) if audio else 0,
     )
-    log.debug("probe %s: %s", p, info)
+    logger.debug("probe %s: %s", p, info)
     return info
 
 
@@ -153,7 +153,7 @@ def _index_past_eof(container: av.container.InputContainer, size: int) -> bool:
         for i in range(max(0, n - 8), n):  # samples are stored in time order: the tail is enough
             entry = entries[i]
             if entry.pos >= 0 and entry.pos + entry.size > size:
-                log.info(
+                logger.info(
                     "index of stream %d points past end of file (%d > %d)", stream.index, entry.pos + entry.size, size
                 )
                 return True
@@ -182,7 +182,7 @@ def _rotation(p: Path, fmt: str, video: av.stream.Stream) -> int:
             with p.open("rb") as f:
                 matrices = _tkhd_matrices(f)
         except (OSError, struct.error, ValueError) as exc:
-            log.debug("no tkhd matrix in %s: %s", p, exc)
+            logger.debug("no tkhd matrix in %s: %s", p, exc)
             matrices = {}
         matrix = matrices.get(video.id)
         if matrix is None and len(matrices) == 1:

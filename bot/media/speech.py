@@ -31,7 +31,7 @@ from scipy.signal import butter, resample_poly, sosfilt
 
 __all__ = ["detect_speech"]
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 VAD_RATE = 16000
 FRAME_S = 0.03
@@ -73,7 +73,7 @@ def detect_speech(samples: np.ndarray, sample_rate: int) -> tuple[tuple[float, f
     # One-frame holes and blips from the per-frame decisions: a 3-frame majority vote.
     speech = median_filter(speech.astype(np.uint8), size=3, mode="nearest").astype(bool)
     intervals = _intervals(speech)
-    log.debug(
+    logger.debug(
         "speech: %d frames, vad %.2f, loud %.2f, modulated %.2f, non-stationary %.2f -> %d intervals",
         n_frames,
         vad.mean(),

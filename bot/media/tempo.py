@@ -44,7 +44,7 @@ __all__ = [
     "track_beats",
 ]
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 ANALYSIS_SR = 22050
 """Mono analysis rate: onsets need nothing above ~11 kHz."""
@@ -418,7 +418,7 @@ def track_beats(y: np.ndarray, *, sr: int = ANALYSIS_SR, bpm_hint: float | None 
     frame_rate = sr / HOP
     env = onset_envelopes(y, sr=sr)
     if env.beat.size < int(4 * frame_rate) or float(env.beat.std()) < 1e-9:
-        log.info("too short or too flat for beat tracking (%d frames)", env.beat.size)
+        logger.info("too short or too flat for beat tracking (%d frames)", env.beat.size)
         return BeatTrack(0.0, (), (), 4, ())
     z = _zscore(env.beat)
     acf = librosa.autocorrelate(z)
@@ -442,7 +442,7 @@ def track_beats(y: np.ndarray, *, sr: int = ANALYSIS_SR, bpm_hint: float | None 
         score = on + W_MID * mid + W_COMB * comb + W_PRIOR * prior + _hint_bonus(bpm, bpm_hint)
         scored.append((TempoCandidate(bpm, score, on, mid, comb, prior), beats))
     if not scored:
-        log.info("no tempo candidate produced a beat grid")
+        logger.info("no tempo candidate produced a beat grid")
         return BeatTrack(0.0, (), (), 4, ())
     scored.sort(key=lambda cb: -cb[0].score)
     best, frames = scored[0]
@@ -457,7 +457,7 @@ def track_beats(y: np.ndarray, *, sr: int = ANALYSIS_SR, bpm_hint: float | None 
     bpm = _measured_bpm(times, first_bpm)
     meter, phase, contrast = _bar_phase(frames, env)
     downbeats = times[phase::meter]
-    log.debug(
+    logger.debug(
         "tempo %.1f BPM (candidate %.1f, score %.2f; runner-up %s), %d beats per bar, contrast %.2f",
         bpm,
         best.bpm,

@@ -22,7 +22,7 @@ import numpy as np
 
 __all__ = ["KEY_SR", "PITCH_CLASSES", "KeyEstimate", "estimate_key"]
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 KEY_SR = 11025
 """C3-B7 tops out at 3.95 kHz, so a quarter of the decode rate is plenty and halves the cost."""
@@ -84,5 +84,5 @@ def estimate_key(y: np.ndarray, *, sr: int = KEY_SR) -> KeyEstimate:
         correlation=float(corr[mode_idx, tonic]),
         mode_margin=margin,
     )
-    log.debug("key %s %s (r=%.2f, mode margin %.2f)", est.key, est.mode, est.correlation, margin)
+    logger.debug("key %s %s (r=%.2f, mode margin %.2f)", est.key, est.mode, est.correlation, margin)
     return est

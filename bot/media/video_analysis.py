@@ -39,7 +39,7 @@ from bot.media.sparse_decode import decode_sparse
 from bot.media.speech import VAD_RATE, detect_speech
 from bot.media.video_decode import Progress, ProgressFn, StreamContext, decode_full
 
-__all__ = ["Strategy", "analyse_video", "analyze_video"]
+__all__ = ["Strategy", "analyse_video"]
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +100,6 @@ def analyse_video(
     return result
 
 
-analyze_video = analyse_video
 """The American spelling, kept for ``bot.media.pipeline`` (not ours to edit) until it says ``analyse_video``."""
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from bot.media import cancel
-from bot.media.music_analysis import analyze_samples
+from bot.media.music_analysis import analyse_samples
 from bot.media.render import ffmpeg_exe
 
 ENDLESS = ["-nostdin", "-re", "-f", "lavfi", "-i", "testsrc2=size=64x36:rate=10", "-f", "null", "-"]
@@ -70,4 +70,4 @@ def test_song_analysis_stops_between_its_steps(tmp_path: Path) -> None:
     marker.touch()
     song = np.random.default_rng(1).normal(0, 0.1, (2, 48000 * 3)).astype(np.float32)
     with cancel.watching(marker), pytest.raises(cancel.Cancelled):
-        analyze_samples(song, 48000)
+        analyse_samples(song, 48000)

@@ -73,13 +73,13 @@ def test_rescans_are_incremental(music_root: Path, tmp_path: Path, monkeypatch: 
     from bot.media import music_analysis
 
     calls: list[str] = []
-    real = music_analysis.analyze_file
+    real = music_analysis.analyse_file
 
     def counting(path: Path, **kwargs: object) -> object:
         calls.append(Path(path).name)
         return real(path, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(music_analysis, "analyze_file", counting)
+    monkeypatch.setattr(music_analysis, "analyse_file", counting)
     db = tmp_path / "lib.sqlite3"
     root = tmp_path / "music"
     (root / "calm").mkdir(parents=True)

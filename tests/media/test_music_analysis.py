@@ -14,7 +14,7 @@ from bench.eval_music import Summary, TrackResult, evaluate_pack, pack_dir
 from bot.errors import InputRejected
 from bot.media.models import ENERGY_HOP_S, MOODS, AudioFeatures
 from bot.media.mood import MOOD_PROTOTYPES, infer_moods
-from bot.media.music_analysis import analyze_file, analyze_samples
+from bot.media.music_analysis import analyse_file, analyse_samples
 
 SR = 48000
 C_MAJOR = (130.81, 261.63, 329.63, 392.00)
@@ -76,7 +76,7 @@ def _nearest_distance(times: np.ndarray, targets: np.ndarray) -> np.ndarray:
 @pytest.fixture(scope="module")
 def click_100() -> tuple[AudioFeatures, np.ndarray]:
     y, clicks = click_track(100.0)
-    return analyze_samples(_stereo(y), SR), clicks
+    return analyse_samples(_stereo(y), SR), clicks
 
 
 def test_click_track_tempo_and_beats(click_100: tuple[AudioFeatures, np.ndarray]) -> None:
@@ -105,7 +105,7 @@ def test_click_track_over_a_c_major_drone(click_100: tuple[AudioFeatures, np.nda
 
 def test_waltz_is_three_beats_per_bar() -> None:
     y, clicks = click_track(120.0, meter=3)
-    f = analyze_samples(_stereo(y), SR)
+    f = analyse_samples(_stereo(y), SR)
     assert f.bpm == pytest.approx(120.0, rel=0.01)
     assert f.beats_per_bar == 3
     assert _nearest_distance(clicks[::3], np.asarray(f.downbeat_times_s)).max() < 0.020
@@ -113,7 +113,7 @@ def test_waltz_is_three_beats_per_bar() -> None:
 
 def test_silence_around_the_music_is_measured_and_has_no_beats() -> None:
     y, _ = click_track(90.0, duration_s=10.0, first_s=0.05, lead_s=1.0, tail_s=0.5)
-    f = analyze_samples(_stereo(y), SR)
+    f = analyse_samples(_stereo(y), SR)
     assert f.leading_silence_s == pytest.approx(1.0, abs=0.02)
     assert f.trailing_silence_s == pytest.approx(0.5, abs=0.02)
     assert min(f.beat_times_s) >= 1.0 - 0.02
@@ -149,7 +149,7 @@ def test_silence_around_the_music_is_measured_and_has_no_beats() -> None:
 def test_key_and_mode_of_chord_progressions(progression: list[tuple[float, ...]], key: str, mode: str) -> None:
     seg = int(2.0 * SR)
     y = np.concatenate([_chord(c, seg, amp=0.2) for c in progression * 3]).astype(np.float32)
-    f = analyze_samples(y, SR)  # 1-D: mono
+    f = analyse_samples(y, SR)  # 1-D: mono
     assert (f.key, f.mode) == (key, mode)
 
 
@@ -158,7 +158,7 @@ def test_loudness_and_energy_curve() -> None:
     y = 0.3 * np.sin(2 * np.pi * 997 * t)
     y[: int(3.0 * SR)] *= 10 ** (-30 / 20)  # first half 30 dB quieter
     stereo = _stereo(y.astype(np.float32))
-    f = analyze_samples(stereo, SR)
+    f = analyse_samples(stereo, SR)
     reference = pyloudnorm.Meter(SR).integrated_loudness(stereo.T.astype(np.float64))
     assert f.loudness_lufs == pytest.approx(reference, abs=0.05)
     assert len(f.energy_curve) == math.ceil(6.0 / ENERGY_HOP_S)
@@ -168,7 +168,7 @@ def test_loudness_and_energy_curve() -> None:
 
 
 def test_digital_silence_has_no_beats_and_floor_loudness() -> None:
-    f = analyze_samples(np.zeros((2, 5 * SR), np.float32), SR)
+    f = analyse_samples(np.zeros((2, 5 * SR), np.float32), SR)
     assert f.bpm == 0.0 and f.beat_times_s == () and f.downbeat_times_s == ()
     assert f.leading_silence_s == pytest.approx(5.0)
     assert f.loudness_lufs == -70.0
@@ -177,14 +177,14 @@ def test_digital_silence_has_no_beats_and_floor_loudness() -> None:
 
 def test_empty_audio_is_rejected() -> None:
     with pytest.raises(InputRejected):
-        analyze_samples(np.zeros((2, 0), np.float32), SR)
+        analyse_samples(np.zeros((2, 0), np.float32), SR)
 
 
 def test_analyze_file_decodes_any_rate(tmp_path: Path) -> None:
     y, clicks = click_track(110.0, duration_s=12.0)
     path = tmp_path / "clicks.wav"
     soundfile.write(path, np.interp(np.arange(0, len(y), SR / 44100), np.arange(len(y)), y), 44100)
-    f = analyze_file(path)
+    f = analyse_file(path)
     assert f.duration_s == pytest.approx(12.0, abs=0.01)
     assert f.bpm == pytest.approx(110.0, rel=0.01)
     assert _nearest_distance(np.asarray(f.beat_times_s), clicks).max() < 0.020
@@ -275,7 +275,7 @@ def test_bpm_hint_picks_the_octave_but_beats_stay_measured(pack: tuple[list[Trac
     """calm_acoustic_s411 measures 136 BPM (its eighth notes); a 68 BPM tag picks the slow level."""
     plain = _track(pack, "calm_acoustic_s411").features
     path = next(pack_dir().rglob("calm_acoustic_s411.opus"))
-    hinted = analyze_file(path, bpm_hint=68.0)
+    hinted = analyse_file(path, bpm_hint=68.0)
     assert hinted.bpm == pytest.approx(68.0, rel=0.04)
     # The hinted beats are the measured beats' every other one, not a synthetic 68 BPM grid
     # (the grid's re-seated ends may land on a nearby onset instead).
@@ -285,6 +285,6 @@ def test_bpm_hint_picks_the_octave_but_beats_stay_measured(pack: tuple[list[Trac
 
 def test_a_hint_far_from_every_candidate_changes_nothing(pack: tuple[list[TrackResult], Summary]) -> None:
     plain = _track(pack, "happy_acoustic_1").features
-    hinted = analyze_file(next(pack_dir().rglob("happy_acoustic_1.opus")), bpm_hint=97.0)
+    hinted = analyse_file(next(pack_dir().rglob("happy_acoustic_1.opus")), bpm_hint=97.0)
     assert hinted.bpm == pytest.approx(plain.bpm, rel=1e-6)
     assert hinted.beat_times_s == plain.beat_times_s
