@@ -9,7 +9,7 @@ dataclasses, no chat-platform types); the engine turns them into chat replies.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -151,4 +151,23 @@ class LinkUploader(Protocol):
         self, session_id: str, url: str, *, prompt: str | None = None, max_output_bytes: int | None = None
     ) -> AsyncIterator[BackendEvent]:
         """Like ``Backend.upload``, with the service downloading ``url``."""
+        ...
+
+
+@runtime_checkable
+class MontageMaker(Protocol):
+    """Optional, for a backend that makes one film of several clips and photos (the local one does)."""
+
+    def montage(
+        self,
+        session_id: str,
+        media_paths: Sequence[Path],
+        *,
+        prompt: str | None = None,
+        max_output_bytes: int | None = None,
+    ) -> AsyncIterator[BackendEvent]:
+        """Take the items at ``media_paths`` (copied; the caller may delete its files) in film order and make
+        one film cut on the music's beats, with ``prompt`` as the request ("a 60-second travel montage in
+        1080p"). Unusable items are left out and named in the result's ``notes``; later ``instruct`` calls
+        edit the film ("shorter, 30 s", "swap 2 and 3", "another track"). A single photo makes a short film."""
         ...
