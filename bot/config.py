@@ -10,6 +10,8 @@ import platformdirs
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+__all__ = ["Settings", "get_settings"]
+
 
 def _default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("best-music-cog", appauthor=False))

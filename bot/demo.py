@@ -13,6 +13,8 @@ from scipy.signal import butter, sosfilt
 
 from bot.media.render import ffmpeg_exe
 
+__all__ = ["cuts_source", "make_demo_clip", "speech_like", "write_wav"]
+
 
 def cuts_source(
     duration_s: float, cut_times_s: Sequence[float], *, size: tuple[int, int], fps: int, post: str = ""

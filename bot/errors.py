@@ -20,6 +20,8 @@ from typing import Any
 
 from bot.language import has_phrase, say
 
+__all__ = ["BackendRefused", "BackendUnavailable", "InputRejected", "LibraryError", "MusicCogError", "RenderFailed"]
+
 
 class _Worded(Exception):
     """An error told to the user: a phrase ``key`` of :mod:`bot.language` and the ``values`` it names.

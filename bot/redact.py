@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+__all__ = ["RedactToken"]
+
 
 class RedactToken(logging.Filter):
     """Replaces the bot token in log messages and tracebacks (PTB and httpx errors can carry URLs)."""

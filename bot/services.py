@@ -19,6 +19,8 @@ from bot.engine.engine import Engine
 from bot.errors import InputRejected
 from bot.sessions import SessionStore
 
+__all__ = ["Services"]
+
 logger = logging.getLogger(__name__)
 
 

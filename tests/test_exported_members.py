@@ -4,31 +4,32 @@ modules define under the same name (httpx's ``test_exported_members`` habit): th
 from __future__ import annotations
 
 import importlib
+import pkgutil
 
 import pytest
 
-MODULES = [
-    "bot",
-    "bot.engine",
-    "bot.backends",
-    "bot.backends.nemo",
-    "bot.links",
-    "bot.media.audio_io",
-    "bot.media.mood",
-    "bot.media.music_analysis",
-    "bot.media.probe",
-    "bot.media.speech",
-    "bot.media.tempo",
-    "bot.media.tonality",
-    "bot.media.video_analysis",
-    "adapters.telegram",
-    "adapters.discord",
-]
+PACKAGES = ("bot", "adapters")
+
+
+def _public_modules() -> list[str]:
+    """Every module of the project's packages whose name does not start with an underscore."""
+    found = []
+    for package in PACKAGES:
+        root = importlib.import_module(package)
+        found.append(package)
+        for info in pkgutil.walk_packages(root.__path__, f"{package}."):
+            if not info.name.rsplit(".", 1)[-1].startswith("_"):
+                found.append(info.name)
+    return found
+
+
+MODULES = _public_modules()
 
 
 @pytest.mark.parametrize("name", MODULES)
 def test_all_names_exist_once(name: str) -> None:
     module = importlib.import_module(name)
+    assert hasattr(module, "__all__"), f"{name} says nothing of what it offers: give it an __all__"
     exported = list(module.__all__)
     assert len(exported) == len(set(exported)), f"{name}.__all__ repeats a name"
     missing = [item for item in exported if not hasattr(module, item)]

@@ -14,6 +14,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+__all__ = [
+    "Backend",
+    "BackendEvent",
+    "Credits",
+    "ExportOptions",
+    "LinkUploader",
+    "MontageMaker",
+    "NotUnderstood",
+    "Rendered",
+    "Said",
+    "SessionState",
+    "Stage",
+]
+
 
 @dataclass(frozen=True)
 class Stage:

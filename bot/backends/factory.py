@@ -6,6 +6,8 @@ from bot.backends.base import Backend
 from bot.config import Settings
 from bot.errors import InputRejected
 
+__all__ = ["BACKEND_NAMES", "make_backend"]
+
 BACKEND_NAMES = ("local", "nemo")
 
 

@@ -9,6 +9,8 @@ from typing import Any
 
 from bot.backends.base import Rendered
 
+__all__ = ["RENDERS_KEPT", "prune_renders", "rendered_from_json", "rendered_to_json"]
+
 RENDERS_KEPT = 2
 """The render just made and the one before (it may still be uploading to a chat)."""
 

@@ -5,6 +5,8 @@ Sections are per area of the project; add a key in the section of the code that 
 
 from __future__ import annotations
 
+__all__ = ["PHRASES"]
+
 PHRASES: dict[str, str] = {
     # ----- shared ------------------------------------------------------------------------------
     "send_video_first": "Send me a video first, then tell me how to change it.",

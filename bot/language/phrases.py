@@ -12,6 +12,8 @@ from typing import Literal
 
 from bot.language import en, zh
 
+__all__ = ["LANGS", "TABLES", "Lang", "has_phrase", "say", "t"]
+
 Lang = Literal["en", "zh"]
 """The languages the bot speaks."""
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+__all__ = ["PHRASES"]
+
 PHRASES: dict[str, str] = {
     # ----- shared ------------------------------------------------------------------------------
     "send_video_first": "先发给我一段视频，再告诉我怎么改。",

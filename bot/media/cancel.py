@@ -21,6 +21,17 @@ from pathlib import Path
 
 from bot.errors import MusicCogError, RenderFailed
 
+__all__ = [
+    "POLL_S",
+    "Cancelled",
+    "check",
+    "kill_children_on_terminate",
+    "requested",
+    "run_ffmpeg",
+    "run_process",
+    "watching",
+]
+
 logger = logging.getLogger(__name__)
 
 POLL_S = 0.25  # how often a running FFmpeg is checked for a cancellation

@@ -37,6 +37,26 @@ import imageio_ffmpeg
 from bot.errors import InputRejected
 from bot.media.cancel import run_ffmpeg
 
+__all__ = [
+    "AUDIO_STEPS_KBPS",
+    "FLOOR_KBPS_480",
+    "MIN_VIDEO_KBPS",
+    "PRESET",
+    "RETRY_MARGIN",
+    "RUNGS",
+    "SAFETY",
+    "FitResult",
+    "SizePlan",
+    "encode_to_fit",
+    "fits",
+    "floor_kbps",
+    "format_size",
+    "min_video_kbps",
+    "parse_size",
+    "plan_bitrates",
+    "scaled_to",
+]
+
 logger = logging.getLogger(__name__)
 
 RUNGS: tuple[int, ...] = (1080, 720, 480)

@@ -25,6 +25,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
 
+__all__ = ["CANDIDATES", "FontCandidate", "TitleFont", "load_font", "title_font"]
+
 logger = logging.getLogger(__name__)
 
 

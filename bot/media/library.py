@@ -21,6 +21,28 @@ from bot.language.vocabulary import canonical_mood
 from bot.media.models import AudioFeatures, Track, TrackTags
 from bot.store import LibraryStore
 
+__all__ = [
+    "ANALYSIS_VERSION",
+    "AUDIO_SUFFIXES",
+    "TRACK_ID_LENGTH",
+    "Library",
+    "ScanProgress",
+    "analyse_song",
+    "analyse_track_file",
+    "content_hash",
+    "find_track",
+    "format_report",
+    "iter_audio_files",
+    "library_roots",
+    "load_library",
+    "loaded_library",
+    "read_tags",
+    "scan",
+    "share_user_song",
+    "starter_pack_dir",
+    "track_report",
+]
+
 logger = logging.getLogger(__name__)
 
 AUDIO_SUFFIXES = frozenset({".mp3", ".wav", ".flac", ".ogg", ".opus", ".m4a", ".aac"})

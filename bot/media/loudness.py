@@ -15,6 +15,17 @@ import numpy as np
 import pyloudnorm
 from scipy.signal import firwin, sosfilt, tf2sos
 
+__all__ = [
+    "ABSOLUTE_GATE_LUFS",
+    "BLOCK_S",
+    "OVERSAMPLE",
+    "RELATIVE_GATE_LU",
+    "STEP_S",
+    "integrated_loudness",
+    "true_peak_dbtp",
+    "true_peak_envelope",
+]
+
 BLOCK_S = 0.4
 STEP_S = 0.1
 ABSOLUTE_GATE_LUFS = -70.0

@@ -20,6 +20,21 @@ from bot.language.vocabulary import MOOD_COORDINATES, MoodRequest, canonical_moo
 from bot.media.models import MatchResult, Track, VideoAnalysis
 from bot.media.sync import plan_sync
 
+__all__ = [
+    "CLIP_WEIGHT",
+    "LENGTH_WEIGHT",
+    "STYLE_BONUS",
+    "SYNC_WEIGHT",
+    "WORD_WEIGHT",
+    "ClipMood",
+    "clip_mood",
+    "rank_tracks",
+    "reason_for",
+    "song_reason",
+    "track_coordinates",
+    "track_moods",
+]
+
 WORD_WEIGHT = 3.0
 CLIP_WEIGHT = 2.0
 SYNC_WEIGHT = 0.7

@@ -17,6 +17,32 @@ from scipy.ndimage import minimum_filter1d, uniform_filter1d
 from bot.media.loudness import integrated_loudness, true_peak_dbtp, true_peak_envelope
 from bot.media.models import MixOptions, SyncPlan
 
+__all__ = [
+    "AAC_PEAK_MARGIN_DB",
+    "AMBIENCE_LUFS",
+    "DUCK_ATTACK_S",
+    "DUCK_RELEASE_S",
+    "INTERSAMPLE_HEADROOM",
+    "MUSIC_LEAD_LUFS",
+    "MUSIC_UNDER_SPEECH_LUFS",
+    "ORIGINAL_WITH_SPEECH_LUFS",
+    "SAMPLE_RATE",
+    "SHORT_PAUSE_S",
+    "SILENT_LUFS",
+    "SPEECH_PREROLL_S",
+    "SPEECH_SHARE_FOR_VOICE_MIX",
+    "Mastered",
+    "MixResult",
+    "build_music_bed",
+    "db_to_gain",
+    "duck_envelope",
+    "gain_to_db",
+    "limit",
+    "master",
+    "merge_short_pauses",
+    "mix",
+]
+
 SAMPLE_RATE = 48000
 SPEECH_PREROLL_S = 0.12
 """The music starts dipping this long before speech so the first syllable is never masked."""

@@ -8,6 +8,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+__all__ = [
+    "ENERGY_HOP_S",
+    "MOODS",
+    "AudioFeatures",
+    "MatchResult",
+    "MediaInfo",
+    "MixOptions",
+    "MusicSegment",
+    "RenderResult",
+    "SyncPlan",
+    "Track",
+    "TrackTags",
+    "VideoAnalysis",
+]
+
 MOODS: tuple[str, ...] = ("calm", "energetic", "happy", "nostalgic", "tender")
 """The mood vocabulary of the starter pack; other tags are kept but these drive inference."""
 

@@ -35,6 +35,19 @@ from bot.media.sync import intro_end_s, plan_sync
 from bot.media.timeline import BeatGrid, Timeline
 from bot.media.video_analysis import analyse_video
 
+__all__ = [
+    "DEFAULT_FFMPEG_TIMEOUT_S",
+    "STAGES",
+    "ClipAnalysis",
+    "RenderOutcome",
+    "StageProgress",
+    "Stopwatch",
+    "TrackSummary",
+    "analyse_clip",
+    "render_timeline",
+    "summarize_track",
+]
+
 logger = logging.getLogger(__name__)
 
 StageProgress = Callable[[str, float], None]

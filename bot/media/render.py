@@ -27,6 +27,23 @@ from bot.media.models import MediaInfo
 from bot.media.timeline import TitleTrack
 from bot.media.visual import VisualPlan, even, plan_visual
 
+__all__ = [
+    "AUDIO_ARGS",
+    "AUDIO_BITRATE",
+    "COPYABLE_CODECS",
+    "MAX_LONG_SIDE",
+    "MAX_SHORT_SIDE",
+    "RenderedFile",
+    "VideoEdits",
+    "can_copy_video",
+    "display_size",
+    "ffmpeg_exe",
+    "fit_file",
+    "render",
+    "run_render",
+    "scaled_size",
+]
+
 logger = logging.getLogger(__name__)
 
 COPYABLE_CODECS = frozenset({"h264", "hevc"})

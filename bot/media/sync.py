@@ -18,6 +18,8 @@ import numpy as np
 
 from bot.media.models import ENERGY_HOP_S, AudioFeatures, MusicSegment, SyncPlan
 
+__all__ = ["BEAT_TOLERANCE_S", "DOWNBEAT_BONUS", "MIN_LOOP_S", "intro_end_s", "on_timeline", "plan_sync"]
+
 BEAT_TOLERANCE_S = 0.05
 DOWNBEAT_BONUS = 0.5
 MIN_LOOP_S = 4.0

@@ -19,6 +19,29 @@ from pydantic import ConfigDict, Strict, TypeAdapter, ValidationError
 from bot.errors import InputRejected
 from bot.language.text import MAX_LABEL_CHARS, clean_text, format_seconds, label_from_path
 
+__all__ = [
+    "ASPECTS",
+    "DEFAULT_TITLE_DURATION_S",
+    "FIT_MODES",
+    "MAX_TITLE_CHARS",
+    "MAX_VOLUME_PCT",
+    "PHOTO_MOVES",
+    "SCHEMA_VERSION",
+    "SEGMENT_KINDS",
+    "BeatGrid",
+    "MusicTrack",
+    "OriginalAudio",
+    "OutputSettings",
+    "Segment",
+    "StrictBool",
+    "StrictFloat",
+    "StrictInt",
+    "Timeline",
+    "TimelineError",
+    "TitleTrack",
+    "VideoTrack",
+]
+
 SCHEMA_VERSION = 1
 
 ASPECTS: tuple[str, ...] = ("9:16", "1:1", "16:9")

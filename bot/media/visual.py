@@ -37,6 +37,28 @@ from xml.sax.saxutils import escape as xml_escape
 from bot.media.fonts import TitleFont, title_font
 from bot.media.timeline import TitleTrack
 
+__all__ = [
+    "ASPECT_RATIOS",
+    "BLUR_DOWNSCALE",
+    "MAX_LONG_SIDE",
+    "MAX_SHORT_SIDE",
+    "OUTPUT_LABEL",
+    "SAME_ASPECT_TOLERANCE",
+    "TITLE_FADE_S",
+    "TITLE_MAX_LINES",
+    "TITLE_MAX_WIDTH",
+    "TITLE_MIN_SIZE",
+    "TITLE_SIZE",
+    "VisualPlan",
+    "blur_graph",
+    "escape_filter_value",
+    "even",
+    "output_size",
+    "plan_visual",
+    "prepare_title",
+    "wrap_title",
+]
+
 logger = logging.getLogger(__name__)
 
 ASPECT_RATIOS: Mapping[str, tuple[int, int]] = {"9:16": (9, 16), "1:1": (1, 1), "16:9": (16, 9)}
