@@ -8,11 +8,12 @@ planner needs is the shape the picture will have and the capture time for ``--or
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-__all__ = ["ExifFacts", "read_exif"]
+__all__ = ["ExifFacts", "jpeg_segments", "read_exif"]
 
 _ORIENTATION = 0x0112
 _EXIF_IFD = 0x8769
@@ -48,19 +49,24 @@ def read_exif(path: Path) -> ExifFacts:
         return ExifFacts()
 
 
-def _app1_tiff(data: bytes) -> bytes | None:
+def jpeg_segments(data: bytes) -> Iterator[tuple[int, bytes]]:
+    """``(marker, body)`` of each JPEG header segment in ``data``, up to where the image data begins."""
     if not data.startswith(b"\xff\xd8"):
-        return None
+        return
     pos = 2
     while pos + 4 <= len(data) and data[pos] == 0xFF:
         marker = data[pos + 1]
+        if marker in (0xDA, 0xD9):  # start of scan / end of image: no more headers
+            return
         (length,) = struct.unpack(">H", data[pos + 2 : pos + 4])
-        body = data[pos + 4 : pos + 2 + length]
+        yield marker, data[pos + 4 : pos + 2 + length]
+        pos += 2 + length
+
+
+def _app1_tiff(data: bytes) -> bytes | None:
+    for marker, body in jpeg_segments(data):
         if marker == 0xE1 and body.startswith(b"Exif\x00\x00"):
             return body[6:]
-        if marker in (0xDA, 0xD9):  # image data begins: no EXIF before it
-            return None
-        pos += 2 + length
     return None
 
 

@@ -19,9 +19,9 @@ import av
 
 from bot.config import Settings
 from bot.errors import InputRejected
-from bot.media.exif import read_exif
+from bot.media.exif import jpeg_segments, read_exif
 from bot.media.models import MediaInfo
-from bot.media.probe import IMAGE_CODECS, probe_media
+from bot.media.probe import IMAGE_CODECS, check_file, probe_media
 from bot.media.render import display_size
 
 __all__ = ["MAX_PHOTO_PIXELS", "MIN_CLIP_S", "Item", "probe_item"]
@@ -59,13 +59,7 @@ class Item:
 
 def probe_item(path: Path, settings: Settings) -> Item:
     """The item at ``path``, or ``InputRejected`` saying why a montage cannot use it."""
-    if not path.is_file():
-        raise InputRejected("file_not_found")
-    size = path.stat().st_size
-    if size == 0:
-        raise InputRejected("file_empty")
-    if size > settings.max_input_bytes:
-        raise InputRejected("file_too_big", size_mb=size / 1e6, limit_mb=settings.max_input_bytes / 1e6)
+    check_file(path, settings)
     header_size = _header_size(path)
     if header_size is not None and header_size[0] * header_size[1] > MAX_PHOTO_PIXELS:
         w, h = header_size
@@ -140,14 +134,8 @@ def _header_size(path: Path) -> tuple[int, int] | None:
     if head.startswith(b"\x89PNG\r\n\x1a\n") and head[12:16] == b"IHDR":
         width, height = struct.unpack(">II", head[16:24])
         return int(width), int(height)
-    if not head.startswith(b"\xff\xd8"):
-        return None
-    pos = 2
-    while pos + 9 <= len(head) and head[pos] == 0xFF:
-        marker = head[pos + 1]
-        (length,) = struct.unpack(">H", head[pos + 2 : pos + 4])
-        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-            height, width = struct.unpack(">HH", head[pos + 5 : pos + 9])
+    for marker, body in jpeg_segments(head):
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC) and len(body) >= 5:
+            height, width = struct.unpack(">HH", body[1:5])
             return int(width), int(height)
-        pos += 2 + length
     return None

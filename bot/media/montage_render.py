@@ -124,30 +124,26 @@ def render_montage(
 def _clip_chain(src: str, i: int, frames: int, width: int, height: int, fit: str) -> str:
     """A clip's stretch at the film's rate and frame, exactly ``frames`` long (the last frame held if short)."""
     timing = f"{src}fps={FILM_FPS},setpts=PTS-STARTPTS,setsar=1[c{i}]"
-    if fit == "blur":
-        framed = blur_graph(f"[c{i}]", width, height, out=f"f{i}")
-    else:
-        framed = (
-            f"[c{i}]scale={width}:{height}:force_original_aspect_ratio=increase:flags=bicubic,"
-            f"crop={width}:{height},setsar=1[f{i}]"
-        )
     exact = (
         f"[f{i}]tpad=stop_mode=clone:stop={frames},trim=end_frame={frames},setpts=PTS-STARTPTS,"
         f"scale=out_range=tv,format=yuv420p[p{i}]"
     )
-    return ";".join((timing, framed, exact))
+    return ";".join((timing, _framed(f"[c{i}]", f"f{i}", width, height, fit), exact))
+
+
+def _framed(src: str, out: str, width: int, height: int, fit: str) -> str:
+    """``src`` covering a ``width`` x ``height`` frame (cropped), or fitted over a blurred copy, as ``[out]``."""
+    if fit == "blur":
+        return blur_graph(src, width, height, out=out)
+    return (
+        f"{src}scale={width}:{height}:force_original_aspect_ratio=increase:flags=bicubic,"
+        f"crop={width}:{height},setsar=1[{out}]"
+    )
 
 
 def _photo_chain(src: str, i: int, segment: Segment, frames: int, width: int, height: int, fit: str) -> str:
     """A still, covering the frame (or fitted over its blurred copy), moving slowly for ``frames`` frames."""
-    big_w, big_h = width * PHOTO_OVERSCAN, height * PHOTO_OVERSCAN
-    if fit == "blur":
-        still = blur_graph(f"{src}", big_w, big_h, out=f"s{i}")
-    else:
-        still = (
-            f"{src}scale={big_w}:{big_h}:force_original_aspect_ratio=increase:flags=bicubic,"
-            f"crop={big_w}:{big_h},setsar=1[s{i}]"
-        )
+    still = _framed(src, f"s{i}", width * PHOTO_OVERSCAN, height * PHOTO_OVERSCAN, fit)
     n = max(1, frames - 1)
     zoom, x, y = {
         "zoom_in": (f"1+{ZOOM}*on/{n}", "(iw-iw/zoom)/2", "(ih-ih/zoom)/2"),

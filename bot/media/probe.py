@@ -27,7 +27,7 @@ from bot.config import Settings, get_settings
 from bot.errors import InputRejected
 from bot.media.models import MediaInfo
 
-__all__ = ["probe_media"]
+__all__ = ["check_file", "probe_media"]
 
 logger = logging.getLogger(__name__)
 
@@ -42,17 +42,23 @@ DAMAGED = "video_damaged"
 """Phrase key: the file looks like a video but cannot be read to the end."""
 
 
-def probe_media(path: str | Path, *, settings: Settings | None = None) -> MediaInfo:
-    """Read what ``path`` holds, or raise :class:`InputRejected` saying why it can't be used."""
-    settings = settings or get_settings()
-    p = Path(path)
-    if not p.is_file():
+def check_file(path: Path, settings: Settings) -> int:
+    """The size of ``path``, or :class:`InputRejected` if it is missing, empty or over the size limit."""
+    if not path.is_file():
         raise InputRejected("file_not_found")
-    size = p.stat().st_size
+    size = path.stat().st_size
     if size == 0:
         raise InputRejected("file_empty")
     if size > settings.max_input_bytes:
         raise InputRejected("file_too_big", size_mb=size / 1e6, limit_mb=settings.max_input_bytes / 1e6)
+    return size
+
+
+def probe_media(path: str | Path, *, settings: Settings | None = None) -> MediaInfo:
+    """Read what ``path`` holds, or raise :class:`InputRejected` saying why it can't be used."""
+    settings = settings or get_settings()
+    p = Path(path)
+    size = check_file(p, settings)
     try:
         container = av.open(str(p), mode="r")
     except (av.FFmpegError, OSError, ValueError) as exc:
