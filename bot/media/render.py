@@ -4,9 +4,10 @@ The mix arrives on FFmpeg's stdin as raw float PCM, so no temporary audio file e
 stream is copied untouched when it is H.264 or HEVC and nothing visual changes (the fast, lossless
 path: about 0.1 s for a minute of 1080p); otherwise it is re-encoded to H.264 yuv420p, at most
 1080p, keeping the aspect — through ``visual.py``'s filter graph when the user asked for an aspect,
-a title or a smaller size. With a target size, a copy that fits is kept; anything else goes through
-``fit_size.encode_to_fit``. The output is written beside the target and renamed into place only when
-FFmpeg succeeded, so a failure never leaves a partial file.
+a title or a smaller size. A target size is a ceiling: the normal result (the copy, or a quality-based
+encode) is kept when it fits, and only a result over the cap goes through ``fit_size.encode_to_fit``.
+The output is written beside the target and renamed into place only when FFmpeg succeeded, so a failure
+never leaves a partial file.
 """
 
 from __future__ import annotations
@@ -183,12 +184,15 @@ def render(
             video_args, (width, height) = _encode_args(info, visual, copy)
             target = edits.target_size_bytes
             env = visual.ffmpeg_env() if visual is not None else None
-            if target is None or copy:
-                run_render([*head, *video_args, *tail], pcm=pcm, output=output, timeout_s=timeout_s, env=env)
-            if target is not None and not (copy and fits(output, target)):
+            # A size cap is a ceiling: the normal result first (copy or quality-based encode), fitted to the
+            # cap by bitrate only when it does not fit — never a file inflated up to the cap.
+            run_render([*head, *video_args, *tail], pcm=pcm, output=output, timeout_s=timeout_s, env=env)
+            if target is not None and not fits(output, target):
+                logger.info(
+                    "the %s video does not fit %d bytes: encoding it to fit", "copied" if copy else "encoded", target
+                )
+                output.unlink()  # never leave a file over the limit behind, even if fitting fails
                 if copy:
-                    logger.info("the copied video does not fit %d bytes: re-encoding", target)
-                    output.unlink()  # never leave a file over the limit behind, even if fitting fails
                     width, height = scaled_size(shown_w, shown_h)
                     copy = False
                 result = encode_to_fit(

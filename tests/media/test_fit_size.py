@@ -216,3 +216,15 @@ def test_fit_with_a_visual_plan(tmp_path: Path) -> None:
     assert out.stat().st_size <= 200_000
     assert (result.width, result.height) == (plan.width, plan.height) == (360, 640)
     check_playable(out, 3.0)
+
+
+def test_a_cap_far_above_the_natural_size_changes_nothing(tmp_path: Path) -> None:
+    """A size cap is a ceiling: a vertical re-encode under a roomy cap is the same file as without one."""
+    from tests.media.rendering import render_file
+    from tests.mediagen import make_clip, pan_source
+
+    clip = make_clip(tmp_path / "pan.mp4", duration_s=4.0, video_source=pan_source(4.0, size=(640, 360)))
+    free = render_file(clip, tmp_path / "free.mp4", instructions=("vertical with blurred background",))
+    capped = render_file(clip, tmp_path / "capped.mp4", instructions=("vertical with blurred background, under 50MB",))
+    assert not free.video_copied and not capped.video_copied
+    assert capped.size_bytes == pytest.approx(free.size_bytes, rel=0.03)
