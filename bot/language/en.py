@@ -313,8 +313,12 @@ PHRASES: dict[str, str] = {
         "The photo is too large ({width}x{height}, {megapixels:.0f} megapixels); the limit is {limit:.0f} megapixels."
     ),
     "photo_unreadable": "That picture is damaged or in a format I can't read.",
-    "photo_too_small": "The picture is too small ({width}x{height}).",
     "song_reason": '"{title}" is the song you chose ({bpm:.0f} BPM); {on_beat} of {total} cuts land on its beats.',
     "timeline_no_music": "There is no music on this timeline.",
     "cli_skipped": "Skipped {name}: {reason}",
+    # ----- probe -------------------------------------------------------------------------------
+    "frame_unusable": (
+        "The picture is {width}x{height}: too small or too thin to use (at least {min_side} pixels a side, "
+        "at most 10:1)."
+    ),
 }

@@ -286,8 +286,9 @@ PHRASES: dict[str, str] = {
     "montage_clip_too_short": "这段视频太短（{seconds:.1f} 秒），没法放进影片。",
     "photo_too_large": "这张照片太大（{width}x{height}，{megapixels:.0f} 百万像素）；上限是 {limit:.0f} 百万像素。",
     "photo_unreadable": "这张图片已损坏，或者是我读不了的格式。",
-    "photo_too_small": "这张图片太小（{width}x{height}）。",
     "song_reason": "“{title}”是你选的歌（{bpm:.0f} BPM）；{total} 个剪辑点中 {on_beat} 个踩在它的节拍上。",
     "timeline_no_music": "这条时间线上没有音乐。",
     "cli_skipped": "跳过了 {name}：{reason}",
+    # ----- probe -------------------------------------------------------------------------------
+    "frame_unusable": "画面是 {width}x{height}：太小或太窄，没法使用（每边至少 {min_side} 像素，长宽比最多 10:1）。",
 }

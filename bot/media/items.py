@@ -21,7 +21,7 @@ from bot.config import Settings
 from bot.errors import InputRejected
 from bot.media.exif import jpeg_segments, read_exif
 from bot.media.models import MediaInfo
-from bot.media.probe import IMAGE_CODECS, check_file, probe_media
+from bot.media.probe import IMAGE_CODECS, check_file, check_frame, probe_media
 from bot.media.render import display_size
 
 __all__ = ["MAX_PHOTO_PIXELS", "MIN_CLIP_S", "Item", "probe_item"]
@@ -101,8 +101,7 @@ def _photo(path: Path) -> Item:
             width, height = frame.width, frame.height
     except (av.FFmpegError, OSError, ValueError, StopIteration) as exc:
         raise InputRejected("photo_unreadable") from exc
-    if width < 16 or height < 16:
-        raise InputRejected("photo_too_small", width=width, height=height)
+    check_frame(width, height)
     exif = read_exif(path)
     if exif.swaps_sides:
         width, height = height, width

@@ -27,7 +27,7 @@ from bot.config import Settings, get_settings
 from bot.errors import InputRejected
 from bot.media.models import MediaInfo
 
-__all__ = ["check_file", "probe_media"]
+__all__ = ["MAX_ASPECT", "MIN_SIDE_PX", "check_file", "check_frame", "probe_media"]
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +52,18 @@ def check_file(path: Path, settings: Settings) -> int:
     if size > settings.max_input_bytes:
         raise InputRejected("file_too_big", size_mb=size / 1e6, limit_mb=settings.max_input_bytes / 1e6)
     return size
+
+
+MIN_SIDE_PX = 16
+"""Narrower pictures cannot be shown, cropped or titled sensibly (a 1x1 "video" is not one)."""
+MAX_ASPECT = 10.0
+"""Longer than 10:1 is a strip, not a frame: no player or platform shows it usefully."""
+
+
+def check_frame(width: int, height: int) -> None:
+    """:class:`InputRejected` for a frame too small or too thin to be a picture."""
+    if min(width, height) < MIN_SIDE_PX or max(width, height) > MAX_ASPECT * min(width, height):
+        raise InputRejected("frame_unusable", width=width, height=height, min_side=MIN_SIDE_PX)
 
 
 def probe_media(path: str | Path, *, settings: Settings | None = None) -> MediaInfo:
@@ -92,6 +104,7 @@ def _describe(p: Path, size: int, container: av.container.InputContainer, settin
     width, height = int(cc.width or 0), int(cc.height or 0)
     if width <= 0 or height <= 0:
         raise InputRejected(DAMAGED)
+    check_frame(width, height)
 
     if duration is None or duration <= 0:
         raise InputRejected("video_length_unreadable")

@@ -171,3 +171,15 @@ def test_too_many_pixels(stereo_clip: Path) -> None:
 
 def test_default_settings_allow_the_clip(stereo_clip: Path) -> None:
     probe_media(stereo_clip, settings=Settings(max_duration_s=2.5, max_pixels=320 * 180))
+
+
+@pytest.mark.parametrize("size", [(1, 1), (8, 64), (1600, 16), (2000, 100)])
+def test_degenerate_frames_are_refused(root: Path, size: tuple[int, int]) -> None:
+    w, h = size
+    clip = root / f"frame{w}x{h}.mkv"
+    source = f"color=c=red:s={w}x{h}:r=10:d=1"
+    make_clip(clip, duration_s=1.0, video_source=source, vcodec="ffv1", video_args=(), audio=None)
+    with pytest.raises(InputRejected) as info:
+        probe_media(clip)
+    assert f"{w}x{h}" in info.value.reason and "too small or too thin" in info.value.reason
+    assert f"{w}x{h}" in info.value.in_language("zh")
