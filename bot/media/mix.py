@@ -9,7 +9,7 @@ the ceiling by a look-ahead limiter, with a margin for the AAC encoder's oversho
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.ndimage import minimum_filter1d, uniform_filter1d
@@ -213,6 +213,10 @@ def mix(
     if orig is not None:
         orig_target = ORIGINAL_WITH_SPEECH_LUFS if voiced else AMBIENCE_LUFS
         out = out + orig * db_to_gain(orig_target - orig_lufs)
+    if orig is None:
+        # Music alone: its level is the output's level. 100 % (or more) is the loudness target, and each
+        # step down lowers the whole output by as much, as the user asked (normalising would undo it).
+        options = replace(options, target_lufs=options.target_lufs + min(0.0, volume_db))
     mastered = master(out.astype(np.float32), options=options, sample_rate=sample_rate)
     return MixResult(
         samples=mastered.samples,

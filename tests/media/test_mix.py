@@ -107,3 +107,16 @@ def test_music_bed_loops_without_gaps() -> None:
     rms = np.sqrt(np.mean(body[0, : len(body[0]) // window * window].reshape(-1, window) ** 2, axis=1))
     assert rms.min() > 0.5 * np.median(rms), "no dips at the loop joins (equal-power crossfades)"
     assert np.abs(bed[:, -10:]).max() < 1e-3, "fades out at the end"
+
+
+@pytest.mark.parametrize(
+    ("volume_pct", "expected_lufs"), [(100.0, -14.0), (200.0, -14.0), (50.0, -20.02), (25.0, -26.04)]
+)
+def test_without_original_sound_the_music_level_is_the_output_level(volume_pct: float, expected_lufs: float) -> None:
+    """No original sound to balance against: 100 % is the loudness target and each step down lowers the output."""
+    sr = 48000
+    t = np.arange(6 * sr) / sr
+    bed = np.stack([0.2 * np.sin(2 * np.pi * 440 * t)] * 2).astype(np.float32)
+    result = mix(music_bed=bed, original=None, speech_intervals=(), options=MixOptions(music_volume_pct=volume_pct))
+    assert result.loudness_lufs == pytest.approx(expected_lufs, abs=0.3)
+    assert result.true_peak_dbtp <= -1.0
