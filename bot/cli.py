@@ -74,11 +74,11 @@ def _print_summary(outcome: RenderOutcome) -> None:
     print(f"Output:    {outcome.output_path}")
     print(f"Track:     {t.title} [{t.id}] — {', '.join(t.moods) or 'no mood'}, {t.bpm:.1f} BPM, {t.key} {t.mode}")
     print(f"Why:       {outcome.reason}")
-    print(
-        f"Sync:      {outcome.cuts_on_beat}/{outcome.cuts_total} cuts on beat "
-        f"({outcome.cuts_on_beat_ratio:.0%}), music from {outcome.music_offset_s:.2f} s"
-        + (f", looped {outcome.loops}×" if outcome.loops else "")
-    )
+    ratio = outcome.cuts_on_beat_ratio
+    on_beat = f"{outcome.cuts_on_beat}/{outcome.cuts_total} cuts on beat ({ratio:.0%})" if ratio is not None else ""
+    sync = on_beat or "no cuts to sync"
+    looped = f", looped {outcome.loops}×" if outcome.loops else ""
+    print(f"Sync:      {sync}, music from {outcome.music_offset_s:.2f} s{looped}")
     print(f"Loudness:  {outcome.loudness_lufs:.1f} LUFS, true peak {outcome.true_peak_dbtp:.1f} dBTP")
     video = "copied untouched" if outcome.video_copied else f"re-encoded to {outcome.width}x{outcome.height}"
     print(f"Video:     {video}")
@@ -293,7 +293,7 @@ def _cmd_montage(args: argparse.Namespace) -> int:
         "reason": outcome.reason,
         "segments": segments,
         "cut_times": [round(t, 4) for t in outcome.cut_times_s],
-        "cuts_on_beat_ratio": round(outcome.cuts_on_beat_ratio, 4),
+        "cuts_on_beat_ratio": outcome.to_json()["cuts_on_beat_ratio"],
         "skipped": [{"source": k.source, "reason": k.reason} for k in analysis.skipped],
         "loudness_lufs": round(outcome.loudness_lufs, 2),
         "true_peak_dbtp": round(outcome.true_peak_dbtp, 2),

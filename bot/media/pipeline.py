@@ -94,14 +94,16 @@ class RenderOutcome:
     title_dropped: str = ""
 
     @property
-    def cuts_on_beat_ratio(self) -> float:
-        return self.cuts_on_beat / self.cuts_total if self.cuts_total else 1.0
+    def cuts_on_beat_ratio(self) -> float | None:
+        """None when there is no cut to sync (a clip of one shot): nothing was measured, not 100 %."""
+        return self.cuts_on_beat / self.cuts_total if self.cuts_total else None
 
     def to_json(self) -> dict[str, object]:
         data = dataclasses.asdict(self)
         data["output"] = data.pop("output_path")
         data["cuts"] = self.cuts_total
-        data["cuts_on_beat_ratio"] = round(self.cuts_on_beat_ratio, 4)
+        ratio = self.cuts_on_beat_ratio
+        data["cuts_on_beat_ratio"] = None if ratio is None else round(ratio, 4)
         data["cut_times"] = [round(t, 4) for t in self.cut_times_s]
         data.pop("cut_times_s")
         data["track"]["moods"] = list(self.track.moods)

@@ -78,3 +78,15 @@ def test_edits_that_keep_the_mood_keep_the_ranking(clip: Path, analysis: ClipAna
     calmer, _ = apply_instruction(stale, "calmer", video=analysis.video, library=library)
     fresh = rank_tracks(video=analysis.video, tracks=library.tracks, prompt="calm")
     assert calmer.music is not None and calmer.music.ranking == fresh.ranked, "new words rank again"
+
+
+def test_a_clip_without_cuts_reports_no_ratio(tmp_path: Path) -> None:
+    """No cut to sync is not "100 % on beat": the ratio is None (null in JSON)."""
+    one_shot = make_clip(tmp_path / "one.mp4", duration_s=3.0, audio=None)
+    analysis = analyse_clip(str(one_shot), settings=get_settings())
+    library = loaded_library()
+    outcome = render_timeline(
+        _first(one_shot, analysis, library), analysis, library, output_path=str(tmp_path / "o.mp4")
+    )
+    assert outcome.cuts_total == 0
+    assert outcome.cuts_on_beat_ratio is None and outcome.to_json()["cuts_on_beat_ratio"] is None
