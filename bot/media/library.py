@@ -19,6 +19,7 @@ from bot.config import Settings, get_settings
 from bot.errors import InputRejected, LibraryError
 from bot.language.vocabulary import canonical_mood
 from bot.media.models import AudioFeatures, Track, TrackTags
+from bot.media.pack_cache import cached_analysis
 from bot.store import LibraryStore
 
 __all__ = [
@@ -174,8 +175,6 @@ def analyse_track_file(
     ignore_tags: bool = False,
 ) -> Track:
     """Analyse (or fetch from the cache) one audio file and return it as a library track."""
-    from bot.media.music_analysis import analyse_file  # librosa is heavy: import only when analysing
-
     try:
         stat = path.stat()
     except OSError as exc:
@@ -189,9 +188,16 @@ def analyse_track_file(
         digest = content_hash(path)
         tags = read_tags(path, root=root, ignore_tags=ignore_tags)
     features_json = store.get_analysis(digest, ANALYSIS_VERSION) if store and not ignore_tags else None
+    shipped = cached_analysis(digest, ANALYSIS_VERSION) if features_json is None and not ignore_tags else None
     if features_json is not None:
         features = _features_from_json(features_json)
+    elif shipped is not None:
+        features = shipped
+        if store is not None:
+            store.put_analysis(digest, ANALYSIS_VERSION, _features_to_json(features))
     else:
+        from bot.media.music_analysis import analyse_file  # librosa is heavy: import only when analysing
+
         logger.info("analysing %s", path.name)
         features = analyse_file(path, bpm_hint=tags.bpm)
         if store is not None and not ignore_tags:

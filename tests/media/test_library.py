@@ -144,3 +144,33 @@ def test_starter_pack_is_indexed_on_first_use() -> None:
 def test_missing_folder_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["library", "analyze", "/nonexistent/music"]) == 2
     assert "No such file or folder" in capsys.readouterr().err
+
+
+def test_a_fresh_install_reads_the_starter_pack_without_listening_to_it(tmp_path: Path) -> None:
+    """The pack's analyses ship with the code: a first load on a fresh data dir never imports librosa."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from bot.media.library import load_library; tracks = load_library(); "
+        "print(len(tracks), 'librosa' in sys.modules)"
+    )
+    env = {**os.environ, "MUSICCOG_DATA_DIR": str(tmp_path / "fresh")}
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    count, listened = result.stdout.split()
+    assert int(count) >= 28 and listened == "False"
+
+
+def test_the_shipped_pack_analyses_match_a_live_analysis() -> None:
+    """Guards the shipped cache against analysers that changed without ``python -m bot.media.pack_cache``."""
+    from bot.media.library import ANALYSIS_VERSION, content_hash, iter_audio_files, read_tags, starter_pack_dir
+    from bot.media.music_analysis import analyse_file
+    from bot.media.pack_cache import cached_analysis
+
+    pack = starter_pack_dir()
+    assert pack is not None
+    path = min(iter_audio_files(pack), key=lambda p: p.stat().st_size)
+    live = analyse_file(path, bpm_hint=read_tags(path, root=pack).bpm)
+    assert cached_analysis(content_hash(path), ANALYSIS_VERSION) == live
