@@ -83,7 +83,9 @@ class SessionState(Protocol):
     """What ``state()`` returns: the local backend's ``Timeline`` or a cloud draft; the engine only shows
     its summary ("Timeline (3 tracks): 1. Video …") and keeps its JSON in the session row."""
 
-    def summary(self) -> str: ...
+    def summary(self, lang: str = "en") -> str:
+        """One line for the chat ("status"), in ``lang``."""
+        ...
 
     def to_json(self) -> str: ...
 

@@ -321,4 +321,16 @@ PHRASES: dict[str, str] = {
         "The picture is {width}x{height}: too small or too thin to use (at least {min_side} pixels a side, "
         "at most 10:1)."
     ),
+    # ----- timeline summary ----------------------------------------------------------------------
+    "timeline_summary": "Timeline ({count} tracks): {parts}",
+    "timeline_summary_one": "Timeline ({count} track): {parts}",
+    "timeline_video": "Video: {label} ({span}s{muted})",
+    "timeline_original_muted": ", original muted",
+    "timeline_music": "BGM: {title} ({span}s, {pct}%)",
+    "timeline_title": 'Title: "{text}" ({span}s)',
+    "timeline_clips": "{count} clips",
+    "timeline_clips_one": "{count} clip",
+    "timeline_photos": "{count} photos",
+    "timeline_photos_one": "{count} photo",
+    "timeline_list_separator": ", ",
 }

@@ -291,4 +291,16 @@ PHRASES: dict[str, str] = {
     "cli_skipped": "跳过了 {name}：{reason}",
     # ----- probe -------------------------------------------------------------------------------
     "frame_unusable": "画面是 {width}x{height}：太小或太窄，没法使用（每边至少 {min_side} 像素，长宽比最多 10:1）。",
+    # ----- timeline summary ----------------------------------------------------------------------
+    "timeline_summary": "时间线（{count} 条轨道）：{parts}",
+    "timeline_summary_one": "时间线（{count} 条轨道）：{parts}",
+    "timeline_video": "视频：{label}（{span}秒{muted}）",
+    "timeline_original_muted": "，原声已静音",
+    "timeline_music": "背景音乐：{title}（{span}秒，{pct}%）",
+    "timeline_title": "标题：“{text}”（{span}秒）",
+    "timeline_clips": "{count} 段视频",
+    "timeline_clips_one": "{count} 段视频",
+    "timeline_photos": "{count} 张照片",
+    "timeline_photos_one": "{count} 张照片",
+    "timeline_list_separator": "，",
 }

@@ -17,6 +17,7 @@ from typing import Annotated, Any, ClassVar
 from pydantic import ConfigDict, Strict, TypeAdapter, ValidationError
 
 from bot.errors import InputRejected
+from bot.language import say
 from bot.language.text import MAX_LABEL_CHARS, clean_text, format_seconds, label_from_path
 
 __all__ = [
@@ -325,22 +326,24 @@ class Timeline:
 
     # ----- summary -----------------------------------------------------------------------------
 
-    def summary(self) -> str:
+    def summary(self, lang: str = "en") -> str:
         """One line for the chat, e.g. ``Timeline (2 tracks): 1. Video: trip (0-10s) 2. BGM: Lo-fi (0-10s, 35%)``."""
         video = self.video
-        video_extra = "" if self.original.keep else ", original muted"
-        label = _pieces(self.segments) if self.segments else video.label
-        parts = [f"Video: {label} ({format_seconds(video.start_s)}-{format_seconds(video.end_s)}s{video_extra})"]
+        label = _pieces(self.segments, lang) if self.segments else video.label
+        muted = "" if self.original.keep else say("timeline_original_muted", lang)
+        span = f"{format_seconds(video.start_s)}-{format_seconds(video.end_s)}"
+        parts = [say("timeline_video", lang, label=label, span=span, muted=muted)]
         if self.music is not None:
-            parts.append(
-                f"BGM: {self.music.title} (0-{format_seconds(self.duration_s)}s, {round(self.music.volume_pct)}%)"
-            )
+            music_span = f"0-{format_seconds(self.duration_s)}"
+            pct = round(self.music.volume_pct)
+            parts.append(say("timeline_music", lang, title=self.music.title, span=music_span, pct=pct))
         if self.title is not None:
             end = min(self.title.start_s + self.title.duration_s, max(self.duration_s, self.title.start_s))
-            parts.append(f'Title: "{self.title.text}" ({format_seconds(self.title.start_s)}-{format_seconds(end)}s)')
-        noun = "track" if len(parts) == 1 else "tracks"
+            title_span = f"{format_seconds(self.title.start_s)}-{format_seconds(end)}"
+            parts.append(say("timeline_title", lang, text=self.title.text, span=title_span))
         numbered = " ".join(f"{i}. {part}" for i, part in enumerate(parts, start=1))
-        return f"Timeline ({len(parts)} {noun}): {numbered}"
+        key = "timeline_summary_one" if len(parts) == 1 else "timeline_summary"
+        return say(key, lang, count=len(parts), parts=numbered)
 
     # ----- serialisation -----------------------------------------------------------------------
 
@@ -464,12 +467,16 @@ def _timeline_from(data: object) -> Timeline:
     )
 
 
-def _pieces(segments: tuple[Segment, ...]) -> str:
+def _pieces(segments: tuple[Segment, ...], lang: str) -> str:
     """``6 clips, 2 photos``: what a montage is made of."""
     clips = len({s.source for s in segments if s.kind == "video"})
     photos = len({s.source for s in segments if s.kind == "photo"})
-    words = [f"{n} {noun}{'s' if n != 1 else ''}" for n, noun in ((clips, "clip"), (photos, "photo")) if n]
-    return ", ".join(words)
+    words = []
+    if clips:
+        words.append(say("timeline_clips_one" if clips == 1 else "timeline_clips", lang, count=clips))
+    if photos:
+        words.append(say("timeline_photos_one" if photos == 1 else "timeline_photos", lang, count=photos))
+    return say("timeline_list_separator", lang).join(words)
 
 
 def _first_problem(exc: ValidationError) -> str:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
+from bot.language import say
 from bot.language.text import format_seconds
 
 __all__ = ["TRACK_KINDS", "NemoDraft", "Segment", "Track", "describe_changes"]
@@ -181,14 +182,16 @@ class NemoDraft:
         keys = ("draft", "video_infos", "generated_media")
         return json.dumps({k: self.state.get(k) for k in keys}, sort_keys=True, ensure_ascii=False)
 
-    def summary(self) -> str:
-        """``Timeline (3 tracks): 1. Video: … (0-10s) 2. BGM: Lo-fi (0-10s, 35%) 3. Title: "…" (0-3s)``."""
+    def summary(self, lang: str = "en") -> str:
+        """``Timeline (3 tracks): 1. Video: … (0-10s) 2. BGM: Lo-fi (0-10s, 35%) 3. Title: "…" (0-3s)``.
+
+        The tracks are described as the cloud draft names them; the frame around them is in ``lang``."""
         tracks = self.tracks
         if not tracks:
-            return "Timeline (empty): the video is uploaded, nothing is on the timeline yet."
-        noun = "track" if len(tracks) == 1 else "tracks"
+            return say("nemo_timeline_empty", lang)
         numbered = " ".join(f"{i}. {t.describe()}" for i, t in enumerate(tracks, start=1))
-        return f"Timeline ({len(tracks)} {noun}): {numbered}"
+        key = "timeline_summary_one" if len(tracks) == 1 else "timeline_summary"
+        return say(key, lang, count=len(tracks), parts=numbered)
 
 
 def describe_changes(before: NemoDraft | None, after: NemoDraft) -> list[str]:
