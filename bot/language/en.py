@@ -333,4 +333,5 @@ PHRASES: dict[str, str] = {
     "timeline_photos": "{count} photos",
     "timeline_photos_one": "{count} photo",
     "timeline_list_separator": ", ",
+    "nemo_draft_empty": "Timeline (empty): the video is uploaded, nothing is on the timeline yet.",
 }

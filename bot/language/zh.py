@@ -303,4 +303,5 @@ PHRASES: dict[str, str] = {
     "timeline_photos": "{count} 张照片",
     "timeline_photos_one": "{count} 张照片",
     "timeline_list_separator": "，",
+    "nemo_draft_empty": "时间线（空）：视频已上传，时间线上还什么都没有。",
 }

@@ -188,7 +188,7 @@ class NemoDraft:
         The tracks are described as the cloud draft names them; the frame around them is in ``lang``."""
         tracks = self.tracks
         if not tracks:
-            return say("nemo_timeline_empty", lang)
+            return say("nemo_draft_empty", lang)
         numbered = " ".join(f"{i}. {t.describe()}" for i, t in enumerate(tracks, start=1))
         key = "timeline_summary_one" if len(tracks) == 1 else "timeline_summary"
         return say(key, lang, count=len(tracks), parts=numbered)
