@@ -24,6 +24,9 @@ The winner's beats give a measured tempo; the final beats are tracked stiffly at
 the onset peaks (sub-frame), re-seated at the ends, and the reported tempo is the slope of
 straight lines through them: a track generated "at 123 BPM" that plays at 124 reports 124.
 Bars: see :func:`_bar_phase`.
+
+One job at ~470 lines: one musical question (where the beats are), its candidates, scoring and the
+bar grid, with the measurements that chose each constant.
 """
 
 from __future__ import annotations

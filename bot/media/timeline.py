@@ -4,6 +4,9 @@ Everything here is data. User text (the title, file names) is only ever stored a
 never turned into filter syntax here; the renderer passes it through a file. The JSON form is
 deterministic (sorted keys, fixed rounding, no timestamps or random ids), so the same edits always
 give byte-identical JSON and a session can be stored, diffed and replayed.
+
+One job at ~500 lines: the timeline's fields, their checks and their JSON form (written by ``to_dict``,
+read back strictly by a pydantic ``TypeAdapter`` over the same dataclasses) must change together.
 """
 
 from __future__ import annotations
