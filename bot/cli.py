@@ -112,6 +112,8 @@ def _timeline_with_flags(timeline: Timeline, args: argparse.Namespace) -> Timeli
         output = replace(output, max_height=args.max_height)
     if args.max_size:
         output = replace(output, target_size_bytes=parse_size(args.max_size))
+    if args.reframe:
+        output = replace(output, reframe=args.reframe)
     return replace(timeline, music=music, original=original, title=title, output=output)
 
 
@@ -470,6 +472,9 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--aspect", choices=("9:16", "1:1", "16:9"), help="change the shape (crop to fill)")
     render.add_argument("--fit", choices=("crop", "blur"), help="with --aspect: crop, or fit on a blurred background")
     render.add_argument("--max-height", type=int, metavar="N", help="at most this many lines, e.g. 720")
+    render.add_argument(
+        "--reframe", choices=("subject", "centre"), help="with --aspect, crop: follow the subject (default) or centre"
+    )
     render.add_argument("--max-size", metavar="SIZE", help="at most this big, e.g. 10MB (10,000,000 bytes) or 10MiB")
     render.add_argument("--timeline-in", metavar="FILE", help="start from a saved timeline (JSON)")
     render.add_argument("--timeline-out", metavar="FILE", help="save the timeline that was rendered (JSON)")

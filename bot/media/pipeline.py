@@ -30,10 +30,12 @@ from bot.media.models import AudioFeatures, MediaInfo, MixOptions, Track, VideoA
 from bot.media.montage import MontageAnalysis, montage_sound
 from bot.media.montage_render import film_size, render_montage
 from bot.media.probe import probe_media
-from bot.media.render import VideoEdits, render
+from bot.media.reframe import CropPath, plan_reframe
+from bot.media.render import VideoEdits, display_size, render
 from bot.media.sync import intro_end_s, plan_sync
-from bot.media.timeline import BeatGrid, Timeline
+from bot.media.timeline import BeatGrid, OutputSettings, Timeline
 from bot.media.video_analysis import analyse_video
+from bot.media.visual import ASPECT_RATIOS
 
 __all__ = [
     "DEFAULT_FFMPEG_TIMEOUT_S",
@@ -45,6 +47,7 @@ __all__ = [
     "TrackSummary",
     "analyse_clip",
     "render_timeline",
+    "subject_path",
     "summarize_track",
 ]
 
@@ -92,6 +95,8 @@ class RenderOutcome:
     elapsed_s: float
     stage_times_s: dict[str, float] = field(default_factory=dict)
     title_dropped: str = ""
+    reframe_travel: float | None = None
+    """How far a subject-following crop moved, in multiples of its free range (None: no such crop)."""
 
     @property
     def cuts_on_beat_ratio(self) -> float | None:
@@ -113,6 +118,8 @@ class RenderOutcome:
         data["loudness_lufs"] = round(self.loudness_lufs, 2)
         data["true_peak_dbtp"] = round(self.true_peak_dbtp, 2)
         data["music_offset_s"] = round(self.music_offset_s, 4)
+        if self.reframe_travel is not None:
+            data["reframe_travel"] = round(self.reframe_travel, 3)
         return data
 
 
@@ -213,6 +220,7 @@ def render_timeline(
     clock = clock or Stopwatch()
     clock.include(analysis.stage_times_s)
     speech: tuple[tuple[float, float], ...]
+    reframe: CropPath | None = None
     if isinstance(analysis, MontageAnalysis):
         cuts, duration_s, speech = timeline.cut_times_s, timeline.duration_s, ()
     else:
@@ -247,12 +255,14 @@ def render_timeline(
                 timeout_s=ffmpeg_timeout_s,
             )
         else:
+            reframe = subject_path(analysis.info, out, cuts)
             edits = VideoEdits(
                 aspect=out.aspect,
                 fit=out.fit,
                 max_height=out.max_height,
                 title=timeline.title,
                 target_size_bytes=out.target_size_bytes,
+                reframe=reframe,
             )
             rendered = render(
                 info=analysis.info,
@@ -282,7 +292,21 @@ def render_timeline(
         elapsed_s=clock.elapsed_s,
         stage_times_s=dict(clock.times),
         title_dropped=rendered.title_dropped,
+        reframe_travel=reframe.travel if reframe is not None else None,
     )
+
+
+def subject_path(info: MediaInfo, output: OutputSettings, cuts: tuple[float, ...]) -> CropPath | None:
+    """The path a cropped window follows when the shape changes by cropping and the subject is followed."""
+    if output.aspect is None or output.fit != "crop" or output.reframe != "subject":
+        return None
+    shown_w, shown_h = display_size(info)
+    a, b = ASPECT_RATIOS[output.aspect]
+    if shown_w * b > shown_h * a * 1.01:
+        return plan_reframe(info, window_ratio=shown_h * a / b / shown_w, axis="x", cut_times_s=cuts)
+    if shown_h * a > shown_w * b * 1.01:
+        return plan_reframe(info, window_ratio=shown_w * b / a / shown_h, axis="y", cut_times_s=cuts)
+    return None
 
 
 def _on_grid(features: AudioFeatures, grid: BeatGrid | None) -> AudioFeatures:

@@ -25,6 +25,7 @@ import numpy as np
 from bot.media.cancel import run_ffmpeg
 from bot.media.fit_size import FitResult, encode_to_fit, fits
 from bot.media.models import MediaInfo
+from bot.media.reframe import CropPath, position_expression
 from bot.media.timeline import TitleTrack
 from bot.media.visual import VisualPlan, even, plan_visual
 
@@ -64,6 +65,8 @@ class VideoEdits:
     max_height: int | None = None
     title: TitleTrack | None = None
     target_size_bytes: int | None = None
+    reframe: CropPath | None = None
+    """Where a cropped window looks over time (the subject), or None for a centred crop."""
 
 
 @dataclass(frozen=True)
@@ -151,6 +154,13 @@ def _encode_args(info: MediaInfo, visual: VisualPlan | None, copy: bool) -> tupl
     return ["-map", "1:v:0", "-vf", f"scale={w}:{h}:flags=bicubic,format=yuv420p", *x264], (w, h)
 
 
+def _crop_position(path: CropPath | None) -> tuple[str, str] | None:
+    if path is None:
+        return None
+    free = "(iw-ow)" if path.axis == "x" else "(ih-oh)"
+    return path.axis, position_expression(path, free=free)
+
+
 def render(
     *,
     info: MediaInfo,
@@ -178,6 +188,7 @@ def render(
             title=edits.title,
             workdir=Path(workdir),
             input_label="1:v",
+            crop_position=_crop_position(edits.reframe),
         )
         try:
             copy = visual is None and can_copy_video(info)

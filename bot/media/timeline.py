@@ -30,6 +30,7 @@ __all__ = [
     "MAX_TITLE_CHARS",
     "MAX_VOLUME_PCT",
     "PHOTO_MOVES",
+    "REFRAME_MODES",
     "SCHEMA_VERSION",
     "SEGMENT_KINDS",
     "BeatGrid",
@@ -50,6 +51,7 @@ SCHEMA_VERSION = 1
 
 ASPECTS: tuple[str, ...] = ("9:16", "1:1", "16:9")
 FIT_MODES: tuple[str, ...] = ("crop", "blur")
+REFRAME_MODES: tuple[str, ...] = ("subject", "centre")
 MAX_VOLUME_PCT = 400.0
 DEFAULT_TITLE_DURATION_S = 3.0
 MAX_TITLE_CHARS = 100
@@ -285,8 +287,11 @@ class OutputSettings:
     """How a clip meets another aspect: ``crop`` to fill, or ``blur`` (whole picture over a blurred copy)."""
     max_height: StrictInt | None = None
     target_size_bytes: StrictInt | None = None
+    reframe: str = "subject"
+    """Where a cropped window looks: ``subject`` (follows what moves and stands out) or ``centre``."""
 
     def __post_init__(self) -> None:
+        _check(self.reframe in REFRAME_MODES, f"output.reframe must be one of {REFRAME_MODES}")
         _check(self.aspect is None or self.aspect in ASPECTS, f"output.aspect must be one of {ASPECTS} or null")
         _check(self.fit in FIT_MODES, f"output.fit must be one of {FIT_MODES}")
         _check(self.max_height is None or self.max_height > 0, "output.max_height must be positive")
@@ -403,6 +408,7 @@ class Timeline:
                 "fit": self.output.fit,
                 "max_height": self.output.max_height,
                 "target_size_bytes": self.output.target_size_bytes,
+                "reframe": self.output.reframe,
             },
         }
 

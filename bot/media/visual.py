@@ -151,10 +151,12 @@ def plan_visual(
     title: TitleTrack | None,
     workdir: Path,
     input_label: str = "0:v",
+    crop_position: tuple[str, str] | None = None,
 ) -> VisualPlan | None:
     """The filter graph for the requested edits, or None when the picture would not change.
 
     ``workdir`` receives a private temporary directory for the title (``VisualPlan.cleanup``).
+    ``crop_position``: ``(axis, expression)`` moving a cropped window over time (``reframe``), else centred.
     """
     if display_width <= 0 or display_height <= 0:
         raise ValueError("display size must be positive")
@@ -180,7 +182,7 @@ def plan_visual(
     elif ratio is not None:
         a, b = ratio
         parts.append(
-            f"{src}crop=w='min(iw,ih*{a}/{b})':h='min(ih,iw*{b}/{a})',"
+            f"{src}crop=w='min(iw,ih*{a}/{b})':h='min(ih,iw*{b}/{a})'{_position(crop_position)},"
             f"scale={width}:{height}:flags=bicubic,setsar=1[fitted]"
         )
         chain = "[fitted]"
@@ -231,6 +233,16 @@ def plan_visual(
         temp_dir=temp_dir,
         env=env,
     )
+
+
+def _position(crop_position: tuple[str, str] | None) -> str:
+    """``:x='…'`` (or ``:y``) for a crop that follows the subject; nothing for a centred crop.
+
+    The expression is made of numbers and ``t`` only (``reframe.position_expression``): no user text."""
+    if crop_position is None:
+        return ""
+    axis, expression = crop_position
+    return f":{axis}='{expression}'"
 
 
 def blur_graph(src: str, width: int, height: int, *, out: str = "fitted") -> str:

@@ -20,6 +20,7 @@ def render_file(
     song: str | Path | None = None,
     keep_original: bool = True,
     instructions: tuple[str, ...] = (),
+    reframe: str | None = None,
 ) -> RenderOutcome:
     """``track`` is a library id; ``song`` a path to any audio file (the user's song)."""
     settings = get_settings()
@@ -40,4 +41,8 @@ def render_file(
     timeline = replace(timeline, original=replace(timeline.original, keep=keep_original))
     for text in instructions:
         timeline, _report = apply_instruction(timeline, text, video=analysis.video, library=library)
+    if reframe is not None:
+        timeline = replace(timeline, output=replace(timeline.output, reframe=reframe))
+    if reframe is not None:
+        timeline = replace(timeline, output=replace(timeline.output, reframe=reframe))
     return render_timeline(timeline, analysis, library, output_path=str(output))
