@@ -114,6 +114,8 @@ def _timeline_with_flags(timeline: Timeline, args: argparse.Namespace) -> Timeli
         output = replace(output, target_size_bytes=parse_size(args.max_size))
     if args.reframe:
         output = replace(output, reframe=args.reframe)
+    if music is not None and args.hit_at is not None:
+        music = replace(music, hit_at_s=max(0.0, args.hit_at))
     return replace(timeline, music=music, original=original, title=title, output=output)
 
 
@@ -472,6 +474,7 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--aspect", choices=("9:16", "1:1", "16:9"), help="change the shape (crop to fill)")
     render.add_argument("--fit", choices=("crop", "blur"), help="with --aspect: crop, or fit on a blurred background")
     render.add_argument("--max-height", type=int, metavar="N", help="at most this many lines, e.g. 720")
+    render.add_argument("--hit-at", type=float, metavar="S", help="land the track's big moment at this second")
     render.add_argument(
         "--reframe", choices=("subject", "centre"), help="with --aspect, crop: follow the subject (default) or centre"
     )

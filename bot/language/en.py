@@ -334,4 +334,6 @@ PHRASES: dict[str, str] = {
     "timeline_photos_one": "{count} photo",
     "timeline_list_separator": ", ",
     "nemo_draft_empty": "Timeline (empty): the video is uploaded, nothing is on the timeline yet.",
+    # ----- sync --------------------------------------------------------------------------------
+    "sync_peak_reason": "The track's big moment ({track_at} into it) lands at {video_at}, where the action peaks.",
 }

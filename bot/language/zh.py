@@ -304,4 +304,6 @@ PHRASES: dict[str, str] = {
     "timeline_photos_one": "{count} 张照片",
     "timeline_list_separator": "，",
     "nemo_draft_empty": "时间线（空）：视频已上传，时间线上还什么都没有。",
+    # ----- sync --------------------------------------------------------------------------------
+    "sync_peak_reason": "这首曲子的高潮（第 {track_at}）落在视频的 {video_at}，正是画面最精彩的地方。",
 }

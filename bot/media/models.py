@@ -189,6 +189,13 @@ class SyncPlan:
     cuts_on_beat: int
     cuts_total: int
     tolerance_s: float = 0.05
+    ending: str = "bar_fade"
+    """``natural``: the track's own ending lands on the video's last frame; ``bar_fade``: a short fade that
+    starts on a bar line."""
+    hit_at_s: float | None = None
+    """Where (video seconds) the track's strongest rise was laid, when it was placed on purpose."""
+    track_peak_s: float | None = None
+    """Where in the track that rise is."""
 
     @property
     def offset_s(self) -> float:

@@ -21,12 +21,13 @@ from pathlib import Path
 
 from bot.config import Settings, get_settings
 from bot.errors import InputRejected
+from bot.language import say
 from bot.media import cancel
 from bot.media.audio_io import decode_audio
 from bot.media.library import Library
 from bot.media.matching import track_moods
 from bot.media.mix import SAMPLE_RATE, build_music_bed, mix
-from bot.media.models import AudioFeatures, MediaInfo, MixOptions, Track, VideoAnalysis
+from bot.media.models import AudioFeatures, MediaInfo, MixOptions, SyncPlan, Track, VideoAnalysis
 from bot.media.montage import MontageAnalysis, montage_sound
 from bot.media.montage_render import film_size, render_montage
 from bot.media.probe import probe_media
@@ -97,6 +98,11 @@ class RenderOutcome:
     title_dropped: str = ""
     reframe_travel: float | None = None
     """How far a subject-following crop moved, in multiples of its free range (None: no such crop)."""
+    ending: str = "bar_fade"
+    """``natural`` (the track's own ending on the last frame) or ``bar_fade``."""
+    hit_at_s: float | None = None
+    """Where the track's big moment lands in the video, when it was laid on the climax (or a pinned time)."""
+    track_peak_s: float | None = None
 
     @property
     def cuts_on_beat_ratio(self) -> float | None:
@@ -229,7 +235,9 @@ def render_timeline(
         track = library.track_for(music.track_id, music.user_path)
         features = _on_grid(track.features, music.grid)
         start = intro_end_s(features) if music.skip_intro else music.start_offset_s
-        plan = plan_sync(cut_times_s=cuts, video_duration_s=duration_s, track=features, offset_s=start)
+        plan = plan_sync(
+            cut_times_s=cuts, video_duration_s=duration_s, track=features, offset_s=start, hit_at_s=music.hit_at_s
+        )
     with clock.stage("mix"):
         samples = decode_audio(track.path, sample_rate=SAMPLE_RATE, channels=2)
         bed = build_music_bed(samples, plan, SAMPLE_RATE)
@@ -275,7 +283,7 @@ def render_timeline(
     return RenderOutcome(
         output_path=str(output),
         track=summarize_track(track),
-        reason=music.reason,
+        reason=_with_peak(music.reason, plan),
         alternatives=music.alternatives,
         cut_times_s=cuts,
         music_offset_s=plan.offset_s,
@@ -293,7 +301,23 @@ def render_timeline(
         stage_times_s=dict(clock.times),
         title_dropped=rendered.title_dropped,
         reframe_travel=reframe.travel if reframe is not None else None,
+        ending=plan.ending,
+        hit_at_s=plan.hit_at_s,
+        track_peak_s=plan.track_peak_s,
     )
+
+
+def _with_peak(reason: str, plan: SyncPlan) -> str:
+    """The pick's reason, plus where the track's big moment lands when it was laid on the action's peak."""
+    if plan.hit_at_s is None or plan.track_peak_s is None:
+        return reason
+    moment = say("sync_peak_reason", track_at=_clock(plan.track_peak_s), video_at=_clock(plan.hit_at_s))
+    return f"{reason} {moment}".strip()
+
+
+def _clock(seconds: float) -> str:
+    whole = round(seconds)
+    return f"{whole // 60}:{whole % 60:02d}"
 
 
 def subject_path(info: MediaInfo, output: OutputSettings, cuts: tuple[float, ...]) -> CropPath | None:

@@ -4,6 +4,11 @@ The planner is pure: cut times and measured beat times in, a :class:`SyncPlan` o
 track's start offset exhaustively over the offsets that put some cut exactly on some beat (every
 other offset can only do worse), scoring cuts within ±50 ms of a beat, downbeats counting extra.
 
+Among the offsets that land the most cuts, two wishes choose: the track's strongest rise (a drop, a
+chorus entry: the biggest step up in energy) on the clip's climax (the densest cuts, or a time the user
+pinned: "drop at 20 s"), and the track's own ending (a final chord ringing out, not a fade) on the
+video's last frame. Otherwise the music ends with a short fade that starts on a bar line, never mid-note.
+
 When the video is longer than the track, the track loops: each repeat starts ``xfade`` before a
 downbeat near the start and the previous piece fades out over the same span ending on a downbeat
 near the end, so the bar grid runs on unbroken through the join (an equal-power crossfade of about
@@ -18,11 +23,27 @@ import numpy as np
 
 from bot.media.models import ENERGY_HOP_S, AudioFeatures, MusicSegment, SyncPlan
 
-__all__ = ["BEAT_TOLERANCE_S", "DOWNBEAT_BONUS", "MIN_LOOP_S", "intro_end_s", "on_timeline", "plan_sync"]
+__all__ = [
+    "BEAT_TOLERANCE_S",
+    "DOWNBEAT_BONUS",
+    "MIN_LOOP_S",
+    "clip_climax_s",
+    "intro_end_s",
+    "natural_end_s",
+    "on_timeline",
+    "plan_sync",
+    "track_peak_s",
+]
 
 BEAT_TOLERANCE_S = 0.05
 DOWNBEAT_BONUS = 0.5
 MIN_LOOP_S = 4.0
+RISE_WINDOW_S = 4.0
+"""A rise is judged by the mean energy of this long before and after it."""
+MIN_RISE = 0.15
+"""Smaller energy steps (0..1 of the normalised curve) are no drop or chorus worth aiming at."""
+CLIMAX_WINDOW_S = 4.0
+TAIL_FADE_MAX_S = 4.0
 
 
 @dataclass(frozen=True)
@@ -141,16 +162,66 @@ def intro_end_s(track: AudioFeatures) -> float:
     return float(later[0]) if later else start
 
 
+def track_peak_s(track: AudioFeatures) -> float | None:
+    """The track's strongest rise in energy (a drop, a chorus entry), on the nearest downbeat; None if flat."""
+    energy = np.asarray(track.energy_curve, dtype=float)
+    span = int(RISE_WINDOW_S / ENERGY_HOP_S)
+    if energy.size < 2 * span + 1:
+        return None
+    kernel = np.ones(span) / span
+    before = np.convolve(energy, kernel, mode="valid")[: energy.size - 2 * span + 1]
+    after = np.convolve(energy, kernel, mode="valid")[span:]
+    rise = after - before
+    k = int(np.argmax(rise))
+    if rise[k] < MIN_RISE:
+        return None
+    at = (k + span) * ENERGY_HOP_S
+    bars = np.asarray(track.downbeat_times_s, dtype=float)
+    return float(bars[np.argmin(np.abs(bars - at))]) if bars.size else at
+
+
+def natural_end_s(track: AudioFeatures) -> float | None:
+    """Where the track ends by itself on a final chord (its energy rings out in the last seconds after a full
+    body), or None for a fade-out (a long decline) or an abrupt stop (full energy to the last sample)."""
+    energy = np.asarray(track.energy_curve, dtype=float)
+    end = track.duration_s - max(0.0, track.trailing_silence_s)
+    last = int(end / ENERGY_HOP_S)
+    if last < 12 or last > energy.size:
+        return None
+    body = float(np.median(energy[:last]))
+    tail = energy[last - 1]
+    ring = energy[last - 6 : last - 1]  # the 2.5 s before the last hop
+    before = energy[last - 12 : last - 6]  # 3 s before that: still the body, not a long fade
+    if body <= 0 or before.mean() < 0.7 * body or ring.max() < 0.6 * body or tail > 0.5 * ring.max():
+        return None
+    return end
+
+
+def clip_climax_s(cut_times_s: tuple[float, ...] | list[float], video_duration_s: float) -> float | None:
+    """Where the cuts come thickest (the action peaks), if they clearly do; None for evenly cut clips."""
+    cuts = np.asarray(sorted(cut_times_s), dtype=float)
+    if cuts.size < 3 or video_duration_s < 2 * CLIMAX_WINDOW_S:
+        return None
+    counts = np.array([np.sum(np.abs(cuts - c) <= CLIMAX_WINDOW_S / 2) for c in cuts])
+    mean = cuts.size * CLIMAX_WINDOW_S / video_duration_s
+    best = int(np.argmax(counts))
+    if counts[best] < 3 or counts[best] < 2.0 * mean:
+        return None
+    return float(np.median(cuts[np.abs(cuts - cuts[best]) <= CLIMAX_WINDOW_S / 2]))
+
+
 def plan_sync(
     *,
     cut_times_s: tuple[float, ...] | list[float],
     video_duration_s: float,
     track: AudioFeatures,
     offset_s: float | None = None,
+    hit_at_s: float | None = None,
 ) -> SyncPlan:
     """The start offset (and loops) that put the most cuts on beats, downbeats preferred.
 
-    ``offset_s`` fixes where in the track the music starts (the user said "start at 12 s").
+    ``offset_s`` fixes where in the track the music starts (the user said "start at 12 s"); ``hit_at_s``
+    pins where the track's strongest rise should land (else the clip's climax, when it has a clear one).
     """
     cuts = np.asarray([c for c in cut_times_s if 0.0 < c < video_duration_s], dtype=float)
     beats = np.asarray(track.beat_times_s, dtype=float)
@@ -176,24 +247,44 @@ def plan_sync(
     if offsets.size == 0:
         offsets = np.array([start])
 
+    peak = track_peak_s(track) if offset_s is None and loop is None else None
+    climax = hit_at_s if hit_at_s is not None else clip_climax_s(tuple(cuts.tolist()), video_duration_s)
+    climax = climax if peak is not None else None
+    natural = natural_end_s(track) if offset_s is None and loop is None else None
+    wished: list[tuple[float, float]] = []  # (offset, how far from it is still the wish)
+    if peak is not None and climax is not None:
+        wished.append((peak - climax, _beat_period(track)))  # the moment within a beat of the climax
+    if natural is not None:
+        wished.append((natural - video_duration_s, 0.0))  # the ending exactly on the last frame
+    wished = [(w, slack) for w, slack in wished if start - 1e-6 <= w <= max_offset + 1e-6]
+    if wished:
+        offsets = np.unique(np.concatenate([offsets, np.round([w for w, _ in wished], 4)]))
     if cuts.size and beats.size:
         scores, hits = _score(cuts, offsets, beats, downbeats, loop)
         # Among equals, prefer an offset on a downbeat, then the earliest (more of the intro heard).
         on_bar = _distance_to_grid(offsets, downbeats) <= BEAT_TOLERANCE_S if downbeats.size else offsets < 0
         order = np.lexsort((offsets, ~on_bar, -scores))
         best = float(offsets[order[0]])
-        if offset_s is None:
-            best = _centre_on_hits(best, cuts, beats, downbeats, loop, int(hits[order[0]]))
+        most = int(hits[order[0]])
+        chosen = _first_wish(wished, offsets, hits, most)
+        if chosen is not None:
+            best = chosen
+        elif offset_s is None:
+            best = _centre_on_hits(best, cuts, beats, downbeats, loop, most)
     elif offset_s is not None:
         best = float(offsets[0])
+    elif wished:
+        best = wished[0][0]
     else:
         best = float(bars[0]) if bars.size else start
     segments = _segments(best, video_duration_s, loop)
     timeline_beats = _timeline_beats(track, segments)
     cuts_on_beat = int(_score(cuts, np.array([best]), beats, downbeats, loop)[1][0]) if cuts.size else 0
 
-    fade_out = float(min(2.0, max(0.3, video_duration_s * 0.08)))
     fade_in = 0.05 if abs(best - start) < 0.05 else float(min(0.5, video_duration_s * 0.05))
+    ends_naturally = natural is not None and abs(best + video_duration_s - natural) < 0.02
+    fade_out = 0.05 if ends_naturally else _tail_fade_s(track, segments, video_duration_s)
+    laid_peak = peak is not None and climax is not None and abs(best - (peak - climax)) <= _beat_period(track) + 1e-3
     return SyncPlan(
         segments=segments,
         video_duration_s=video_duration_s,
@@ -203,7 +294,33 @@ def plan_sync(
         cuts_on_beat=cuts_on_beat,
         cuts_total=int(cuts.size),
         tolerance_s=BEAT_TOLERANCE_S,
+        ending="natural" if ends_naturally else "bar_fade",
+        hit_at_s=round(peak - best, 3) if laid_peak and peak is not None else None,
+        track_peak_s=round(peak, 3) if laid_peak and peak is not None else None,
     )
+
+
+def _first_wish(wished: list[tuple[float, float]], offsets: np.ndarray, hits: np.ndarray, most: int) -> float | None:
+    """The offset nearest the first wish it can meet (within its slack) that lands as many cuts as any does."""
+    best = offsets[hits >= most]
+    for wish, slack in wished:
+        if best.size == 0:
+            return None
+        k = int(np.argmin(np.abs(best - wish)))
+        if abs(float(best[k]) - wish) <= slack + 1e-3:
+            return float(best[k])
+    return None
+
+
+def _tail_fade_s(track: AudioFeatures, segments: tuple[MusicSegment, ...], video_duration_s: float) -> float:
+    """A fade that starts on the last bar line before the end (so it never cuts a note mid-way), or the
+    usual short fade when no bar line is near."""
+    usual = float(min(2.0, max(0.3, video_duration_s * 0.08)))
+    bars = np.asarray(on_timeline(track.downbeat_times_s, segments))
+    near = bars[(bars <= video_duration_s - 0.3) & (bars >= video_duration_s - TAIL_FADE_MAX_S)]
+    if near.size == 0 or video_duration_s < 3 * TAIL_FADE_MAX_S:
+        return usual
+    return float(video_duration_s - near.max())
 
 
 def _centre_on_hits(

@@ -212,6 +212,8 @@ class MusicTrack:
     reason: str = ""
     ranking: tuple[str, ...] = ()
     grid: BeatGrid | None = None
+    hit_at_s: StrictFloat | None = None
+    """Where (video seconds) the track's big moment should land, pinned by the user ("drop at 20 s")."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "title", clean_text(self.title, MAX_TITLE_CHARS) or (self.track_id or "music"))
@@ -375,6 +377,7 @@ class Timeline:
                 "current": m.current,
                 "round_start": m.round_start,
                 "reason": m.reason,
+                "hit_at_s": m.hit_at_s,
                 "ranking": list(m.ranking),
                 "grid": None
                 if m.grid is None
