@@ -336,4 +336,7 @@ PHRASES: dict[str, str] = {
     "nemo_draft_empty": "Timeline (empty): the video is uploaded, nothing is on the timeline yet.",
     # ----- sync --------------------------------------------------------------------------------
     "sync_peak_reason": "The track's big moment ({track_at} into it) lands at {video_at}, where the action peaks.",
+    # ----- honest words --------------------------------------------------------------------------
+    "match_stand_in": "No {words} tracks here — I used {used} ones instead. Moods I have: {moods}.",
+    "match_unknown_words": "I don't know “{words}” as a mood, so the clip chose. Moods I have: {moods}.",
 }

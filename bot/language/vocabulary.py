@@ -28,10 +28,14 @@ MOOD_COORDINATES: dict[str, tuple[float, float]] = {
 
 @dataclass(frozen=True)
 class WordMeaning:
-    """What one word asks for: canonical moods (strongest first) and an optional style."""
+    """What one word asks for: canonical moods (strongest first) and an optional style.
+
+    ``stand_in``: the moods are only the nearest the five-mood library has for something it does not
+    have as such ("epic", "cinematic", "piano"); the reply then says so, unless a track names the word."""
 
     moods: tuple[str, ...] = ()
     style: str | None = None
+    stand_in: bool = False
 
 
 _ENGLISH: dict[str, WordMeaning] = {
@@ -77,15 +81,15 @@ _ENGLISH: dict[str, WordMeaning] = {
     "warm": WordMeaning(("tender",)),
     "gentle": WordMeaning(("tender",)),
     "wedding": WordMeaning(("tender", "happy")),
-    "epic": WordMeaning(("energetic", "nostalgic")),
-    "cinematic": WordMeaning(("nostalgic", "energetic")),
-    "dramatic": WordMeaning(("energetic", "nostalgic")),
+    "epic": WordMeaning(("energetic", "nostalgic"), stand_in=True),
+    "cinematic": WordMeaning(("nostalgic", "energetic"), stand_in=True),
+    "dramatic": WordMeaning(("energetic", "nostalgic"), stand_in=True),
     "travel": WordMeaning(("happy", "energetic")),
     "lofi": WordMeaning(("calm", "nostalgic"), style="electronic"),
     "lo-fi": WordMeaning(("calm", "nostalgic"), style="electronic"),
     "acoustic": WordMeaning(style="acoustic"),
-    "guitar": WordMeaning(style="acoustic"),
-    "piano": WordMeaning(style="acoustic"),
+    "guitar": WordMeaning(style="acoustic", stand_in=True),
+    "piano": WordMeaning(style="acoustic", stand_in=True),
     "electronic": WordMeaning(style="electronic"),
     "edm": WordMeaning(("energetic",), style="electronic"),
     "synth": WordMeaning(style="electronic"),
@@ -113,12 +117,12 @@ _CHINESE: dict[str, WordMeaning] = {
     "温柔": WordMeaning(("tender",)),
     "温馨": WordMeaning(("tender",)),
     "温暖": WordMeaning(("tender",)),
-    "史诗": WordMeaning(("energetic", "nostalgic")),
-    "电影感": WordMeaning(("nostalgic", "energetic")),
-    "大气": WordMeaning(("energetic", "nostalgic")),
+    "史诗": WordMeaning(("energetic", "nostalgic"), stand_in=True),
+    "电影感": WordMeaning(("nostalgic", "energetic"), stand_in=True),
+    "大气": WordMeaning(("energetic", "nostalgic"), stand_in=True),
     "原声": WordMeaning(style="acoustic"),
-    "吉他": WordMeaning(style="acoustic"),
-    "钢琴": WordMeaning(style="acoustic"),
+    "吉他": WordMeaning(style="acoustic", stand_in=True),
+    "钢琴": WordMeaning(style="acoustic", stand_in=True),
     "电子": WordMeaning(style="electronic"),
 }
 
@@ -133,6 +137,8 @@ class MoodRequest:
     weights: tuple[float, ...]
     styles: tuple[str, ...]
     words: tuple[str, ...]
+    stand_ins: tuple[str, ...] = ()
+    """Words of ``words`` whose moods only stand in for what was asked ("epic" → energetic)."""
 
     @property
     def empty(self) -> bool:
@@ -170,6 +176,7 @@ def parse_mood_words(text: str | None) -> MoodRequest:
         weights=tuple(weights[m] for m in ordered),
         styles=tuple(styles),
         words=tuple(w for _, w, _ in found),
+        stand_ins=tuple(dict.fromkeys(w for _, w, meaning in found if meaning.stand_in)),
     )
 
 

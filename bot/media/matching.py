@@ -10,6 +10,7 @@ are phrases of :mod:`bot.language` (``match_*``), so the reason can be given in 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -27,9 +28,12 @@ __all__ = [
     "SYNC_WEIGHT",
     "WORD_WEIGHT",
     "ClipMood",
+    "RequestFit",
     "clip_mood",
+    "honest_note",
     "rank_tracks",
     "reason_for",
+    "request_fit",
     "song_reason",
     "track_coordinates",
     "track_moods",
@@ -191,3 +195,53 @@ def song_reason(track: Track, *, video: VideoAnalysis, lang: str = "en") -> str:
     """Why a song the user chose is used: it is theirs, with its tempo and how its beats meet the cuts."""
     plan = plan_sync(cut_times_s=video.cut_times_s, video_duration_s=video.duration_s, track=track.features)
     return say("song_reason", lang, title=track.title, bpm=track.bpm, on_beat=plan.cuts_on_beat, total=plan.cuts_total)
+
+
+_CONTENT_WORD = re.compile(r"[a-z]{3,}|[\u3400-\u9fff]{2,}")
+_NOT_A_MOOD = frozenset(
+    {"the", "and", "for", "with", "music", "song", "songs", "track", "video", "clip", "clips", "montage", "film",
+     "movie", "some", "please", "make", "want", "like", "something", "background", "bgm", "second", "seconds",
+     "minute", "minutes", "vertical", "square", "landscape", "title", "one", "more", "less", "very", "really",
+     "音乐", "歌曲", "视频", "背景音乐", "配乐", "一个", "一下", "一点"}
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class RequestFit:
+    """How far the library can serve a request's words, said plainly to the user."""
+
+    unmatched_words: tuple[str, ...]
+    """Words the library has no tracks for as such (a stand-in was used), or words that are no mood at all."""
+    used_moods: tuple[str, ...]
+    """The moods the pick was steered by instead."""
+    used_styles: tuple[str, ...] = ()
+
+
+def request_fit(prompt: str | None, tracks: Sequence[Track]) -> RequestFit:
+    """Which of the request's words the library serves, and which it only approximates or does not know."""
+    request = parse_mood_words(prompt)
+    library_text = " ".join(
+        " ".join(filter(None, (t.title, t.tags.genre, " ".join(track_moods(t)), t.path))) for t in tracks
+    ).lower()
+    unmatched = [word for word in request.stand_ins if word not in library_text]
+    if prompt and not request.words:  # nothing known: say which words did not steer
+        unmatched += [w for w in _CONTENT_WORD.findall(prompt.lower()) if w not in _NOT_A_MOOD][:4]
+    return RequestFit(
+        unmatched_words=tuple(dict.fromkeys(unmatched)), used_moods=request.moods, used_styles=request.styles
+    )
+
+
+def honest_note(fit: RequestFit, tracks: Sequence[Track], lang: str = "en") -> str:
+    """One sentence naming what the library could not serve, what was used instead and what it has; "" if all
+    words were served."""
+    if not fit.unmatched_words:
+        return ""
+    have = sorted({mood for track in tracks for mood in track_moods(track) if mood in MOOD_COORDINATES})
+    separator = say("timeline_list_separator", lang)
+    moods_text = separator.join(_mood_name(mood, lang) for mood in have)
+    words = separator.join(fit.unmatched_words)
+    names = [_mood_name(mood, lang) for mood in fit.used_moods[:2]] or list(fit.used_styles[:1])
+    if names:
+        used = say("match_feel_two", lang, first=names[0], second=names[1]) if len(names) == 2 else names[0]
+        return say("match_stand_in", lang, words=words, used=used, moods=moods_text)
+    return say("match_unknown_words", lang, words=words, moods=moods_text)

@@ -112,3 +112,21 @@ def test_unknown_words_change_nothing() -> None:
     plain = rank_tracks(video=FAST_BRIGHT, tracks=LIBRARY)
     noise = rank_tracks(video=FAST_BRIGHT, tracks=LIBRARY, prompt="qwerty zxcv")
     assert plain.ranked == noise.ranked
+
+
+def test_words_the_library_cannot_serve_are_named_with_what_was_used() -> None:
+    from bot.media.matching import honest_note, request_fit
+
+    tracks = [make_track(m, grid_features(), moods=(m,)) for m in ("calm", "energetic", "happy", "nostalgic", "tender")]
+    epic = request_fit("epic", tracks)
+    assert epic.unmatched_words == ("epic",) and epic.used_moods[0] == "energetic"
+    note = honest_note(epic, tracks)
+    assert note.startswith("No epic tracks here") and "calm, energetic, happy, nostalgic, tender" in note
+    assert "史诗" in honest_note(request_fit("史诗", tracks), tracks, "zh")
+    spooky = request_fit("spooky halloween night", tracks)
+    assert spooky.unmatched_words == ("spooky", "halloween", "night") and spooky.used_moods == ()
+    assert "spooky" in honest_note(spooky, tracks)
+    assert request_fit("calm and warm", tracks).unmatched_words == ()
+    assert honest_note(request_fit("calm and warm", tracks), tracks) == ""
+    named = [make_track("e1", grid_features(), title="Epic Sunrise", moods=("energetic",))]
+    assert request_fit("epic", named).unmatched_words == (), "a track that names the word serves it"
