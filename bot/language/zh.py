@@ -181,10 +181,23 @@ PHRASES: dict[str, str] = {
     "timeline_not_json": "这个保存的时间线用不了：不是有效的 JSON。",
     "no_such_track": "曲库里没有叫 {name!r} 的曲子，也没有这个文件。",
     "output_is_input": "输出文件不能和输入文件相同。",
+    # a film of several items (length, order, which items)
+    "edit_set_length": "影片约 {seconds} 秒",
+    "edit_shorter": "短一点",
+    "edit_longer": "长一点",
+    "edit_swap_items": "{first}和{second}交换了位置",
+    "edit_drop_item": "去掉了{item}",
+    "item_number": "第 {number} 个",
+    "item_last": "最后一个",
+    "note_film_only": "这个只能用在由几段视频或照片合成的影片上，而这是单个视频",
+    "note_no_such_item": "没有{item}：影片一共 {count} 个",
+    "note_last_item": "影片至少要留一个",
+    "note_footage_limit": "可用的画面只有这么多：{seconds} 秒",
     # ----- backends (local) --------------------------------------------------------------------
     "song_before_video": "先发给我视频，再发这首歌，我会把它配到视频里。",
     "nothing_to_export": "还没有可以导出的内容：先发给我一段视频吧。",
     "unknown_backend": "未知的后端 {name!r}：请从 {choices} 中选择。",
+    "local_left_out": "没有用上 {name}：{reason}",
     # ----- nemo --------------------------------------------------------------------------------
     "nemo_draft_lost": "我找不到那份云端草稿了；请重新发送你的视频。",
     "nemo_draft_expired": "你在 NemoVideo 上的云端草稿已失效，我新建了一个。",
