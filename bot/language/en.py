@@ -208,6 +208,9 @@ PHRASES: dict[str, str] = {
     "note_no_such_item": "there is no {item}: the film has {count}",
     "note_last_item": "a film needs at least one item",
     "note_footage_limit": "that is all the usable footage: {seconds} s",
+    "film_edit_single_clip": (
+        "That works on a film of several clips or photos; this is a single clip, so nothing changed."
+    ),
     # ----- backends (local) --------------------------------------------------------------------
     "song_before_video": "Send me the video first; then send this song and I'll put it under the video.",
     "nothing_to_export": "There is nothing to export yet: send me a video first.",

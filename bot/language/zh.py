@@ -193,6 +193,7 @@ PHRASES: dict[str, str] = {
     "note_no_such_item": "没有{item}：影片一共 {count} 个",
     "note_last_item": "影片至少要留一个",
     "note_footage_limit": "可用的画面只有这么多：{seconds} 秒",
+    "film_edit_single_clip": "这个只能用在由几段视频或照片合成的影片上；这是单个视频，所以没有改动。",
     # ----- backends (local) --------------------------------------------------------------------
     "song_before_video": "先发给我视频，再发这首歌，我会把它配到视频里。",
     "nothing_to_export": "还没有可以导出的内容：先发给我一段视频吧。",

@@ -37,13 +37,13 @@ from bot.platforms import MB, MIB
 
 __all__ = [
     "ASPECTS",
-    "MOOD_EDITS",
-    "MOOD_SHIFTS",
-    "STEP_DB",
     "FILM_EDITS",
     "LENGTH_STEP",
     "MAX_FILM_S",
     "MIN_FILM_S",
+    "MOOD_EDITS",
+    "MOOD_SHIFTS",
+    "STEP_DB",
     "ChangeLength",
     "ChangeVolume",
     "DropItem",
@@ -389,7 +389,9 @@ def describe_edit(edit: Edit, lang: str = "en") -> str:
     if isinstance(edit, ChangeLength):
         return say(f"edit_{edit.direction}", lang)
     if isinstance(edit, SwapItems):
-        return say("edit_swap_items", lang, first=_ordinal_label(edit.first, lang), second=_ordinal_label(edit.second, lang))
+        return say(
+            "edit_swap_items", lang, first=_ordinal_label(edit.first, lang), second=_ordinal_label(edit.second, lang)
+        )
     if isinstance(edit, DropItem):
         return say("edit_drop_item", lang, item=_ordinal_label(edit.index, lang))
     return say(f"edit_{edit.kind}", lang)
@@ -587,7 +589,9 @@ def _rearrange(timeline: Timeline, edit: Edit, lang: str) -> tuple[Timeline, str
         first, second = _position(edit.first, len(segments)), _position(edit.second, len(segments))
         missing = edit.first if first is None else edit.second if second is None else None
         if first is None or second is None:
-            return timeline, say("note_no_such_item", lang, item=_ordinal_label(missing or 0, lang), count=len(segments))
+            return timeline, say(
+                "note_no_such_item", lang, item=_ordinal_label(missing or 0, lang), count=len(segments)
+            )
         segments[first], segments[second] = segments[second], segments[first]
     elif isinstance(edit, DropItem):
         position = _position(edit.index, len(segments))
