@@ -247,8 +247,9 @@ def plan_montage(
     offset_s: float | None = None,
 ) -> Timeline:
     """The timeline of a film of about ``length_s`` cut on ``features``' beats; the music starts at ``offset_s``
-    (track seconds), or when None on a downbeat after the intro."""
-    offset = _music_start(features, length_s) if offset_s is None else offset_s
+    (track seconds, moved to the nearest beat: the film's first piece starts on one), or when None on a
+    downbeat after the intro."""
+    offset = _music_start(features, length_s) if offset_s is None else _nearest_beat_time(features, offset_s)
     plan = plan_sync(cut_times_s=(), video_duration_s=length_s + 8.0, track=features, offset_s=offset)
     beats = np.asarray(plan.music_beats_on_timeline_s)
     downbeats = np.asarray(on_timeline(features.downbeat_times_s, plan.segments))
@@ -339,6 +340,13 @@ def _music_start(features: AudioFeatures, length_s: float) -> float:
         return body
     bars = [d for d in features.downbeat_times_s if d >= features.leading_silence_s - 0.05]
     return float(bars[0]) if bars else max(0.0, features.leading_silence_s)
+
+
+def _nearest_beat_time(features: AudioFeatures, at_s: float) -> float:
+    beats = np.asarray(features.beat_times_s)
+    if not beats.size:
+        return at_s
+    return float(beats[np.argmin(np.abs(beats - at_s))])
 
 
 def _water_fill(weights: np.ndarray, caps: np.ndarray, total: float) -> np.ndarray:
