@@ -3,14 +3,14 @@
 Why processes: analysis and mixing are CPU-bound Python/numpy; on the event loop they would freeze
 every chat. The pool uses the ``spawn`` context (no forked copies of the loop, the SQLite connections or
 a chat client's sockets) and only plain picklable data crosses it: paths, ``Timeline``,
-``ClipAnalysis``, ``RenderOutcome``.
+``ClipAnalysis`` or ``MontageAnalysis``, ``RenderOutcome``.
 
 Each session lives in its own folder under ``settings.backend_dir``::
 
     <session id>/source.<ext>    the user's clip, copied once; every render starts from it
-    <session id>/items/NN-<name>  or: the items of a film (several clips and photos, or a photo sent alone)
-    <session id>/analysis.pickle the clip's (or the items') analysis, made once per upload, reused by every render
-    <session id>/language        the language the session was opened in (how skipped items are named)
+    <session id>/items/NN-<name> or: a film's items (clips and photos, or a photo sent alone), in film order
+    <session id>/analysis.pickle the clip's (or items') analysis, made once per upload, reused by every render
+    <session id>/language        the language the session was opened in (skipped items are named in it)
     <session id>/timeline.json   the current timeline (the edit state)
     <session id>/last.json       what the last render was made from, so export can reuse it
     <session id>/renders/*.mp4   the last two renders (the newest may still be uploading to the chat)
@@ -270,6 +270,7 @@ class LocalBackend:
     ) -> AsyncIterator[BackendEvent]:
         """One clip, as ever; a still picture becomes a short film of it (``montage`` with the photo alone)."""
         paths = self._paths(session_id)
+        self._analyses.pop(session_id, None)
         await asyncio.to_thread(self._forget, session_id)
         source = paths.root / f"source{media_path.suffix.lower() or '.mp4'}"
         await asyncio.to_thread(shutil.copyfile, media_path, source)
@@ -312,6 +313,7 @@ class LocalBackend:
         and named in the result's ``notes``; none usable is ``InputRejected`` and the session stays empty.
         """
         paths = self._paths(session_id)
+        self._analyses.pop(session_id, None)
         await asyncio.to_thread(self._forget, session_id)
         items = await asyncio.to_thread(copy_items, media_paths, paths.items)
         async for event in self._make_film(session_id, items, prompt, max_output_bytes):
@@ -358,7 +360,6 @@ class LocalBackend:
             if old is not None:
                 old.unlink(missing_ok=True)
         shutil.rmtree(paths.items, ignore_errors=True)
-        self._analyses.pop(session_id, None)
 
     def _language(self, session_id: str) -> str:
         try:
