@@ -44,6 +44,7 @@ PHRASES: list[tuple[str, tuple[Edit, ...]]] = [
     ("a bit longer", (ChangeLength("longer"),)),
     ("短一点", (ChangeLength("shorter"),)),
     ("再长一些", (ChangeLength("longer"),)),
+    ("更短", (ChangeLength("shorter"),)),
     ("swap 2 and 3", (SwapItems(2, 3),)),
     ("swap the first and last clips", (SwapItems(1, -1),)),
     ("switch clips 1 and 4", (SwapItems(1, 4),)),

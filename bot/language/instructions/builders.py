@@ -116,12 +116,11 @@ _SHORTER = frozenset(("shorter", "shorten", "短", "缩短", "剪短", "变短")
 
 def length(match: re.Match[str], _message: Message) -> Sequence[Item]:
     """``30 s`` / ``shorter`` / ``shorter, 30 s`` / ``缩短到30秒``: a length when one is given, else a step
-    (groups ``dir`` or ``dir2`` name the direction; the time groups of ``numbers.DURATION`` the length)."""
+    (a group named ``dir…`` names the direction; the time groups of ``numbers.DURATION`` the length)."""
     value = seconds(match)
     if value is not None:
         return [parsed("set_length", seconds=value)] if value > 0 else []
-    groups = match.groupdict()
-    word = groups.get("dir") or groups.get("dir2")
+    word = next((v for k, v in match.groupdict().items() if k.startswith("dir") and v), None)
     if not word:
         return []
     return [parsed("change_length", direction="shorter" if word in _SHORTER else "longer")]
