@@ -95,8 +95,9 @@ PHRASES: dict[str, str] = {
         "“quieter”, “music at 30%”); the original sound (“mute original”, “keep original”, “no "
         "ducking”); where the music starts (“start at 0:45”, “skip the intro”); a title (title "
         '"Day 1" for 4s, “remove title”); the shape (“vertical”, “square”, “landscape”, “with '
-        "blurred background”); the size (“720p”, “under 10MB”, “for discord”). Several at once "
-        "work too: “calmer and quieter, title 'Day 1'”."
+        "blurred background”); the size (“720p”, “under 10MB”, “for discord”); a film of several "
+        "clips and photos (“shorter, 30 s”, “longer”, “swap 2 and 3”, “drop the third clip”, “keep the sound”). "
+        "Several at once work too: “calmer and quieter, title 'Day 1'”."
     ),
     "edits_not_understood": "Not understood: {words}",
     "edits_reply_separator": "; ",
