@@ -401,7 +401,8 @@ class LocalBackend:
         try:
             analysis = await self._analysis(session_id)
             new = await self._run(use_song_task, timeline, str(song), title or "your song", analysis, self._settings)
-            note = f"music: {new.music.title}" if new.music is not None else ""
+            lang = await asyncio.to_thread(self._language, session_id)
+            note = say("local_music_note", lang, title=new.music.title) if new.music is not None else ""
             rendering = asyncio.ensure_future(self._render(session_id, new, note, max_output_bytes=max_output_bytes))
             async for tick in self._ticks("render", 0.3, 1.0, expected_render_s(new), rendering):
                 yield tick

@@ -217,6 +217,7 @@ PHRASES: dict[str, str] = {
     "nothing_to_export": "There is nothing to export yet: send me a video first.",
     "unknown_backend": "Unknown backend {name!r}: choose one of {choices}.",
     "local_left_out": "left out {name}: {reason}",
+    "local_music_note": "music: {title}",
     # ----- nemo --------------------------------------------------------------------------------
     "nemo_draft_lost": "I lost track of that cloud draft; please send your video again.",
     "nemo_draft_expired": "Your cloud draft on NemoVideo had expired, so I started a new one.",

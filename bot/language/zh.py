@@ -200,6 +200,7 @@ PHRASES: dict[str, str] = {
     "nothing_to_export": "还没有可以导出的内容：先发给我一段视频吧。",
     "unknown_backend": "未知的后端 {name!r}：请从 {choices} 中选择。",
     "local_left_out": "没有用上 {name}：{reason}",
+    "local_music_note": "音乐：{title}",
     # ----- nemo --------------------------------------------------------------------------------
     "nemo_draft_lost": "我找不到那份云端草稿了；请重新发送你的视频。",
     "nemo_draft_expired": "你在 NemoVideo 上的云端草稿已失效，我新建了一个。",
