@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from bot.media.editing import InstructionReport
     from bot.media.library import Library
     from bot.media.models import Track
-    from bot.media.pipeline import RenderOutcome
+    from bot.media.pipeline import RenderOutcome, Stopwatch
     from bot.media.timeline import Timeline
 
 logger = logging.getLogger("bot.cli")
@@ -161,7 +161,12 @@ def _render(
 
     settings = get_settings()
     clock = Stopwatch(on_progress)
-    analysis = analyse_clip(str(source), settings=settings, clock=clock)
+    try:
+        analysis = analyse_clip(str(source), settings=settings, clock=clock)
+    except InputRejected as exc:
+        if exc.key != "still_image":
+            raise
+        return _render_photo(source, output, args, clock)
     with clock.stage("library load"):
         library = _library(settings, needed=not (args.song or args.track or args.timeline_in))
     with clock.stage("match"):
@@ -186,6 +191,40 @@ def _render(
         reports = []
         for text in args.instruction:
             timeline, report = apply_instruction(timeline, text, video=analysis.video, library=library)
+            reports.append(report)
+            if not args.json:
+                print(f"{text!r}: {report.reply}", file=sys.stderr)
+    outcome = render_timeline(
+        timeline, analysis, library, output_path=str(output), ffmpeg_timeout_s=settings.ffmpeg_timeout_s, clock=clock
+    )
+    return outcome, timeline, reports
+
+
+def _render_photo(
+    source: Path, output: Path, args: argparse.Namespace, clock: Stopwatch
+) -> tuple[RenderOutcome, Timeline, list[InstructionReport]]:
+    """A still picture: a short film of it (a slow Ken Burns move, ``--duration`` or the prompt's length, else
+    8 s) with music picked for it, made as a film of one item; the flags and words apply as to a clip."""
+    from bot.media.editing import apply_instruction
+    from bot.media.montage import analyse_items, first_montage
+    from bot.media.pipeline import render_timeline
+
+    settings = get_settings()
+    with clock.stage("video analysis"):
+        analysis = analyse_items([source], settings)
+    if not analysis.items:
+        problem = analysis.skipped[0] if analysis.skipped else None
+        if problem is not None and problem.key:
+            raise InputRejected(problem.key, **problem.values)
+        raise InputRejected("montage_nothing_usable")
+    with clock.stage("library load"):
+        library = _library(settings, needed=True)
+    with clock.stage("match"):
+        timeline = first_montage(analysis, library, prompt=args.prompt, duration_s=args.duration)
+        timeline = _timeline_with_flags(timeline, args)
+        reports = []
+        for text in args.instruction:
+            timeline, report = apply_instruction(timeline, text, video=analysis, library=library)
             reports.append(report)
             if not args.json:
                 print(f"{text!r}: {report.reply}", file=sys.stderr)
@@ -458,7 +497,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     render = sub.add_parser("render", help="add music to a video file")
-    render.add_argument("input", help="the video file")
+    render.add_argument("input", help="the video file (or a photo: a short film of it)")
     render.add_argument("-o", "--output", help="where to write the MP4 (default: ./<name>-music.mp4)")
     render.add_argument("--prompt", help='what you want, e.g. "upbeat travel" or "平静"')
     render.add_argument("--music-volume", type=float, default=None, metavar="PCT", help="music level, percent")
@@ -482,6 +521,7 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--timeline-in", metavar="FILE", help="start from a saved timeline (JSON)")
     render.add_argument("--timeline-out", metavar="FILE", help="save the timeline that was rendered (JSON)")
     render.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    render.add_argument("--duration", type=float, metavar="S", help="for a photo: the film's length (default 8 s)")
     render.set_defaults(func=_cmd_render)
 
     montage = sub.add_parser("montage", help="make one film of several clips and photos, cut on the beats")

@@ -103,7 +103,6 @@ BAD_INPUTS: dict[str, tuple[Callable[[Path], Path], dict[str, str], str]] = {
     "truncated, index at end": (_truncated_index_at_end, {}, "damaged"),
     "truncated, index in front": (_truncated_index_in_front, {}, "damaged"),
     "audio only": (_audio_only, {}, "no video"),
-    "image": (_image, {}, "image"),
     "too long": (_good, {"MUSICCOG_MAX_DURATION_S": "2"}, "too long"),
     "too large": (_good, {"MUSICCOG_MAX_INPUT_MB": "0.01"}, "too big"),
     "too many pixels": (_good, {"MUSICCOG_MAX_PIXELS": "10000"}, "resolution"),
@@ -136,6 +135,31 @@ def test_bad_input_gets_one_clear_line_and_exit_2(
     assert expected.lower() in last.lower()
     assert list(outdir.iterdir()) == [], "no partial output"
     assert list(clean_tmp.iterdir()) == [], "nothing left in temp dirs"
+
+
+def test_render_a_photo_makes_a_short_film(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A still picture is no longer bad input (issue #11): a Ken Burns film of it with music, 8 s by default
+    or ``--duration``, ending on a bar line."""
+    photo = _image(tmp_path)
+    out = tmp_path / "photo-music.mp4"
+    assert main(["render", str(photo), "-o", str(out), "--json", "--prompt", "calm"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["output"] == str(out) and out.stat().st_size > 0
+    assert abs(data["duration_s"] - 8.0) <= 2.5 and data["video_copied"] is False
+    assert data["timeline"]["segments"][0]["kind"] == "photo"
+    longer = tmp_path / "longer.mp4"
+    assert main(["render", str(photo), "-o", str(longer), "--json", "--duration", "14", "--aspect", "9:16"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert abs(data["duration_s"] - 14.0) <= 2.5
+    assert data["height"] > data["width"], "vertical as asked"
+
+
+def test_render_an_unreadable_photo_says_why(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tiny = tmp_path / "tiny.png"
+    run_ffmpeg(["-f", "lavfi", "-i", "testsrc2=s=8x8:d=1", "-frames:v", "1", str(tiny)])
+    assert main(["render", str(tiny), "-o", str(tmp_path / "x.mp4")]) == 2
+    assert "too small" in capsys.readouterr().err
+    assert not (tmp_path / "x.mp4").exists()
 
 
 def test_the_installed_command_reports_bad_input_without_traceback(tmp_path: Path) -> None:

@@ -3,12 +3,14 @@
 Why processes: analysis and mixing are CPU-bound Python/numpy; on the event loop they would freeze
 every chat. The pool uses the ``spawn`` context (no forked copies of the loop, the SQLite connections or
 a chat client's sockets) and only plain picklable data crosses it: paths, ``Timeline``,
-``ClipAnalysis``, ``RenderOutcome``.
+``ClipAnalysis`` or ``MontageAnalysis``, ``RenderOutcome``.
 
 Each session lives in its own folder under ``settings.backend_dir``::
 
     <session id>/source.<ext>    the user's clip, copied once; every render starts from it
-    <session id>/analysis.pickle the clip's analysis, made once per upload and reused by every render
+    <session id>/items/NN-<name> or: a film's items (clips and photos, or a photo sent alone), in film order
+    <session id>/analysis.pickle the clip's (or items') analysis, made once per upload, reused by every render
+    <session id>/language        the language the session was opened in (skipped items are named in it)
     <session id>/timeline.json   the current timeline (the edit state)
     <session id>/last.json       what the last render was made from, so export can reuse it
     <session id>/renders/*.mp4   the last two renders (the newest may still be uploading to the chat)
@@ -18,6 +20,9 @@ Each session lives in its own folder under ``settings.backend_dir``::
 
 A worker that dies (killed for memory, say) breaks the whole pool; the steps that were running are tried
 once more, each alone in a process of its own, and the other workers' FFmpeg children are killed with them.
+
+The steps themselves (analyse, pick, edit, render) are in ``local_tasks``; this module is the session
+bookkeeping around them and the pool that runs them.
 
 Progress is reported at stage boundaries (analyse → match → render) and, inside a long stage, as an
 estimate every few seconds, which is what the chat can show anyway at one status edit per few seconds.
@@ -35,22 +40,43 @@ import shutil
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.backends.base import BackendEvent, Credits, ExportOptions, NotUnderstood, Rendered, Stage
-from bot.backends.renders import prune_renders, rendered_from_json, rendered_to_json
+from bot.backends.local_files import (
+    SessionPaths,
+    copy_items,
+    expected_analyse_s,
+    expected_render_s,
+    move_item,
+    read_last,
+    shown_name,
+)
+from bot.backends.local_tasks import (
+    SessionAnalysis,
+    analyse_clip_task,
+    analyse_items_task,
+    first_montage_task,
+    first_timeline_task,
+    fit_for_delivery,
+    instruct_task,
+    render_task,
+    use_song_task,
+    watched,
+)
+from bot.backends.renders import prune_renders, rendered_to_json
 from bot.config import Settings
 from bot.errors import InputRejected, RenderFailed
+from bot.language import say
 from bot.media import cancel
-from bot.media.editing import InstructionReport, apply_instruction, first_timeline, with_source, with_user_song
-from bot.media.library import Library, analyse_song, loaded_library
-from bot.media.pipeline import ClipAnalysis, RenderOutcome, analyse_clip, render_timeline
+from bot.media.montage import MontageAnalysis
 from bot.media.timeline import Timeline
+
+__all__ = ["PROGRESS_TICK_S", "LocalBackend", "fit_for_delivery"]
 
 logger = logging.getLogger(__name__)
 
@@ -60,118 +86,11 @@ _ANALYSIS_CACHE_SIZE = 32
 _CANCEL_DIR = ".cancel"
 
 
-# ----- worker-side functions (module level, so the spawn context can pickle them) ------------------
-
-
-def _watched(marker: str, func: Callable[..., T], *args: Any) -> T:
-    """Run ``func(*args)``, stopping early (``Cancelled``) once ``marker`` exists."""
-    with cancel.watching(Path(marker)):
-        return func(*args)
-
-
-def _analyse_task(source: str, settings: Settings) -> ClipAnalysis:
-    return analyse_clip(source, settings=settings)
-
-
-def _first_timeline_task(source: str, analysis: ClipAnalysis, prompt: str | None, settings: Settings) -> Timeline:
-    return first_timeline(
-        input_path=source,
-        duration_s=analysis.info.duration_s,
-        video=analysis.video,
-        library=_library(settings),
-        prompt=prompt,
-    )
-
-
-def _instruct_task(
-    timeline: Timeline, text: str, analysis: ClipAnalysis, settings: Settings
-) -> tuple[Timeline, InstructionReport]:
-    return apply_instruction(timeline, text, video=analysis.video, library=_library(settings, timeline))
-
-
-def _use_song_task(
-    timeline: Timeline, song: str, title: str | None, analysis: ClipAnalysis, settings: Settings
-) -> Timeline:
-    track = analyse_song(Path(song), settings)
-    return with_user_song(timeline, track, video=analysis.video, title=title)
-
-
-def _render_task(
-    timeline: Timeline, source: str, output: str, analysis: ClipAnalysis, settings: Settings
-) -> RenderOutcome:
-    return render_timeline(
-        with_source(timeline, source),
-        analysis,
-        _library(settings, timeline),
-        output_path=output,
-        ffmpeg_timeout_s=settings.ffmpeg_timeout_s,
-    )
-
-
-def _library(settings: Settings, timeline: Timeline | None = None) -> Library:
-    """This worker's library (loaded once per process), plus the user's song when the timeline uses one."""
-    library = loaded_library(settings)
-    music = timeline.music if timeline is not None else None
-    if music is not None and music.user_path is not None:
-        library = library.with_user_song(analyse_song(Path(music.user_path), settings))
-    return library
-
-
-def fit_for_delivery(timeline: Timeline, max_output_bytes: int | None) -> Timeline:
-    """The timeline with its target size capped at the platform's upload limit (the smaller wins)."""
-    if max_output_bytes is None:
-        return timeline
-    wanted = timeline.output.target_size_bytes
-    cap = max_output_bytes if wanted is None else min(wanted, max_output_bytes)
-    return replace(timeline, output=replace(timeline.output, target_size_bytes=cap))
-
-
 # ----- the backend -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Paths:
-    root: Path
-
-    @property
-    def analysis(self) -> Path:
-        return self.root / "analysis.pickle"
-
-    @property
-    def timeline(self) -> Path:
-        return self.root / "timeline.json"
-
-    @property
-    def last(self) -> Path:
-        return self.root / "last.json"
-
-    @property
-    def renders(self) -> Path:
-        return self.root / "renders"
-
-    def source(self) -> Path | None:
-        found = sorted(self.root.glob("source.*"))
-        return found[0] if found else None
 
 
 PROGRESS_TICK_S = 2.0
 """A stage that runs in a worker reports an estimate this often (the chat shows at most one per ~3 s)."""
-
-
-def _expected_analyse_s(source: Path) -> float:
-    """Rough analysis time from the file size (measured ~0.1 s per MB on 2 cores, plus start-up)."""
-    try:
-        return 1.0 + source.stat().st_size / 10_000_000
-    except OSError:
-        return 5.0
-
-
-def _expected_render_s(timeline: Timeline) -> float:
-    """Rough render time: ~0.07× the clip's length on the copy path, far more when the picture is re-encoded."""
-    duration_s = max(1.0, timeline.duration_s)
-    output = timeline.output
-    copies_picture = timeline.title is None and output.aspect is None and output.max_height is None
-    return 1.0 + duration_s * (0.07 if copies_picture else 0.8)
 
 
 class LocalBackend:
@@ -192,7 +111,7 @@ class LocalBackend:
         self._root = settings.backend_dir
         self._executor = executor
         self._owns_executor = executor is None
-        self._analyses: OrderedDict[str, ClipAnalysis] = OrderedDict()
+        self._analyses: OrderedDict[str, SessionAnalysis] = OrderedDict()
 
     # ----- plumbing ------------------------------------------------------------------------------
 
@@ -231,7 +150,7 @@ class LocalBackend:
 
     async def _run_once(self, pool: Executor, func: Callable[..., T], *args: Any) -> T:
         marker = self._root / _CANCEL_DIR / uuid.uuid4().hex
-        future = pool.submit(_watched, str(marker), func, *args)
+        future = pool.submit(watched, str(marker), func, *args)
         try:
             return await asyncio.wrap_future(future)
         except asyncio.CancelledError:
@@ -239,12 +158,12 @@ class LocalBackend:
                 _request_stop(marker, future)  # synchronous: an abandoned task gets one step to run this
             raise
 
-    def _paths(self, session_id: str) -> _Paths:
+    def _paths(self, session_id: str) -> SessionPaths:
         if not session_id or "/" in session_id or "\\" in session_id or session_id.startswith("."):
             raise ValueError(f"bad session id {session_id!r}")
-        return _Paths(self._root / session_id)
+        return SessionPaths(self._root / session_id)
 
-    async def _analysis(self, session_id: str) -> ClipAnalysis:
+    async def _analysis(self, session_id: str) -> SessionAnalysis:
         cached = self._analyses.get(session_id)
         if cached is not None:
             self._analyses.move_to_end(session_id)
@@ -258,7 +177,7 @@ class LocalBackend:
         self._remember(session_id, analysis)
         return analysis
 
-    def _remember(self, session_id: str, analysis: ClipAnalysis) -> None:
+    def _remember(self, session_id: str, analysis: SessionAnalysis) -> None:
         self._analyses[session_id] = analysis
         self._analyses.move_to_end(session_id)
         while len(self._analyses) > _ANALYSIS_CACHE_SIZE:
@@ -290,10 +209,9 @@ class LocalBackend:
         paths.renders.mkdir(parents=True, exist_ok=True)
         output = paths.renders / f"{uuid.uuid4().hex[:12]}.mp4"
         analysis = await self._analysis(session_id)
+        source = None if isinstance(analysis, MontageAnalysis) else str(self._source(session_id))
         try:
-            outcome = await self._run(
-                _render_task, timeline, str(self._source(session_id)), str(output), analysis, self._settings
-            )
+            outcome = await self._run(render_task, timeline, source, str(output), analysis, self._settings)
         except BaseException:
             output.unlink(missing_ok=True)
             raise
@@ -341,36 +259,113 @@ class LocalBackend:
 
     async def open_session(self, *, platform: str = "cli", language: str = "en") -> str:
         session_id = uuid.uuid4().hex
-        await asyncio.to_thread(self._paths(session_id).root.mkdir, parents=True, exist_ok=True)
+        paths = self._paths(session_id)
+        await asyncio.to_thread(paths.root.mkdir, parents=True, exist_ok=True)
+        await asyncio.to_thread(paths.language.write_text, language if language in ("en", "zh") else "en", "utf-8")
         logger.info("local backend session %s opened", session_id)
         return session_id
 
     async def upload(
         self, session_id: str, media_path: Path, *, prompt: str | None = None, max_output_bytes: int | None = None
     ) -> AsyncIterator[BackendEvent]:
+        """One clip, as ever; a still picture becomes a short film of it (``montage`` with the photo alone)."""
+        paths = self._paths(session_id)
+        self._analyses.pop(session_id, None)
+        await asyncio.to_thread(self._forget, session_id)
+        source = paths.root / f"source{media_path.suffix.lower() or '.mp4'}"
+        await asyncio.to_thread(shutil.copyfile, media_path, source)
+        yield Stage("analyse", 0.0)
+        analysing = asyncio.ensure_future(self._run(analyse_clip_task, str(source), self._settings))
+        try:
+            async for tick in self._ticks("analyse", 0.0, 0.4, expected_analyse_s(source), analysing):
+                yield tick
+            analysis = await analysing
+        except InputRejected as exc:
+            if exc.key != "still_image":
+                raise
+            logger.info("local backend session %s: a still picture, made into a short film", session_id)
+            item = await asyncio.to_thread(move_item, source, paths.items, 1, media_path.name)
+            async for event in self._make_film(session_id, [item], prompt, max_output_bytes):
+                yield event
+            return
+        await asyncio.to_thread(paths.analysis.write_bytes, pickle.dumps(analysis))
+        self._remember(session_id, analysis)
+        yield Stage("match", 0.4)
+        timeline = await self._run(first_timeline_task, str(source), analysis, prompt or None, self._settings)
+        await self._save_timeline(session_id, timeline)
+        yield Stage("render", 0.5)
+        rendering = asyncio.ensure_future(self._render(session_id, timeline, max_output_bytes=max_output_bytes))
+        async for tick in self._ticks("render", 0.5, 1.0, expected_render_s(timeline), rendering):
+            yield tick
+        yield await rendering
+
+    async def montage(
+        self,
+        session_id: str,
+        media_paths: Sequence[Path],
+        *,
+        prompt: str | None = None,
+        max_output_bytes: int | None = None,
+    ) -> AsyncIterator[BackendEvent]:
+        """One film of ``media_paths`` (clips and photos, in film order), cut on the music's beats.
+
+        The items are copied into the session (the caller may delete its files); unusable ones are left out
+        and named in the result's ``notes``; none usable is ``InputRejected`` and the session stays empty.
+        """
+        paths = self._paths(session_id)
+        self._analyses.pop(session_id, None)
+        await asyncio.to_thread(self._forget, session_id)
+        items = await asyncio.to_thread(copy_items, media_paths, paths.items)
+        async for event in self._make_film(session_id, items, prompt, max_output_bytes):
+            yield event
+
+    async def _make_film(
+        self, session_id: str, items: Sequence[Path], prompt: str | None, max_output_bytes: int | None
+    ) -> AsyncIterator[BackendEvent]:
+        """Analyse the copied ``items``, pick the music and cut the film, render it: the film's first turn."""
+        paths = self._paths(session_id)
+        try:
+            yield Stage("analyse", 0.0)
+            work = asyncio.ensure_future(self._run(analyse_items_task, [str(p) for p in items], self._settings))
+            expected_s = sum(expected_analyse_s(item) for item in items)
+            async for tick in self._ticks("analyse", 0.0, 0.4, expected_s, work):
+                yield tick
+            analysis = await work
+            if not analysis.items:
+                raise InputRejected("montage_nothing_usable")
+            yield Stage("match", 0.4)
+            timeline = await self._run(first_montage_task, analysis, prompt or None, self._settings)
+        except BaseException:
+            await asyncio.to_thread(shutil.rmtree, paths.items, True)
+            raise
+        await asyncio.to_thread(paths.analysis.write_bytes, pickle.dumps(analysis))
+        self._remember(session_id, analysis)
+        await self._save_timeline(session_id, timeline)
+        lang = await asyncio.to_thread(self._language, session_id)
+        notes = say("edits_reply_separator", lang).join(
+            say("local_left_out", lang, name=shown_name(Path(k.source)), reason=k.in_language(lang))
+            for k in analysis.skipped
+        )
+        yield Stage("render", 0.5)
+        rendering = asyncio.ensure_future(self._render(session_id, timeline, notes, max_output_bytes=max_output_bytes))
+        async for tick in self._ticks("render", 0.5, 1.0, expected_render_s(timeline), rendering):
+            yield tick
+        yield await rendering
+
+    def _forget(self, session_id: str) -> None:
+        """Clear what an earlier upload left (its clip or items, analysis, timeline, last render record)."""
         paths = self._paths(session_id)
         paths.root.mkdir(parents=True, exist_ok=True)
         for old in (paths.source(), paths.analysis, paths.timeline, paths.last):
             if old is not None:
                 old.unlink(missing_ok=True)
-        self._analyses.pop(session_id, None)
-        source = paths.root / f"source{media_path.suffix.lower() or '.mp4'}"
-        await asyncio.to_thread(shutil.copyfile, media_path, source)
-        yield Stage("analyse", 0.0)
-        analysing = asyncio.ensure_future(self._run(_analyse_task, str(source), self._settings))
-        async for tick in self._ticks("analyse", 0.0, 0.4, _expected_analyse_s(source), analysing):
-            yield tick
-        analysis = await analysing
-        await asyncio.to_thread(paths.analysis.write_bytes, pickle.dumps(analysis))
-        self._remember(session_id, analysis)
-        yield Stage("match", 0.4)
-        timeline = await self._run(_first_timeline_task, str(source), analysis, prompt or None, self._settings)
-        await self._save_timeline(session_id, timeline)
-        yield Stage("render", 0.5)
-        rendering = asyncio.ensure_future(self._render(session_id, timeline, max_output_bytes=max_output_bytes))
-        async for tick in self._ticks("render", 0.5, 1.0, _expected_render_s(timeline), rendering):
-            yield tick
-        yield await rendering
+        shutil.rmtree(paths.items, ignore_errors=True)
+
+    def _language(self, session_id: str) -> str:
+        try:
+            return self._paths(session_id).language.read_text("utf-8").strip() or "en"
+        except FileNotFoundError:
+            return "en"
 
     async def instruct(
         self, session_id: str, text: str, *, max_output_bytes: int | None = None
@@ -380,7 +375,7 @@ class LocalBackend:
             raise InputRejected("send_video_first")
         analysis = await self._analysis(session_id)
         yield Stage("match", 0.1)
-        new, report = await self._run(_instruct_task, timeline, text, analysis, self._settings)
+        new, report = await self._run(instruct_task, timeline, text, analysis, self._settings)
         if not report.understood:
             yield NotUnderstood(report.reply)
             return
@@ -389,7 +384,7 @@ class LocalBackend:
         rendering = asyncio.ensure_future(
             self._render(session_id, new, report.reply, max_output_bytes=max_output_bytes)
         )
-        async for tick in self._ticks("render", 0.3, 1.0, _expected_render_s(new), rendering):
+        async for tick in self._ticks("render", 0.3, 1.0, expected_render_s(new), rendering):
             yield tick
         yield await rendering
 
@@ -405,10 +400,11 @@ class LocalBackend:
         yield Stage("render", 0.3)
         try:
             analysis = await self._analysis(session_id)
-            new = await self._run(_use_song_task, timeline, str(song), title or "your song", analysis, self._settings)
-            note = f"music: {new.music.title}" if new.music is not None else ""
+            new = await self._run(use_song_task, timeline, str(song), title or "your song", analysis, self._settings)
+            lang = await asyncio.to_thread(self._language, session_id)
+            note = say("local_music_note", lang, title=new.music.title) if new.music is not None else ""
             rendering = asyncio.ensure_future(self._render(session_id, new, note, max_output_bytes=max_output_bytes))
-            async for tick in self._ticks("render", 0.3, 1.0, _expected_render_s(new), rendering):
+            async for tick in self._ticks("render", 0.3, 1.0, expected_render_s(new), rendering):
                 yield tick
             rendered = await rendering
         except BaseException:
@@ -433,7 +429,7 @@ class LocalBackend:
         if timeline is None:
             raise InputRejected("nothing_to_export")
         cap = options.max_size_bytes
-        last = await asyncio.to_thread(_read_last, self._paths(session_id).last)
+        last = await asyncio.to_thread(read_last, self._paths(session_id).last)
         reusable = last is not None and last[0] == timeline.to_json() and last[1].path.is_file()
         if last is not None and reusable and (cap is None or last[1].path.stat().st_size <= cap):
             yield Stage("export", 1.0)
@@ -441,7 +437,7 @@ class LocalBackend:
             return
         yield Stage("render", 0.1)
         rendering = asyncio.ensure_future(self._render(session_id, timeline, max_output_bytes=cap))
-        async for tick in self._ticks("render", 0.1, 1.0, _expected_render_s(timeline), rendering):
+        async for tick in self._ticks("render", 0.1, 1.0, expected_render_s(timeline), rendering):
             yield tick
         yield await rendering
 
@@ -469,14 +465,3 @@ def _request_stop(marker: Path, future: Future[Any]) -> None:
     marker.parent.mkdir(parents=True, exist_ok=True)
     marker.touch()
     future.add_done_callback(lambda _done: marker.unlink(missing_ok=True))
-
-
-def _read_last(path: Path) -> tuple[str, Rendered] | None:
-    try:
-        record = json.loads(path.read_text("utf-8"))
-        return str(record["timeline"]), rendered_from_json(record["rendered"])
-    except FileNotFoundError:
-        return None
-    except (ValueError, KeyError, TypeError):
-        logger.warning("ignoring an unreadable last-render record %s", path)
-        return None

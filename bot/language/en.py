@@ -97,8 +97,9 @@ PHRASES: dict[str, str] = {
         "“quieter”, “music at 30%”); the original sound (“mute original”, “keep original”, “no "
         "ducking”); where the music starts (“start at 0:45”, “skip the intro”); a title (title "
         '"Day 1" for 4s, “remove title”); the shape (“vertical”, “square”, “landscape”, “with '
-        "blurred background”); the size (“720p”, “under 10MB”, “for discord”). Several at once "
-        "work too: “calmer and quieter, title 'Day 1'”."
+        "blurred background”); the size (“720p”, “under 10MB”, “for discord”); a film of several "
+        "clips and photos (“shorter, 30 s”, “longer”, “swap 2 and 3”, “drop the third clip”, “keep the sound”). "
+        "Several at once work too: “calmer and quieter, title 'Day 1'”."
     ),
     "edits_not_understood": "Not understood: {words}",
     "edits_reply_separator": "; ",
@@ -198,10 +199,27 @@ PHRASES: dict[str, str] = {
     "timeline_not_json": "That saved timeline can't be used: it is not valid JSON.",
     "no_such_track": "No track called {name!r} in the library, and no such file.",
     "output_is_input": "The output file must not be the input file.",
+    # a film of several items (length, order, which items)
+    "edit_set_length": "film of about {seconds} s",
+    "edit_shorter": "shorter",
+    "edit_longer": "longer",
+    "edit_swap_items": "{first} and {second} swapped",
+    "edit_drop_item": "{item} left out",
+    "item_number": "item {number}",
+    "item_last": "the last item",
+    "note_film_only": "that works on a film of several clips or photos, and this is a single clip",
+    "note_no_such_item": "there is no {item}: the film has {count}",
+    "note_last_item": "a film needs at least one item",
+    "note_footage_limit": "that is all the usable footage: {seconds} s",
+    "film_edit_single_clip": (
+        "That works on a film of several clips or photos; this is a single clip, so nothing changed."
+    ),
     # ----- backends (local) --------------------------------------------------------------------
     "song_before_video": "Send me the video first; then send this song and I'll put it under the video.",
     "nothing_to_export": "There is nothing to export yet: send me a video first.",
     "unknown_backend": "Unknown backend {name!r}: choose one of {choices}.",
+    "local_left_out": "left out {name}: {reason}",
+    "local_music_note": "music: {title}",
     # ----- nemo --------------------------------------------------------------------------------
     "nemo_draft_lost": "I lost track of that cloud draft; please send your video again.",
     "nemo_draft_expired": "Your cloud draft on NemoVideo had expired, so I started a new one.",

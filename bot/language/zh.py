@@ -85,7 +85,8 @@ PHRASES: dict[str, str] = {
         "我可以改：换歌（“换一首”“上一首”）；风格（“更安静”“更燃”“更欢快”“更伤感”“更激昂”“浪漫一点”）"
         "；音乐音量（“大声点”“小声点”“音量 30%”）；原声（“静音原声”“保留原声”“不要压低音乐”）；"
         "音乐起点（“从第12秒开始”“跳过前奏”）；标题（标题「第一天」5秒、“去掉标题”）；画面（“竖屏”“方形”“横屏”“模糊背景”）"
-        "；大小（“720p”“小于10MB”“适合discord”）。一次说几条也行：“更安静，小声点，标题「第一天」”。"
+        "；大小（“720p”“小于10MB”“适合discord”）；几段视频和照片合成的影片（“30秒”“短一点”“交换2和3”"
+        "“删掉第三个”“保留原声”）。一次说几条也行：“更安静，小声点，标题「第一天」”。"
     ),
     "edits_not_understood": "没看懂：{words}",
     "edits_reply_separator": "；",
@@ -183,10 +184,25 @@ PHRASES: dict[str, str] = {
     "timeline_not_json": "这个保存的时间线用不了：不是有效的 JSON。",
     "no_such_track": "曲库里没有叫 {name!r} 的曲子，也没有这个文件。",
     "output_is_input": "输出文件不能和输入文件相同。",
+    # a film of several items (length, order, which items)
+    "edit_set_length": "影片约 {seconds} 秒",
+    "edit_shorter": "短一点",
+    "edit_longer": "长一点",
+    "edit_swap_items": "{first}和{second}交换了位置",
+    "edit_drop_item": "去掉了{item}",
+    "item_number": "第 {number} 个",
+    "item_last": "最后一个",
+    "note_film_only": "这个只能用在由几段视频或照片合成的影片上，而这是单个视频",
+    "note_no_such_item": "没有{item}：影片一共 {count} 个",
+    "note_last_item": "影片至少要留一个",
+    "note_footage_limit": "可用的画面只有这么多：{seconds} 秒",
+    "film_edit_single_clip": "这个只能用在由几段视频或照片合成的影片上；这是单个视频，所以没有改动。",
     # ----- backends (local) --------------------------------------------------------------------
     "song_before_video": "先发给我视频，再发这首歌，我会把它配到视频里。",
     "nothing_to_export": "还没有可以导出的内容：先发给我一段视频吧。",
     "unknown_backend": "未知的后端 {name!r}：请从 {choices} 中选择。",
+    "local_left_out": "没有用上 {name}：{reason}",
+    "local_music_note": "音乐：{title}",
     # ----- nemo --------------------------------------------------------------------------------
     "nemo_draft_lost": "我找不到那份云端草稿了；请重新发送你的视频。",
     "nemo_draft_expired": "你在 NemoVideo 上的云端草稿已失效，我新建了一个。",

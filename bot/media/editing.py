@@ -4,19 +4,39 @@ The library is ranked once per pick — when a clip's music is first chosen, and
 change the mood — and the pick (its reason, the ranking "another track" walks, the track's beat grid)
 is written into the timeline, so rendering never ranks. Each render is made from the timeline and the
 original source, never from a previous output, so any number of edits costs no generation loss.
+
+A film of several items is edited the same way, with one more step: when the words change its items, its
+length, its music or where the music starts, the cut is planned again on the music's beats
+(``montage.plan_montage``) from the items' stored analysis — never from the film made before.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from bot.language import say
 from bot.language.vocabulary import parse_mood_words
-from bot.media.edits import apply_edits_explained, moods_after
+from bot.media.edits import FILM_EDITS, Edit, StartMusic, apply_edits_explained, moods_after
 from bot.media.instructions import parse_instruction
 from bot.media.library import Library
 from bot.media.matching import rank_tracks, reason_for, song_reason
-from bot.media.models import MatchResult, Track, VideoAnalysis
-from bot.media.timeline import BeatGrid, MusicTrack, Timeline
+from bot.media.models import AudioFeatures, MatchResult, Track, VideoAnalysis
+from bot.media.montage import MontageAnalysis, plan_montage
+from bot.media.timeline import MusicTrack, Timeline, TitleTrack
+from bot.media.track_grid import beat_grid
+
+__all__ = [
+    "InstructionReport",
+    "apply_instruction",
+    "beat_grid",
+    "first_timeline",
+    "with_source",
+    "with_user_song",
+]
+
+FOOTAGE_SHORT_BY_BEATS = 2
+"""A film re-planned this many beats shorter than asked ran out of usable footage; the reply says so."""
 
 
 @dataclass(frozen=True)
@@ -30,17 +50,6 @@ class InstructionReport:
 
     def to_json(self) -> dict[str, object]:
         return {"text": self.text, "understood": self.understood, "edits": list(self.edits), "reply": self.reply}
-
-
-def beat_grid(track: Track) -> BeatGrid:
-    """The measured beats of ``track`` as the timeline keeps them."""
-    features = track.features
-    return BeatGrid(
-        bpm=features.bpm,
-        beats_per_bar=features.beats_per_bar,
-        beats_s=features.beat_times_s,
-        downbeats_s=features.downbeat_times_s,
-    )
 
 
 def first_timeline(
@@ -85,33 +94,52 @@ def first_timeline(
 
 
 def apply_instruction(
-    timeline: Timeline, text: str, *, video: VideoAnalysis, library: Library
+    timeline: Timeline, text: str, *, video: VideoAnalysis | MontageAnalysis, library: Library
 ) -> tuple[Timeline, InstructionReport]:
     """Apply one chat message; a message that is not understood leaves the timeline unchanged.
 
-    The library is ranked again only when the words change the mood (or the timeline kept no ranking);
-    otherwise "another track" walks the ranking stored at the pick.
+    ``video`` is the clip's analysis, or for a film of several items the items' analysis (the film is then
+    re-planned on the beats when the words change its items, length or music). The library is ranked again
+    only when the words change the mood (or the timeline kept no ranking); otherwise "another track" walks
+    the ranking stored at the pick. Film edits ("swap 2 and 3") on a single clip change nothing and say so.
     """
     result = parse_instruction(text)
     if not result.understood:
         return timeline, InstructionReport(text=text, understood=False, edits=(), reply=result.reply())
+    if not timeline.is_montage and all(isinstance(edit, FILM_EDITS) for edit in result.edits) and result.edits:
+        reply = say("film_edit_single_clip", result.language)
+        return timeline, InstructionReport(text=text, understood=False, edits=(), reply=reply)
+    film = video if isinstance(video, MontageAnalysis) and timeline.is_montage else None
+    described = _described(timeline, video)
     music = timeline.music
     ranking: MatchResult | None = None
     if result.needs_rerank or music is None or not music.ranking:
         moods = moods_after(timeline, result.edits) if result.needs_rerank else _moods(timeline)
-        ranking = rank_tracks(video=video, tracks=library.tracks, prompt=" ".join(moods) or None)
+        ranking = rank_tracks(video=described, tracks=library.tracks, prompt=" ".join(moods) or None)
     ranked = ranking.ranked if ranking is not None else music.ranking if music is not None else ()
     new, notes = apply_edits_explained(
         timeline, result.edits, ranked_track_ids=ranked, titles=library.titles(), lang=result.language
     )
-    new = _settle_pick(new, before=timeline, video=video, library=library, ranking=ranking)
+    new = _settle_pick(new, before=timeline, video=described, library=library, ranking=ranking)
+    if film is not None:
+        new, more = _replan_film(new, before=timeline, analysis=film, library=library, edits=result.edits)
+        notes = (*notes, *(say(key, result.language, **values) for key, values in more))
     reply = "; ".join([*notes, *result.errors])
     return new, InstructionReport(text=text, understood=True, edits=notes, reply=reply)
 
 
-def with_user_song(timeline: Timeline, song: Track, *, video: VideoAnalysis, title: str | None = None) -> Timeline:
-    """The user's ``song`` as the music, at the level the music had; the ranking is kept for "another track"."""
+def with_user_song(
+    timeline: Timeline, song: Track, *, video: VideoAnalysis | MontageAnalysis, title: str | None = None
+) -> Timeline:
+    """The user's ``song`` as the music, at the level the music had; the ranking is kept for "another track".
+    A film (``video`` the items' analysis) is cut again on the song's beats."""
     old = timeline.music
+    if isinstance(video, MontageAnalysis):
+        described = video.as_video(timeline.duration_s)
+        with_song = with_user_song(timeline, song, video=described, title=title)
+        if not timeline.is_montage:
+            return with_song
+        return _replanned(with_song, video, song.features, length_s=timeline.duration_s, offset_s=None)
     music = replace(
         MusicTrack.from_user_song(song.path, title=title),
         volume_pct=old.volume_pct if old is not None else 100.0,
@@ -163,3 +191,61 @@ def _first(ranked: tuple[str, ...], track_id: str) -> tuple[str, ...]:
 
 def _moods(timeline: Timeline) -> tuple[str, ...]:
     return timeline.music.moods if timeline.music is not None else ()
+
+
+# ----- a film of several items ---------------------------------------------------------------------
+
+
+def _described(timeline: Timeline, video: VideoAnalysis | MontageAnalysis) -> VideoAnalysis:
+    """What the matcher and the reasons read: the clip's analysis, or the film's items described as one."""
+    return video.as_video(timeline.duration_s) if isinstance(video, MontageAnalysis) else video
+
+
+def _replan_film(
+    timeline: Timeline, *, before: Timeline, analysis: MontageAnalysis, library: Library, edits: Sequence[Edit]
+) -> tuple[Timeline, list[tuple[str, dict[str, object]]]]:
+    """The film cut again on the beats when the edits changed its items, length, music or music start;
+    plus notes (phrase key, values) for what the user should know about the result."""
+    music = timeline.music
+    if music is None:
+        return timeline, []
+    old = before.music
+    same_music = old is not None and (old.track_id, old.user_path) == (music.track_id, music.user_path)
+    same_items = [s.source for s in timeline.segments] == [s.source for s in before.segments]
+    asked_s = timeline.video.end_s
+    same_length = asked_s == before.video.end_s
+    start = next((edit for edit in reversed(edits) if isinstance(edit, StartMusic)), None)
+    if same_music and same_items and same_length and start is None:
+        return timeline, []
+    offset = start.offset_s if start is not None else (music.start_offset_s if same_music else None)
+    track = library.track_for(music.track_id, music.user_path)
+    new = _replanned(timeline, analysis, track.features, length_s=asked_s, offset_s=offset)
+    notes: list[tuple[str, dict[str, object]]] = []
+    beat_s = 60.0 / track.features.bpm if track.features.bpm > 0 else 0.5
+    if not same_length and asked_s - new.duration_s > FOOTAGE_SHORT_BY_BEATS * beat_s:
+        notes.append(("note_footage_limit", {"seconds": round(new.duration_s)}))
+    return new, notes
+
+
+def _replanned(
+    timeline: Timeline, analysis: MontageAnalysis, features: AudioFeatures, *, length_s: float, offset_s: float | None
+) -> Timeline:
+    """``timeline``'s film planned again: its items in its present order, on ``features``' beats."""
+    music = timeline.music
+    assert music is not None
+    by_path = {item.path: item for item in analysis.items}
+    items = tuple(dict.fromkeys(by_path[s.source] for s in timeline.segments if s.source in by_path))
+    planned = plan_montage(
+        replace(analysis, items=items),
+        features,
+        music=music,
+        length_s=length_s,
+        output=timeline.output,
+        original_keep=timeline.original.keep,
+        offset_s=offset_s,
+    )
+    title = timeline.title
+    if title is not None and title.start_s + title.duration_s > planned.duration_s:
+        start = min(title.start_s, max(0.0, planned.duration_s - 0.5))
+        title = TitleTrack(text=title.text, start_s=start, duration_s=max(0.5, planned.duration_s - start))
+    return replace(planned, original=timeline.original, title=title)

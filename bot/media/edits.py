@@ -7,8 +7,10 @@ re-rank the library first (``ParseResult.needs_rerank``); the caller computes th
 No prose here: the words for an edit ("music −3 dB", "换一首") are phrases of :mod:`bot.language`,
 picked by :func:`describe_edit` from the edit's kind and values.
 
-One job at ~500 lines: an edit's type, its wording and its effect on the timeline are read together (a new
+One job at ~650 lines: an edit's type, its wording and its effect on the timeline are read together (a new
 edit adds a class, a phrase key and a branch of ``_apply_one``); split apart they would import each other.
+The edits of a film of several items (length, order, which items) only rewrite what they ask for; the cut is
+re-planned on the beats by ``bot.media.editing``, which has the items' analysis.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from bot.media.timeline import (
     MAX_TITLE_CHARS,
     MAX_VOLUME_PCT,
     MusicTrack,
+    Segment,
     Timeline,
     TimelineError,
     TitleTrack,
@@ -34,10 +37,16 @@ from bot.platforms import MB, MIB
 
 __all__ = [
     "ASPECTS",
+    "FILM_EDITS",
+    "LENGTH_STEP",
+    "MAX_FILM_S",
+    "MIN_FILM_S",
     "MOOD_EDITS",
     "MOOD_SHIFTS",
     "STEP_DB",
+    "ChangeLength",
     "ChangeVolume",
+    "DropItem",
     "Edit",
     "NextTrack",
     "PreviousTrack",
@@ -45,6 +54,7 @@ __all__ = [
     "SetAspect",
     "SetDucking",
     "SetFit",
+    "SetLength",
     "SetMaxHeight",
     "SetMood",
     "SetOriginalAudio",
@@ -53,6 +63,7 @@ __all__ = [
     "SetVolume",
     "ShiftMood",
     "StartMusic",
+    "SwapItems",
     "apply_edits",
     "apply_edits_explained",
     "describe_edit",
@@ -79,6 +90,10 @@ MOOD_SHIFTS: dict[str, tuple[str, ...]] = {
 
 ASPECTS: tuple[str | None, ...] = ("9:16", "1:1", "16:9", None)
 """Output shapes an edit can ask for; None keeps the clip's own."""
+MIN_FILM_S = 2.0
+MAX_FILM_S = 600.0
+LENGTH_STEP = 0.75
+""""shorter" makes a film three quarters as long, "longer" a third longer (a bar or two on either side)."""
 
 
 # ----- edits ---------------------------------------------------------------------------------------
@@ -250,7 +265,49 @@ class SetTargetSize(Edit):
     label: str = ""
 
 
+@dataclass(frozen=True)
+class SetLength(Edit):
+    """A film of about ``seconds`` (it ends on the nearest bar line); only a film of several items has one."""
+
+    kind: ClassVar[str] = "set_length"
+    seconds: float
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "seconds", round(min(MAX_FILM_S, max(MIN_FILM_S, float(self.seconds))), 3))
+
+
+@dataclass(frozen=True)
+class ChangeLength(Edit):
+    """A film a step ``shorter`` or ``longer`` (see ``LENGTH_STEP``)."""
+
+    kind: ClassVar[str] = "change_length"
+    direction: str
+
+    def __post_init__(self) -> None:
+        if self.direction not in ("shorter", "longer"):
+            raise ValueError(f"unknown length direction {self.direction!r}")
+
+
+@dataclass(frozen=True)
+class SwapItems(Edit):
+    """Two items of a film change places; counted from 1 as the user sees them, -1 is the last."""
+
+    kind: ClassVar[str] = "swap_items"
+    first: int
+    second: int
+
+
+@dataclass(frozen=True)
+class DropItem(Edit):
+    """One item leaves the film; counted from 1, -1 is the last."""
+
+    kind: ClassVar[str] = "drop_item"
+    index: int
+
+
 MOOD_EDITS = (ShiftMood, SetMood)
+FILM_EDITS = (SetLength, ChangeLength, SwapItems, DropItem)
+"""Edits that rearrange a film of several items; a single clip has nothing for them to change."""
 
 
 # ----- words for an edit ---------------------------------------------------------------------------
@@ -327,7 +384,21 @@ def describe_edit(edit: Edit, lang: str = "en") -> str:
         return say("edit_max_height", lang, height=edit.height)
     if isinstance(edit, SetTargetSize):
         return _describe_size(edit, lang)
+    if isinstance(edit, SetLength):
+        return say("edit_set_length", lang, seconds=format_seconds(edit.seconds))
+    if isinstance(edit, ChangeLength):
+        return say(f"edit_{edit.direction}", lang)
+    if isinstance(edit, SwapItems):
+        return say(
+            "edit_swap_items", lang, first=_ordinal_label(edit.first, lang), second=_ordinal_label(edit.second, lang)
+        )
+    if isinstance(edit, DropItem):
+        return say("edit_drop_item", lang, item=_ordinal_label(edit.index, lang))
     return say(f"edit_{edit.kind}", lang)
+
+
+def _ordinal_label(index: int, lang: str) -> str:
+    return say("item_last", lang) if index < 0 else say("item_number", lang, number=index)
 
 
 # ----- applying ------------------------------------------------------------------------------------
@@ -492,7 +563,61 @@ def _apply_one(timeline: Timeline, edit: Edit, env: _Env) -> tuple[Timeline, str
         return replace(timeline, output=replace(timeline.output, max_height=edit.height)), note
     if isinstance(edit, SetTargetSize):
         return replace(timeline, output=replace(timeline.output, target_size_bytes=edit.size_bytes)), note
+    if isinstance(edit, FILM_EDITS):
+        return _rearrange(timeline, edit, lang)
     raise TypeError(f"unknown edit {edit!r}")
+
+
+# ----- a film of several items ---------------------------------------------------------------------
+# These edits only ask: the order of the segments (one per item) and the film's length (``video.end_s``)
+# are rewritten here, and the caller re-plans the cut on the music's beats from that (``bot.media.editing``).
+
+
+def _rearrange(timeline: Timeline, edit: Edit, lang: str) -> tuple[Timeline, str]:
+    if not timeline.is_montage:
+        return timeline, say("note_film_only", lang)
+    note = describe_edit(edit, lang)
+    segments = list(timeline.segments)
+    if isinstance(edit, SetLength | ChangeLength):
+        if isinstance(edit, SetLength):
+            seconds = edit.seconds
+        else:
+            factor = LENGTH_STEP if edit.direction == "shorter" else 1.0 / LENGTH_STEP
+            seconds = min(MAX_FILM_S, max(MIN_FILM_S, timeline.duration_s * factor))
+        return replace(timeline, video=replace(timeline.video, end_s=seconds)), note
+    if isinstance(edit, SwapItems):
+        first, second = _position(edit.first, len(segments)), _position(edit.second, len(segments))
+        missing = edit.first if first is None else edit.second if second is None else None
+        if first is None or second is None:
+            return timeline, say(
+                "note_no_such_item", lang, item=_ordinal_label(missing or 0, lang), count=len(segments)
+            )
+        segments[first], segments[second] = segments[second], segments[first]
+    elif isinstance(edit, DropItem):
+        position = _position(edit.index, len(segments))
+        if position is None:
+            return timeline, say("note_no_such_item", lang, item=_ordinal_label(edit.index, lang), count=len(segments))
+        if len(segments) == 1:
+            return timeline, say("note_last_item", lang)
+        del segments[position]
+    return replace(timeline, segments=_retimed(segments)), note
+
+
+def _position(index: int, count: int) -> int | None:
+    """The list position of the item the user counted (from 1; -1 is the last), or None if there is none."""
+    if index == -1 and count:
+        return count - 1
+    return index - 1 if 1 <= index <= count else None
+
+
+def _retimed(segments: Sequence[Segment]) -> tuple[Segment, ...]:
+    """The segments laid end to end in their new order (the re-plan puts the cuts back on the beats)."""
+    out: list[Segment] = []
+    at = 0.0
+    for segment in segments:
+        out.append(replace(segment, start_s=at, end_s=at + segment.duration_s))
+        at += segment.duration_s
+    return tuple(out)
 
 
 def apply_edits_explained(

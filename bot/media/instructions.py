@@ -16,7 +16,9 @@ from bot.language import Lang, say
 from bot.language.instructions import ParsedEdit, Problem, read_message
 from bot.media.edits import (
     MOOD_EDITS,
+    ChangeLength,
     ChangeVolume,
+    DropItem,
     Edit,
     NextTrack,
     PreviousTrack,
@@ -24,6 +26,7 @@ from bot.media.edits import (
     SetAspect,
     SetDucking,
     SetFit,
+    SetLength,
     SetMaxHeight,
     SetMood,
     SetOriginalAudio,
@@ -32,6 +35,7 @@ from bot.media.edits import (
     SetVolume,
     ShiftMood,
     StartMusic,
+    SwapItems,
     describe_edit,
 )
 from bot.media.timeline import clean_text
@@ -67,6 +71,10 @@ EDIT_TYPES: dict[str, type[Edit]] = {
         SetFit,
         SetMaxHeight,
         SetTargetSize,
+        SetLength,
+        ChangeLength,
+        SwapItems,
+        DropItem,
     )
 }
 """Every edit class by the ``kind`` the parser names."""

@@ -22,8 +22,9 @@ from bot.errors import InputRejected
 from bot.language.vocabulary import parse_mood_words
 from bot.media import cancel
 from bot.media.audio_io import decode_audio
-from bot.media.editing import beat_grid
+from bot.media.edits import SetAspect, SetLength, SetMaxHeight, SetOriginalAudio
 from bot.media.footage import Footage, best_stretch, sample_footage
+from bot.media.instructions import parse_instruction
 from bot.media.items import Item, probe_item
 from bot.media.library import Library
 from bot.media.matching import rank_tracks
@@ -32,14 +33,20 @@ from bot.media.montage_render import FILM_FPS
 from bot.media.speech import detect_speech
 from bot.media.sync import intro_end_s, on_timeline, plan_sync
 from bot.media.timeline import PHOTO_MOVES, MusicTrack, OutputSettings, Segment, Timeline, VideoTrack
+from bot.media.track_grid import beat_grid
 
 __all__ = [
     "DEFAULT_LENGTH_S",
+    "PHOTO_ALONE_S",
+    "FilmWishes",
     "MontageAnalysis",
     "Skipped",
     "analyse_items",
+    "film_length",
+    "film_wishes",
     "first_montage",
     "montage_sound",
+    "plan_montage",
     "plan_segments",
 ]
 
@@ -50,6 +57,10 @@ DEFAULT_LENGTH_S = 60.0
 PHOTO_SHARE_S = 4.0
 """How much "usable footage" a photo counts as when lengths are shared out."""
 PHOTO_MAX_S = 8.0
+PHOTO_ALONE_S = 8.0
+"""A photo sent alone becomes a film this long unless another length is asked."""
+LONE_PHOTO_MAX_S = 600.0
+"""A photo alone carries the whole film, however long it is asked to be."""
 MIN_FILM_S = 2.0
 
 
@@ -59,6 +70,13 @@ class Skipped:
 
     source: str
     reason: str
+    """In English (logs, the command line's JSON)."""
+    key: str = ""
+    """The phrase of ``reason`` and its values, to word it in the user's language."""
+    values: dict[str, object] = field(default_factory=dict)
+
+    def in_language(self, lang: str) -> str:
+        return InputRejected(self.key, **self.values).in_language(lang) if self.key else self.reason
 
 
 @dataclass(frozen=True)
@@ -75,9 +93,9 @@ class MontageAnalysis:
         return max((min(item.width, item.height) for item in self.items), default=1080)
 
     def capacity_s(self, item: Item) -> float:
-        """The longest piece ``item`` can give (a photo: up to ``PHOTO_MAX_S``)."""
+        """The longest piece ``item`` can give (a photo: up to ``PHOTO_MAX_S``, alone: the whole film)."""
         if item.kind == "photo":
-            return PHOTO_MAX_S
+            return LONE_PHOTO_MAX_S if len(self.items) == 1 else PHOTO_MAX_S
         return self.footage[item.path].longest_usable_s
 
     def share_weight(self, item: Item) -> float:
@@ -133,7 +151,7 @@ def analyse_items(paths: Sequence[Path], settings: Settings, *, order: str = "gi
                 footage[item.path] = sampled
         except InputRejected as exc:
             logger.info("montage: skipping %s: %s", path.name, exc.reason)
-            skipped.append(Skipped(source=str(path), reason=exc.reason))
+            skipped.append(Skipped(source=str(path), reason=exc.reason, key=exc.key, values=dict(exc.values)))
             continue
         items.append(item)
     if order == "time":
@@ -144,9 +162,11 @@ def analyse_items(paths: Sequence[Path], settings: Settings, *, order: str = "gi
 
 
 def film_length(analysis: MontageAnalysis, asked_s: float | None) -> float:
-    """The asked length, else the usable footage up to ``DEFAULT_LENGTH_S``."""
+    """The asked length, else the usable footage up to ``DEFAULT_LENGTH_S`` (a photo alone: ``PHOTO_ALONE_S``)."""
     if asked_s is not None:
         return max(MIN_FILM_S, asked_s)
+    if len(analysis.items) == 1 and analysis.items[0].kind == "photo":
+        return PHOTO_ALONE_S
     return max(MIN_FILM_S, min(DEFAULT_LENGTH_S, analysis.usable_s()))
 
 
@@ -161,10 +181,12 @@ def first_montage(
     track: Track | None = None,
 ) -> Timeline:
     """The film's first timeline: the library ranked once for all the items and the words, the cut planned on
-    the pick's beats. Raises ``InputRejected`` when no input is usable."""
+    the pick's beats. What the arguments leave open is read from the words (``film_wishes``: "a 60-second
+    vertical film in 1080p, keep the sound"). Raises ``InputRejected`` when no input is usable."""
     if not analysis.items:
         raise InputRejected("montage_nothing_usable")
-    length = film_length(analysis, duration_s)
+    wishes = film_wishes(prompt)
+    length = film_length(analysis, duration_s if duration_s is not None else wishes.duration_s)
     video = analysis.as_video(length)
     ranking = rank_tracks(video=video, tracks=library.tracks, prompt=prompt)
     if track is None:
@@ -178,8 +200,40 @@ def first_montage(
         reason=ranking.reasons[index],
         grid=beat_grid(track),
     )
-    output = OutputSettings(aspect=aspect or majority_aspect(analysis.items), fit=fit)
-    return plan_montage(analysis, track.features, music=music, length_s=length, output=output)
+    output = OutputSettings(
+        aspect=aspect or wishes.aspect or majority_aspect(analysis.items), fit=fit, max_height=wishes.max_height
+    )
+    return plan_montage(
+        analysis, track.features, music=music, length_s=length, output=output, original_keep=wishes.keep_sound
+    )
+
+
+@dataclass(frozen=True)
+class FilmWishes:
+    """What the words of a request say about the film itself (None: not said)."""
+
+    duration_s: float | None = None
+    aspect: str | None = None
+    max_height: int | None = None
+    keep_sound: bool = False
+
+
+def film_wishes(prompt: str | None) -> FilmWishes:
+    """The length, shape, resolution and sound a request names ("a 60-second travel montage in 1080p",
+    "竖屏 1分钟 保留原声"), read by the chat-instruction parser; the mood words are the matcher's."""
+    if not prompt:
+        return FilmWishes()
+    wishes = FilmWishes()
+    for edit in parse_instruction(prompt).edits:
+        if isinstance(edit, SetLength):
+            wishes = replace(wishes, duration_s=edit.seconds)
+        elif isinstance(edit, SetAspect):
+            wishes = replace(wishes, aspect=edit.aspect)
+        elif isinstance(edit, SetMaxHeight):
+            wishes = replace(wishes, max_height=edit.height)
+        elif isinstance(edit, SetOriginalAudio):
+            wishes = replace(wishes, keep_sound=edit.keep)
+    return wishes
 
 
 def plan_montage(
@@ -190,9 +244,12 @@ def plan_montage(
     length_s: float,
     output: OutputSettings,
     original_keep: bool = False,
+    offset_s: float | None = None,
 ) -> Timeline:
-    """The timeline of a film of about ``length_s`` cut on ``features``' beats (music starts on a downbeat)."""
-    offset = _music_start(features, length_s)
+    """The timeline of a film of about ``length_s`` cut on ``features``' beats; the music starts at ``offset_s``
+    (track seconds, moved to the nearest beat: the film's first piece starts on one), or when None on a
+    downbeat after the intro."""
+    offset = _music_start(features, length_s) if offset_s is None else _nearest_beat_time(features, offset_s)
     plan = plan_sync(cut_times_s=(), video_duration_s=length_s + 8.0, track=features, offset_s=offset)
     beats = np.asarray(plan.music_beats_on_timeline_s)
     downbeats = np.asarray(on_timeline(features.downbeat_times_s, plan.segments))
@@ -283,6 +340,13 @@ def _music_start(features: AudioFeatures, length_s: float) -> float:
         return body
     bars = [d for d in features.downbeat_times_s if d >= features.leading_silence_s - 0.05]
     return float(bars[0]) if bars else max(0.0, features.leading_silence_s)
+
+
+def _nearest_beat_time(features: AudioFeatures, at_s: float) -> float:
+    beats = np.asarray(features.beat_times_s)
+    if not beats.size:
+        return at_s
+    return float(beats[np.argmin(np.abs(beats - at_s))])
 
 
 def _water_fill(weights: np.ndarray, caps: np.ndarray, total: float) -> np.ndarray:

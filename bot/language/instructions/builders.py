@@ -7,17 +7,20 @@ from collections.abc import Callable, Mapping, Sequence
 
 from bot.language.instructions.items import Item, ParsedEdit, Problem, parsed
 from bot.language.instructions.message import MASK_OPEN, Message
-from bot.language.instructions.numbers import number, seconds
+from bot.language.instructions.numbers import number, ordinal, seconds
 
 __all__ = [
     "EMPTY_TITLE",
     "Builder",
     "const",
+    "drop_item",
     "height",
+    "length",
     "percent",
     "shift_from",
     "start_at",
     "steps",
+    "swap_items",
     "target_size",
     "title_from_quote",
     "title_from_rest",
@@ -106,3 +109,33 @@ def shift_from(table: Mapping[str, str]) -> Builder:
         return [parsed("shift_mood", direction=table[word])]
 
     return build
+
+
+_SHORTER = frozenset(("shorter", "shorten", "短", "缩短", "剪短", "变短"))
+
+
+def length(match: re.Match[str], _message: Message) -> Sequence[Item]:
+    """``30 s`` / ``shorter`` / ``shorter, 30 s`` / ``缩短到30秒``: a length when one is given, else a step
+    (a group named ``dir…`` names the direction; the time groups of ``numbers.DURATION`` the length)."""
+    value = seconds(match)
+    if value is not None:
+        return [parsed("set_length", seconds=value)] if value > 0 else []
+    word = next((v for k, v in match.groupdict().items() if k.startswith("dir") and v), None)
+    if not word:
+        return []
+    return [parsed("change_length", direction="shorter" if word in _SHORTER else "longer")]
+
+
+def swap_items(match: re.Match[str], _message: Message) -> Sequence[Item]:
+    """``swap 2 and 3``, ``交换第二个和第三个``: groups ``a`` and ``b``."""
+    first, second = ordinal(match.group("a")), ordinal(match.group("b"))
+    if first is None or second is None:
+        return []
+    return [parsed("swap_items", first=first, second=second)]
+
+
+def drop_item(match: re.Match[str], _message: Message) -> Sequence[Item]:
+    """``drop the third clip``, ``删掉第三个``: group ``a`` or ``a2``."""
+    groups = match.groupdict()
+    index = ordinal(groups.get("a") or groups.get("a2"))
+    return [] if index is None else [parsed("drop_item", index=index)]

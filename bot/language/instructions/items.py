@@ -29,8 +29,13 @@ EditKind = Literal[
     "set_max_height",
     "set_target_size",
     "fit_platform",
+    "set_length",
+    "change_length",
+    "swap_items",
+    "drop_item",
 ]
-"""Every edit a message can ask for; ``fit_platform`` is "under the upload limit of ``platform``"."""
+"""Every edit a message can ask for; ``fit_platform`` is "under the upload limit of ``platform``". The last four
+rearrange a film of several items ("30 s", "shorter", "swap 2 and 3", "drop the third clip")."""
 
 
 @dataclass(frozen=True)

@@ -18,18 +18,21 @@ from bot.language.instructions.builders import (
     EMPTY_TITLE,
     Builder,
     const,
+    drop_item,
     height,
+    length,
     percent,
     shift_from,
     start_at,
     steps,
+    swap_items,
     target_size,
     title_from_quote,
     title_from_rest,
 )
 from bot.language.instructions.items import parsed
 from bot.language.instructions.message import MASK_FILL, MASK_OPEN
-from bot.language.instructions.numbers import ANY_NUM, BARE_TIME, NUM, SEC_UNIT, TIME
+from bot.language.instructions.numbers import ANY_NUM, BARE_TIME, DURATION, NUM, ORDINAL, SEC_UNIT, TIME, ZH_ORDINAL
 
 __all__ = ["RULES", "Rule"]
 
@@ -102,6 +105,9 @@ _SOURCE = r"(?:original|orig|source|clip|video|camera)(?:'s)?"
 _NOT_OUTPUT = r"(?!\s+(?:aspect|ratio|resolution|res|size|format|shape|quality))"
 _SIZE = rf"(?P<size>{NUM})\s*(?P<unit>kib|mib|gib|kb|mb|gb|megabytes?|megs?|兆(?:字节|b)?)(?![a-z])"
 _ZH_SOUND = r"(?:原声音|原声|原音|原来的声音|视频的?声音|视频原声)"
+_PIECE = r"(?:clip|item|piece|shot|photo|picture|video|one|part|segment)"
+_PIECES = r"(?:clips?|items?|pieces?|shots?|photos?|pictures?|videos?|ones|parts?|segments?)"
+_ZH_PIECE = r"(?:个|段|张|条)?"
 
 
 def _build_rules() -> tuple[Rule, ...]:
@@ -206,6 +212,8 @@ def _build_rules() -> tuple[Rule, ...]:
             rf"{_B}(?:keep|unmute|restore)\s+(?:the\s+)?{_SOURCE}(?:\s+{_AUDIO_NOUN})?{_E}{_NOT_OUTPUT}"
             rf"|{_B}(?:with|leave|turn\s+on|bring\s+back)\s+(?:the\s+)?{_SOURCE}\s+{_AUDIO_NOUN}{_E}"
             rf"|{_B}original\s+{_AUDIO_NOUN}\s+(?:back|on){_E}"
+            rf"|{_B}(?:keep|with)\s+(?:the\s+|its\s+|their\s+)?(?:sound|sounds|audio){_E}"
+            r"|保留声音|保留现场声|要声音"
             rf"|(?:保留|留着|留下|保持|恢复|打开|开启|要|加回|还原)\s*{_ZH_SOUND}|原声\s*(?:保留|留着|恢复|打开)",
             const(parsed("set_original_audio", keep=True)),
         ),
@@ -280,6 +288,51 @@ def _build_rules() -> tuple[Rule, ...]:
             r"|(?:音乐|音量|声音|bgm|配乐)(?:的)?(?:再)?(?:调|放)?(?:小|低|轻)(?:(?P<much2>很多|得多)|(?:一)?(?:点儿?|些))"
             r"|(?:调|放|降)(?:小|低)(?:音乐|音量|声音)?|轻(?:一)?点儿?|低(?:一)?点儿?|太大声|太吵|降低音量",
             steps(-1),
+        ),
+        # ----- a film of several items: order, which items, length
+        _rule(
+            rf"{_B}(?:swap|switch|exchange|flip)\s+(?:the\s+)?(?:{_PIECES}\s+)?(?:#\s*|no\.?\s*|number\s+)?(?P<a>{ORDINAL})"
+            rf"(?:\s+{_PIECE})?\s*(?:and|with|&|,)\s*(?:the\s+)?(?:{_PIECE}\s+)?(?:#\s*|no\.?\s*|number\s+)?"
+            rf"(?P<b>{ORDINAL})(?:\s+{_PIECES})?{_E}",
+            swap_items,
+        ),
+        _rule(
+            rf"(?:交换|调换|互换|对调)\s*第?\s*(?P<a>{ZH_ORDINAL})\s*{_ZH_PIECE}\s*(?:和|与|跟|、|,)\s*第?\s*"
+            rf"(?P<b>{ZH_ORDINAL})\s*{_ZH_PIECE}(?:的位置|位置)?",
+            swap_items,
+        ),
+        _rule(
+            rf"把?\s*第?\s*(?P<a>{ZH_ORDINAL})\s*{_ZH_PIECE}\s*(?:和|与|跟)\s*第?\s*(?P<b>{ZH_ORDINAL})\s*{_ZH_PIECE}"
+            r"\s*(?:的位置|位置)?\s*(?:交换|调换|互换|对调|换一下|换个位置|换位置)",
+            swap_items,
+        ),
+        _rule(
+            rf"{_B}(?:drop|remove|delete|cut|lose|skip|take\s+out|get\s+rid\s+of|leave\s+out|without)\s+(?:the\s+)?"
+            rf"(?:(?P<a>{ORDINAL})\s+{_PIECE}|{_PIECE}\s+(?:#\s*|no\.?\s*|number\s+)?(?P<a2>\d{{1,2}})){_E}",
+            drop_item,
+        ),
+        _rule(
+            rf"(?:删掉|删除|删去|去掉|移除|不要|拿掉|去除)\s*(?:第\s*(?P<a>{ZH_ORDINAL})|(?P<a2>最后一?))\s*{_ZH_PIECE}"
+            r"(?:视频|片段|照片|图片|镜头|素材)?",
+            drop_item,
+        ),
+        _rule(
+            rf"{_B}(?:make\s+it\s+|(?:a\s+)?(?:bit|little|lot)\s+|much\s+|slightly\s+|even\s+)?"
+            rf"(?P<dir>shorter|longer|shorten|lengthen|extend)(?:\s+(?:it|the\s+(?:film|video|montage)))?"
+            rf"(?:\s*(?:[,:;]|to|at|of)?\s*(?:about\s+|around\s+)?{DURATION})?{_E}",
+            length,
+        ),
+        _rule(
+            rf"(?:(?:再|更)?(?P<dir>短|长)(?:一点儿?|一些|点儿?|些)|(?:再|更)(?P<dir3>短|长)"
+            rf"|(?P<dir2>缩短|剪短|变短|加长|延长|拉长|变长))"
+            rf"(?:\s*(?:到|至|成|为|,)?\s*(?:大约|大概)?\s*{DURATION})?",
+            length,
+        ),
+        _rule(
+            rf"(?:{_B}(?:make\s+it|length|duration|cut\s+(?:it\s+)?(?:down\s+)?to|trim\s+(?:it\s+)?to|only|just)"
+            rf"\s*(?:[:=]|to)?\s*|(?:时长|长度|剪成|剪到|做成|控制在)\s*(?:为|是|:)?\s*)?"
+            rf"(?:about\s+|around\s+|大约|大概)?{DURATION}(?:\s+long{_E}|\s*(?:以内|左右|长))?",
+            length,
         ),
         # ----- track navigation
         _rule(
