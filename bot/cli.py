@@ -338,6 +338,8 @@ def _cmd_montage(args: argparse.Namespace) -> int:
         "cut_times": [round(t, 4) for t in outcome.cut_times_s],
         "cuts_on_beat_ratio": outcome.to_json()["cuts_on_beat_ratio"],
         "skipped": [{"source": k.source, "reason": k.reason} for k in analysis.skipped],
+        "unmatched_words": list(outcome.unmatched_words),
+        "used_moods": list(outcome.used_moods),
         "loudness_lufs": round(outcome.loudness_lufs, 2),
         "true_peak_dbtp": round(outcome.true_peak_dbtp, 2),
         "size_bytes": outcome.size_bytes,

@@ -20,7 +20,7 @@ from bot.language.vocabulary import parse_mood_words
 from bot.media.edits import FILM_EDITS, Edit, StartMusic, apply_edits_explained, moods_after
 from bot.media.instructions import parse_instruction
 from bot.media.library import Library
-from bot.media.matching import rank_tracks, reason_for, song_reason
+from bot.media.matching import rank_tracks, reason_for, song_reason, with_honest_words
 from bot.media.models import AudioFeatures, MatchResult, Track, VideoAnalysis
 from bot.media.montage import MontageAnalysis, plan_montage
 from bot.media.timeline import MusicTrack, Timeline, TitleTrack
@@ -90,6 +90,7 @@ def first_timeline(
             reason=reason,
             grid=beat_grid(track),
         )
+    music = with_honest_words(music, prompt, library.tracks)
     return Timeline.for_video(input_path, duration_s, music=music)
 
 

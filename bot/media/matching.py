@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -20,6 +20,7 @@ from bot.language import has_phrase, say
 from bot.language.vocabulary import MOOD_COORDINATES, MoodRequest, canonical_mood, parse_mood_words
 from bot.media.models import MatchResult, Track, VideoAnalysis
 from bot.media.sync import plan_sync
+from bot.media.timeline import MusicTrack
 
 __all__ = [
     "CLIP_WEIGHT",
@@ -37,6 +38,7 @@ __all__ = [
     "song_reason",
     "track_coordinates",
     "track_moods",
+    "with_honest_words",
 ]
 
 WORD_WEIGHT = 3.0
@@ -245,3 +247,10 @@ def honest_note(fit: RequestFit, tracks: Sequence[Track], lang: str = "en") -> s
         used = say("match_feel_two", lang, first=names[0], second=names[1]) if len(names) == 2 else names[0]
         return say("match_stand_in", lang, words=words, used=used, moods=moods_text)
     return say("match_unknown_words", lang, words=words, moods=moods_text)
+
+
+def with_honest_words(music: MusicTrack, prompt: str | None, tracks: Sequence[Track]) -> MusicTrack:
+    """The pick with the request's words the library could not serve named after its reason."""
+    fit = request_fit(prompt, tracks)
+    note = honest_note(fit, tracks)
+    return replace(music, reason=f"{music.reason} {note}".strip(), unmatched=fit.unmatched_words)

@@ -27,7 +27,7 @@ from bot.media.footage import Footage, best_stretch, sample_footage
 from bot.media.instructions import parse_instruction
 from bot.media.items import Item, probe_item
 from bot.media.library import Library
-from bot.media.matching import rank_tracks
+from bot.media.matching import rank_tracks, with_honest_words
 from bot.media.models import AudioFeatures, Track, VideoAnalysis
 from bot.media.montage_render import FILM_FPS
 from bot.media.speech import detect_speech
@@ -200,6 +200,7 @@ def first_montage(
         reason=ranking.reasons[index],
         grid=beat_grid(track),
     )
+    music = with_honest_words(music, prompt, library.tracks)
     output = OutputSettings(
         aspect=aspect or wishes.aspect or majority_aspect(analysis.items), fit=fit, max_height=wishes.max_height
     )

@@ -100,6 +100,9 @@ class RenderOutcome:
     """How far a subject-following crop moved, in multiples of its free range (None: no such crop)."""
     ending: str = "bar_fade"
     """``natural`` (the track's own ending on the last frame) or ``bar_fade``."""
+    unmatched_words: tuple[str, ...] = ()
+    """Words of the request the library had no tracks for as such (named in ``reason``)."""
+    used_moods: tuple[str, ...] = ()
     hit_at_s: float | None = None
     """Where the track's big moment lands in the video, when it was laid on the climax (or a pinned time)."""
     track_peak_s: float | None = None
@@ -119,6 +122,8 @@ class RenderOutcome:
         data.pop("cut_times_s")
         data["track"]["moods"] = list(self.track.moods)
         data["alternatives"] = list(self.alternatives)
+        data["unmatched_words"] = list(self.unmatched_words)
+        data["used_moods"] = list(self.used_moods)
         data["stage_times_s"] = {k: round(v, 4) for k, v in self.stage_times_s.items()}
         data["elapsed_s"] = round(self.elapsed_s, 3)
         data["loudness_lufs"] = round(self.loudness_lufs, 2)
@@ -302,6 +307,8 @@ def render_timeline(
         title_dropped=rendered.title_dropped,
         reframe_travel=reframe.travel if reframe is not None else None,
         ending=plan.ending,
+        unmatched_words=music.unmatched,
+        used_moods=music.moods,
         hit_at_s=plan.hit_at_s,
         track_peak_s=plan.track_peak_s,
     )

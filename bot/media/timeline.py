@@ -214,10 +214,13 @@ class MusicTrack:
     grid: BeatGrid | None = None
     hit_at_s: StrictFloat | None = None
     """Where (video seconds) the track's big moment should land, pinned by the user ("drop at 20 s")."""
+    unmatched: tuple[str, ...] = ()
+    """Words of the request the library had no tracks for as such (told to the user with the pick)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "title", clean_text(self.title, MAX_TITLE_CHARS) or (self.track_id or "music"))
         object.__setattr__(self, "ranking", tuple(self.ranking))
+        object.__setattr__(self, "unmatched", tuple(self.unmatched))
         object.__setattr__(self, "volume_pct", _round(self.volume_pct))
         object.__setattr__(self, "start_offset_s", _round_opt(self.start_offset_s))
         object.__setattr__(self, "fade_in_s", _round_opt(self.fade_in_s))
@@ -378,6 +381,7 @@ class Timeline:
                 "round_start": m.round_start,
                 "reason": m.reason,
                 "hit_at_s": m.hit_at_s,
+                "unmatched": list(m.unmatched),
                 "ranking": list(m.ranking),
                 "grid": None
                 if m.grid is None

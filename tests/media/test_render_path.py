@@ -14,6 +14,7 @@ from bot.media.library import Library, loaded_library
 from bot.media.matching import rank_tracks
 from bot.media.pipeline import ClipAnalysis, analyse_clip, render_timeline
 from bot.media.timeline import Timeline
+from tests.media.rendering import render_file
 from tests.mediagen import make_clip
 
 
@@ -90,3 +91,14 @@ def test_a_clip_without_cuts_reports_no_ratio(tmp_path: Path) -> None:
     )
     assert outcome.cuts_total == 0
     assert outcome.cuts_on_beat_ratio is None and outcome.to_json()["cuts_on_beat_ratio"] is None
+
+
+def test_words_the_library_cannot_serve_are_said_with_the_pick(clip: Path, tmp_path: Path) -> None:
+    outcome = render_file(clip, tmp_path / "epic.mp4", prompt="epic cinematic")
+    assert outcome.unmatched_words == ("epic", "cinematic")
+    assert outcome.used_moods and outcome.used_moods[0] in ("energetic", "nostalgic")
+    assert "No epic, cinematic tracks here" in outcome.reason
+    data = outcome.to_json()
+    assert data["unmatched_words"] == ["epic", "cinematic"] and data["used_moods"] == list(outcome.used_moods)
+    calm = render_file(clip, tmp_path / "calm.mp4", prompt="calm")
+    assert calm.unmatched_words == () and "tracks here" not in calm.reason
