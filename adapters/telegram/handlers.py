@@ -1,8 +1,9 @@
 """The Telegram handlers: which updates are for us, how they become ``Incoming``, and the one error handler.
 
 - Which messages are for us: private chats, all; groups, a mention, a reply to the bot, a command for us
-  or a mention in a caption. A video/animation/document/audio/voice becomes a ``MediaRef``; a file over
-  the download limit is refused from the size Telegram announced.
+  or a mention in a caption. A video/photo/animation/document/audio/voice becomes a ``MediaRef``; a file
+  over the download limit is refused from the size Telegram announced. An album's messages carry their
+  ``media_group_id`` as ``Incoming.group_id``: the engine collects them into one set.
 - Button presses are answered at once (``answerCallbackQuery``), then served like words.
 - Every event is served by :func:`adapters.serving.serve` onto a :class:`~adapters.telegram.surface.ChatSurface`;
   what fails outside it reaches :func:`on_error`, which logs first (with the trace) and then tells the human
@@ -25,6 +26,7 @@ __all__ = ["MEDIA_FILTER", "on_button", "on_error", "on_message", "to_incoming"]
 
 MEDIA_FILTER = (
     filters.VIDEO
+    | filters.PHOTO
     | filters.ANIMATION
     | filters.AUDIO
     | filters.VOICE
@@ -32,7 +34,7 @@ MEDIA_FILTER = (
     | filters.TEXT
     | filters.CaptionEntity(MessageEntity.URL)
 )
-"""Every message that may carry a clip, a song, a link or words."""
+"""Every message that may carry a clip, a photo, a song, a link or words."""
 
 
 async def on_message(update: Update, context: MusicCogContext) -> None:
@@ -98,6 +100,7 @@ def to_incoming(message: Message) -> Incoming | None:
         text=text,
         media=media,
         language=user.language_code if user else None,
+        group_id=message.media_group_id,
     )
 
 
