@@ -332,7 +332,6 @@ class SessionStore:
             await self._conn.execute(RETIRE_CURRENT_SESSION, {**params, "now": now})
             await self._conn.execute(
                 INSERT_SESSION,
-                INSERT_SET_ITEM,
                 {**params, "id": session_id, "backend": backend, "language": language, "now": now},
             )
             row = await self._one(SELECT_SESSION, {"id": session_id})

@@ -200,7 +200,7 @@ class MusicCog(commands.Cog):
         if (reason := self._first_too_big(items)) is not None:
             await interaction.response.send_message(reason)
             return
-        await self._serve_interaction(interaction, text=prompt, items=tuple(items), choice="film")
+        await self._serve_interaction(interaction, text=prompt, items=tuple(items), choice=SetChoice.FILM)
 
     @app_commands.command(name="status")
     async def status(self, interaction: discord.Interaction) -> None:

@@ -31,7 +31,7 @@ from bot.engine.runner import SONG_KINDS, JobRunner
 from bot.engine.sets import ChatSets
 from bot.errors import BackendUnavailable
 from bot.language import Lang, say
-from bot.language.intents import Intent, asks_for_song, choose_language, help_text, set_choice
+from bot.language.intents import Intent, SetChoice, asks_for_song, choose_language, help_text, set_choice
 from bot.sessions import ChatBusy, Session, SessionStore
 
 __all__ = ["Conversation"]
@@ -94,7 +94,7 @@ class Conversation:
                 yield reply
             return
         if intent is Intent.CHOOSE:
-            async for reply in self._sets.choose(incoming, "each" if routed.argument == "each" else "film", lang):
+            async for reply in self._sets.choose(incoming, SetChoice(routed.argument or "film"), lang):
                 yield reply
             return
         if intent is Intent.EDIT and incoming.button is None:

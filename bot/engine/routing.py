@@ -24,7 +24,7 @@ from bot.engine.messages import (
     Incoming,
     MediaRef,
 )
-from bot.language.intents import Intent, classify_text, clean_message
+from bot.language.intents import Intent, SetChoice, classify_text, clean_message
 
 __all__ = ["BUTTON_ROUTES", "SET_BUTTON_CHOICES", "Routed", "route", "route_text"]
 
@@ -56,7 +56,7 @@ BUTTON_ROUTES: dict[str, tuple[Intent, str]] = {
     BUTTON_EXPORT: (Intent.EXPORT, ""),
 }
 """Buttons re-render exactly as their words would: the text goes through the same instruction parser."""
-SET_BUTTON_CHOICES: dict[str, str] = {BUTTON_ONE_FILM: "film", BUTTON_EACH: "each"}
+SET_BUTTON_CHOICES: dict[str, SetChoice] = {BUTTON_ONE_FILM: SetChoice.FILM, BUTTON_EACH: SetChoice.EACH}
 """The question under several items: its buttons choose (``Intent.CHOOSE``)."""
 
 

@@ -113,7 +113,7 @@ class ChatSets:
             return
         choice: SetChoice | None = incoming.choice or set_choice(prompt)
         if choice is None and any(item.kind == "photo" for item in items):
-            choice = "film"
+            choice = SetChoice.FILM
         captions = [prompt] + [""] * (len(items) - 1)
         replaced = await self._store.replace_set(
             session.id, zip(map(media_to_json, items), captions, strict=True), choice=choice
@@ -157,11 +157,11 @@ class ChatSets:
         lang: Lang,
     ) -> AsyncIterator[Reply]:
         backend = self._backends.named(session.backend)
-        if choice == "film" and not isinstance(backend, MontageMaker):
+        if choice is SetChoice.FILM and not isinstance(backend, MontageMaker):
             yield text_reply("engine_montage_unsupported", lang, backend=backend.name)
-            choice = "each"
+            choice = SetChoice.EACH
             await self._store.choose_for_set(session.id, choice)
-        kind = JobKind.MONTAGE if choice == "film" else JobKind.EACH
+        kind = JobKind.MONTAGE if choice is SetChoice.FILM else JobKind.EACH
         payload = JobPayload(kind, text=prompt, lang=lang, upload_limit=incoming.upload_limit, items=items)
         renders = len(items) if kind is JobKind.EACH else 1
         async for reply in self._submit(incoming, session, payload, lang, renders):

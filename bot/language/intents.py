@@ -22,7 +22,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Literal
 
 from bot.language.instructions.numbers import cn_number
 from bot.language.phrases import Lang, say
@@ -254,8 +253,13 @@ def asks_for_song(text: str | None) -> bool:
 
 # ----- several items: one film or each separately -----------------------------------------------------
 
-SetChoice = Literal["film", "each"]
-"""What to make of several clips and photos: one film of them all, or each one separately."""
+
+class SetChoice(StrEnum):
+    """What to make of several clips and photos: one film of them all, or each one separately."""
+
+    FILM = "film"
+    EACH = "each"
+
 
 _FILM_RE = re.compile(
     r"\b(?:montage|combine|combined|compilation|merge|one\s+(?:film|video|movie|clip)|single\s+(?:film|video))\b"
@@ -278,8 +282,8 @@ def set_choice(text: str | None) -> SetChoice | None:
     unquoted = _QUOTED_RE.sub(" ", unicodedata.normalize("NFKC", text).casefold())
     film, each = _FILM_RE.search(unquoted), _EACH_RE.search(unquoted)
     if film and (not each or film.start() <= each.start()):
-        return "film"
-    return "each" if each else None
+        return SetChoice.FILM
+    return SetChoice.EACH if each else None
 
 
 _ORDINAL_WORDS: dict[str, int] = {
