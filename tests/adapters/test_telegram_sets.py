@@ -33,9 +33,7 @@ def run(scenario: Scenario, tmp_path: Path, pool: ProcessPoolExecutor, **overrid
                 engine_db_path=tmp_path / "sessions.sqlite3",
                 temp_dir=tmp_path / "tmp",
                 progress_interval_s=0.5,
-                collect_quiet_s=0.5,
-                album_wait_s=0.5,
-                **overrides,
+                **{"collect_quiet_s": 0.5, "album_wait_s": 0.5, **overrides},
             )
             async with running_bot(settings, LocalBackend(settings, executor=pool)) as app:
                 await asyncio.wait_for(scenario(fake, app, settings), 120)
