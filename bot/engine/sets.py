@@ -5,6 +5,7 @@ concern a set; it answers from the chat's set:
 
 - an item joins the chat's pending set (:mod:`bot.engine.collecting`); the set's first call waits for the
   quiet period, a message with words takes it at once. One item alone is an upload exactly as before.
+  Items still waiting for the user's choice join the next ones sent (the question is asked again).
 - Several items: the words (captions and the message that ended the set) choose — one film or each
   separately (:func:`bot.language.intents.set_choice`); without a word, photos among them make one film,
   videos alone get one question with two buttons. The set is stored (``set_items``) with the choice.
@@ -95,12 +96,16 @@ class ChatSets:
         self, incoming: Incoming, pending: PendingSet, lang: Lang, *, words: str = ""
     ) -> AsyncIterator[Reply]:
         """Act on a collected set: one item is an upload as ever; several are stored and made (or asked about)."""
-        prompt = " ".join(part for part in (*pending.captions, words) if part)
-        items = tuple(pending.items)
         session = await self._store.get_or_create_session(
             incoming.platform, incoming.chat_id, self._backends.default.name
         )
-        if len(items) == 1:
+        stored = await self._store.set_items(session.id)
+        waiting = stored if stored and stored[0].choice is None else ()  # not chosen yet: these join the new ones
+        prompt = " ".join(part for part in (*(i.caption for i in waiting), *pending.captions, words) if part)
+        items = (*(media_from_json(item.media_json) for item in waiting), *pending.items)
+        if len(items) == 1:  # one clip alone: an upload as it always was (a previous batch is done with)
+            if stored:
+                await self._discard(session, await self._store.replace_set(session.id, (), choice=None))
             payload = JobPayload(
                 JobKind.UPLOAD, text=prompt, media=items[0], lang=lang, upload_limit=incoming.upload_limit
             )

@@ -214,3 +214,22 @@ def test_a_batch_bigger_than_the_quota_left_is_refused_up_front(
         await _shut(engine)
 
     asyncio.run(scenario())
+
+
+def test_items_waiting_for_a_choice_join_the_next_ones(
+    tmp_path: Path, pool: ProcessPoolExecutor, media: dict[str, Path]
+) -> None:
+    settings = _settings(tmp_path, collect_quiet_s=0.0)
+
+    async def scenario() -> None:
+        engine = await _open(settings, pool, media)
+        album = [_item("6", "a", group="g6"), _item("6", "b", group="g6")]
+        asked = [r for rs in await asyncio.gather(*(_all(engine.handle(i)) for i in album)) for r in rs]
+        assert [r.text for r in asked] == ["I have 2 videos. One film of them all, or each one separately?"]  # type: ignore[union-attr]
+        again = await _all(engine.handle(_item("6", "c")))
+        assert [r.text for r in again] == ["I have 3 videos. One film of them all, or each one separately?"]  # type: ignore[union-attr]
+        assert await _all(engine.handle(_say("6", "/cancel"))) == [Text("Cancelled.")]
+        assert (await _all(engine.handle(_say("6", "status"))))[0].text.startswith("No video yet")  # type: ignore[union-attr]
+        await _shut(engine)
+
+    asyncio.run(scenario())
