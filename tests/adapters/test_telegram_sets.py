@@ -106,4 +106,16 @@ def test_photos_as_photos_and_as_files_are_items_of_one_set(tmp_path: Path, pool
         fake.push_message(2, 2, "/cancel")
         await fake.wait_for("sendMessage", text_in(2, "Cancelled."), timeout=30)
 
+        # in a group only the album's captioned item mentions the bot; its other items follow it
+        mention = f"@{fake.bot_username}"
+        fake.push_message(-70, 7, photo=photo, media_group_id="g7", caption=mention, chat_type="group")
+        fake.push_message(-70, 7, photo=photo, media_group_id="g7", chat_type="group")
+        fake.push_message(-70, 8, photo=photo, chat_type="group")  # not for us: ignored
+        fake.push_message(-70, 7, "status", chat_type="group", entities=[])  # not for us either
+        fake.push_message(-70, 7, f"{mention} status", chat_type="group")
+        listing = await fake.wait_for("sendMessage", text_in(-70, "Your 2 items"), timeout=30)
+        assert "Still collecting" in listing.params["text"]
+        fake.push_message(-70, 7, f"{mention} /cancel", chat_type="group")
+        await fake.wait_for("sendMessage", text_in(-70, "Cancelled."), timeout=30)
+
     run(scenario, tmp_path, pool, collect_quiet_s=5.0)
