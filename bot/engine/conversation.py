@@ -67,7 +67,7 @@ class Conversation:
         self._runner = runner
         self._today = today
         self._limiter = RateLimiter(settings.rate_limit_jobs, settings.rate_limit_window_s)
-        self._sets = ChatSets(settings, store, backends, self._queue)
+        self._sets = ChatSets(settings, store, backends, self._queue, runner.is_listening)
 
     async def handle(self, incoming: Incoming) -> AsyncIterator[Reply]:
         """Every reply to one user event, in order; job events stream as the job runs."""

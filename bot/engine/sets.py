@@ -30,18 +30,20 @@ from bot.engine.collecting import ChatKey, Collector, PendingSet
 from bot.engine.jobs import JobKind, JobPayload
 from bot.engine.messages import Incoming, MediaRef, Reply, Text, set_buttons
 from bot.engine.registry import BackendRegistry
-from bot.engine.replies import error_reply, text_reply
+from bot.engine.replies import busy_reply, error_reply, text_reply
 from bot.engine.routing import Routed
 from bot.language import Lang, say
 from bot.language.intents import Intent, SetChoice, set_choice, targeted_item
 from bot.sessions import Session, SessionStore, SetItem
 
-__all__ = ["ChatSets", "Submit", "media_from_json", "media_to_json"]
+__all__ = ["Busy", "ChatSets", "Submit", "media_from_json", "media_to_json"]
 
 logger = logging.getLogger(__name__)
 
 Submit = Callable[[Incoming, Session, JobPayload, Lang, int], AsyncIterator[Reply]]
 """The conversation's ``submit(incoming, session, payload, lang, renders)``: checks, queues and streams a job."""
+Busy = Callable[[ChatKey], bool]
+"""Whether the chat has a job queued or running (its set must not change under it)."""
 
 
 def media_to_json(media: MediaRef) -> str:
@@ -63,11 +65,14 @@ class Retarget:
 class ChatSets:
     """Collects each chat's items and acts on its set; ``submit`` is the conversation's job submission."""
 
-    def __init__(self, settings: Settings, store: SessionStore, backends: BackendRegistry, submit: Submit) -> None:
+    def __init__(
+        self, settings: Settings, store: SessionStore, backends: BackendRegistry, submit: Submit, busy: Busy
+    ) -> None:
         self._settings = settings
         self._store = store
         self._backends = backends
         self._submit = submit
+        self._busy = busy
         self.collector = Collector(quiet_s=settings.collect_quiet_s, album_wait_s=settings.album_wait_s)
 
     # ----- collecting ------------------------------------------------------------------------------------
@@ -96,6 +101,9 @@ class ChatSets:
         self, incoming: Incoming, pending: PendingSet, lang: Lang, *, words: str = ""
     ) -> AsyncIterator[Reply]:
         """Act on a collected set: one item is an upload as ever; several are stored and made (or asked about)."""
+        if self._busy((incoming.platform, incoming.chat_id)):  # one "busy" for the whole set, the batch untouched
+            yield busy_reply(lang)
+            return
         session = await self._store.get_or_create_session(
             incoming.platform, incoming.chat_id, self._backends.default.name
         )
@@ -136,6 +144,9 @@ class ChatSets:
         self, incoming: Incoming, choice: SetChoice, lang: Lang, *, words: str = ""
     ) -> AsyncIterator[Reply]:
         """The answer to the question (a button, or words): make the stored set as chosen."""
+        if self._busy((incoming.platform, incoming.chat_id)):
+            yield busy_reply(lang)
+            return
         session = await self._store.current_session(incoming.platform, incoming.chat_id)
         stored = await self._store.set_items(session.id) if session is not None else ()
         if session is None or not stored or stored[0].choice is not None:

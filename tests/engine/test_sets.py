@@ -103,7 +103,12 @@ def test_three_in_a_row_are_one_set_asked_about_then_made_each_and_refined_by_pl
         assert "Waiting for your choice" in status[0].text  # type: ignore[union-attr]
         assert (await _all(engine.handle(_say("1", "more energetic"))))[0].text.startswith("First choose")  # type: ignore[union-attr]
 
-        batch = await _all(engine.handle(Incoming("telegram", "1", "u1", button=BUTTON_EACH)))
+        running = asyncio.create_task(_all(engine.handle(Incoming("telegram", "1", "u1", button=BUTTON_EACH))))
+        while not engine._running:
+            await asyncio.sleep(0.01)
+        late = await _all(engine.handle(_item("1", "a")))  # a new item while the batch runs: busy, batch untouched
+        assert len(late) == 1 and isinstance(late[0], Error) and late[0].kind == "busy", late
+        batch = await asyncio.wait_for(running, 120)
         videos = [r for r in batch if isinstance(r, Video)]
         assert [v.caption.splitlines()[0] for v in videos] == ["1 of 3", "2 of 3", "3 of 3"], batch
         assert all(v.path.is_file() for v in videos)
