@@ -15,7 +15,7 @@ __all__ = ["DEFAULT_SUFFIX", "MIB", "PlatformDownload", "fetch_media", "mib_text
 
 MIB = 1024 * 1024
 """Telegram's and Discord's "MB" is a mebibyte (Telegram's download limit is 20 × 1024 × 1024 bytes)."""
-DEFAULT_SUFFIX: dict[str, str] = {"voice": ".ogg", "audio": ".mp3"}
+DEFAULT_SUFFIX: dict[str, str] = {"voice": ".ogg", "audio": ".mp3", "photo": ".jpg"}
 """What to call a download whose name says nothing, by ``MediaRef.kind`` (videos default to ``.mp4``)."""
 _SUFFIX_RE = re.compile(r"\.[a-z0-9]{1,5}")
 

@@ -57,6 +57,12 @@ class Settings(BaseSettings):
     """At most one status-message edit per chat this often (platform flood limits)."""
     still_working_after_s: float = 20.0
     """Add a "still working" line when one stage has run this long without news."""
+    collect_quiet_s: float = 3.0
+    """Clips and photos sent one after another join one set until this long passes without another (or the
+    user says what to make); a single clip waits this long at most before its render starts. 0 turns
+    collecting off for separate messages (albums are still collected)."""
+    album_wait_s: float = 1.0
+    """The pause that ends a Telegram album (its items arrive as separate messages a moment apart)."""
     session_retention_days: float = 30.0
     """Sessions retired by ``/new`` (and their clips and renders) are deleted after this many days, with
     finished job rows and old render counts; a chat's current session is kept."""

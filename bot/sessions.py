@@ -14,6 +14,14 @@ WAL mode lets readers (queue positions, status) run while a writer commits. The 
 autocommit mode; the few multi-statement writes take ``BEGIN IMMEDIATE`` under an ``asyncio.Lock``, so
 coroutines sharing this store never interleave inside a transaction.
 
+A chat's current *set* (several clips and photos sent together: an album, a multi-attachment message)
+is kept as ``set_items`` rows of its session: what was sent, the user's choice (one film or each
+separately, ``None`` while the bot asks), and for a batch each item's own backend session, so "the second
+one: calmer" still finds it after a restart. A new set replaces the previous one.
+
+This module is longer than most because it is the one owner of the chat-state connection: every
+statement that needs its write lock and transactions goes through this class.
+
 All SQL is in ``bot.store`` as named constants with ``:named`` parameters. Timestamps are Unix seconds (UTC);
 render days are ISO dates chosen by the caller (the quota's notion of "today").
 """
@@ -46,11 +54,13 @@ from bot.store import (
     DELETE_OLD_JOBS,
     DELETE_OLD_RENDER_COUNTS,
     DELETE_OLD_SESSIONS,
+    DELETE_SET_ITEMS,
     FAIL_INTERRUPTED,
     FINISH_JOB,
     INCREMENT_RENDER_COUNT,
     INSERT_JOB,
     INSERT_SESSION,
+    INSERT_SET_ITEM,
     PRAGMAS,
     REQUEUE_INTERRUPTED,
     RETIRE_CURRENT_SESSION,
@@ -60,13 +70,17 @@ from bot.store import (
     SELECT_CURRENT_SESSION,
     SELECT_JOB,
     SELECT_OLD_SESSIONS,
+    SELECT_OLD_SET_BACKENDS,
     SELECT_QUEUE_POSITION,
     SELECT_RENDER_COUNT,
     SELECT_SESSION,
     SELECT_SESSION_JOBS,
+    SELECT_SET_ITEMS,
     SELECT_UNFINISHED_JOBS,
     SESSIONS_SCHEMA,
     UPDATE_SESSION,
+    UPDATE_SET_CHOICE,
+    UPDATE_SET_ITEM_BACKEND,
 )
 
 logger = logging.getLogger(__name__)
@@ -161,6 +175,20 @@ class Cleanup:
     jobs_deleted: int
     media_paths: tuple[str, ...]
     backend_sessions: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class SetItem:
+    """One clip or photo of a chat's current set; ``media_json`` and ``caption`` are the engine's to define.
+
+    ``choice`` is ``"film"``, ``"each"`` or None while the user has not chosen; ``backend_session_id`` is the
+    item's own backend session once a batch ("each separately") has rendered it."""
+
+    position: int
+    media_json: str
+    caption: str
+    choice: str | None
+    backend_session_id: str | None
 
 
 def _session(row: sqlite3.Row) -> Session:
@@ -303,7 +331,8 @@ class SessionStore:
             session_id = uuid.uuid4().hex
             await self._conn.execute(RETIRE_CURRENT_SESSION, {**params, "now": now})
             await self._conn.execute(
-                INSERT_SESSION, {**params, "id": session_id, "backend": backend, "language": language, "now": now}
+                INSERT_SESSION,
+                {**params, "id": session_id, "backend": backend, "language": language, "now": now},
             )
             row = await self._one(SELECT_SESSION, {"id": session_id})
         assert row is not None
@@ -445,6 +474,45 @@ class SessionStore:
         """The session's job history, oldest first."""
         return _jobs(await self._all(SELECT_SESSION_JOBS, {"session_id": session_id}))
 
+    # ----- the chat's current set of items -----------------------------------------------------------
+
+    async def replace_set(
+        self, session_id: str, items: Iterable[tuple[str, str]], *, choice: str | None
+    ) -> tuple[str, ...]:
+        """Make ``items`` ((media_json, caption) pairs, in order) the session's set; returns the backend
+        sessions the replaced set's items held, for the caller to discard."""
+        async with self._transaction():
+            old = await self._all(DELETE_SET_ITEMS, {"session_id": session_id})
+            for position, (media_json, caption) in enumerate(items, start=1):
+                await self._conn.execute(
+                    INSERT_SET_ITEM,
+                    {
+                        "session_id": session_id,
+                        "position": position,
+                        "media_json": media_json,
+                        "caption": caption,
+                        "choice": choice,
+                    },
+                )
+        return tuple(row[0] for row in old if row[0] is not None)
+
+    async def set_items(self, session_id: str) -> tuple[SetItem, ...]:
+        """The session's current set, in order (empty when it has none)."""
+        rows = await self._all(SELECT_SET_ITEMS, {"session_id": session_id})
+        return tuple(
+            SetItem(row["position"], row["media_json"], row["caption"], row["choice"], row["backend_session_id"])
+            for row in rows
+        )
+
+    async def choose_for_set(self, session_id: str, choice: str) -> None:
+        """Record the user's choice (``"film"`` or ``"each"``) for the session's set."""
+        await self._write_one(UPDATE_SET_CHOICE, {"session_id": session_id, "choice": choice})
+
+    async def set_item_backend(self, session_id: str, position: int, backend_session_id: str) -> None:
+        """Remember the backend session that holds one item's own video (a batch)."""
+        params = {"session_id": session_id, "position": position, "backend_session_id": backend_session_id}
+        await self._write_one(UPDATE_SET_ITEM_BACKEND, params)
+
     # ----- quotas ------------------------------------------------------------------------------------
 
     async def record_render(self, platform: str, user_id: str, day: date) -> int:
@@ -474,6 +542,10 @@ class SessionStore:
             old = await self._all(SELECT_OLD_SESSIONS, {"cutoff": cutoff})
             paths = tuple(row[0] for row in old if row[0] is not None)
             backend_sessions = tuple((row[1], row[2]) for row in old if row[2] is not None)
+            items = await self._all(SELECT_OLD_SET_BACKENDS, {"cutoff": cutoff})
+            backend_sessions += tuple(
+                pair for pair in ((row[0], row[1]) for row in items) if pair not in backend_sessions
+            )
             sessions = await self._conn.execute(DELETE_OLD_SESSIONS, {"cutoff": cutoff})
             jobs = await self._conn.execute(DELETE_OLD_JOBS, {"cutoff": cutoff})
             await self._conn.execute(DELETE_OLD_RENDER_COUNTS, {"cutoff_day": cutoff_day})

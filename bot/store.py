@@ -57,6 +57,15 @@ CREATE UNIQUE INDEX IF NOT EXISTS jobs_one_active_per_chat
     ON jobs (platform, chat_id) WHERE state IN ('queued', 'running');
 CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state, id);
 CREATE INDEX IF NOT EXISTS jobs_by_session ON jobs (session_id, id);
+CREATE TABLE IF NOT EXISTS set_items (
+    session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    media_json TEXT NOT NULL,
+    caption TEXT NOT NULL,
+    choice TEXT CHECK (choice IS NULL OR choice IN ('film', 'each')),
+    backend_session_id TEXT,
+    PRIMARY KEY (session_id, position)
+);
 CREATE TABLE IF NOT EXISTS render_counts (
     platform TEXT NOT NULL,
     user_id TEXT NOT NULL,
@@ -109,6 +118,11 @@ _OLD_SESSION_FILTER = (
     "(SELECT 1 FROM jobs WHERE jobs.session_id = sessions.id AND jobs.state IN ('queued', 'running'))"
 )
 SELECT_OLD_SESSIONS: Final = f"SELECT media_path, backend, backend_session_id FROM sessions WHERE {_OLD_SESSION_FILTER}"
+SELECT_OLD_SET_BACKENDS: Final = (
+    "SELECT sessions.backend, set_items.backend_session_id FROM set_items "
+    "JOIN sessions ON sessions.id = set_items.session_id "
+    f"WHERE set_items.backend_session_id IS NOT NULL AND {_OLD_SESSION_FILTER}"
+)
 DELETE_OLD_SESSIONS: Final = f"DELETE FROM sessions WHERE {_OLD_SESSION_FILTER}"
 DELETE_OLD_JOBS: Final = (
     "DELETE FROM jobs WHERE state IN ('done', 'failed') AND COALESCE(finished_at, created_at) < :cutoff"
@@ -157,6 +171,21 @@ WHERE state = 'running' AND attempts >= :max_attempts
 RETURNING {_JOB_COLUMNS}
 """
 SELECT_SESSION_JOBS: Final = f"SELECT {_JOB_COLUMNS} FROM jobs WHERE session_id = :session_id ORDER BY id"
+
+SELECT_SET_ITEMS: Final = (
+    "SELECT position, media_json, caption, choice, backend_session_id FROM set_items "
+    "WHERE session_id = :session_id ORDER BY position"
+)
+DELETE_SET_ITEMS: Final = "DELETE FROM set_items WHERE session_id = :session_id RETURNING backend_session_id"
+INSERT_SET_ITEM: Final = """
+INSERT INTO set_items (session_id, position, media_json, caption, choice, backend_session_id)
+VALUES (:session_id, :position, :media_json, :caption, :choice, NULL)
+"""
+UPDATE_SET_CHOICE: Final = "UPDATE set_items SET choice = :choice WHERE session_id = :session_id"
+UPDATE_SET_ITEM_BACKEND: Final = (
+    "UPDATE set_items SET backend_session_id = :backend_session_id "
+    "WHERE session_id = :session_id AND position = :position"
+)
 
 INCREMENT_RENDER_COUNT: Final = """
 INSERT INTO render_counts (platform, user_id, day, count) VALUES (:platform, :user_id, :day, 1)

@@ -6,8 +6,10 @@ Thin on purpose, like ``adapters.telegram``: routing, sessions, jobs, quotas and
 - :mod:`~adapters.discord.client` — endpoints, intents, token redaction and the ``commands.Bot`` that loads
   the Cog and syncs the slash commands;
 - :mod:`~adapters.discord.cog` — the one Cog (:class:`MusicCog`): ``/music`` (video attachment, mood, music
-  volume), ``/status``, ``/credits``, ``/export``, ``/new``, ``/help``, and a listener for plain messages (a
-  video in a DM, or in a channel when the bot is mentioned or replied to; needs the Message Content intent,
+  volume), ``/montage`` (up to 10 clips and photos made into one film, and a prompt), ``/status``,
+  ``/credits``, ``/export``, ``/new``, ``/help``, and a listener for plain messages (clips and photos in a
+  DM, or in a channel when the bot is mentioned or replied to: several attachments are one set; needs the
+  Message Content intent,
   ``settings.discord_message_content``); its ``cog_load`` opens or borrows the services and attaches to the
   engine, its ``cog_unload`` shuts down in order;
 - :mod:`~adapters.discord.surfaces` — where replies go: progress edited into the deferred response (paced by

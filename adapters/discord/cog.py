@@ -36,13 +36,16 @@ from bot.backends.base import Backend
 from bot.config import Settings
 from bot.engine.messages import Button, Incoming, MediaRef, Reply, button_label
 from bot.language import say
+from bot.language.intents import SetChoice
 from bot.services import Services
 
-__all__ = ["GOODBYE_S", "PLATFORM", "MusicCog", "chat_id_for", "upload_limit_for"]
+__all__ = ["GOODBYE_S", "MAX_ITEMS", "PLATFORM", "MusicCog", "chat_id_for", "upload_limit_for"]
 
 logger = logging.getLogger(__name__)
 
 PLATFORM = "discord"
+MAX_ITEMS = 10
+"""Discord carries at most 10 attachments in one message; ``/montage`` takes as many options."""
 GOODBYE_S = 5.0
 """At shutdown, how long chats still waiting may take to receive "the bot is restarting"."""
 _MENTION_RE = re.compile(r"<@!?\d+>")
@@ -169,7 +172,35 @@ class MusicCog(commands.Cog):
         if media is not None and (reason := self._too_big(media)) is not None:
             await interaction.response.send_message(reason)
             return
-        await self._serve_interaction(interaction, text=text, media=media)
+        await self._serve_interaction(interaction, text=text, items=(media,) if media is not None else ())
+
+    @app_commands.command(name="montage")
+    @app_commands.describe(
+        prompt="What the film should be, e.g. “a 60-second travel montage” (optional)",
+        **{f"item{n}": f"Clip or photo {n}" for n in range(1, MAX_ITEMS + 1)},
+    )
+    async def montage(
+        self,
+        interaction: discord.Interaction,
+        item1: discord.Attachment,
+        item2: discord.Attachment | None = None,
+        item3: discord.Attachment | None = None,
+        item4: discord.Attachment | None = None,
+        item5: discord.Attachment | None = None,
+        item6: discord.Attachment | None = None,
+        item7: discord.Attachment | None = None,
+        item8: discord.Attachment | None = None,
+        item9: discord.Attachment | None = None,
+        item10: discord.Attachment | None = None,
+        prompt: str | None = None,
+    ) -> None:
+        """Make one film of up to 10 clips and photos, cut on the music's beats."""
+        given = (item1, item2, item3, item4, item5, item6, item7, item8, item9, item10)
+        items = [ref for a in given if a is not None and (ref := attachment_ref(a, chosen=True)) is not None]
+        if (reason := self._first_too_big(items)) is not None:
+            await interaction.response.send_message(reason)
+            return
+        await self._serve_interaction(interaction, text=prompt, items=tuple(items), choice=SetChoice.FILM)
 
     @app_commands.command(name="status")
     async def status(self, interaction: discord.Interaction) -> None:
@@ -219,10 +250,10 @@ class MusicCog(commands.Cog):
         if not _addressed(message, me):
             return
         text = _MENTION_RE.sub(" ", message.content).strip() or None
-        media = next((ref for a in message.attachments if (ref := attachment_ref(a)) is not None), None)
-        if text is None and media is None:
+        items = [ref for a in message.attachments[:MAX_ITEMS] if (ref := attachment_ref(a)) is not None]
+        if text is None and not items:
             return
-        if media is not None and (reason := self._too_big(media)) is not None:
+        if (reason := self._first_too_big(items)) is not None:
             await message.reply(reason, mention_author=False)
             return
         limit = upload_limit_for(self.settings, interaction_limit=None, guild=message.guild)
@@ -231,10 +262,11 @@ class MusicCog(commands.Cog):
             chat_id_for(message.channel.id, message.author.id),
             str(message.author.id),
             text=text,
-            media=media,
+            media=items[0] if items else None,
             # a message carries no locale of its own; a server's (community setting) is the best hint
             language=str(message.guild.preferred_locale) if message.guild else None,
             upload_limit=limit,
+            extra_media=tuple(items[1:]),  # several attachments in one message are one set
         )
         typing = asyncio.create_task(keep_typing(message.channel))
         try:
@@ -272,6 +304,10 @@ class MusicCog(commands.Cog):
             platform_download=functools.partial(download_attachment, self.settings),
         )
 
+    def _first_too_big(self, items: list[MediaRef]) -> str | None:
+        """The refusal of the first oversize item, if any (one refusal for a whole set)."""
+        return next((reason for media in items if (reason := self._too_big(media)) is not None), None)
+
     def _too_big(self, media: MediaRef) -> str | None:
         """The refusal (in English: no reply has told us the user's language yet) of an oversize attachment."""
         limit = self.settings.max_input_bytes
@@ -288,8 +324,9 @@ class MusicCog(commands.Cog):
         interaction: discord.Interaction,
         *,
         text: str | None = None,
-        media: MediaRef | None = None,
+        items: tuple[MediaRef, ...] = (),
         button: str | None = None,
+        choice: SetChoice | None = None,
     ) -> None:
         """Defer first (the 3 s rule), then stream the engine's replies into the deferred response."""
         await interaction.response.defer(thinking=True)
@@ -300,10 +337,12 @@ class MusicCog(commands.Cog):
             chat_id_for(channel_id, interaction.user.id),
             str(interaction.user.id),
             text=text,
-            media=media,
+            media=items[0] if items else None,
             button=button,
             language=str(interaction.locale),
             upload_limit=surface.limit,
+            extra_media=items[1:],
+            choice=choice,
         )
         await self._serve(surface, incoming)
 

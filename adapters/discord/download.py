@@ -29,8 +29,9 @@ logger = logging.getLogger(__name__)
 def attachment_ref(attachment: discord.Attachment, *, chosen: bool = False) -> MediaRef | None:
     """An attachment as a ``MediaRef`` (``file_id`` = its CDN URL).
 
-    Images and text files that merely travel with a message are not ours (None); an attachment given to
-    ``/music`` (``chosen``) always is, so the pipeline's probe answers with its own clear sentence.
+    Images (not GIFs, which may move) are photos; text files that merely travel with a message are not ours
+    (None); an attachment given to a command (``chosen``) always is, so the pipeline's probe answers with
+    its own clear sentence.
     """
     mime = (attachment.content_type or "").split(";")[0].strip().lower()
     kind: MediaKind
@@ -38,7 +39,9 @@ def attachment_ref(attachment: discord.Attachment, *, chosen: bool = False) -> M
         kind = "video"
     elif mime.startswith("audio/"):
         kind = "voice" if attachment.is_voice_message() else "audio"
-    elif mime.startswith(("image/", "text/")) and not mime.endswith("gif") and not chosen:
+    elif mime.startswith("image/") and not mime.endswith("gif"):
+        kind = "photo"
+    elif mime.startswith("text/") and not chosen:
         return None
     else:
         kind = "document"

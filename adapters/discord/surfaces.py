@@ -62,6 +62,9 @@ class _DiscordSurface:
 
     async def show(self, reply: Reply) -> None:
         """One non-progress reply: a text in ≤ 2000-character pieces, or a video with embed and buttons."""
+        if isinstance(reply, Text) and reply.buttons:  # a question ("one film or each?") with its buttons
+            await self.send(reply.text[:MAX_CONTENT], view=ResultView(self.buttons, reply.buttons))
+            return
         if isinstance(reply, Text | Error | Progress):
             for piece in pieces(reply.text):
                 await self.send(piece)

@@ -12,10 +12,12 @@ import discord
 
 from bot.engine.messages import (
     BUTTON_ANOTHER,
+    BUTTON_EACH,
     BUTTON_EXPORT,
     BUTTON_KEEP_ORIGINAL,
     BUTTON_LOUDER,
     BUTTON_MUTE_ORIGINAL,
+    BUTTON_ONE_FILM,
     BUTTON_QUIETER,
     Button,
     Video,
@@ -32,8 +34,11 @@ ALL_BUTTONS = (
     BUTTON_MUTE_ORIGINAL,
     BUTTON_KEEP_ORIGINAL,
     BUTTON_EXPORT,
+    BUTTON_ONE_FILM,
+    BUTTON_EACH,
 )
-"""Every button a result can carry: the persistent view listens for all of them."""
+"""Every button a result (or the question under several items) can carry: the persistent view listens for
+all of them."""
 
 
 class ButtonHandler(Protocol):
@@ -48,7 +53,7 @@ class ButtonHandler(Protocol):
 
 class _ResultButton(discord.ui.Button["ResultView"]):
     def __init__(self, handler: ButtonHandler, button: Button, row: int) -> None:
-        primary = button.id == BUTTON_ANOTHER
+        primary = button.id in (BUTTON_ANOTHER, BUTTON_ONE_FILM)
         style = discord.ButtonStyle.primary if primary else discord.ButtonStyle.secondary
         super().__init__(style=style, label=button.label, custom_id=button.id, row=row)
         self.handler = handler

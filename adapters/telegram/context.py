@@ -4,7 +4,7 @@ instead of ``Any``."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
@@ -31,6 +31,9 @@ class BotData:
     """Services shared with other platforms (``musiccog run``): used, never closed, by this adapter."""
     runtime: AdapterRuntime | None = None
     """Set by :func:`setup`, cleared by :func:`teardown`."""
+    addressed_albums: dict[str, float] = field(default_factory=dict)
+    """Albums (``media_group_id`` → when) whose captioned item was for us in a group: their other items,
+    which carry no mention of their own, are for us too."""
 
     def serving(self) -> AdapterRuntime:
         """The runtime of a set-up application (handlers only run between setup and teardown)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from telegram import Animation, Audio, Document, Message, Voice
+from telegram import Animation, Audio, Document, Message, PhotoSize, Voice
 from telegram import Video as TgVideo
 from telegram.error import BadRequest
 from telegram.ext import ExtBot
@@ -25,9 +25,11 @@ __all__ = ["download_file", "media_ref", "too_big"]
 
 
 def media_ref(message: Message) -> MediaRef | None:
-    """The file a message carries (video, animation, audio, voice or document), or None."""
+    """The file a message carries (video, photo, animation, audio, voice or document), or None.
+
+    A photo sent as a photo is its largest size; one sent as a file (an image document) is a photo too."""
     kind: MediaKind
-    item: TgVideo | Animation | Audio | Voice | Document
+    item: TgVideo | Animation | Audio | Voice | Document | PhotoSize
     if message.video is not None:
         kind, item = "video", message.video
     elif message.animation is not None:  # before document: animations arrive as both
@@ -36,9 +38,17 @@ def media_ref(message: Message) -> MediaRef | None:
         kind, item = "audio", message.audio
     elif message.voice is not None:
         kind, item = "voice", message.voice
+    elif message.photo:
+        kind, item = "photo", max(message.photo, key=lambda size: size.width * size.height)
     elif message.document is not None:
         mime = message.document.mime_type or ""
-        kind, item = ("audio" if mime.startswith("audio/") else "document"), message.document
+        if mime.startswith("audio/"):
+            kind = "audio"
+        elif mime.startswith("image/") and mime != "image/gif":
+            kind = "photo"
+        else:
+            kind = "document"
+        item = message.document
     else:
         return None
     return MediaRef(

@@ -1,8 +1,10 @@
 """The Telegram handlers: which updates are for us, how they become ``Incoming``, and the one error handler.
 
 - Which messages are for us: private chats, all; groups, a mention, a reply to the bot, a command for us
-  or a mention in a caption. A video/animation/document/audio/voice becomes a ``MediaRef``; a file over
-  the download limit is refused from the size Telegram announced.
+  or a mention in a caption. A video/photo/animation/document/audio/voice becomes a ``MediaRef``; a file
+  over the download limit is refused from the size Telegram announced. An album's messages carry their
+  ``media_group_id`` as ``Incoming.group_id``: the engine collects them into one set. In a group only the
+  captioned item of an album mentions the bot; the album's other items follow it.
 - Button presses are answered at once (``answerCallbackQuery``), then served like words.
 - Every event is served by :func:`adapters.serving.serve` onto a :class:`~adapters.telegram.surface.ChatSurface`;
   what fails outside it reaches :func:`on_error`, which logs first (with the trace) and then tells the human
@@ -10,6 +12,8 @@
 """
 
 from __future__ import annotations
+
+import time
 
 from telegram import Message, MessageEntity, Update
 from telegram.constants import ChatType
@@ -25,6 +29,7 @@ __all__ = ["MEDIA_FILTER", "on_button", "on_error", "on_message", "to_incoming"]
 
 MEDIA_FILTER = (
     filters.VIDEO
+    | filters.PHOTO
     | filters.ANIMATION
     | filters.AUDIO
     | filters.VOICE
@@ -32,7 +37,7 @@ MEDIA_FILTER = (
     | filters.TEXT
     | filters.CaptionEntity(MessageEntity.URL)
 )
-"""Every message that may carry a clip, a song, a link or words."""
+"""Every message that may carry a clip, a photo, a song, a link or words."""
 
 
 async def on_message(update: Update, context: MusicCogContext) -> None:
@@ -41,7 +46,7 @@ async def on_message(update: Update, context: MusicCogContext) -> None:
     if message is None or message.from_user is None:
         return
     runtime = context.bot_data.serving()
-    if not _addressed(message, context.bot.id, context.bot.username):
+    if not _addressed_or_album(message, context):
         return
     incoming = to_incoming(message)
     if incoming is None:
@@ -98,7 +103,25 @@ def to_incoming(message: Message) -> Incoming | None:
         text=text,
         media=media,
         language=user.language_code if user else None,
+        group_id=message.media_group_id,
     )
+
+
+ALBUM_MEMORY_S = 60.0
+"""How long an album addressed to us in a group is remembered (its items arrive within a second or two)."""
+
+
+def _addressed_or_album(message: Message, context: MusicCogContext) -> bool:
+    """Addressed to us, or an item of an album whose captioned item was (only one item carries the caption)."""
+    albums, group = context.bot_data.addressed_albums, message.media_group_id
+    now = time.monotonic()
+    for stale in [g for g, at in albums.items() if now - at > ALBUM_MEMORY_S]:
+        del albums[stale]
+    if _addressed(message, context.bot.id, context.bot.username):
+        if group is not None:
+            albums[group] = now
+        return True
+    return group is not None and group in albums
 
 
 def _addressed(message: Message, bot_id: int, bot_username: str | None) -> bool:

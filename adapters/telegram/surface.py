@@ -19,7 +19,7 @@ from telegram.ext import ExtBot
 
 from adapters.files import mib_text
 from bot.config import Settings
-from bot.engine.messages import Reply, Video
+from bot.engine.messages import Button, Reply, Text, Video
 from bot.language import say
 
 __all__ = ["CHAT_ACTION_EVERY_S", "MAX_TEXT", "ChatSurface"]
@@ -54,6 +54,8 @@ class ChatSurface:
         """One non-progress reply as a Telegram message (a result video with its keyboard, or text)."""
         if isinstance(reply, Video):
             await self._send_video(reply)
+        elif isinstance(reply, Text) and reply.buttons:  # a question ("one film or each?")
+            await self.bot.send_message(self.chat_id, reply.text[:MAX_TEXT], reply_markup=_keyboard(reply.buttons))
         else:
             await self.bot.send_message(self.chat_id, reply.text[:MAX_TEXT])
 
@@ -89,10 +91,7 @@ class ChatSurface:
             )
             await self.bot.send_message(self.chat_id, text)
             return
-        rows = [list(video.buttons[:3]), list(video.buttons[3:])]
-        keyboard = InlineKeyboardMarkup(
-            [[InlineKeyboardButton(b.label, callback_data=b.id) for b in row] for row in rows if row]
-        )
+        keyboard = _keyboard(video.buttons)
         with video.path.open("rb") as handle:
             await self.bot.send_video(
                 self.chat_id,
@@ -105,3 +104,11 @@ class ChatSurface:
                 reply_markup=keyboard if video.buttons else None,
                 filename="musiccog.mp4",
             )
+
+
+def _keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup:
+    """Buttons as an inline keyboard, at most three to a row."""
+    rows = [list(buttons[:3]), list(buttons[3:])]
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.label, callback_data=b.id) for b in row] for row in rows if row]
+    )

@@ -5,6 +5,10 @@ that renders (an upload, an edit, an export) is checked (one job per chat, the d
 per-user rate limit) and submitted as a job row; the replies of that job then stream back from the
 :class:`~bot.engine.runner.JobRunner`, with the user's place in the queue first if they have to wait.
 
+Clips and photos go to :class:`~bot.engine.sets.ChatSets` first: several sent together (an album, a
+multi-attachment message, a few in a row) are one set, made into one film or each separately; one alone
+is an upload as it always was, once the chat has been quiet for ``settings.collect_quiet_s``.
+
 The reply language is chosen once per event (:func:`bot.language.intents.choose_language`: the chat's
 ``/language`` choice, else Chinese text, else the platform's locale) and carried by every reply.
 """
@@ -23,11 +27,12 @@ from bot.engine.platform_links import PlatformLinks
 from bot.engine.registry import BackendRegistry
 from bot.engine.replies import busy_reply, error_reply, failure_reply, text_reply
 from bot.engine.routing import Routed, route
-from bot.engine.runner import JobRunner
+from bot.engine.runner import SONG_KINDS, JobRunner
+from bot.engine.sets import ChatSets
 from bot.errors import BackendUnavailable
 from bot.language import Lang, say
-from bot.language.intents import Intent, choose_language, help_text
-from bot.sessions import ChatBusy, SessionStore
+from bot.language.intents import Intent, SetChoice, asks_for_song, choose_language, help_text, set_choice
+from bot.sessions import ChatBusy, Session, SessionStore
 
 __all__ = ["Conversation"]
 
@@ -62,6 +67,7 @@ class Conversation:
         self._runner = runner
         self._today = today
         self._limiter = RateLimiter(settings.rate_limit_jobs, settings.rate_limit_window_s)
+        self._sets = ChatSets(settings, store, backends, self._queue, runner.is_listening)
 
     async def handle(self, incoming: Incoming) -> AsyncIterator[Reply]:
         """Every reply to one user event, in order; job events stream as the job runs."""
@@ -73,13 +79,51 @@ class Conversation:
             yield denied
             return
         try:
-            if routed.intent in _JOB_INTENTS:
-                async for reply in self._submit(incoming, routed, lang):
-                    yield reply
-            else:
-                yield await self._answer(incoming, routed, lang)
+            async for reply in self._dispatch(incoming, routed, session, lang):
+                yield reply
         except Exception as exc:  # an adapter must always get a sentence, never a traceback
             yield failure_reply(exc, lang, what=f"handling a {routed.intent.value} message")
+
+    async def _dispatch(
+        self, incoming: Incoming, routed: Routed, session: Session | None, lang: Lang
+    ) -> AsyncIterator[Reply]:
+        """Items and set words to the set desk; everything else as it has always been."""
+        intent = routed.intent
+        if intent is Intent.UPLOAD and routed.media is not None and not _is_song(incoming, routed):
+            async for reply in self._sets.collect(incoming, routed, lang):
+                yield reply
+            return
+        if intent is Intent.CHOOSE:
+            async for reply in self._sets.choose(incoming, SetChoice(routed.argument or "film"), lang):
+                yield reply
+            return
+        if intent is Intent.EDIT and incoming.button is None:
+            pending = self._sets.take_with_words(incoming)
+            if pending is not None:  # words while items are being collected: they say what to make
+                async for reply in self._sets.act(incoming, pending, lang, words=routed.text):
+                    yield reply
+                return
+            waiting = await self._sets.waiting_count(session)
+            if waiting:
+                choice = set_choice(routed.text)
+                if choice is None:
+                    yield text_reply("engine_set_choose_first", lang, count=waiting)
+                    return
+                async for reply in self._sets.choose(incoming, choice, lang, words=routed.text):
+                    yield reply
+                return
+        if incoming.button is None:
+            retarget = await self._sets.retarget(session, routed, lang)
+            if retarget is not None and retarget.reply is not None:
+                yield retarget.reply
+                return
+            if retarget is not None and retarget.routed is not None:
+                routed = retarget.routed
+        if routed.intent in _JOB_INTENTS:
+            async for reply in self._submit(incoming, routed, lang):
+                yield reply
+        else:
+            yield await self._answer(incoming, routed, lang)
 
     # ----- answers that need no job ------------------------------------------------------------------------
 
@@ -89,6 +133,7 @@ class Conversation:
         if intent is Intent.HELP:
             return Text(help_text(lang), lang=lang)
         if intent is Intent.NEW:
+            self._sets.drop_pending((platform, chat))
             current = await self._store.current_session(platform, chat)
             await self._store.new_session(platform, chat, current.backend if current else self._backends.default.name)
             return text_reply("engine_fresh_start", lang)
@@ -99,6 +144,12 @@ class Conversation:
             await self._store.update_session(session.id, language=routed.argument)
             return text_reply("engine_language_set", routed.argument)  # said in the language just chosen
         if intent is Intent.CANCEL:
+            if self._sets.drop_pending((platform, chat)):
+                return text_reply("engine_cancelled_queued", lang)
+            current = await self._store.current_session(platform, chat)
+            if current is not None and await self._sets.waiting_count(current):
+                await self._store.replace_set(current.id, (), choice=None)
+                return text_reply("engine_cancelled_queued", lang)
             outcome = await self._runner.cancel(platform, chat)
             return text_reply(_CANCEL_PHRASES[outcome], lang)
         if intent is Intent.BACKEND:
@@ -114,12 +165,13 @@ class Conversation:
     async def _status(self, incoming: Incoming, lang: Lang) -> Reply:
         """The current timeline's summary, or a nudge to send a clip."""
         current = await self._store.current_session(incoming.platform, incoming.chat_id)
+        listing = await self._sets.listing((incoming.platform, incoming.chat_id), current, lang)
         timeline = None
         if current is not None and current.backend_session_id:
             timeline = await self._backends.named(current.backend).state(current.backend_session_id)
         if timeline is None:
-            return text_reply("engine_no_video_yet", lang)
-        return Text(timeline.summary(), lang=lang)
+            return Text(listing, lang=lang) if listing else text_reply("engine_no_video_yet", lang)
+        return Text("\n\n".join(part for part in (listing, timeline.summary()) if part), lang=lang)
 
     async def _switch_backend(self, incoming: Incoming, name: str | None, lang: Lang) -> Reply:
         """``/backend local|nemo``: a fresh session on that backend, if the operator allows choosing."""
@@ -175,11 +227,15 @@ class Conversation:
         logger.info("refused a %s user not on the allow-list", platform)
         return error_reply("quota", "engine_private", lang)
 
-    async def _refusal(self, incoming: Incoming, kind: JobKind, lang: Lang) -> Error | None:
-        """Why this job may not be queued now (the daily quota, the rate limit), or None."""
+    async def _refusal(self, incoming: Incoming, kind: JobKind, lang: Lang, renders: int = 1) -> Error | None:
+        """Why this job may not be queued now (the daily quota, the rate limit), or None; ``renders`` is how
+        many videos it makes (a batch makes one per item)."""
         platform, user = incoming.platform, incoming.user_id
-        if kind in RENDER_KINDS and await self._renders_left(platform, user) == 0:
+        left = await self._renders_left(platform, user) if kind in RENDER_KINDS else None
+        if left == 0:
             return error_reply("quota", "engine_quota_used", lang, limit=self._settings.daily_renders)
+        if left is not None and left < renders:
+            return error_reply("quota", "engine_quota_short", lang, count=renders, left=left)
         if not self._is_admin(platform, user):
             wait_s = self._limiter.retry_after(f"{platform}:{user}")
             if wait_s > 0:
@@ -189,7 +245,7 @@ class Conversation:
     # ----- submitting a job --------------------------------------------------------------------------------
 
     async def _submit(self, incoming: Incoming, routed: Routed, lang: Lang) -> AsyncIterator[Reply]:
-        platform, chat, user = incoming.platform, incoming.chat_id, incoming.user_id
+        platform, chat = incoming.platform, incoming.chat_id
         kind = JobKind(routed.intent.value)
         if kind is JobKind.UPLOAD and routed.media is None:
             yield text_reply("engine_send_the_video", lang)
@@ -202,15 +258,27 @@ class Conversation:
         if kind is not JobKind.UPLOAD and (session is None or not session.backend_session_id):
             yield text_reply("send_video_first", lang)
             return
-        refusal = await self._refusal(incoming, kind, lang)
-        if refusal is not None:
-            yield refusal
-            return
         if session is None:
             session = await self._store.new_session(platform, chat, self._backends.default.name)
         payload = JobPayload(
             kind=kind, text=routed.text, media=routed.media, lang=lang, upload_limit=incoming.upload_limit
         )
+        async for reply in self._queue(incoming, session, payload, lang, 1):
+            yield reply
+
+    async def _queue(
+        self, incoming: Incoming, session: Session, payload: JobPayload, lang: Lang, renders: int
+    ) -> AsyncIterator[Reply]:
+        """Queue the job (one per chat, within the quota and rate limit) and stream its replies."""
+        key = (incoming.platform, incoming.chat_id)
+        if self._runner.is_listening(key):
+            yield busy_reply(lang)
+            return
+        refusal = await self._refusal(incoming, payload.kind, lang, renders)
+        if refusal is not None:
+            yield refusal
+            return
+        kind, user = payload.kind, incoming.user_id
         with self._runner.listen(key, lang) as listener:
             try:
                 job = await self._store.enqueue(session.id, user, kind.value, payload.to_json())
@@ -224,3 +292,10 @@ class Conversation:
             self._runner.wake()
             async for reply in self._runner.replies(key, listener):
                 yield reply
+
+
+def _is_song(incoming: Incoming, routed: Routed) -> bool:
+    """An audio file, or a file captioned "use this song": music for the current clip, never a set's item."""
+    if incoming.extra_media or routed.media is None:
+        return False
+    return routed.media.kind in SONG_KINDS or asks_for_song(routed.text)

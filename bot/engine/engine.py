@@ -3,6 +3,9 @@
 A thin facade over the parts, each with one job:
 
 - :class:`~bot.engine.conversation.Conversation` answers and submits (routing, access, quotas);
+- :class:`~bot.engine.sets.ChatSets` collects several clips and photos of a chat into one set (albums,
+  multi-attachment messages, a few sent in a row) and makes one film or each separately
+  (:mod:`bot.engine.collecting`, :mod:`bot.engine.set_jobs`);
 - :class:`~bot.engine.runner.JobRunner` dispatches and runs jobs, delivers their replies, recovers after a
   restart and keeps house;
 - :mod:`bot.engine.replies` words every reply (pure);

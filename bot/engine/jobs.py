@@ -45,10 +45,14 @@ class JobKind(StrEnum):
     UPLOAD = "upload"
     EDIT = "edit"
     EXPORT = "export"
+    MONTAGE = "montage"
+    """Several items made into one film."""
+    EACH = "each"
+    """Several items, each made into its own video, one after another (a batch)."""
 
 
-RENDER_KINDS = frozenset({JobKind.UPLOAD, JobKind.EDIT})
-"""Jobs that count against the daily render quota."""
+RENDER_KINDS = frozenset({JobKind.UPLOAD, JobKind.EDIT, JobKind.MONTAGE, JobKind.EACH})
+"""Jobs that count against the daily render quota (each video a batch delivers counts once)."""
 
 
 @dataclass(frozen=True)
@@ -61,16 +65,21 @@ class JobPayload:
     lang: str = "en"
     upload_limit: int | None = None
     """The chat's upload limit when the platform's varies by place (see ``Incoming.upload_limit``)."""
+    items: tuple[MediaRef, ...] = ()
+    """A set's clips and photos, in order (``MONTAGE`` and ``EACH``)."""
 
     def to_json(self) -> str:
+        data: dict[str, object] = {
+            "kind": self.kind.value,
+            "text": self.text,
+            "media": dataclasses.asdict(self.media) if self.media else None,
+            "lang": self.lang,
+            "upload_limit": self.upload_limit,
+        }
+        if self.items:  # left out otherwise, as single-clip payloads have always been
+            data["items"] = [dataclasses.asdict(item) for item in self.items]
         return json.dumps(
-            {
-                "kind": self.kind.value,
-                "text": self.text,
-                "media": dataclasses.asdict(self.media) if self.media else None,
-                "lang": self.lang,
-                "upload_limit": self.upload_limit,
-            },
+            data,
             ensure_ascii=False,
             sort_keys=True,
         )
@@ -88,6 +97,7 @@ class JobPayload:
                 media=media,
                 lang=data["lang"],
                 upload_limit=int(limit) if limit is not None else None,
+                items=tuple(MediaRef(**item) for item in data.get("items", ())),
             )
         except (KeyError, TypeError, json.JSONDecodeError) as exc:
             raise ValueError("damaged job payload") from exc

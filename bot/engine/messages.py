@@ -14,13 +14,16 @@ from pathlib import Path
 from typing import Literal
 
 from bot.language import say
+from bot.language.intents import SetChoice
 
 __all__ = [
     "BUTTON_ANOTHER",
+    "BUTTON_EACH",
     "BUTTON_EXPORT",
     "BUTTON_KEEP_ORIGINAL",
     "BUTTON_LOUDER",
     "BUTTON_MUTE_ORIGINAL",
+    "BUTTON_ONE_FILM",
     "BUTTON_QUIETER",
     "Button",
     "Error",
@@ -36,10 +39,11 @@ __all__ = [
     "button_label",
     "new_error_id",
     "result_buttons",
+    "set_buttons",
 ]
 
-MediaKind = Literal["video", "audio", "document", "animation", "voice", "link"]
-_MEDIA_KINDS: frozenset[str] = frozenset({"video", "audio", "document", "animation", "voice", "link"})
+MediaKind = Literal["video", "audio", "document", "animation", "voice", "link", "photo"]
+_MEDIA_KINDS: frozenset[str] = frozenset({"video", "audio", "document", "animation", "voice", "link", "photo"})
 
 ErrorKind = Literal["input", "busy", "quota", "backend", "render", "internal"]
 """Who must act: the user (``input``, ``busy``, ``quota``), the operator (``backend``) or us (the rest)."""
@@ -79,6 +83,11 @@ class Incoming:
     ``language`` is the platform's hint (Telegram ``language_code``, Discord ``locale``), if any.
     ``upload_limit`` is the largest file the platform accepts in this chat when it varies by place (a
     Discord guild's boost level); it overrides the platform-wide limit given to ``Engine.attach``.
+
+    Several items at once: ``extra_media`` are the attachments after ``media`` in one message (Discord
+    carries up to 10); ``group_id`` is the album the message belongs to (Telegram's ``media_group_id``:
+    one album arrives as several messages sharing it); ``choice`` is what a command already chose for them
+    (Discord's ``/montage``: one film).
     """
 
     platform: str
@@ -89,6 +98,18 @@ class Incoming:
     button: str | None = None
     language: str | None = None
     upload_limit: int | None = None
+    extra_media: tuple[MediaRef, ...] = ()
+    group_id: str | None = None
+    choice: SetChoice | None = None
+
+    def __post_init__(self) -> None:
+        if self.extra_media and self.media is None:
+            raise ValueError("extra_media come after media")
+
+    @property
+    def all_media(self) -> tuple[MediaRef, ...]:
+        """Every item this event carries, in the order sent."""
+        return (self.media, *self.extra_media) if self.media is not None else ()
 
 
 @dataclass(frozen=True)
@@ -105,6 +126,8 @@ BUTTON_LOUDER = "mc:louder"
 BUTTON_MUTE_ORIGINAL = "mc:mute"
 BUTTON_KEEP_ORIGINAL = "mc:keep"
 BUTTON_EXPORT = "mc:export"
+BUTTON_ONE_FILM = "mc:set:film"
+BUTTON_EACH = "mc:set:each"
 
 _BUTTON_PHRASES: dict[str, str] = {
     BUTTON_ANOTHER: "engine_button_another",
@@ -113,6 +136,8 @@ _BUTTON_PHRASES: dict[str, str] = {
     BUTTON_MUTE_ORIGINAL: "engine_button_mute_original",
     BUTTON_KEEP_ORIGINAL: "engine_button_keep_original",
     BUTTON_EXPORT: "engine_button_export",
+    BUTTON_ONE_FILM: "engine_button_one_film",
+    BUTTON_EACH: "engine_button_each",
 }
 """Each standard button's label, as a phrase of :mod:`bot.language`."""
 
@@ -127,6 +152,11 @@ def result_buttons(lang: str = "en", *, original_muted: bool = False) -> tuple[B
     toggle = BUTTON_KEEP_ORIGINAL if original_muted else BUTTON_MUTE_ORIGINAL
     ids = (BUTTON_ANOTHER, BUTTON_QUIETER, BUTTON_LOUDER, toggle, BUTTON_EXPORT)
     return tuple(Button(button_id, button_label(button_id, lang)) for button_id in ids)
+
+
+def set_buttons(lang: str = "en") -> tuple[Button, ...]:
+    """The question under several items: one film of them all, or each one separately."""
+    return tuple(Button(button_id, button_label(button_id, lang)) for button_id in (BUTTON_ONE_FILM, BUTTON_EACH))
 
 
 @dataclass(frozen=True)
@@ -146,10 +176,11 @@ class Progress:
 
 @dataclass(frozen=True)
 class Text:
-    """A plain message to the user."""
+    """A plain message to the user; ``buttons`` (if any) go under it (a question such as "one film or each?")."""
 
     text: str
     lang: str = "en"
+    buttons: tuple[Button, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -14,17 +14,19 @@ from dataclasses import dataclass
 
 from bot.engine.messages import (
     BUTTON_ANOTHER,
+    BUTTON_EACH,
     BUTTON_EXPORT,
     BUTTON_KEEP_ORIGINAL,
     BUTTON_LOUDER,
     BUTTON_MUTE_ORIGINAL,
+    BUTTON_ONE_FILM,
     BUTTON_QUIETER,
     Incoming,
     MediaRef,
 )
-from bot.language.intents import Intent, classify_text, clean_message
+from bot.language.intents import Intent, SetChoice, classify_text, clean_message
 
-__all__ = ["BUTTON_ROUTES", "Routed", "route", "route_text"]
+__all__ = ["BUTTON_ROUTES", "SET_BUTTON_CHOICES", "Routed", "route", "route_text"]
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +56,8 @@ BUTTON_ROUTES: dict[str, tuple[Intent, str]] = {
     BUTTON_EXPORT: (Intent.EXPORT, ""),
 }
 """Buttons re-render exactly as their words would: the text goes through the same instruction parser."""
+SET_BUTTON_CHOICES: dict[str, SetChoice] = {BUTTON_ONE_FILM: SetChoice.FILM, BUTTON_EACH: SetChoice.EACH}
+"""The question under several items: its buttons choose (``Intent.CHOOSE``)."""
 
 
 def route_text(text: str | None, *, bot_username: str | None = None) -> Routed:
@@ -66,6 +70,8 @@ def route_text(text: str | None, *, bot_username: str | None = None) -> Routed:
 def route(incoming: Incoming, *, bot_username: str | None = None) -> Routed:
     """Route one ``Incoming``: button, then attachment, then its text."""
     if incoming.button is not None:
+        if incoming.button in SET_BUTTON_CHOICES:
+            return Routed(Intent.CHOOSE, argument=SET_BUTTON_CHOICES[incoming.button])
         found = BUTTON_ROUTES.get(incoming.button)
         if found is None:
             logger.info("stale or foreign button id %r", incoming.button)

@@ -30,6 +30,7 @@ from bot.engine.messages import Progress, Reply, Text, new_error_id
 from bot.engine.platform_links import PlatformLinks
 from bot.engine.registry import BackendRegistry
 from bot.engine.replies import export_video, failure_reply, restarted_reply, result_video, stage_progress, text_reply
+from bot.engine.set_jobs import SET_KINDS, SetJobs
 from bot.errors import BackendUnavailable, InputRejected
 from bot.language.intents import asks_for_song
 from bot.language.text import label_from_path
@@ -89,6 +90,7 @@ class JobRunner:
         self._cancel_requested: set[int] = set()
         self._wake = asyncio.Event()
         self._workdirs: set[Path] = set()
+        self._sets = SetJobs(store)
 
     # ----- lifecycle -------------------------------------------------------------------------------------
 
@@ -257,6 +259,19 @@ class JobRunner:
         backend = self._backends.named(session.backend)
         link = await self._links.ready(job.platform)
         limit = payload.upload_limit or link.upload_limit
+        if payload.kind in SET_KINDS:
+            yield Stage("download", 0.0)
+            async for event in self._sets.events(
+                session,
+                backend,
+                payload,
+                fetch=link.fetch_media,
+                workdir=workdir,
+                platform=job.platform,
+                max_output_bytes=limit,
+            ):
+                yield event
+            return
         if payload.kind is JobKind.UPLOAD:
             assert payload.media is not None
             is_song = payload.media.kind in SONG_KINDS

@@ -89,6 +89,29 @@ PHRASES: dict[str, str] = {
         "third-party service, and temporary files are deleted after each job."
     ),
     "engine_help_head": "What you can say after sending a clip:\n",
+    # several items: one film or each separately
+    "engine_button_one_film": "One film",
+    "engine_button_each": "Each separately",
+    "engine_set_got": "Got {count} items — send more, or tell me: one film of them all, or each separately.",
+    "engine_set_question": "I have {count} videos. One film of them all, or each one separately?",
+    "engine_set_choose_first": "First choose for your {count} items: one film, or each separately.",
+    "engine_set_nothing_to_choose": "There is nothing to choose for: send me a few clips or photos first.",
+    "engine_set_listing": "Your {count} items:",
+    "engine_set_waiting": "Waiting for your choice: one film, or each separately.",
+    "engine_set_collecting": "Still collecting — send more, or tell me what to make.",
+    "engine_set_film": "Made into one film.",
+    "engine_set_each": "Each made separately; say e.g. “the second one: calmer” to change one.",
+    "engine_set_current": "current",
+    "engine_item_video": "video",
+    "engine_item_photo": "photo",
+    "engine_item_of": "{position} of {total}",
+    "engine_item_skipped": "{place}: skipped. {reason}",
+    "engine_no_such_item": "There is no item {position} here: you sent {count}.",
+    "engine_montage_unsupported": "The {backend} backend can't make one film of several items; "
+    "I'll make each one separately instead.",
+    "engine_too_many_items": "That's {count} items; I can take at most {limit} at once.",
+    "engine_quota_short": "That's {count} videos, but you have {left} renders left today. "
+    "Send fewer, or ask for one film.",
     # ----- media -------------------------------------------------------------------------------
     # parser replies
     "edits_help": (

@@ -23,12 +23,15 @@ import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.language.instructions.numbers import cn_number
 from bot.language.phrases import Lang, say
 
 __all__ = [
     "COMMANDS",
     "Classified",
     "Intent",
+    "SetChoice",
+    "Targeted",
     "asks_for_song",
     "choose_language",
     "classify_text",
@@ -36,8 +39,10 @@ __all__ = [
     "detect_language",
     "help_text",
     "normalise_language",
+    "set_choice",
     "start_text",
     "strip_mentions",
+    "targeted_item",
 ]
 
 
@@ -56,6 +61,8 @@ class Intent(StrEnum):
     BACKEND = "backend"
     UNKNOWN_COMMAND = "unknown_command"
     STALE_BUTTON = "stale_button"
+    CHOOSE = "choose"
+    """One film or each separately, for the chat's several items (a button; ``argument`` is the choice)."""
 
 
 @dataclass(frozen=True)
@@ -242,6 +249,102 @@ def asks_for_song(text: str | None) -> bool:
     """A caption like "use this song" / "as background music" / "用这首歌": the attached file (a video too)
     is the music for the current clip, not a new clip."""
     return bool(text) and _SONG_REQUEST_RE.search(unicodedata.normalize("NFKC", text or "")) is not None
+
+
+# ----- several items: one film or each separately -----------------------------------------------------
+
+
+class SetChoice(StrEnum):
+    """What to make of several clips and photos: one film of them all, or each one separately."""
+
+    FILM = "film"
+    EACH = "each"
+
+
+_FILM_RE = re.compile(
+    r"\b(?:montage|combine|combined|compilation|merge|one\s+(?:film|video|movie|clip)|single\s+(?:film|video))\b"
+    r"|\b(?:all|them)\s+(?:together|in\s+one)\b"
+    r"|合成|剪成一个|剪成一部|拼成|拼接|一个视频|一部影片|一部片|合在一起|混剪|串起来"
+)
+_EACH_RE = re.compile(
+    r"\b(?:each|separately|separate|individually|one\s+by\s+one|every\s+(?:one|clip|video))\b"
+    r"|分别|一个一个|逐个|各自|单独|每个"
+)
+
+
+def set_choice(text: str | None) -> SetChoice | None:
+    """Whether the words ask for one film ("montage", "combine", "合成一个视频", "a 60-second travel montage")
+    or for each item separately ("each", "separately", "分别", "一个一个"); None when they say neither.
+
+    Quoted words do not count (``title "Each day"``); when both appear, the first one said wins."""
+    if not text:
+        return None
+    unquoted = _QUOTED_RE.sub(" ", unicodedata.normalize("NFKC", text).casefold())
+    film, each = _FILM_RE.search(unquoted), _EACH_RE.search(unquoted)
+    if film and (not each or film.start() <= each.start()):
+        return SetChoice.FILM
+    return SetChoice.EACH if each else None
+
+
+_ORDINAL_WORDS: dict[str, int] = {
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
+    "last": -1,
+}
+_EN_TARGET_RE = re.compile(
+    r"^(?:the\s+|for\s+(?:the\s+)?|in\s+(?:the\s+)?)?"
+    r"(?:(?P<word>first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last)"
+    r"|(?P<digits>\d{1,2})(?:st|nd|rd|th)|#(?P<hash>\d{1,2})|(?:video|clip|item|number|no\.?)\s*(?P<named>\d{1,2}))"
+    r"(?:\s+(?P<noun>one|video|clip|item))?\s*(?P<colon>[:,;\-–—]|\s)\s*(?P<rest>.*)$",
+    re.DOTALL,
+)
+_ZH_TARGET_RE = re.compile(
+    r"^(?:把)?(?:第(?P<number>[零〇一二两三四五六七八九十\d]{1,3})(?:个|段|条|部)?|最后一(?:个|段|条))(?:视频|片子|素材)?"
+    r"\s*[:：,，、]?\s*(?P<rest>.*)$",
+    re.DOTALL,
+)
+
+
+@dataclass(frozen=True)
+class Targeted:
+    """An instruction aimed at one item of a batch: ``position`` is 1-based (-1: the last one)."""
+
+    position: int
+    text: str
+
+
+def targeted_item(text: str | None) -> Targeted | None:
+    """ "the second one: calmer", "#2 louder", "video 3 — another track", "第二个：更安静", "最后一个 换一首":
+    the item the words name and the instruction that follows; None when the message names no item first."""
+    if not text:
+        return None
+    folded = unicodedata.normalize("NFKC", text).strip()
+    english = _EN_TARGET_RE.match(folded.casefold())
+    if english is not None:
+        rest = folded[english.start("rest") :].strip()
+        bare = (english["word"] or english["digits"]) and not english["noun"] and english["colon"].isspace()
+        if bare:  # "the second half quieter" is an edit of the current video, not of item 2
+            return None
+        if english["word"]:
+            position = _ORDINAL_WORDS[english["word"]]
+        else:
+            position = int(english["digits"] or english["hash"] or english["named"])
+        return Targeted(position, rest) if rest and position != 0 else None
+    chinese = _ZH_TARGET_RE.match(folded)
+    if chinese is None:
+        return None
+    rest = chinese["rest"].strip()
+    number = chinese["number"]
+    named = -1 if number is None else int(number) if number.isdigit() else cn_number(number)
+    return Targeted(named, rest) if rest and named else None
 
 
 # ----- /start and /help ---------------------------------------------------------------------------------

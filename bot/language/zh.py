@@ -79,6 +79,27 @@ PHRASES: dict[str, str] = {
         "每个任务结束后临时文件都会删除。"
     ),
     "engine_help_head": "发送视频后可以这样说：\n",
+    # several items: one film or each separately
+    "engine_button_one_film": "合成一个视频",
+    "engine_button_each": "分别制作",
+    "engine_set_got": "收到 {count} 个素材 — 可以继续发送，或告诉我：合成一个视频，还是分别制作。",
+    "engine_set_question": "我收到了 {count} 个视频。合成一个视频，还是分别制作？",
+    "engine_set_choose_first": "请先为这 {count} 个素材选择：合成一个视频，还是分别制作。",
+    "engine_set_nothing_to_choose": "现在没有可选择的素材：请先发几个视频或照片。",
+    "engine_set_listing": "你的 {count} 个素材：",
+    "engine_set_waiting": "等你选择：合成一个视频，还是分别制作。",
+    "engine_set_collecting": "还在接收素材 — 可以继续发送，或告诉我要做什么。",
+    "engine_set_film": "已合成一个视频。",
+    "engine_set_each": "已分别制作；想改其中一个，可以说“第二个：更安静”。",
+    "engine_set_current": "当前",
+    "engine_item_video": "视频",
+    "engine_item_photo": "照片",
+    "engine_item_of": "第 {position} 个，共 {total} 个",
+    "engine_item_skipped": "{place}：已跳过。{reason}",
+    "engine_no_such_item": "这里没有第 {position} 个：你一共发了 {count} 个。",
+    "engine_montage_unsupported": "{backend} 后端无法把多个素材合成一个视频；我会分别制作每一个。",
+    "engine_too_many_items": "一共 {count} 个素材；一次最多只能处理 {limit} 个。",
+    "engine_quota_short": "这需要 {count} 个视频，但你今天只剩 {left} 次渲染。请少发几个，或者合成一个视频。",
     # ----- media -------------------------------------------------------------------------------
     # parser replies
     "edits_help": (

@@ -120,7 +120,7 @@ def test_music_command_to_video_then_buttons_replies_and_commands(
     async def scenario(fake: FakeDiscord, client: MusicBot, settings: Settings) -> None:
         assert fake.identify is not None and fake.identify["intents"] == 1 | 1 << 9 | 1 << 12 | 1 << 15
         synced = {c["name"]: c for c in fake.commands["global"]}
-        assert set(synced) == {"music", "status", "credits", "export", "new", "help"}
+        assert set(synced) == {"music", "montage", "status", "credits", "export", "new", "help"}
         assert [(o["name"], o["type"]) for o in synced["music"]["options"]] == [
             ("video", 11),
             ("mood", 3),

@@ -48,6 +48,7 @@ def _settings(tmp_path: Path, **overrides: Any) -> Settings:
         "workers": 1,
         "engine_db_path": tmp_path / "sessions.sqlite3",
         "temp_dir": tmp_path / "tmp",
+        "collect_quiet_s": 0.0,  # one clip at a time here: start at once, as before sets were collected
     }
     values.update(overrides)
     return Settings(**values)

@@ -63,6 +63,7 @@ _MEDIA_FOLDERS = {
     "audio": "music",
     "voice": "voice",
     "animation": "animations",
+    "photo": "photos",
 }
 _DEFAULT_MIME = {
     "video": "video/mp4",
@@ -323,6 +324,8 @@ class FakeBotApi(LoopbackServer):
         audio: str | bytes | None = None,
         voice: str | bytes | None = None,
         animation: str | bytes | None = None,
+        photo: str | bytes | None = None,
+        media_group_id: str | None = None,
         caption: str | None = None,
         chat_type: str = "private",
         reply_to_message_id: int | None = None,
@@ -332,7 +335,9 @@ class FakeBotApi(LoopbackServer):
     ) -> dict[str, Any]:
         """Queue an update with a message from a user; returns the message object.
 
-        Media arguments take a file_id from :meth:`add_file` or raw bytes (stored on the fly).
+        Media arguments take a file_id from :meth:`add_file` or raw bytes (stored on the fly); a ``photo``
+        arrives as the real API sends one, a list of sizes (a thumbnail and the full picture).
+        ``media_group_id`` makes the message part of an album (push one message per item, as Telegram does).
         ``entities``/``caption_entities`` default to auto-detected commands, mentions and URLs.
         """
         chat = self.add_chat(chat_id, chat_type=chat_type, user_id=user_id)
@@ -355,6 +360,11 @@ class FakeBotApi(LoopbackServer):
             message[kind] = self._media_object(self.files[file_id], kind)
             if kind == "animation":  # the real API sends animations as documents too
                 message["document"] = self._media_object(self.files[file_id], "document")
+        if photo is not None:
+            file_id = self.add_file(photo, kind="photo") if isinstance(photo, bytes) else photo
+            message["photo"] = self._photo_sizes(self.files[file_id])
+        if media_group_id is not None:
+            message["media_group_id"] = media_group_id
         if caption is not None:
             message["caption"] = caption
             ents = detect_entities(caption) if caption_entities is None else caption_entities
@@ -467,6 +477,16 @@ class FakeBotApi(LoopbackServer):
     def _push_update(self, body: dict[str, Any]) -> None:
         self._updates.append({"update_id": next(self._update_ids), **body})
         self._notify()
+
+    def _photo_sizes(self, stored: StoredFile) -> list[dict[str, Any]]:
+        """A photo as the real API sends it: a small thumbnail (another file) and the picture itself."""
+        width, height = stored.meta.get("width", 640), stored.meta.get("height", 480)
+        thumb = self.add_file(stored.data[:64], kind="photo")
+        sizes = [(self.files[thumb], 90, 90 * height // max(1, width)), (stored, width, height)]
+        return [
+            {"file_id": f.file_id, "file_unique_id": f.file_unique_id, "file_size": f.size, "width": w, "height": h}
+            for f, w, h in sizes
+        ]
 
     def _media_object(self, stored: StoredFile, kind: str) -> dict[str, Any]:
         obj: dict[str, Any] = {
