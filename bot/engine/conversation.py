@@ -171,7 +171,7 @@ class Conversation:
             timeline = await self._backends.named(current.backend).state(current.backend_session_id)
         if timeline is None:
             return Text(listing, lang=lang) if listing else text_reply("engine_no_video_yet", lang)
-        return Text("\n\n".join(part for part in (listing, timeline.summary()) if part), lang=lang)
+        return Text("\n\n".join(part for part in (listing, timeline.summary(lang)) if part), lang=lang)
 
     async def _switch_backend(self, incoming: Incoming, name: str | None, lang: Lang) -> Reply:
         """``/backend local|nemo``: a fresh session on that backend, if the operator allows choosing."""

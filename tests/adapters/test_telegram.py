@@ -189,13 +189,13 @@ def test_every_bad_input_gets_a_sentence_and_the_bot_keeps_serving(
     media = tmp_path / "media"
     media.mkdir()
     run_ffmpeg(["-f", "lavfi", "-i", "sine=d=2", "-c:a", "aac", str(media / "song.m4a")])
-    run_ffmpeg(["-f", "lavfi", "-i", "testsrc2=s=160x90:d=1", "-frames:v", "1", str(media / "photo.png")])
+    run_ffmpeg(["-f", "lavfi", "-i", "color=c=red:s=2x2:r=10:d=1", "-c:v", "ffv1", str(media / "tiny.mkv")])
     long_clip = make_clip(media / "long.mp4", duration_s=4.0, size=(160, 90))
     cases = [
         (b"my holiday notes, not a video\n" * 20, "notes.mp4", "isn't a video"),
         (clip[: len(clip) // 2], "cut.mp4", "damaged"),
         ((media / "song.m4a").read_bytes(), "song.mp4", "no video track"),
-        ((media / "photo.png").read_bytes(), "photo.mp4", "still image"),
+        ((media / "tiny.mkv").read_bytes(), "tiny.mp4", "too small or too thin"),  # a photo is no bad input now
         (long_clip.read_bytes(), "long.mp4", "too long"),
     ]
 
