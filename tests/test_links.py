@@ -141,7 +141,7 @@ def _settings(allowed: str = "127.0.0.1", **kw: object) -> Settings:
         "link_allowed_hosts": allowed,
         "link_timeout_s": 5.0,
         "link_read_timeout_s": 0.5,
-        "link_connect_timeout_s": 1.0,
+        "link_connect_timeout_s": 10.0,  # loopback on a loaded 2-core box can take over a second
         "link_max_redirects": 3,
     }
     base.update(kw)
