@@ -10,6 +10,8 @@ from bot.engine.engine import Engine
 from bot.engine.progress import ProgressPacer
 from bot.services import Services
 
+__all__ = ["AdapterRuntime"]
+
 
 @dataclass(frozen=True)
 class AdapterRuntime:

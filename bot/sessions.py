@@ -83,6 +83,21 @@ from bot.store import (
     UPDATE_SET_ITEM_BACKEND,
 )
 
+__all__ = [
+    "CANCELLED",
+    "INTERRUPTED",
+    "UNSET",
+    "ChatBusy",
+    "Cleanup",
+    "Job",
+    "JobState",
+    "Recovery",
+    "Session",
+    "SessionStore",
+    "SessionStoreError",
+    "SetItem",
+]
+
 logger = logging.getLogger(__name__)
 
 CANCELLED: Final = "cancelled"

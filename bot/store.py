@@ -18,6 +18,53 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+__all__ = [
+    "BEGIN_IMMEDIATE",
+    "CANCEL_QUEUED_JOB",
+    "CLAIM_NEXT_JOB",
+    "COMMIT",
+    "COUNT_QUEUED",
+    "DELETE_FILE",
+    "DELETE_OLD_JOBS",
+    "DELETE_OLD_RENDER_COUNTS",
+    "DELETE_OLD_SESSIONS",
+    "DELETE_SET_ITEMS",
+    "FAIL_INTERRUPTED",
+    "FINISH_JOB",
+    "INCREMENT_RENDER_COUNT",
+    "INSERT_JOB",
+    "INSERT_SESSION",
+    "INSERT_SET_ITEM",
+    "LIBRARY_SCHEMA",
+    "PRAGMAS",
+    "REQUEUE_INTERRUPTED",
+    "RETIRE_CURRENT_SESSION",
+    "ROLLBACK",
+    "SELECT_ACTIVE_JOB",
+    "SELECT_ANALYSIS",
+    "SELECT_CHAT_SESSIONS",
+    "SELECT_CURRENT_SESSION",
+    "SELECT_FILE",
+    "SELECT_FILES_UNDER",
+    "SELECT_JOB",
+    "SELECT_OLD_SESSIONS",
+    "SELECT_OLD_SET_BACKENDS",
+    "SELECT_QUEUE_POSITION",
+    "SELECT_RENDER_COUNT",
+    "SELECT_SESSION",
+    "SELECT_SESSION_JOBS",
+    "SELECT_SET_ITEMS",
+    "SELECT_UNFINISHED_JOBS",
+    "SESSIONS_SCHEMA",
+    "UPDATE_SESSION",
+    "UPDATE_SET_CHOICE",
+    "UPDATE_SET_ITEM_BACKEND",
+    "UPSERT_ANALYSIS",
+    "UPSERT_FILE",
+    "FileRow",
+    "LibraryStore",
+]
+
 # ----- chat sessions, jobs and render counts (bot.sessions) -------------------------------------------
 
 SESSIONS_SCHEMA: Final = """

@@ -199,3 +199,26 @@ def test_a_bot_without_its_token_says_which_variable_to_set(
     get_settings.cache_clear()
     assert main([command]) == 2
     assert variable in capsys.readouterr().err.strip().splitlines()[-1]
+
+
+def test_a_folder_and_a_missing_file_are_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["render", str(tmp_path), "-o", str(tmp_path / "x.mp4")]) == 2
+    assert f"{tmp_path} is a folder" in capsys.readouterr().err.strip().splitlines()[-1]
+    missing = tmp_path / "holiday.mp4"
+    assert main(["render", str(missing)]) == 2
+    assert str(missing) in capsys.readouterr().err.strip().splitlines()[-1]
+
+
+def test_an_existing_output_is_kept_unless_overwrite_is_asked(
+    good_clip: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "result.mp4"
+    out.write_bytes(b"an earlier result")
+    assert main(["render", str(good_clip), "-o", str(out), "--json"]) == 0
+    captured = capsys.readouterr()
+    written = Path(json.loads(captured.out)["output"])
+    assert written == tmp_path / "result-2.mp4" and str(written) in captured.err
+    assert out.read_bytes() == b"an earlier result"
+    assert (written.stat().st_mode & 0o777) == 0o644, "an ordinary file, not a private temporary one"
+    assert main(["render", str(good_clip), "-o", str(out), "--overwrite", "--json"]) == 0
+    assert Path(json.loads(capsys.readouterr().out)["output"]) == out and out.stat().st_size > 1000

@@ -1,6 +1,6 @@
 """``musiccog run``: Telegram and Discord served by one process on ONE engine.
 
-``bot.cli._serve_all`` runs against both fakes on 127.0.0.1 (PTB's real Application and discord.py's real
+``bot.cli.serve.serve_all`` runs against both fakes on 127.0.0.1 (PTB's real Application and discord.py's real
 client), with the default backend (``LocalBackend`` from the settings, one spawn worker), real SQLite and
 tiny generated clips. A Telegram user and a Discord user each send a clip at the same time; both get their
 video back on their own platform, through the same ``Services``/``Engine``/store, and cancelling the task
@@ -28,7 +28,8 @@ import pytest
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from bot.cli import _serve_all, main
+from bot.cli import main
+from bot.cli.serve import serve_all
 from bot.config import Settings, get_settings
 from bot.errors import InputRejected
 from bot.media.library import load_library
@@ -114,7 +115,7 @@ def test_run_serves_telegram_and_discord_on_one_engine(
                 workers=1,
                 progress_interval_s=0.5,
             )
-            serving = asyncio.create_task(_serve_all(settings))
+            serving = asyncio.create_task(serve_all(settings))
             try:
                 ready = asyncio.ensure_future(dc.wait_ready(START_S))
                 await asyncio.wait({ready, serving}, return_when=asyncio.FIRST_COMPLETED)

@@ -380,4 +380,8 @@ PHRASES: dict[str, str] = {
     # ----- honest words --------------------------------------------------------------------------
     "match_stand_in": "No {words} tracks here — I used {used} ones instead. Moods I have: {moods}.",
     "match_unknown_words": "I don't know “{words}” as a mood, so the clip chose. Moods I have: {moods}.",
+    # ----- cli files ---------------------------------------------------------------------------
+    "cli_is_directory": "{path} is a folder, not a video file.",
+    "cli_no_such_file": "The file {path} could not be found.",
+    "cli_no_free_name": "Could not find a free name beside {path}; use --overwrite or -o.",
 }

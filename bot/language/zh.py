@@ -346,4 +346,8 @@ PHRASES: dict[str, str] = {
     # ----- honest words --------------------------------------------------------------------------
     "match_stand_in": "这里没有“{words}”风格的曲子 — 我改用了{used}的。我有的情绪：{moods}。",
     "match_unknown_words": "我不认识“{words}”这种情绪，所以按视频来选。我有的情绪：{moods}。",
+    # ----- cli files ---------------------------------------------------------------------------
+    "cli_is_directory": "{path} 是一个文件夹，不是视频文件。",
+    "cli_no_such_file": "找不到文件 {path}。",
+    "cli_no_free_name": "在 {path} 旁边找不到可用的文件名；请用 --overwrite 或 -o。",
 }

@@ -274,6 +274,7 @@ def encode_to_fit(
             size = tmp.stat().st_size
             logger.info("fit attempt %d: %s in %.1f s", attempt, format_size(size), time.perf_counter() - t0)
             if size <= target_bytes:
+                os.chmod(tmp, 0o644)  # an ordinary file, whatever made the temporary name private
                 os.replace(tmp, output)
                 return FitResult(
                     path=output,

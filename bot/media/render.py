@@ -49,6 +49,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 COPYABLE_CODECS = frozenset({"h264", "hevc"})
+OUTPUT_MODE = 0o644
 MAX_LONG_SIDE = 1920
 MAX_SHORT_SIDE = 1080
 AUDIO_BITRATE = "192k"
@@ -131,6 +132,7 @@ def run_render(
     full_env = {**os.environ, **env} if env else None
     try:
         run_ffmpeg([*args, str(tmp)], stdin=pcm, timeout_s=timeout_s, env=full_env, doing="Rendering the video")
+        os.chmod(tmp, OUTPUT_MODE)  # mkstemp makes it private (0600); a finished video is an ordinary file
         os.replace(tmp, output)
     finally:
         tmp.unlink(missing_ok=True)
