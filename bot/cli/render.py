@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     from bot.media.editing import InstructionReport
     from bot.media.library import Library
     from bot.media.models import Track
-    from bot.media.pipeline import RenderOutcome, Stopwatch
+    from bot.media.montage import MontageAnalysis
+    from bot.media.pipeline import ClipAnalysis, RenderOutcome, Stopwatch
     from bot.media.timeline import Timeline
 
 __all__ = ["add_parsers", "run", "run_demo"]
@@ -134,8 +135,8 @@ def _render(
     source: Path, output: Path, args: argparse.Namespace, on_progress: Callable[[str, float], None] | None
 ) -> tuple[RenderOutcome, Timeline, list[InstructionReport]]:
     """Analyse, pick (or load the saved timeline), apply the flags and words, render: one timed job."""
-    from bot.media.editing import apply_instruction, first_timeline
-    from bot.media.pipeline import Stopwatch, analyse_clip, render_timeline
+    from bot.media.editing import first_timeline
+    from bot.media.pipeline import Stopwatch, analyse_clip
 
     settings = get_settings()
     clock = Stopwatch(on_progress)
@@ -165,17 +166,7 @@ def _render(
                 track=chosen,
             )
         library = _with_song_of(library, timeline, settings)
-        timeline = _timeline_with_flags(timeline, args)
-        reports = []
-        for text in args.instruction:
-            timeline, report = apply_instruction(timeline, text, video=analysis.video, library=library)
-            reports.append(report)
-            if not args.json:
-                print(f"{text!r}: {report.reply}", file=sys.stderr)
-    outcome = render_timeline(
-        timeline, analysis, library, output_path=str(output), ffmpeg_timeout_s=settings.ffmpeg_timeout_s, clock=clock
-    )
-    return outcome, timeline, reports
+    return _finish(timeline, analysis, library, args, output, clock)
 
 
 def _render_photo(
@@ -183,9 +174,7 @@ def _render_photo(
 ) -> tuple[RenderOutcome, Timeline, list[InstructionReport]]:
     """A still picture: a short film of it (a slow Ken Burns move, ``--duration`` or the prompt's length, else
     8 s) with music picked for it, made as a film of one item; the flags and words apply as to a clip."""
-    from bot.media.editing import apply_instruction
     from bot.media.montage import analyse_items, first_montage
-    from bot.media.pipeline import render_timeline
 
     settings = get_settings()
     with clock.stage("video analysis"):
@@ -199,13 +188,30 @@ def _render_photo(
         library = _library(settings, needed=True)
     with clock.stage("match"):
         timeline = first_montage(analysis, library, prompt=args.prompt, duration_s=args.duration)
-        timeline = _timeline_with_flags(timeline, args)
-        reports = []
-        for text in args.instruction:
-            timeline, report = apply_instruction(timeline, text, video=analysis, library=library)
-            reports.append(report)
-            if not args.json:
-                print(f"{text!r}: {report.reply}", file=sys.stderr)
+    return _finish(timeline, analysis, library, args, output, clock)
+
+
+def _finish(
+    timeline: Timeline,
+    analysis: ClipAnalysis | MontageAnalysis,
+    library: Library,
+    args: argparse.Namespace,
+    output: Path,
+    clock: Stopwatch,
+) -> tuple[RenderOutcome, Timeline, list[InstructionReport]]:
+    """The command line's flags and words over the first pick, then the render: the same for a clip and a photo."""
+    from bot.media.editing import apply_instruction
+    from bot.media.pipeline import ClipAnalysis, render_timeline
+
+    timeline = _timeline_with_flags(timeline, args)
+    reports = []
+    video = analysis.video if isinstance(analysis, ClipAnalysis) else analysis
+    for text in args.instruction:
+        timeline, report = apply_instruction(timeline, text, video=video, library=library)
+        reports.append(report)
+        if not args.json:
+            print(f"{text!r}: {report.reply}", file=sys.stderr)
+    settings = get_settings()
     outcome = render_timeline(
         timeline, analysis, library, output_path=str(output), ffmpeg_timeout_s=settings.ffmpeg_timeout_s, clock=clock
     )
