@@ -17,6 +17,7 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from adapters.discord.cog import MusicCog
+from adapters.discord.translator import PhraseTranslator
 from adapters.runtime import AdapterRuntime
 from bot.backends.base import Backend
 from bot.config import Settings
@@ -99,6 +100,7 @@ class MusicBot(commands.Bot):
             _, url, _ = await self.http.get_bot_gateway()
             DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
         await self.add_cog(MusicCog(self, settings, services=self._lent, backend=self._backend))
+        await self.tree.set_translator(PhraseTranslator())
         await self._sync_commands()
         logger.info("discord adapter ready as %s", self.user)
 

@@ -28,6 +28,7 @@ from discord.ext import commands
 from adapters import serving
 from adapters.discord.download import attachment_ref, download_attachment, too_big
 from adapters.discord.surfaces import ChannelSurface, InteractionSurface, MessageSurface, keep_typing
+from adapters.discord.translator import phrase
 from adapters.discord.views import ALL_BUTTONS, ResultView
 from adapters.files import MIB, fetch_media
 from adapters.runtime import AdapterRuntime
@@ -149,11 +150,9 @@ class MusicCog(commands.Cog):
 
     # ----- slash commands ------------------------------------------------------------------------
 
-    @app_commands.command(name="music")
+    @app_commands.command(name="music", description=phrase("discord_cmd_music"))
     @app_commands.describe(
-        video="The clip to put music under",
-        mood="What it should feel like, e.g. “upbeat travel vibe” (or any change, once a clip is in)",
-        volume="Music volume in percent (0–200)",
+        video=phrase("discord_opt_video"), mood=phrase("discord_opt_mood"), volume=phrase("discord_opt_volume")
     )
     async def music(
         self,
@@ -174,10 +173,10 @@ class MusicCog(commands.Cog):
             return
         await self._serve_interaction(interaction, text=text, items=(media,) if media is not None else ())
 
-    @app_commands.command(name="montage")
+    @app_commands.command(name="montage", description=phrase("discord_cmd_montage"))
     @app_commands.describe(
-        prompt="What the film should be, e.g. “a 60-second travel montage” (optional)",
-        **{f"item{n}": f"Clip or photo {n}" for n in range(1, MAX_ITEMS + 1)},
+        prompt=phrase("discord_opt_prompt"),
+        **{f"item{n}": phrase(f"discord_opt_item{n}") for n in range(1, MAX_ITEMS + 1)},
     )
     async def montage(
         self,
@@ -202,27 +201,27 @@ class MusicCog(commands.Cog):
             return
         await self._serve_interaction(interaction, text=prompt, items=tuple(items), choice=SetChoice.FILM)
 
-    @app_commands.command(name="status")
+    @app_commands.command(name="status", description=phrase("discord_cmd_status"))
     async def status(self, interaction: discord.Interaction) -> None:
         """The current timeline: clip, track, volume and edits."""
         await self._serve_interaction(interaction, text="/status")
 
-    @app_commands.command(name="credits")
+    @app_commands.command(name="credits", description=phrase("discord_cmd_credits"))
     async def credits(self, interaction: discord.Interaction) -> None:
         """Renders left today."""
         await self._serve_interaction(interaction, text="/credits")
 
-    @app_commands.command(name="export")
+    @app_commands.command(name="export", description=phrase("discord_cmd_export"))
     async def export(self, interaction: discord.Interaction) -> None:
         """Send the final video."""
         await self._serve_interaction(interaction, text="/export")
 
-    @app_commands.command(name="new")
+    @app_commands.command(name="new", description=phrase("discord_cmd_new"))
     async def new(self, interaction: discord.Interaction) -> None:
         """Start over with a new video."""
         await self._serve_interaction(interaction, text="/new")
 
-    @app_commands.command(name="help")
+    @app_commands.command(name="help", description=phrase("discord_cmd_help"))
     async def help(self, interaction: discord.Interaction) -> None:
         """What I do and everything you can ask."""
         await self._serve_interaction(interaction, text="/help")

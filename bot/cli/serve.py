@@ -49,7 +49,7 @@ def run_telegram(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     if settings.telegram_bot_token is None:
-        raise InputRejected("cli_telegram_token_missing")
+        raise InputRejected("telegram_token_missing")
     _serve_logging(_tokens(settings), args.verbose)
     run_polling(settings)
     return EXIT_OK
@@ -60,7 +60,7 @@ def run_discord_bot(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     if settings.discord_bot_token is None:
-        raise InputRejected("cli_discord_token_missing")
+        raise InputRejected("discord_token_missing")
     _serve_logging(_tokens(settings), args.verbose)
     asyncio.run(run_discord(settings))
     return EXIT_OK

@@ -23,6 +23,7 @@ from adapters.discord import MusicBot, build_client
 from bot.backends.local import LocalBackend
 from bot.config import Settings
 from bot.engine.messages import Incoming, Text, Video
+from bot.language import say
 from tests.fakes.discord_api import ApiCall, FakeDiscord
 
 Scenario = Callable[[FakeDiscord, MusicBot, Settings], Awaitable[None]]
@@ -126,6 +127,10 @@ def test_music_command_to_video_then_buttons_replies_and_commands(
             ("mood", 3),
             ("volume", 4),
         ]
+        music = synced["music"]
+        assert music["description"] == say("discord_cmd_music")
+        assert music["description_localizations"]["zh-CN"] == say("discord_cmd_music", "zh")
+        assert music["options"][1]["description_localizations"]["zh-CN"] == say("discord_opt_mood", "zh")
 
         fake.push_command("music", {"video": fake.add_attachment(clip, "trip.mp4"), "mood": "calm"})
         assert (await fake.wait_for("callback")).payload["type"] == 5  # deferred, "thinking"
