@@ -215,6 +215,11 @@ class LocalBackend:
         except BaseException:
             output.unlink(missing_ok=True)
             raise
+        if outcome.enlarged:
+            lang = await asyncio.to_thread(self._language, session_id)
+            names = say("timeline_list_separator", lang).join(shown_name(Path(p)) for p in outcome.enlarged)
+            small = say("montage_photos_enlarged", lang, names=names)
+            notes = say("edits_reply_separator", lang).join(part for part in (notes, small) if part)
         rendered = Rendered(
             path=output,
             track_title=outcome.track.title,

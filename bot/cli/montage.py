@@ -101,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
         "cuts_on_beat_ratio": outcome.to_json()["cuts_on_beat_ratio"],
         "skipped": [{"source": k.source, "reason": k.reason} for k in analysis.skipped],
         "unmatched_words": list(outcome.unmatched_words),
+        "enlarged": list(outcome.enlarged),
         "used_moods": list(outcome.used_moods),
         "loudness_lufs": round(outcome.loudness_lufs, 2),
         "true_peak_dbtp": round(outcome.true_peak_dbtp, 2),

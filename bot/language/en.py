@@ -404,4 +404,5 @@ PHRASES: dict[str, str] = {
     "discord_opt_item8": "Clip or photo 8",
     "discord_opt_item9": "Clip or photo 9",
     "discord_opt_item10": "Clip or photo 10",
+    "montage_photos_enlarged": "shown enlarged (smaller than the film's frame): {names}",
 }

@@ -370,4 +370,5 @@ PHRASES: dict[str, str] = {
     "discord_opt_item8": "第 8 段视频或照片",
     "discord_opt_item9": "第 9 段视频或照片",
     "discord_opt_item10": "第 10 段视频或照片",
+    "montage_photos_enlarged": "以下照片比影片画面小，已放大显示：{names}",
 }

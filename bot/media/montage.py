@@ -89,6 +89,16 @@ class MontageAnalysis:
     skipped: tuple[Skipped, ...] = ()
     stage_times_s: dict[str, float] = field(default_factory=dict)
 
+    def smaller_photos(self, segments: Sequence[Segment], frame_short_side: int) -> tuple[str, ...]:
+        """Photos among ``segments`` whose short side is under the film's (they are shown enlarged)."""
+        photos = {item.path: item for item in self.items if item.kind == "photo"}
+        small = [
+            s.source
+            for s in segments
+            if s.source in photos and min(photos[s.source].width, photos[s.source].height) < frame_short_side
+        ]
+        return tuple(dict.fromkeys(small))
+
     def largest_short_side(self) -> int:
         return max((min(item.width, item.height) for item in self.items), default=1080)
 

@@ -102,6 +102,8 @@ class RenderOutcome:
     """``natural`` (the track's own ending on the last frame) or ``bar_fade``."""
     unmatched_words: tuple[str, ...] = ()
     """Words of the request the library had no tracks for as such (named in ``reason``)."""
+    enlarged: tuple[str, ...] = ()
+    """Photos of a film smaller than its frame, shown enlarged (the user is told)."""
     used_moods: tuple[str, ...] = ()
     hit_at_s: float | None = None
     """Where the track's big moment lands in the video, when it was laid on the climax (or a pinned time)."""
@@ -124,6 +126,7 @@ class RenderOutcome:
         data["alternatives"] = list(self.alternatives)
         data["unmatched_words"] = list(self.unmatched_words)
         data["used_moods"] = list(self.used_moods)
+        data["enlarged"] = list(self.enlarged)
         data["stage_times_s"] = {k: round(v, 4) for k, v in self.stage_times_s.items()}
         data["elapsed_s"] = round(self.elapsed_s, 3)
         data["loudness_lufs"] = round(self.loudness_lufs, 2)
@@ -232,6 +235,7 @@ def render_timeline(
     clock.include(analysis.stage_times_s)
     speech: tuple[tuple[float, float], ...]
     reframe: CropPath | None = None
+    enlarged: tuple[str, ...] = ()
     if isinstance(analysis, MontageAnalysis):
         cuts, duration_s, speech = timeline.cut_times_s, timeline.duration_s, ()
     else:
@@ -257,9 +261,11 @@ def render_timeline(
     with clock.stage("render"):
         out = timeline.output
         if isinstance(analysis, MontageAnalysis):
+            size = film_size(out.aspect or "16:9", analysis.largest_short_side(), out.max_height)
+            enlarged = analysis.smaller_photos(timeline.segments, min(size))
             rendered = render_montage(
                 segments=timeline.segments,
-                size=film_size(out.aspect or "16:9", analysis.largest_short_side(), out.max_height),
+                size=size,
                 output=out,
                 title=timeline.title,
                 audio=mixed.samples,
@@ -307,6 +313,7 @@ def render_timeline(
         title_dropped=rendered.title_dropped,
         reframe_travel=reframe.travel if reframe is not None else None,
         ending=plan.ending,
+        enlarged=enlarged,
         unmatched_words=music.unmatched,
         used_moods=music.moods,
         hit_at_s=plan.hit_at_s,

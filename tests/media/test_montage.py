@@ -237,3 +237,14 @@ def _film_beats(timeline: object, *, downbeats: bool = False) -> np.ndarray:
     if downbeats:
         return np.asarray(on_timeline(track.features.downbeat_times_s, plan.segments))
     return np.asarray(plan.music_beats_on_timeline_s)
+
+
+def test_a_photo_smaller_than_the_film_is_named_as_enlarged(inputs: dict[str, Path], tmp_path: Path) -> None:
+    big = make_clip(tmp_path / "big.mp4", duration_s=4.0, size=(960, 540), audio=None)
+    small = make_photo(tmp_path / "small.jpg", size=(320, 240))
+    analysis = _analyse([big, small])
+    library = loaded_library()
+    timeline = first_montage(analysis, library, prompt=None, duration_s=6.0, aspect="16:9")
+    outcome = render_timeline(timeline, analysis, library, output_path=str(tmp_path / "film.mp4"))
+    assert outcome.height == 540 and outcome.enlarged == (str(small),)
+    assert outcome.to_json()["enlarged"] == [str(small)]
