@@ -26,6 +26,9 @@ bookkeeping around them and the pool that runs them.
 
 Progress is reported at stage boundaries (analyse → match → render) and, inside a long stage, as an
 estimate every few seconds, which is what the chat can show anyway at one status edit per few seconds.
+
+One job at ~470 lines: the ``Backend`` protocol's flows over the worker pool (the worker-side steps live
+in ``local_tasks.py``, the session folder in ``local_files.py``).
 """
 
 from __future__ import annotations
