@@ -18,6 +18,7 @@ from bot.backends.base import (
     Said,
     SessionState,
     Stage,
+    Warmable,
 )
 
 __all__ = [
@@ -32,4 +33,5 @@ __all__ = [
     "Said",
     "SessionState",
     "Stage",
+    "Warmable",
 ]

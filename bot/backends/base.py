@@ -26,6 +26,7 @@ __all__ = [
     "Said",
     "SessionState",
     "Stage",
+    "Warmable",
 ]
 
 
@@ -186,4 +187,14 @@ class MontageMaker(Protocol):
         one film cut on the music's beats, with ``prompt`` as the request ("a 60-second travel montage in
         1080p"). Unusable items are left out and named in the result's ``notes``; later ``instruct`` calls
         edit the film ("shorter, 30 s", "swap 2 and 3", "another track"). A single photo makes a short film."""
+        ...
+
+
+@runtime_checkable
+class Warmable(Protocol):
+    """Optional: a backend that can get ready before its first job (worker processes started, their imports
+    done and the music library loaded), so the first user does not wait for it."""
+
+    async def warm(self) -> None:
+        """Get ready; safe to call more than once and to cancel."""
         ...

@@ -69,6 +69,7 @@ from bot.backends.local_tasks import (
     instruct_task,
     render_task,
     use_song_task,
+    warm_task,
     watched,
 )
 from bot.backends.renders import prune_renders, rendered_to_json
@@ -453,6 +454,14 @@ class LocalBackend:
         self._analyses.pop(session_id, None)
         await asyncio.to_thread(shutil.rmtree, self._paths(session_id).root, True)
         logger.info("local backend session %s discarded", session_id)
+
+    async def warm(self) -> None:
+        """Start every worker and load the library in each, before the first job asks (a first job used to
+        pay the workers' start-up, imports and library load: several seconds on two cores)."""
+        pool = self._pool()
+        futures = [pool.submit(warm_task, self._settings) for _ in range(self._settings.worker_count)]
+        counts = await asyncio.gather(*(asyncio.wrap_future(f) for f in futures))
+        logger.info("local backend warm: %d worker(s), %d tracks each", len(counts), min(counts, default=0))
 
     async def close(self) -> None:
         if self._owns_executor and self._executor is not None:

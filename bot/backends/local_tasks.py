@@ -31,6 +31,7 @@ __all__ = [
     "instruct_task",
     "render_task",
     "use_song_task",
+    "warm_task",
     "watched",
 ]
 
@@ -44,6 +45,12 @@ def watched(marker: str, func: Callable[..., T], *args: Any) -> T:
     """Run ``func(*args)``, stopping early (``Cancelled``) once ``marker`` exists."""
     with cancel.watching(Path(marker)):
         return func(*args)
+
+
+def warm_task(settings: Settings) -> int:
+    """Get a worker ready for its first job: the pipeline imported (done by importing this module) and the
+    library loaded into the process; returns how many tracks it holds."""
+    return len(loaded_library(settings))
 
 
 def analyse_clip_task(source: str, settings: Settings) -> ClipAnalysis:

@@ -23,7 +23,16 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from bot.backends.base import Backend, BackendEvent, ExportOptions, LinkUploader, NotUnderstood, Said, Stage
+from bot.backends.base import (
+    Backend,
+    BackendEvent,
+    ExportOptions,
+    LinkUploader,
+    NotUnderstood,
+    Said,
+    Stage,
+    Warmable,
+)
 from bot.config import Settings
 from bot.engine.jobs import RENDER_KINDS, JobKind, JobPayload, JobResult
 from bot.engine.messages import Progress, Reply, Text, new_error_id
@@ -81,6 +90,7 @@ class JobRunner:
         self._backends = backends
         self._links = links
         self._today = today
+        self._warming: asyncio.Task[None] | None = None
         self.workers = max(1, settings.worker_count)
         self.running: dict[int, asyncio.Task[None]] = {}
         """Job id → its task, while it runs."""
@@ -106,11 +116,14 @@ class JobRunner:
             await self._deliver(job, restarted_reply(_payload_lang(job), error_id))
         self.dispatcher = asyncio.create_task(self._dispatch_loop(), name="musiccog-dispatcher")
         self._housekeeper = asyncio.create_task(self._housekeeping_loop(), name="musiccog-housekeeping")
+        backend = self._backends.default
+        if isinstance(backend, Warmable):  # in the background: starting the bot does not wait for it
+            self._warming = asyncio.create_task(_warm(backend), name="musiccog-warm")
         self._wake.set()
 
     async def close(self) -> None:
         """Stop dispatching and cancel running jobs (they stay ``running`` and are requeued on restart)."""
-        for task in (self.dispatcher, self._housekeeper):
+        for task in (self.dispatcher, self._housekeeper, self._warming):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -394,3 +407,13 @@ def _payload_lang(job: Job) -> str:
         return JobPayload.from_json(job.payload_json).lang
     except ValueError:
         return "en"
+
+
+async def _warm(backend: Warmable) -> None:
+    """Warm a backend; a failure only costs the first job its start-up time, so it is logged, not raised."""
+    try:
+        await backend.warm()
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        logger.warning("warming the backend failed; the first job will start it", exc_info=True)

@@ -207,3 +207,16 @@ def _alive(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_warming_starts_the_workers_with_the_library_loaded(pool: ProcessPoolExecutor) -> None:
+    """A bot warms its workers when it starts, so the first user does not pay their start-up."""
+    from bot.backends import Warmable
+    from bot.backends.local_tasks import warm_task
+    from bot.config import get_settings
+
+    settings = get_settings()
+    backend = LocalBackend(settings, executor=pool)
+    assert isinstance(backend, Warmable)
+    asyncio.run(backend.warm())
+    assert pool.submit(warm_task, settings).result(timeout=300) >= 28
