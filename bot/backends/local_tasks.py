@@ -15,7 +15,14 @@ from typing import Any, TypeVar
 
 from bot.config import Settings
 from bot.media import cancel
-from bot.media.editing import InstructionReport, apply_instruction, first_timeline, with_source, with_user_song
+from bot.media.editing import (
+    InstructionReport,
+    apply_instruction,
+    caption_edits,
+    first_timeline,
+    with_source,
+    with_user_song,
+)
 from bot.media.library import Library, analyse_song, loaded_library
 from bot.media.montage import MontageAnalysis, analyse_items, first_montage
 from bot.media.pipeline import ClipAnalysis, RenderOutcome, analyse_clip, render_timeline
@@ -62,13 +69,17 @@ def analyse_items_task(paths: Sequence[str], settings: Settings) -> MontageAnaly
 
 
 def first_timeline_task(source: str, analysis: ClipAnalysis, prompt: str | None, settings: Settings) -> Timeline:
-    return first_timeline(
-        input_path=source,
-        duration_s=analysis.info.duration_s,
-        video=analysis.video,
-        library=_library(settings),
-        prompt=prompt,
+    """The first pick, with every edit the caption asks for ("vertical 9:16, title 'Day 1'") applied, as if the
+    caption had been sent as a message after the clip; its mood words steer the pick itself."""
+    library = _library(settings)
+    timeline = first_timeline(
+        input_path=source, duration_s=analysis.info.duration_s, video=analysis.video, library=library, prompt=prompt
     )
+    if prompt and caption_edits(prompt):
+        edited, report = apply_instruction(timeline, prompt, video=analysis.video, library=library)
+        if report.understood:
+            return edited
+    return timeline
 
 
 def first_montage_task(analysis: MontageAnalysis, prompt: str | None, settings: Settings) -> Timeline:

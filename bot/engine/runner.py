@@ -109,6 +109,9 @@ class JobRunner:
         if self.dispatcher is not None:
             return
         self._settings.job_temp_dir.mkdir(parents=True, exist_ok=True)
+        # One bot process per data dir (the store's lock), so every job folder found now was left by a process
+        # that died mid-job: its requeued job starts again in a fresh folder.
+        await asyncio.to_thread(_remove_stale_folders, self._settings.job_temp_dir, set(), older_than_s=0.0)
         recovery = await self._store.recover_interrupted()
         for job in recovery.failed:
             error_id = new_error_id()
@@ -394,11 +397,11 @@ def _song_title(file_name: str | None) -> str | None:
     return label_from_path(file_name) or None
 
 
-def _remove_stale_folders(root: Path, in_use: set[Path]) -> None:
+def _remove_stale_folders(root: Path, in_use: set[Path], *, older_than_s: float = STALE_FOLDER_S) -> None:
     now = time.time()
     for path in root.glob("job*-*"):
         with contextlib.suppress(OSError):
-            if path.is_dir() and path not in in_use and now - path.stat().st_mtime > STALE_FOLDER_S:
+            if path.is_dir() and path not in in_use and now - path.stat().st_mtime >= older_than_s:
                 shutil.rmtree(path, ignore_errors=True)
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 
 from bot.language import say
 from bot.language.vocabulary import parse_mood_words
-from bot.media.edits import FILM_EDITS, Edit, StartMusic, apply_edits_explained, moods_after
+from bot.media.edits import FILM_EDITS, MOOD_EDITS, Edit, StartMusic, apply_edits_explained, moods_after
 from bot.media.instructions import parse_instruction
 from bot.media.library import Library
 from bot.media.matching import rank_tracks, reason_for, song_reason, with_honest_words
@@ -30,6 +30,7 @@ __all__ = [
     "InstructionReport",
     "apply_instruction",
     "beat_grid",
+    "caption_edits",
     "first_timeline",
     "with_source",
     "with_user_song",
@@ -92,6 +93,12 @@ def first_timeline(
         )
     music = with_honest_words(music, prompt, library.tracks)
     return Timeline.for_video(input_path, duration_s, music=music)
+
+
+def caption_edits(text: str) -> bool:
+    """Whether a clip's caption asks for more than a mood (which the first pick already follows)."""
+    result = parse_instruction(text)
+    return result.understood and any(not isinstance(edit, MOOD_EDITS) for edit in result.edits)
 
 
 def apply_instruction(

@@ -406,3 +406,40 @@ def test_caption_leaves_out_what_a_backend_does_not_know() -> None:
     assert caption_for(known).splitlines()[-1] == "120 BPM · 3 of 4 cuts on the beat · -14.0 LUFS"
     cloud = Rendered(Path("x.mp4"), "Upbeat Pop", "", 0.0, 0, 0, float("nan"), 640, 360, 5.0, False)
     assert caption_for(cloud) == "🎵 Upbeat Pop"
+
+
+def test_a_crashed_jobs_scratch_folder_is_gone_after_the_restart(
+    tmp_path: Path, pool: ProcessPoolExecutor, clips: dict[str, Path]
+) -> None:
+    """A process killed mid-job leaves ``tmp/job<N>-…``; the next start removes it (one bot per data dir)."""
+    settings = _settings(tmp_path)
+    left = settings.job_temp_dir / "job29-abc123"
+    left.mkdir(parents=True)
+    (left / "input.mp4").write_bytes(b"half a clip")
+
+    async def scenario() -> None:
+        engine = await _open(settings, pool, clips)
+        await engine.start()
+        assert not left.exists()
+        await _shut(engine)
+
+    asyncio.run(scenario())
+
+
+def test_a_captions_edits_are_applied_on_upload(
+    tmp_path: Path, pool: ProcessPoolExecutor, clips: dict[str, Path]
+) -> None:
+    """Everything that works as a follow-up message works as a caption: shape and title on the first video."""
+    settings = _settings(tmp_path)
+
+    async def scenario() -> None:
+        engine = await _open(settings, pool, clips)
+        replies = await _all(engine.handle(_upload("7", caption="vertical 9:16, title 'Day 1'")))
+        video = replies[-1]
+        assert isinstance(video, Video) and video.width is not None and video.height is not None
+        assert video.height > video.width
+        status = await _all(engine.handle(_say("7", "status")))
+        assert any(isinstance(r, Text) and 'Title: "Day 1"' in r.text for r in status)
+        await _shut(engine)
+
+    asyncio.run(scenario())
