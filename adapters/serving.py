@@ -23,9 +23,17 @@ from adapters.runtime import AdapterRuntime
 from bot.engine.messages import Incoming, Progress, Reply, Text, new_error_id
 from bot.language import say
 
-__all__ = ["Surface", "apology", "log_failure", "report_failure", "serve"]
+__all__ = ["ChatGone", "Surface", "apology", "log_failure", "report_failure", "serve"]
 
 logger = logging.getLogger(__name__)
+
+
+class ChatGone(Exception):
+    """Nothing can be delivered to this chat any more: the user blocked the bot, or the chat is gone.
+
+    Surfaces turn their platform's way of saying so (Telegram 403 "bot was blocked by the user", "chat not
+    found"; Discord 50007 "Cannot send messages to this user") into this; the serving loop then stops the
+    chat's job quietly with one log line instead of apologising into the void."""
 
 
 class Surface(Protocol):
@@ -65,8 +73,9 @@ async def report_failure(surface: Surface, exc: BaseException, *, platform: str,
 async def serve(runtime: AdapterRuntime, surface: Surface, incoming: Incoming) -> None:
     """Stream the engine's replies for ``incoming`` onto ``surface``: paced progress, then the results.
 
-    Failures are reported here (logged with an id, apologised for in the language of the last reply);
-    cancellation (shutdown) passes through. The surface is finished in every case.
+    Failures are reported here (logged with an id, apologised for in the language of the last reply); a
+    chat that can no longer be reached (``ChatGone``) has its job stopped with one log line; cancellation
+    (shutdown) passes through. The surface is finished in every case.
     """
     lang = "en"
     replies = runtime.pacer.pace(incoming.chat_id, runtime.engine.handle(incoming))
@@ -77,6 +86,11 @@ async def serve(runtime: AdapterRuntime, surface: Surface, incoming: Incoming) -
                 await surface.progress(reply.text)
             else:
                 await surface.show(reply)
+    except ChatGone as gone:
+        logger.info(
+            "%s chat %s can no longer be reached (%s): its job is stopped", incoming.platform, incoming.chat_id, gone
+        )
+        await runtime.engine.chat_gone(incoming.platform, incoming.chat_id)
     except Exception as exc:
         await report_failure(surface, exc, platform=incoming.platform, lang=lang)
     finally:

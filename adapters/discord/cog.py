@@ -32,7 +32,7 @@ from adapters.discord.translator import phrase
 from adapters.discord.views import ALL_BUTTONS, ResultView
 from adapters.files import MIB, fetch_media
 from adapters.runtime import AdapterRuntime
-from adapters.serving import Surface
+from adapters.serving import ChatGone, Surface
 from bot.backends.base import Backend
 from bot.config import Settings
 from bot.engine.messages import Button, Incoming, MediaRef, Reply, button_label
@@ -290,7 +290,10 @@ class MusicCog(commands.Cog):
         target: discord.abc.Messageable = (
             channel if isinstance(channel, discord.abc.Messageable) else self.bot.get_partial_messageable(channel_id)
         )
-        await ChannelSurface(self, target, limit).show(reply)
+        try:
+            await ChannelSurface(self, target, limit).show(reply)
+        except ChatGone as gone:
+            logger.info("discord chat %s can no longer be reached (%s): result dropped", chat_id, gone)
 
     # ----- serving -------------------------------------------------------------------------------
 

@@ -21,12 +21,14 @@ import discord
 
 from adapters.discord.views import ButtonHandler, ResultView, result_embed
 from adapters.files import mib_text
+from adapters.serving import ChatGone
 from bot.engine.messages import Error, Progress, Reply, Text, Video
 from bot.language import say
 
 __all__ = [
     "MAX_CONTENT",
     "TOKEN_FRESH_S",
+    "UNREACHABLE_CODES",
     "ChannelSurface",
     "InteractionSurface",
     "MessageSurface",
@@ -42,6 +44,10 @@ TOKEN_FRESH_S = 14 * 60.0
 """An interaction token works for 15 min; after this long, results go to the channel instead."""
 TYPING_EVERY_S = 8.0
 """A typing indicator shows for about 10 s; renew it a little sooner while a job runs."""
+
+
+UNREACHABLE_CODES = frozenset({50007, 10003, 10013})
+"""Discord's "Cannot send messages to this user", "Unknown Channel", "Unknown User": the chat is gone."""
 
 
 class _DiscordSurface:
@@ -62,6 +68,14 @@ class _DiscordSurface:
 
     async def show(self, reply: Reply) -> None:
         """One non-progress reply: a text in ≤ 2000-character pieces, or a video with embed and buttons."""
+        try:
+            await self._show(reply)
+        except (discord.Forbidden, discord.NotFound) as exc:
+            if exc.code not in UNREACHABLE_CODES:
+                raise
+            raise ChatGone(exc.text or str(exc.code)) from exc
+
+    async def _show(self, reply: Reply) -> None:
         if isinstance(reply, Text) and reply.buttons:  # a question ("one film or each?") with its buttons
             await self.send(reply.text[:MAX_CONTENT], view=ResultView(self.buttons, reply.buttons))
             return

@@ -25,6 +25,7 @@ from telegram.ext import (
 
 from adapters.files import fetch_media
 from adapters.runtime import AdapterRuntime
+from adapters.serving import ChatGone
 from adapters.telegram.context import PLATFORM, BotData, TelegramApp
 from adapters.telegram.download import download_file
 from adapters.telegram.handlers import MEDIA_FILTER, on_button, on_error, on_message
@@ -121,7 +122,10 @@ async def setup(app: TelegramApp) -> None:
         return await fetch_media(media, folder, settings=settings, platform_download=platform_download)
 
     async def notify(platform: str, chat_id: str, reply: Reply) -> None:
-        await ChatSurface(bot, settings, int(chat_id)).show(reply)
+        try:
+            await ChatSurface(bot, settings, int(chat_id)).show(reply)
+        except ChatGone as gone:
+            logger.info("telegram chat %s can no longer be reached (%s): result dropped", chat_id, gone)
 
     services.engine.attach(
         PLATFORM,

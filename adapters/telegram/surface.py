@@ -14,10 +14,11 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.constants import ChatAction
-from telegram.error import TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ExtBot
 
 from adapters.files import mib_text
+from adapters.serving import ChatGone
 from bot.config import Settings
 from bot.engine.messages import Button, Reply, Text, Video
 from bot.language import say
@@ -44,20 +45,30 @@ class ChatSurface:
         """The first progress makes the status message (and starts the chat action); later ones edit it."""
         if self._action is None:
             self._action = asyncio.create_task(self._keep_chat_action())
-        with contextlib.suppress(TelegramError):  # a missed status edit ("not modified" too) is no failure
+        try:
             if self._status is None:
                 self._status = await self.bot.send_message(self.chat_id, text[:MAX_TEXT])
             else:
                 await self._status.edit_text(text[:MAX_TEXT])
+        except Forbidden as exc:
+            raise ChatGone(exc.message) from exc
+        except TelegramError:  # a missed status edit ("not modified" too) is no failure
+            pass
 
     async def show(self, reply: Reply) -> None:
         """One non-progress reply as a Telegram message (a result video with its keyboard, or text)."""
-        if isinstance(reply, Video):
-            await self._send_video(reply)
-        elif isinstance(reply, Text) and reply.buttons:  # a question ("one film or each?")
-            await self.bot.send_message(self.chat_id, reply.text[:MAX_TEXT], reply_markup=_keyboard(reply.buttons))
-        else:
-            await self.bot.send_message(self.chat_id, reply.text[:MAX_TEXT])
+        try:
+            if isinstance(reply, Video):
+                await self._send_video(reply)
+            elif isinstance(reply, Text) and reply.buttons:  # a question ("one film or each?")
+                markup = _keyboard(reply.buttons)
+                await self.bot.send_message(self.chat_id, reply.text[:MAX_TEXT], reply_markup=markup)
+            else:
+                await self.bot.send_message(self.chat_id, reply.text[:MAX_TEXT])
+        except (Forbidden, BadRequest) as exc:
+            if isinstance(exc, BadRequest) and "chat not found" not in exc.message.lower():
+                raise
+            raise ChatGone(exc.message) from exc
 
     async def finish(self) -> None:
         """Stop the chat action and delete the status message."""

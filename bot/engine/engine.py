@@ -105,6 +105,11 @@ class Engine:
         await self._runner.close()
         await self._backends.close()
 
+    async def chat_gone(self, platform: str, chat_id: str) -> None:
+        """The chat can no longer be reached (the user blocked the bot, the chat was deleted): stop its job
+        quietly and free its slot; nothing is sent there any more."""
+        await self._runner.cancel(platform, chat_id)
+
     async def housekeeping(self) -> None:
         """Delete sessions retired long ago (rows, and what their backends keep) and stray job folders."""
         await self._runner.housekeeping()

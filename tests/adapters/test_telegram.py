@@ -211,3 +211,33 @@ def test_every_bad_input_gets_a_sentence_and_the_bot_keeps_serving(
         assert (await fake.wait_for("sendMessage", to_chat(9))).params["text"]
 
     run(scenario, tmp_path, pool, max_duration_s=3.0)
+
+
+def test_a_user_who_blocked_the_bot_ends_quietly(
+    tmp_path: Path, pool: ProcessPoolExecutor, clip: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Telegram 403 "bot was blocked by the user": that chat's job stops with one log line, no traceback, and
+    the bot serves the next user."""
+    import logging
+
+    caplog.set_level(logging.INFO)
+
+    async def scenario(fake: FakeBotApi, app: App, settings: Settings) -> None:
+        fake.fail_next("sendMessage", error_code=403, description="Forbidden: bot was blocked by the user")
+        fake.push_message(21, 21, video=fake.add_file(clip, kind="video"), caption="calm")
+        await fake.wait_for("sendMessage", lambda c: c.params.get("chat_id") == 21 and not c.ok, 30)
+        fake.push_message(22, 22, video=fake.add_file(clip, kind="video"), caption="calm")
+        served = await fake.wait_for("sendVideo", to_chat(22), 60)
+        assert served.ok
+        await asyncio.sleep(0.5)
+        assert not [c for c in fake.calls_to("sendVideo") if c.params.get("chat_id") == 21]
+
+    run(scenario, tmp_path, pool)
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "sessions.sqlite3") as db:
+        states = db.execute("SELECT state, error FROM jobs WHERE chat_id = '21'").fetchall()
+    assert states == [("failed", "cancelled")], "the job stopped and its slot is free"
+    gone = [r for r in caplog.records if "can no longer be reached" in r.getMessage()]
+    assert len(gone) == 1 and "21" in gone[0].getMessage()
+    assert not [r for r in caplog.records if r.exc_info and "Forbidden" in repr(r.exc_info[1])]
