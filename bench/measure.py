@@ -1,4 +1,4 @@
-"""Run one command as a user would and measure it: wall time, and peak memory of its process tree.
+"""Run one command as a user would and measure it: wall and CPU time, and peak memory of its process tree.
 
 Two memory figures, because a render is a Python process plus the FFmpeg processes it starts:
 ``peak_rss_mb`` is the largest single process of the tree (``wait4``'s ``ru_maxrss``, exact, which the
@@ -32,6 +32,9 @@ PROC = Path("/proc")
 class Measured:
     returncode: int
     wall_s: float
+    cpu_s: float
+    """User + system CPU time of the process and every descendant it waited for: on a machine shared with
+    other work this moves far less than the wall time does."""
     peak_rss_mb: float
     """The largest single process in the tree."""
     peak_tree_rss_mb: float | None
@@ -72,6 +75,7 @@ def measure(
     return Measured(
         returncode=proc.returncode,
         wall_s=wall,
+        cpu_s=usage.ru_utime + usage.ru_stime,
         peak_rss_mb=usage.ru_maxrss / 1024,
         peak_tree_rss_mb=peak_tree[0] / 2**20 if PROC.is_dir() else None,
         stdout=stdout,

@@ -42,6 +42,7 @@ class Run:
     """One measured process: how long the user waited and how much memory it took."""
 
     wall_s: float
+    cpu_s: float
     peak_rss_mb: float
     peak_tree_rss_mb: float | None
     output_mb: float
@@ -51,7 +52,7 @@ class Run:
     @classmethod
     def of(cls, measured: Measured, output: Path, load_before: float | None) -> Run:
         size = output.stat().st_size / 2**20 if output.exists() else 0.0
-        return cls(measured.wall_s, measured.peak_rss_mb, measured.peak_tree_rss_mb, size, load_before)
+        return cls(measured.wall_s, measured.cpu_s, measured.peak_rss_mb, measured.peak_tree_rss_mb, size, load_before)
 
 
 @dataclass(frozen=True)
@@ -87,9 +88,11 @@ def format_table(bench: MontageBench) -> str:
         *((f"stage: {stage}", f"{seconds:.2f} s", "") for stage, seconds in bench.stage_times_s.items()),
         side_by_side("end-to-end (whole process)", lambda run: f"{run.wall_s:.2f} s"),
         side_by_side("ratio to film length", lambda run: f"{run.wall_s / bench.film_s:.2f}x"),
+        side_by_side("CPU time, user+sys (whole tree)", lambda run: f"{run.cpu_s:.1f} s"),
     ]
     if mp is not None:
-        rows.append(("speed-up vs MoviePy", f"{mp.wall_s / ours.wall_s:.1f}x", "1.0x"))
+        rows.append(("speed-up vs MoviePy (wall)", f"{mp.wall_s / ours.wall_s:.1f}x", "1.0x"))
+        rows.append(("speed-up vs MoviePy (CPU time)", f"{mp.cpu_s / ours.cpu_s:.1f}x", "1.0x"))
     rows += [
         side_by_side("peak RSS, largest process", lambda run: f"{run.peak_rss_mb:.0f} MB"),
         side_by_side("peak RSS, process tree (sampled)", lambda run: _mb(run.peak_tree_rss_mb)),
