@@ -26,7 +26,7 @@ __all__ = ["PHOTOS", "RECIPE_VERSION", "VIDEOS", "PhotoSpec", "VideoSpec", "inpu
 
 logger = logging.getLogger(__name__)
 
-RECIPE_VERSION = 1
+RECIPE_VERSION = 2
 """Bumped whenever a recipe below changes, so a stale cache is never measured."""
 
 
@@ -166,8 +166,8 @@ def _moving_source(k: int, w: int, h: int, fps: int) -> str:
     """Shot ``k``'s content: each kind moves, and each shot looks different from its neighbours."""
     kind = k % 3
     hue = f"hue=h={(k * 97) % 360}"
-    if kind == 0:  # a test card sliding sideways and down, as a camera pan
-        return f"testsrc2=s={w}x{h}:r={fps},scroll=h={0.6 / fps:.5f}:v={0.25 / fps:.5f},{hue}"
+    if kind == 0:  # a test card sliding sideways and down, as a steady camera pan (a fifth of the frame a second)
+        return f"testsrc2=s={w}x{h}:r={fps},scroll=h={0.2 / fps:.5f}:v={0.08 / fps:.5f},{hue}"
     if kind == 1:  # colour fields drifting
         return f"gradients=s={w}x{h}:r={fps}:n=4:speed={0.04 * 30 / fps:.4f}:seed={k},{hue}"
     # busy, fine detail moving everywhere: a Game of Life grown to the frame
