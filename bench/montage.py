@@ -35,6 +35,7 @@ __all__ = ["MontageBench", "Run", "format_table", "main", "moviepy_plan"]
 logger = logging.getLogger(__name__)
 
 TIMEOUT_S = 3600.0
+Json = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,7 @@ def describe_inputs() -> str:
     return f"{len(VIDEOS)} videos (1080p30/60, 720p30/25, 4K60, vertical, rotated, VFR), {len(PHOTOS)} photos"
 
 
-def moviepy_plan(ours: dict[str, Any], timeline: dict[str, Any], music_path: str) -> dict[str, Any]:
+def moviepy_plan(ours: Json, timeline: Json, music_path: str) -> Json:
     """What MoviePy is asked to make: our film's segments (with each photo's move), size, rate and music."""
     from bot.media.montage_render import FILM_FPS, X264
     from bot.media.render import AUDIO_BITRATE
@@ -156,9 +157,6 @@ def _warm_up() -> None:
     subprocess.run(args, check=True, timeout=TIMEOUT_S, capture_output=True)
 
 
-Json = dict[str, Any]
-
-
 def run_ours(inputs: Sequence[Path], workdir: Path, duration_s: float) -> tuple[Measured, Json, Json]:
     """The whole ``musiccog montage`` process, measured; with its JSON and its timeline."""
     timeline_path = workdir / "timeline.json"
@@ -172,7 +170,7 @@ def run_ours(inputs: Sequence[Path], workdir: Path, duration_s: float) -> tuple[
     return measured, json.loads(measured.stdout), json.loads(timeline_path.read_text(encoding="utf-8"))
 
 
-def run_moviepy(plan: dict[str, Any], workdir: Path) -> Measured:
+def run_moviepy(plan: Json, workdir: Path) -> Measured:
     plan_path = workdir / "moviepy-plan.json"
     plan_path.write_text(json.dumps(plan, indent=1), encoding="utf-8")
     args = [sys.executable, "-m", "bench.montage_moviepy", str(plan_path), str(workdir / "moviepy.mp4")]
