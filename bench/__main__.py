@@ -1,5 +1,7 @@
 """``python -m bench``: time the local pipeline on a phone-like clip against a naive re-encode.
 
+``python -m bench montage`` is the montage benchmark instead (``bench/montage.py``, its own options).
+
 Prints one table: per-stage times, end-to-end, ratio to clip length, peak RSS of the worker that ran
 the pipeline, and the naive baseline (libx264 re-encode of the whole video plus the music), all from
 the same run on the same machine. Benchmarks are not tests: nothing here asserts a time.
@@ -70,6 +72,11 @@ def format_table(result: dict[str, Any], baseline_s: float | None, clip_s: float
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["montage"]:
+        from bench import montage
+
+        return montage.main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a 20 s 720p clip instead of 60 s 1080p")
     parser.add_argument("--no-baseline", action="store_true", help="skip the slow naive baseline")

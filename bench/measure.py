@@ -1,0 +1,112 @@
+"""Run one command as a user would and measure it: wall and CPU time, and peak memory of its process tree.
+
+Two memory figures, because a render is a Python process plus the FFmpeg processes it starts:
+``peak_rss_mb`` is the largest single process of the tree (``wait4``'s ``ru_maxrss``, exact, which the
+kernel takes over the process and every descendant it waited for); ``peak_tree_rss_mb`` is the largest
+sum of RSS over the whole tree at one moment, sampled from ``/proc`` every ``sample_s`` (Linux only;
+shared pages count once per process, so it errs high).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["Measured", "measure", "tree_rss_bytes"]
+
+logger = logging.getLogger(__name__)
+
+PAGE_BYTES = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+PROC = Path("/proc")
+
+
+@dataclass(frozen=True)
+class Measured:
+    returncode: int
+    wall_s: float
+    cpu_s: float
+    """User + system CPU time of the process and every descendant it waited for: on a machine shared with
+    other work this moves far less than the wall time does."""
+    peak_rss_mb: float
+    """The largest single process in the tree."""
+    peak_tree_rss_mb: float | None
+    """The largest sum over the tree at one sampled moment (None where /proc is missing)."""
+    stdout: str
+    stderr: str
+
+
+def measure(
+    args: Sequence[str],
+    *,
+    timeout_s: float,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    sample_s: float = 0.1,
+) -> Measured:
+    """Run ``args`` to the end (killed after ``timeout_s``) and measure it; output is captured."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(list(args), stdout=out, stderr=err, env=dict(env) if env else None, cwd=cwd)
+        done = threading.Event()
+        peak_tree = [0]
+        sampler = threading.Thread(target=_sample_tree, args=(proc.pid, done, sample_s, peak_tree), daemon=True)
+        sampler.start()
+        killer = threading.Timer(timeout_s, proc.kill)
+        killer.start()
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            killer.cancel()
+            done.set()
+        wall = time.perf_counter() - started
+        sampler.join()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(errors="replace"), err.read().decode(errors="replace")
+    return Measured(
+        returncode=proc.returncode,
+        wall_s=wall,
+        cpu_s=usage.ru_utime + usage.ru_stime,
+        peak_rss_mb=usage.ru_maxrss / 1024,
+        peak_tree_rss_mb=peak_tree[0] / 2**20 if PROC.is_dir() else None,
+        stdout=stdout,
+        stderr=stderr,
+    )
+
+
+def _sample_tree(root: int, done: threading.Event, every_s: float, peak: list[int]) -> None:
+    while not done.is_set():
+        peak[0] = max(peak[0], tree_rss_bytes(root))
+        done.wait(every_s)
+
+
+def tree_rss_bytes(root: int) -> int:
+    """The summed resident memory of ``root`` and all its descendants now (0 where /proc is missing)."""
+    children: dict[int, list[int]] = {}
+    for entry in PROC.iterdir() if PROC.is_dir() else ():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # The command name is in parentheses and may hold spaces: the fields after the last ")" are fixed.
+        fields = stat[stat.rindex(")") + 2 :].split()
+        children.setdefault(int(fields[1]), []).append(int(entry.name))
+    total = 0
+    stack = [root]
+    while stack:
+        pid = stack.pop()
+        with contextlib.suppress(OSError, IndexError, ValueError):  # the process may have just ended
+            total += int((PROC / str(pid) / "statm").read_text().split()[1]) * PAGE_BYTES
+        stack.extend(children.get(pid, ()))
+    return total
