@@ -26,6 +26,9 @@ SAMPLE_FPS = 6.0
 SAMPLE_SIZE = (64, 36)
 CUT_JUMP = 0.10
 """Mean absolute grey difference (0..1) between samples that marks a cut."""
+HIST_CUT = 0.45
+"""Share of a sample's colours (64 bins) that changed: a cut next to a busy shot (a pan, grain) shows here
+even when the picture difference alone looks like the motion around it."""
 BLACK_LUMA = 0.06
 FROZEN_DIFF = 0.002
 EDGE_S = 1.0 / SAMPLE_FPS + 0.02
@@ -93,7 +96,13 @@ def sample_footage(path: str, duration_s: float) -> Footage:
     top, bottom = rgb.max(axis=3), rgb.min(axis=3)
     saturation = float(np.where(top > 1e-3, (top - bottom) / np.maximum(top, 1e-3), 0.0).mean())
     red, blue = float(rgb[..., 0].mean()), float(rgb[..., 2].mean())
-    cut_at = [times[i] for i in range(1, len(times)) if diffs[i] > CUT_JUMP and diffs[i] > 3 * _median_near(diffs, i)]
+    hists = _histograms(rgb)
+    changed = np.concatenate([[0.0], 0.5 * np.abs(np.diff(hists, axis=0)).sum(axis=1)])
+    cut_at = [
+        times[i]
+        for i in range(1, len(times))
+        if diffs[i] > CUT_JUMP and (diffs[i] > 3 * _median_near(diffs, i) or changed[i] > HIST_CUT)
+    ]
     bounds = [0.0, *cut_at, duration_s]
     shots = tuple((a, b) for a, b in itertools.pairwise(bounds) if b - a > 1e-3)
     good = (luma > BLACK_LUMA) & ~_frozen(diffs)
@@ -125,6 +134,14 @@ def best_stretch(footage: Footage, length_s: float) -> tuple[float, float] | Non
             if best is None or score > best[0] + 1e-9:
                 best = (score, (float(at), float(at + length_s)))
     return best[1] if best else None
+
+
+def _histograms(rgb: np.ndarray) -> np.ndarray:
+    """Each sample's colours in 4x4x4 bins, as shares (samples x 64)."""
+    q = np.clip((rgb * 4).astype(np.intp), 0, 3)
+    codes = (q[..., 0] * 16 + q[..., 1] * 4 + q[..., 2]).reshape(len(rgb), -1)
+    counts = np.stack([np.bincount(row, minlength=64) for row in codes]).astype(np.float32)
+    return counts / counts.sum(axis=1, keepdims=True)
 
 
 def _median_near(values: np.ndarray, i: int, radius: int = 6) -> float:

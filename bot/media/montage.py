@@ -114,7 +114,11 @@ class MontageAnalysis:
         return self.footage[item.path].usable_s
 
     def usable_s(self) -> float:
-        return sum(self.capacity_s(item) for item in self.items)
+        """The film's natural length: every clip's longest usable stretch and a couple of bars per photo (a
+        photo can hold longer when a longer film is asked for, but does not make the film long by itself)."""
+        return sum(
+            self.capacity_s(i) if i.kind == "video" else min(PHOTO_SHARE_S, self.capacity_s(i)) for i in self.items
+        )
 
     def as_video(self, duration_s: float) -> VideoAnalysis:
         """All clips together as one clip would be described to the matcher (motion, light, colour)."""
