@@ -299,11 +299,13 @@ def plan_segments(
     weights = np.array([analysis.share_weight(item) for item in items], dtype=float)
     shares = _water_fill(weights, np.array(caps), film_end)
     ends = np.cumsum(shares)
+    bar = int(round(float(np.median(np.diff(bars))) / period)) if bars.size >= 2 else 4
+    roomy = n_beats - 1 >= max(1, bar) * len(items)  # a bar each fits in the film
+    least = [bar if roomy and cap >= bar * period - 1e-6 else 1 for cap in caps]  # at least a bar where possible
     bounds = [0]
     for i in range(len(items) - 1):
-        remaining = len(items) - 1 - i
-        lo = bounds[-1] + 1
-        hi = n_beats - 1 - remaining
+        lo = bounds[-1] + least[i]
+        hi = n_beats - 1 - sum(least[i + 1 :])
         cap_end = grid[bounds[-1]] + caps[i] + 1e-6
         want = float(ends[i])
         k = _nearest_beat(grid, downbeats, want, lo=lo, hi=hi)

@@ -248,3 +248,12 @@ def test_a_photo_smaller_than_the_film_is_named_as_enlarged(inputs: dict[str, Pa
     outcome = render_timeline(timeline, analysis, library, output_path=str(tmp_path / "film.mp4"))
     assert outcome.height == 540 and outcome.enlarged == (str(small),)
     assert outcome.to_json()["enlarged"] == [str(small)]
+
+
+def test_each_item_gets_at_least_a_bar_when_there_is_room(inputs: dict[str, Path]) -> None:
+    analysis = _analyse([inputs["wide"], inputs["pan"], inputs["photo"], inputs["tall"]])
+    timeline = first_montage(analysis, loaded_library(), prompt="calm", duration_s=20.0, aspect="16:9")
+    assert timeline.music is not None and timeline.music.grid is not None
+    bar_s = timeline.music.grid.beats_per_bar * 60.0 / timeline.music.grid.bpm
+    assert len(timeline.segments) == 4
+    assert all(s.duration_s >= bar_s - 1.0 / FILM_FPS - 1e-3 for s in timeline.segments), timeline.segments
