@@ -26,8 +26,8 @@ __all__ = ["BackendRefused", "BackendUnavailable", "InputRejected", "LibraryErro
 class _Worded(Exception):
     """An error told to the user: a phrase ``key`` of :mod:`bot.language` and the ``values`` it names.
 
-    Transitional: a ``key`` that is no phrase is taken as an English sentence as it stands (to be
-    removed once every raise names a phrase).
+    Every raise names a phrase (``tests/language/test_keys_in_use.py`` checks the source); a ``key`` that is
+    no phrase is still shown as it stands rather than failing, so a slip never costs the user the answer.
     """
 
     def __init__(self, key: str, /, **values: Any) -> None:
