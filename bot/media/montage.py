@@ -29,7 +29,7 @@ from bot.media.items import Item, probe_item
 from bot.media.library import Library
 from bot.media.matching import rank_tracks, with_honest_words
 from bot.media.models import AudioFeatures, Track, VideoAnalysis
-from bot.media.montage_render import FILM_FPS
+from bot.media.montage_render import FILM_FPS, film_fps
 from bot.media.speech import detect_speech
 from bot.media.sync import intro_end_s, on_timeline, plan_sync
 from bot.media.timeline import PHOTO_MOVES, MusicTrack, OutputSettings, Segment, Timeline, VideoTrack
@@ -42,6 +42,7 @@ __all__ = [
     "MontageAnalysis",
     "Skipped",
     "analyse_items",
+    "common_fps",
     "film_length",
     "film_wishes",
     "first_montage",
@@ -216,7 +217,10 @@ def first_montage(
     )
     music = with_honest_words(music, prompt, library.tracks)
     output = OutputSettings(
-        aspect=aspect or wishes.aspect or majority_aspect(analysis.items), fit=fit, max_height=wishes.max_height
+        aspect=aspect or wishes.aspect or majority_aspect(analysis.items),
+        fit=fit,
+        max_height=wishes.max_height,
+        fps=common_fps(analysis.items),
     )
     return plan_montage(
         analysis, track.features, music=music, length_s=length, output=output, original_keep=wishes.keep_sound
@@ -268,7 +272,7 @@ def plan_montage(
     plan = plan_sync(cut_times_s=(), video_duration_s=length_s + 8.0, track=features, offset_s=offset)
     beats = np.asarray(plan.music_beats_on_timeline_s)
     downbeats = np.asarray(on_timeline(features.downbeat_times_s, plan.segments))
-    segments = plan_segments(analysis, beats=beats, downbeats=downbeats, length_s=length_s)
+    segments = plan_segments(analysis, beats=beats, downbeats=downbeats, length_s=length_s, fps=film_fps(output))
     film_s = segments[-1].end_s
     first = segments[0].source
     timeline = Timeline(
@@ -281,7 +285,7 @@ def plan_montage(
 
 
 def plan_segments(
-    analysis: MontageAnalysis, *, beats: np.ndarray, downbeats: np.ndarray, length_s: float
+    analysis: MontageAnalysis, *, beats: np.ndarray, downbeats: np.ndarray, length_s: float, fps: int = FILM_FPS
 ) -> tuple[Segment, ...]:
     """Segments for every item that fits, boundaries on ``beats`` (film seconds, first at 0), ending on a bar."""
     if beats.size < 2:
@@ -320,7 +324,7 @@ def plan_segments(
     segments: list[Segment] = []
     for i, item in enumerate(items):
         start, end = float(grid[bounds[i]]), float(grid[bounds[i + 1]]) if i + 1 < len(items) else film_end
-        segments.append(_segment(analysis, item, i, _on_frame(start), _on_frame(end)))
+        segments.append(_segment(analysis, item, i, _on_frame(start, fps), _on_frame(end, fps)))
     return tuple(segments)
 
 
@@ -345,9 +349,18 @@ def _segment(analysis: MontageAnalysis, item: Item, index: int, start: float, en
     return Segment(item.path, "video", stretch[0], stretch[1], start, end)
 
 
-def _on_frame(seconds: float) -> float:
+def _on_frame(seconds: float, fps: int) -> float:
     """The film frame a beat falls on (cuts are whole frames, so within half a frame of the beat)."""
-    return round(seconds * FILM_FPS) / FILM_FPS
+    return round(seconds * fps) / fps
+
+
+def common_fps(items: Sequence[Item]) -> int | None:
+    """The frame rate every clip shares (12-60 fps), for a film at their own pace; None when they differ."""
+    rates = {round(item.info.fps) for item in items if item.kind == "video" and item.info and item.info.fps > 0}
+    if len(rates) != 1:
+        return None
+    rate = rates.pop()
+    return rate if 12 <= rate <= 60 else None
 
 
 def _music_start(features: AudioFeatures, length_s: float) -> float:

@@ -21,7 +21,7 @@ from bot.media.render import AUDIO_ARGS, AUDIO_BITRATE, RenderedFile, ffmpeg_exe
 from bot.media.timeline import OutputSettings, Segment, TitleTrack
 from bot.media.visual import ASPECT_RATIOS, OUTPUT_LABEL, blur_graph, even, plan_visual
 
-__all__ = ["FILM_FPS", "film_size", "render_montage"]
+__all__ = ["FILM_FPS", "film_fps", "film_size", "frame_index", "render_montage"]
 
 logger = logging.getLogger(__name__)
 
@@ -42,8 +42,13 @@ def film_size(aspect: str, largest_short_side: int, max_height: int | None = Non
     return even(width), even(height)
 
 
-def frame_index(seconds: float) -> int:
-    return round(seconds * FILM_FPS)
+def film_fps(output: OutputSettings) -> int:
+    """The film's frame rate: the one asked (the sources' common one), else ``FILM_FPS``."""
+    return output.fps or FILM_FPS
+
+
+def frame_index(seconds: float, fps: int = FILM_FPS) -> int:
+    return round(seconds * fps)
 
 
 def render_montage(
@@ -59,18 +64,19 @@ def render_montage(
 ) -> RenderedFile:
     """Write the film to ``target`` (MP4, H.264 yuv420p + AAC, faststart)."""
     width, height = size
+    fps = film_fps(output)
     inputs: list[str] = ["-f", "f32le", "-ar", str(sample_rate), "-ac", str(audio.shape[0]), "-i", "pipe:0"]
     parts: list[str] = []
     for i, segment in enumerate(segments):
-        frames = frame_index(segment.end_s) - frame_index(segment.start_s)
+        frames = frame_index(segment.end_s, fps) - frame_index(segment.start_s, fps)
         index = i + 1
         if segment.kind == "photo":
             inputs += ["-i", segment.source]
-            parts.append(_photo_chain(f"[{index}:v]", i, segment, frames, width, height, output.fit))
+            parts.append(_photo_chain(f"[{index}:v]", i, segment, frames, (width, height, fps), output.fit))
         else:
             span = segment.source_end_s - segment.source_start_s
             inputs += ["-ss", f"{segment.source_start_s:.3f}", "-t", f"{span + 0.5:.3f}", "-i", segment.source]
-            parts.append(_clip_chain(f"[{index}:v]", i, frames, width, height, output.fit))
+            parts.append(_clip_chain(f"[{index}:v]", i, frames, (width, height, fps), output.fit))
     labels = "".join(f"[p{i}]" for i in range(len(segments)))
     parts.append(f"{labels}concat=n={len(segments)}:v=1:a=0[cat]")
     pcm = np.ascontiguousarray(audio.T, dtype="<f4").tobytes()
@@ -94,7 +100,7 @@ def render_montage(
             env = visual.ffmpeg_env() if visual is not None else None
             args = [
                 ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", *inputs,
-                "-filter_complex", graph, "-map", f"[{OUTPUT_LABEL}]", "-map", "0:a:0", *X264, "-r", str(FILM_FPS),
+                "-filter_complex", graph, "-map", f"[{OUTPUT_LABEL}]", "-map", "0:a:0", *X264, "-r", str(fps),
                 "-c:a", "aac", *AUDIO_ARGS, "-b:a", AUDIO_BITRATE, "-ar", str(sample_rate),
                 "-movflags", "+faststart", "-f", "mp4",
             ]  # fmt: skip
@@ -121,9 +127,10 @@ def render_montage(
     )
 
 
-def _clip_chain(src: str, i: int, frames: int, width: int, height: int, fit: str) -> str:
+def _clip_chain(src: str, i: int, frames: int, frame: tuple[int, int, int], fit: str) -> str:
     """A clip's stretch at the film's rate and frame, exactly ``frames`` long (the last frame held if short)."""
-    timing = f"{src}fps={FILM_FPS},setpts=PTS-STARTPTS,setsar=1[c{i}]"
+    width, height, fps = frame
+    timing = f"{src}fps={fps},setpts=PTS-STARTPTS,setsar=1[c{i}]"
     exact = (
         f"[f{i}]tpad=stop_mode=clone:stop={frames},trim=end_frame={frames},setpts=PTS-STARTPTS,"
         f"scale=out_range=tv,format=yuv420p[p{i}]"
@@ -141,8 +148,9 @@ def _framed(src: str, out: str, width: int, height: int, fit: str) -> str:
     )
 
 
-def _photo_chain(src: str, i: int, segment: Segment, frames: int, width: int, height: int, fit: str) -> str:
+def _photo_chain(src: str, i: int, segment: Segment, frames: int, frame: tuple[int, int, int], fit: str) -> str:
     """A still, covering the frame (or fitted over its blurred copy), moving slowly for ``frames`` frames."""
+    width, height, fps = frame
     still = _framed(src, f"s{i}", width * PHOTO_OVERSCAN, height * PHOTO_OVERSCAN, fit)
     n = max(1, frames - 1)
     zoom, x, y = {
@@ -152,7 +160,7 @@ def _photo_chain(src: str, i: int, segment: Segment, frames: int, width: int, he
         "pan_right": (f"{1 + ZOOM}", f"(iw-iw/zoom)*on/{n}", "(ih-ih/zoom)/2"),
     }[segment.move]
     moved = (
-        f"[s{i}]zoompan=z='{zoom}':x='{x}':y='{y}':d={frames}:s={width}x{height}:fps={FILM_FPS},"
+        f"[s{i}]zoompan=z='{zoom}':x='{x}':y='{y}':d={frames}:s={width}x{height}:fps={fps},"
         f"trim=end_frame={frames},setpts=PTS-STARTPTS,setsar=1,scale=out_range=tv,format=yuv420p[p{i}]"
     )
     return f"{still};{moved}"

@@ -294,9 +294,12 @@ class OutputSettings:
     target_size_bytes: StrictInt | None = None
     reframe: str = "subject"
     """Where a cropped window looks: ``subject`` (follows what moves and stands out) or ``centre``."""
+    fps: StrictInt | None = None
+    """A film's constant frame rate (None: 30); a single clip keeps its own."""
 
     def __post_init__(self) -> None:
         _check(self.reframe in REFRAME_MODES, f"output.reframe must be one of {REFRAME_MODES}")
+        _check(self.fps is None or 1 <= self.fps <= 120, "output.fps must be 1..120")
         _check(self.aspect is None or self.aspect in ASPECTS, f"output.aspect must be one of {ASPECTS} or null")
         _check(self.fit in FIT_MODES, f"output.fit must be one of {FIT_MODES}")
         _check(self.max_height is None or self.max_height > 0, "output.max_height must be positive")
@@ -416,6 +419,7 @@ class Timeline:
                 "max_height": self.output.max_height,
                 "target_size_bytes": self.output.target_size_bytes,
                 "reframe": self.output.reframe,
+                "fps": self.output.fps,
             },
         }
 

@@ -257,3 +257,16 @@ def test_each_item_gets_at_least_a_bar_when_there_is_room(inputs: dict[str, Path
     bar_s = timeline.music.grid.beats_per_bar * 60.0 / timeline.music.grid.bpm
     assert len(timeline.segments) == 4
     assert all(s.duration_s >= bar_s - 1.0 / FILM_FPS - 1e-3 for s in timeline.segments), timeline.segments
+
+
+def test_clips_that_share_a_frame_rate_keep_it(tmp_path: Path) -> None:
+    clips = [make_clip(tmp_path / f"pal{n}.mp4", duration_s=3.0, size=CLIP_SIZE, fps=25, audio=None) for n in (1, 2)]
+    analysis = _analyse(clips)
+    library = loaded_library()
+    timeline = first_montage(analysis, library, prompt=None, duration_s=4.0, aspect="16:9")
+    assert timeline.output.fps == 25
+    assert all(round(s.start_s * 25, 6) == round(s.start_s * 25) for s in timeline.segments), "cuts on 25 fps frames"
+    out = tmp_path / "pal.mp4"
+    render_timeline(timeline, analysis, library, output_path=str(out))
+    with av.open(str(out)) as container:
+        assert container.streams.video[0].average_rate == 25
