@@ -20,9 +20,12 @@ import av.filter
 import av.video.frame
 import numpy as np
 
-__all__ = ["MOTION_SCALE", "DecodedFrames", "FrameFeature", "Thumbnailer", "frame_difference"]
+__all__ = ["BRIDGE_SPAN", "MOTION_SCALE", "DecodedFrames", "FrameFeature", "Thumbnailer", "frame_difference"]
 
 THUMB_LONG, THUMB_SHORT = 64, 36
+BRIDGE_SPAN = 4
+"""Frames this far apart are compared too: a flash of up to ``BRIDGE_SPAN - 1`` frames is spotted."""
+_NEAR = tuple(o for o in range(-BRIDGE_SPAN, BRIDGE_SPAN + 1) if o)
 MOTION_SCALE = 0.03
 """``motion = 1 - exp(-mean pix / MOTION_SCALE)``: static testsrc2 ~0.2, a slow pan ~0.5, a fast one ~0.7."""
 
@@ -56,8 +59,9 @@ class DecodedFrames:
     feats: dict[int, FrameFeature] = field(default_factory=dict)
     pairs: dict[int, tuple[float, float]] = field(default_factory=dict)
     """k -> (pix, hist) between frames k-1 and k."""
-    skips: dict[int, tuple[float, float]] = field(default_factory=dict)
-    """k -> (pix, hist) between frames k-1 and k+1 (is k a flash?)."""
+    bridges: dict[tuple[int, int], tuple[float, float]] = field(default_factory=dict)
+    """(a, b) -> (pix, hist) between frames a and b, 2 <= b - a <= BRIDGE_SPAN: do the frames
+    around a short burst (a flash of 1-3 frames) match each other?"""
     decoded: set[int] = field(default_factory=set)
     pts_by_display: dict[int, int] = field(default_factory=dict)
     _n: int = 0
@@ -89,11 +93,12 @@ class DecodedFrames:
         for k in (display, display + 1):
             if k - 1 in self.feats and k in self.feats:
                 self.pairs[k] = frame_difference(self.feats[k - 1], self.feats[k])
-        for c in (display - 1, display + 1):
-            if c - 1 in self.feats and c + 1 in self.feats:
-                self.skips[c] = frame_difference(self.feats[c - 1], self.feats[c + 1])
-        for c in (display - 2, display - 1, display, display + 1, display + 2):
-            if c in self.feats and all(c + o in self.decoded for o in (-2, -1, 1, 2)):
+        for span in range(2, BRIDGE_SPAN + 1):
+            for a, b in ((display - span, display), (display, display + span)):
+                if a in self.feats and b in self.feats and (a, b) not in self.bridges:
+                    self.bridges[(a, b)] = frame_difference(self.feats[a], self.feats[b])
+        for c in range(display - BRIDGE_SPAN, display + BRIDGE_SPAN + 1):
+            if c in self.feats and all(c + o in self.decoded for o in _NEAR):
                 del self.feats[c]
 
     def long_diff(self, a: int, b: int) -> tuple[float, float] | None:
