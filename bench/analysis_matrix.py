@@ -164,7 +164,8 @@ def _screen_graph(bounds: Sequence[int], w: int, h: int, fps: int) -> str:
 
     def box(x: float, y: float, bw: float, bh: float, colour: str, enable: str = "") -> str:
         en = f":enable='{enable}'" if enable else ""
-        return f"drawbox=x={int(x * w)}:y={int(y * h)}:w={max(2, int(bw * w))}:h={max(2, int(bh * h))}:c={colour}:t=fill{en}"
+        size = f"w={max(2, int(bw * w))}:h={max(2, int(bh * h))}"
+        return f"drawbox=x={int(x * w)}:y={int(y * h)}:{size}:c={colour}:t=fill{en}"
 
     def pointer(k: int) -> str:
         pw, ph = max(4, w // 120), max(6, h // 50)
@@ -179,7 +180,8 @@ def _screen_graph(bounds: Sequence[int], w: int, h: int, fps: int) -> str:
         lines = ",".join(box(0.22, 0.12 + 0.05 * i, 0.3 + 0.05 * (i % 5), 0.018, "0x505050") for i in range(10))
         menu = box(0.02, 0.06, 0.16, 0.3, "0xffffff", f"between(t,{n / fps * 0.4:.2f},{n / fps * 0.7:.2f})")
         return (
-            f"color=c=0xf4f4f4:s={w}x{h}:r={fps},{box(0, 0, 1, 0.05, '0x3c3c3c')},{box(0, 0.05, 0.18, 0.95, '0xdcdcdc')},"
+            f"color=c=0xf4f4f4:s={w}x{h}:r={fps},{box(0, 0, 1, 0.05, '0x3c3c3c')},"
+            f"{box(0, 0.05, 0.18, 0.95, '0xdcdcdc')},"
             f"{lines},{typing},{menu}" + pointer(k)
         )
 
@@ -201,7 +203,8 @@ def _screen_graph(bounds: Sequence[int], w: int, h: int, fps: int) -> str:
         )
         vw, vh = max(16, int(0.36 * w) // 2 * 2), max(16, int(0.3 * h) // 2 * 2)
         return (
-            f"color=c=0xffffff:s={w}x{h}:r={fps},{box(0, 0, 1, 0.08, '0x1a73e8')},{box(0.55, 0.1, 0.4, 0.3, '0xeeeeee')},"
+            f"color=c=0xffffff:s={w}x{h}:r={fps},{box(0, 0, 1, 0.08, '0x1a73e8')},"
+            f"{box(0.55, 0.1, 0.4, 0.3, '0xeeeeee')},"
             f"{tiles}[b{k}];testsrc2=s={vw}x{vh}:r={fps}[v{k}];"
             f"[b{k}][v{k}]overlay=x={int(0.05 * w)}:y={int(0.1 * h)}:shortest=1" + pointer(k)
         )
@@ -489,7 +492,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     folder = cache_dir()
     chosen = [s for s in MATRIX if not args.only or s.name in args.only]
     print(f"matrix: {len(chosen)} clips of {args.duration:g} s in {folder}")
-    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} (shared machines vary: compare CPU s)")
+    print(
+        f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} (shared machines vary: compare CPU s)"
+    )
     rows = []
     for spec in chosen:
         size = (round(spec.size[0] * args.scale) // 2 * 2, round(spec.size[1] * args.scale) // 2 * 2)

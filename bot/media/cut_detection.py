@@ -3,13 +3,14 @@
 Two consecutive frames differ by ``pix`` and ``hist`` (see :mod:`bot.media.frame_features`). A cut
 needs both, each above an absolute floor, and one of them standing out from its neighbours (+-8
 frames) as PySceneDetect's AdaptiveDetector does: ``pix`` ``ADAPTIVE_RATIO`` times their median, or
-``hist`` that many times theirs and over ``HIST_STRONG`` (with pix over twice its floor). Measured on 320x180 testsrc2 clips: cuts
-score pix 0.31-0.36 / hist 0.67-0.89; pans and zooms reach pix 0.066 but hist only 0.08-0.18; fades
-reach hist 0.75 (whole histograms slide across bin edges) but pix only 0.02; grain
-(``noise=alls=40``) stays below pix 0.03 / hist 0.07. Busy texture (a cellular automaton scrolling
-a row a frame) keeps pix at 0.2 every frame, so there only the histogram can tell a cut (0.87 against
-0.02-0.13). A burst of 1 to ``BRIDGE_SPAN - 1`` frames whose two sides match each other is a flash,
-not two cuts.
+``hist`` that many times theirs and over ``HIST_STRONG`` (with pix over twice its floor).
+
+Measured on 320x180 testsrc2 clips: cuts score pix 0.31-0.36 / hist 0.67-0.89; pans and zooms
+reach pix 0.066 but hist only 0.08-0.18; fades reach hist 0.75 (whole histograms slide across bin
+edges) but pix only 0.02; grain (``noise=alls=40``) stays below pix 0.03 / hist 0.07. Busy texture
+(a cellular automaton scrolling a row a frame) keeps pix at 0.2 every frame, so there only the
+histogram can tell a cut (0.87 against 0.02-0.13). A burst of 1 to ``BRIDGE_SPAN - 1`` frames
+whose two sides match each other is a flash, not two cuts.
 """
 
 from __future__ import annotations
