@@ -36,6 +36,7 @@ __all__ = [
     "MatrixClip",
     "TrueCuts",
     "cache_dir",
+    "clip_graph",
     "main",
     "make_matrix_clip",
     "match_cuts",
