@@ -327,7 +327,7 @@ def make_matrix_clip(
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{spec.name}-{size[0]}x{size[1]}-{duration_s:g}s-{_recipe_key(spec, graph)}.mp4"
     if not path.exists():
-        tmp = path.with_name(path.stem + ".part.mp4")
+        tmp = path.with_name(f"{path.stem}.{os.getpid()}.part.mp4")  # two makers never share one
         args = [FFMPEG, "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", graph]
         if audio:
             args += ["-f", "lavfi", "-i", f"anoisesrc=a=0.02:r=48000:d={duration_s * 1.6:g}"]

@@ -61,7 +61,7 @@ from bot.media.packet_index import (
     merge_ranges,
     ranges_for_displays,
 )
-from bot.media.video_decode import Progress, configure_decoder
+from bot.media.video_decode import IdrSniffer, Progress, configure_decoder
 
 __all__ = ["SPARSE_BUDGET", "SparseOutcome", "decode_sparse", "head_ranges"]
 
@@ -266,7 +266,7 @@ def _decode_ranges(
         return 0
     cc = stream.codec_context
     thumb = Thumbnailer()
-    idr = _IdrSniffer(stream)
+    idr = IdrSniffer(stream)
     decode_of_pts = {int(p): i for i, p in enumerate(index.pts)}
     range_starts = [s for s, _e in ranges]
     total = sum(e - s + 1 for s, e in ranges)
@@ -344,54 +344,6 @@ def _decode_ranges(
                 break
     drain()
     return n_out
-
-
-class _IdrSniffer:
-    """Does an H.264/HEVC packet hold an IDR picture? Reads NAL unit headers only.
-
-    Length-prefixed (MP4, MKV: size from the avcC/hvcC extradata) or Annex B (TS) streams.
-    Other codecs answer False, which only costs a flush.
-    """
-
-    def __init__(self, stream: av.video.stream.VideoStream) -> None:
-        self.codec = stream.codec_context.name
-        extra = bytes(stream.codec_context.extradata or b"")
-        self.length_size: int | None = None
-        if extra[:1] == b"\x01":
-            if self.codec == "h264" and len(extra) > 4:
-                self.length_size = (extra[4] & 3) + 1
-            elif self.codec == "hevc" and len(extra) > 21:
-                self.length_size = (extra[21] & 3) + 1
-
-    def __call__(self, packet: av.Packet) -> bool:
-        if self.codec not in ("h264", "hevc"):
-            return False
-        data = bytes(packet)
-        for header in self._nal_headers(data):
-            if self.codec == "h264":
-                kind = header & 0x1F
-                if kind in (1, 5):  # the first slice decides
-                    return kind == 5
-            else:
-                kind = (header >> 1) & 0x3F
-                if kind <= 31:  # VCL
-                    return kind in (19, 20)
-        return False
-
-    def _nal_headers(self, data: bytes) -> Iterator[int]:
-        if self.length_size:
-            pos, n = 0, self.length_size
-            while pos + n < len(data):
-                size = int.from_bytes(data[pos : pos + n], "big")
-                if size <= 0:
-                    return
-                yield data[pos + n]
-                pos += n + size
-        else:
-            pos = data.find(b"\x00\x00\x01")
-            while 0 <= pos < len(data) - 3:
-                yield data[pos + 3]
-                pos = data.find(b"\x00\x00\x01", pos + 3)
 
 
 def _gaps(index: PacketIndex, frames: DecodedFrames) -> list[tuple[int, int]]:
