@@ -21,7 +21,7 @@ import numpy as np
 
 from bot.media.frame_features import BRIDGE_SPAN, DecodedFrames
 
-__all__ = ["HIST_CUT", "PIX_CUT", "detect_cuts"]
+__all__ = ["HIST_CUT", "HIST_STRONG", "PIX_CUT", "detect_cuts"]
 
 PIX_CUT = 0.06
 """Minimum mean absolute luma difference (0..1) between the two frames of a cut."""
