@@ -1,7 +1,7 @@
 """Decoder plumbing both strategies share: stream timing, damage checks, progress, the full decode,
 and an IDR sniffer (may a decode range start without flushing the decoder?).
 
-The loop filter is skipped on frames nothing predicts from (``skip_loop_filter=nonref``). Skipping
+The loop filter is skipped on frames nothing predicts from (``skip_loop_filter=noref``). Skipping
 it everywhere (``all``) saved 16 % CPU but is not invisible: reference frames without deblocking
 drift, and at 720p / 1 Mbit/s with a 165-frame GOP the last frame before a keyframe was 16/255 off
 on average, so the keyframe's snap back looked like a cut (``bench/analysis_matrix.py``). Frame
@@ -41,7 +41,7 @@ logger = logging.getLogger(__name__)
 
 ProgressFn = Callable[[float], None]
 
-DECODER_OPTIONS = {"skip_loop_filter": "nonref"}
+DECODER_OPTIONS = {"skip_loop_filter": "noref"}
 
 
 class Progress:
