@@ -150,7 +150,7 @@ def decode_sparse(
     budget: float = SPARSE_BUDGET,
 ) -> SparseOutcome:
     """Decode GOP heads, then rounds of unexplained stretches, within ``budget`` (see module docstring)."""
-    configure_decoder(stream, 8.0 * float(index.size.sum()) / max(1, index.n * index.pixels))
+    configure_decoder(stream)
     head = head_ranges(index)
     cost, decoded = 0.0, 0
     probe: list[tuple[int, int]] = []

@@ -1,11 +1,10 @@
 """Decoder plumbing both strategies share: stream timing, damage checks, progress, the full decode,
 and an IDR sniffer (may a decode range start without flushing the decoder?).
 
-The loop filter is skipped (``skip_loop_filter=all``: -16 % CPU) only on streams with bits enough
-(``LOOP_FILTER_SKIP_MIN_BPP``), elsewhere on frames nothing predicts from (``noref``). Without
-deblocking, reference frames drift: at 720p / 1 Mbit/s (0.036 bit/pixel) with a 165-frame GOP the
-last frame before a keyframe was 16/255 off on average and the keyframe's snap back looked like a
-cut; every clip of 0.08 bit/pixel and more in ``bench/analysis_matrix.py`` stayed exact. Frame
+The loop filter is skipped on frames nothing predicts from (``skip_loop_filter=noref``). Skipping
+it everywhere (``all``) saved 16 % CPU but is not invisible: reference frames without deblocking
+drift, and at 720p / 1 Mbit/s with a 165-frame GOP the last frame before a keyframe was 16/255 off
+on average, so the keyframe's snap back looked like a cut (``bench/analysis_matrix.py``). Frame
 threading is on (slice threading measured 1.5-1.7x slower).
 
 Damage: a stream whose packets stop early (an MP4 cut short with its index in front) raises
@@ -43,8 +42,6 @@ logger = logging.getLogger(__name__)
 ProgressFn = Callable[[float], None]
 
 DECODER_OPTIONS = {"skip_loop_filter": "noref"}
-LOOP_FILTER_SKIP_MIN_BPP = 0.06
-"""Bits per pixel per frame from which no reference frame is deblocked (see the module docstring)."""
 
 
 class Progress:
@@ -63,14 +60,10 @@ class Progress:
             self._fn(fraction)
 
 
-def configure_decoder(stream: av.video.stream.VideoStream, bits_per_pixel: float | None = None) -> None:
-    """Frame threading on; loop filter off on every frame if ``bits_per_pixel`` allows, else on
-    non-reference frames only (see the module docstring)."""
+def configure_decoder(stream: av.video.stream.VideoStream) -> None:
+    """Frame threading on, loop filter off on non-reference frames (see the module docstring)."""
     stream.thread_type = "AUTO"
-    options = dict(DECODER_OPTIONS)
-    if bits_per_pixel is not None and bits_per_pixel >= LOOP_FILTER_SKIP_MIN_BPP:
-        options["skip_loop_filter"] = "all"
-    stream.codec_context.options = options
+    stream.codec_context.options = dict(DECODER_OPTIONS)
 
 
 @dataclass
@@ -82,8 +75,6 @@ class StreamContext:
     expected_frames: int
     duration_s: float
     fps: float
-    bits_per_pixel: float | None = None
-    """The video's bit rate per pixel per frame, when the container says."""
 
     @classmethod
     def from_stream(cls, stream: av.video.stream.VideoStream, info: MediaInfo) -> StreamContext:
@@ -94,7 +85,6 @@ class StreamContext:
             expected_frames=int(stream.frames or 0),
             duration_s=info.duration_s,
             fps=info.fps or 30.0,
-            bits_per_pixel=_bits_per_pixel(info),
         )
 
     def check_complete(self, count: int, last_time_s: float | None) -> None:
@@ -119,11 +109,6 @@ class StreamContext:
         return time_of
 
 
-def _bits_per_pixel(info: MediaInfo) -> float | None:
-    pixel_rate = info.width * info.height * (info.fps or 30.0)
-    return info.video_bit_rate / pixel_rate if info.video_bit_rate and pixel_rate else None
-
-
 def decode_full(
     container: av.container.InputContainer,
     stream: av.video.stream.VideoStream,
@@ -132,7 +117,7 @@ def decode_full(
     progress: Progress,
 ) -> int:
     """Decode every frame in order; display index = output order."""
-    configure_decoder(stream, ctx.bits_per_pixel)
+    configure_decoder(stream)
     thumb = Thumbnailer()
     n = 0
     last_time: float | None = None
