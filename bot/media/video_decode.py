@@ -4,7 +4,8 @@ and an IDR sniffer (may a decode range start without flushing the decoder?).
 The loop filter is skipped on frames nothing predicts from (``skip_loop_filter=noref``). Skipping
 it everywhere (``all``) saved 16 % CPU but is not invisible: reference frames without deblocking
 drift, and at 720p / 1 Mbit/s with a 165-frame GOP the last frame before a keyframe was 16/255 off
-on average, so the keyframe's snap back looked like a cut (``bench/analysis_matrix.py``). Frame
+on average, so the keyframe's snap back looked like a cut; at 1080p / 8 Mbit/s a 2-frame flash
+became two cuts the same way (``bench/analysis_matrix.py``). Frame
 threading is on (slice threading measured 1.5-1.7x slower).
 
 Damage: a stream whose packets stop early (an MP4 cut short with its index in front) raises
