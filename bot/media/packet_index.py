@@ -31,6 +31,7 @@ __all__ = [
     "ONE_PICTURE_PER_PACKET",
     "SPIKE_WINDOW",
     "PacketIndex",
+    "decode_cost",
     "head_range",
     "mean_gop",
     "merge_ranges",
@@ -68,6 +69,8 @@ class PacketIndex:
     rival: np.ndarray
     """The largest ``ratio`` among the nearby packets of the same kind (+-7 of that kind)."""
     ctx: StreamContext
+    pixels: int
+    """Pixels per frame."""
     one_picture_per_packet: bool
     """Packet sizes mean something per picture. Not so for VP8/VP9/AV1: a packet there may carry
     a hidden future reference frame as well (measured: AV1 spikes pointed 2-13 frames off)."""
@@ -145,7 +148,23 @@ def read_packet_index(
                 )
             rival[idx] = near
     plain = stream.codec_context.name in ONE_PICTURE_PER_PACKET
-    return PacketIndex(pts, size, key, display, order, reordered, gop, starts, ratio, rival, ctx, plain)
+    pixels = int(stream.codec_context.width or 0) * int(stream.codec_context.height or 0)
+    return PacketIndex(pts, size, key, display, order, reordered, gop, starts, ratio, rival, ctx, pixels, plain)
+
+
+def decode_cost(index: PacketIndex, ranges: Iterable[tuple[int, int]]) -> float:
+    """What decoding ``ranges`` costs, as a fraction of decoding every packet (0..1).
+
+    Decoding time follows the bytes (entropy decoding, residuals) and the frames (prediction,
+    output, our thumbnail): half of each is the model, good enough to bound and compare plans.
+    """
+    total_bytes = float(max(1, int(index.size.sum())))
+    nbytes = 0
+    frames = 0
+    for start, end in ranges:
+        nbytes += int(index.size[start : end + 1].sum())
+        frames += end - start + 1
+    return 0.5 * nbytes / total_bytes + 0.5 * frames / max(1, index.n)
 
 
 def mean_gop(index: PacketIndex) -> float:

@@ -7,24 +7,34 @@ anyway. Decoding cost is roughly proportional to bytes, and a P-frame can only b
 every earlier frame of its GOP. So the sparse strategy reads the packet index first
 (:mod:`bot.media.packet_index`) and then:
 
+0. decodes the first ``PROBE_GOPS`` GOPs whole (the start of a full decode, so nothing is lost if
+   it goes on) and asks, of each of their stretches between GOP heads, what step 2 would have
+   said. If most would have needed decoding anyway (hand-held footage, a cut in every GOP), the
+   full decode simply goes on: no GOP head is decoded twice. Otherwise the rest goes sparse:
 1. decodes every keyframe, plus the next displayed frame in ``MOTION_SAMPLES`` GOPs (colour and
    light samples, motion samples, and a picture at the start of every GOP);
 2. explains each stretch it did not decode from the decoded frames on its two sides. Same shot on
-   both sides (luma and histogram close) and no big packet: no cut. A cut-sized change and one
-   dominant, isolated packet-size spike (a P-frame 1.6x+ the median of its kind, 1.4x+ any rival
-   in the stretch or among its kind's neighbours: a cut forces the encoder to intra-code the new
-   picture; bench clip: every real cut 2.3-7.0x, nothing else over 1.85x) with no B-frame
-   reordered around it: the cut is that frame, exact without decoding it. The same spike with
-   B-frames around it: decode just up to it;
+   both sides (luma and histogram close) and no big packet: no cut. Anything else is decoded from
+   the GOP's keyframe. Where one dominant packet-size spike stands out (a P-frame 1.6x+ the median
+   of its kind, 1.4x+ any rival: a cut forces the encoder to intra-code the new picture), the first
+   round decodes only up to just past it and the rest of the stretch is judged again. A spike
+   places a cut by itself only as a lone spike (``LONE_SPIKE_SECONDS``, ``LONE_SPIKE_RIVAL``) with no
+   B-frame around it: an x264 ``zerolatency`` stream hid two of three cuts in one long stretch
+   behind a single spike (the matrix in ``bench/analysis_matrix.py``);
 3. decodes, from the GOP's keyframe, every stretch that is still unexplained (a change with no
    dominant spike, such as a cut on a keyframe, a fade or a pan; a big packet with no change; the
    last GOP, with nothing after it), so there the frame detector decides.
 
+Cost is bounded: every plan is priced by :func:`~bot.media.packet_index.decode_cost` (a fraction of
+a full decode) before it runs. When the GOP heads plus everything still unexplained after them would
+cost more than ``SPARSE_BUDGET``, the sparse strategy gives up at once and decodes every GOP it has
+not decoded whole, in order (the full decode at thumbnail size, minus what is already done): the
+waste is the GOP heads alone, never a sparse pass followed by a whole full decode.
+
 An early keyframe is not taken for a cut: x264 also starts GOPs early in fades and on fast
 hand-held motion (it produced false cuts on both). Before a decoded stretch that starts with an IDR
 the decoder is not flushed, so frame threading overlaps two keyframes; any other start drains and
-flushes it, and open-GOP leading pictures of a stretch are ignored. Bench clip: 87 of 1800 frames
-decoded, all 20 cuts exact, ~1.2-1.4 s including speech (``bench/bench_video_analysis.py``).
+flushes it, and open-GOP leading pictures of a stretch are ignored.
 """
 
 from __future__ import annotations
@@ -41,12 +51,19 @@ import av.video.frame
 import av.video.stream
 
 from bot.media import cancel
-from bot.media.cut_detection import HIST_CUT, PIX_CUT, detect_cuts
+from bot.media.cut_detection import HIST_CUT, HIST_STRONG, PIX_CUT, detect_cuts
 from bot.media.frame_features import DecodedFrames, Thumbnailer
-from bot.media.packet_index import PacketIndex, head_range, mean_gop, merge_ranges, ranges_for_displays
-from bot.media.video_decode import Progress, configure_decoder
+from bot.media.packet_index import (
+    PacketIndex,
+    decode_cost,
+    head_range,
+    mean_gop,
+    merge_ranges,
+    ranges_for_displays,
+)
+from bot.media.video_decode import IdrSniffer, Progress, configure_decoder
 
-__all__ = ["decode_sparse"]
+__all__ = ["SPARSE_BUDGET", "SparseOutcome", "decode_sparse", "head_ranges"]
 
 logger = logging.getLogger(__name__)
 
@@ -62,13 +79,32 @@ SAME_SHOT_SPIKE = 2.0
 shot); P-frames after a B-run reach 1.85x on the bench clip without any cut."""
 SPIKE_ISOLATION = 1.4
 SPIKE_DOMINANCE = 1.4
-"""A stretch is explained by its biggest spike only if the runner-up in the stretch, and every
-packet of its kind within +-7, is this many times smaller (bench: 2.27x vs 1.58x at worst). The
-stretch rule stops a second cut hiding behind the first; the neighbourhood rule stops busy
-hand-held footage, whose P-frames swing 2-9x, from passing a swing off as a cut."""
+"""A spike is a place to stop decoding only if the runner-up in the stretch, and every packet of its
+kind within +-7, is this many times smaller (busy hand-held P-frames swing 2-9x)."""
+LONE_SPIKE_RIVAL = 1.3
+LONE_SPIKE_SECONDS = 2.0
+"""A spike places a cut without decoding only in a stretch of at most this long whose every other
+packet (and its kind's neighbours) stays under ``LONE_SPIKE_RIVAL``: clean footage with one cut.
+An x264 ``zerolatency`` stream hid two of three cuts in one 8 s stretch behind one 7.8x spike
+(runner-up 3.6x), and cuts can leave no spike at all when rate control is starved."""
+STILL_SHARE = 0.25
+STILL_BITS_PER_PIXEL = 0.004
+"""A packet under both (share of the smallest keyframe; 0.004 bit/pixel is 1 KB at 1080p) is
+"still": a 1080p screen recording's typing and pointer packets are 100-280 B, its smallest
+keyframe 1.2 KB (an editor window), a P-frame cut between two such windows ~1-2 KB."""
 SPARSE_ROUNDS = 2
 """Decoding rounds after the GOP heads: a partial look around B-frame-hidden spikes, then whatever
 is still unexplained, whole."""
+PROBE_GOPS = 3
+"""GOPs decoded whole first to see whether the sparse strategy pays on this clip (step 0)."""
+PROBE_MAX_COST = 0.25
+"""The probe shrinks to 2 GOPs, or is skipped (a clip of few, long GOPs), to stay under this price;
+without it the sparse budget still bounds the cost."""
+PROBE_DECODE_SHARE = 0.5
+"""Probe stretches needing decoding at or above this share: go on with the full decode."""
+SPARSE_BUDGET = 0.85
+"""Most a sparse plan may cost (GOP heads plus the worst case of its rounds), as a fraction of a
+full decode; past it, the rest is decoded whole (see the module docstring)."""
 MOTION_SAMPLES = 8
 """GOPs whose first two frames are decoded for motion; the others give their keyframe only.
 The frame after a keyframe must wait for the whole keyframe, so it costs as much as a second
@@ -76,12 +112,32 @@ keyframe in wall time (bench: 2-4 frames of every GOP 1.2 s, keyframes only 0.56
 
 
 @dataclass
+class SparseOutcome:
+    """What the sparse strategy did: frames decoded, cut display indices, and what it cost."""
+
+    decoded: int
+    cuts: list[int]
+    cost: float
+    """Planned decode cost, as a fraction of one full decode (heads and rounds, or heads and the rest)."""
+    completed: bool
+    """True when the budget ran out and every remaining GOP was decoded whole."""
+
+
+@dataclass
 class _GapVerdict:
     cut: int | None = None
-    """The stretch is explained by a cut at this display index (or by none, if also not decode)."""
+    """The stretch is explained by a cut at this display index, without decoding it."""
     decode: bool = False
     until: int | None = None
     """Decode only up to this display index: the frames around a spike B-frames hide."""
+
+
+def head_ranges(index: PacketIndex) -> list[tuple[int, int]]:
+    """The first pass: every keyframe, and its next displayed frame in ``MOTION_SAMPLES`` GOPs."""
+    every = max(1, math.ceil(len(index.starts) / MOTION_SAMPLES))
+    return merge_ranges(
+        [head_range(index, int(s)) if g % every == 0 else (int(s), int(s)) for g, s in enumerate(index.starts)]
+    )
 
 
 def decode_sparse(
@@ -90,38 +146,102 @@ def decode_sparse(
     index: PacketIndex,
     frames: DecodedFrames,
     progress: Progress,
-) -> tuple[int, list[int]]:
-    """Decode GOP heads, then rounds of unexplained stretches; frames decoded and cut display indices."""
+    *,
+    budget: float = SPARSE_BUDGET,
+) -> SparseOutcome:
+    """Decode GOP heads, then rounds of unexplained stretches, within ``budget`` (see module docstring)."""
     configure_decoder(stream)
-    every = max(1, math.ceil(len(index.starts) / MOTION_SAMPLES))
-    head = merge_ranges(
-        [head_range(index, int(s)) if g % every == 0 else (int(s), int(s)) for g, s in enumerate(index.starts)]
-    )
-    decoded = _decode_ranges(container, stream, index, head, frames, progress, (0.05, 0.5))
+    head = head_ranges(index)
+    cost, decoded = 0.0, 0
+    probe: list[tuple[int, int]] = []
+    probe_gops = min(PROBE_GOPS, len(index.starts) - 1)
+    while probe_gops >= 2:
+        end, key_display = int(index.starts[probe_gops]), int(index.display[index.starts[probe_gops]])
+        while end + 1 < index.n and int(index.display[end + 1]) < key_display:
+            end += 1  # an open GOP's leading pictures, so the probe leaves no hole behind it
+        probe = [(0, end)]
+        if decode_cost(index, probe) <= PROBE_MAX_COST:
+            break
+        probe, probe_gops = [], probe_gops - 1
+    if probe:
+        for start, end in head:
+            if start <= probe[0][1]:
+                frames.keep.update(int(d) for d in index.display[start : end + 1])
+        cost = decode_cost(index, probe)
+        decoded = _decode_ranges(container, stream, index, probe, frames, progress, (0.05, 0.2))
+        if _probe_says_decode_all(index, frames, head, probe_gops):
+            return _complete(container, stream, index, frames, progress, decoded, cost)
+        frames.keep.clear()
+        head = [r for r in head if r[0] >= int(index.starts[probe_gops])]
+    cost += decode_cost(index, head)
+    decoded += _decode_ranges(container, stream, index, head, frames, progress, (0.2, 0.5))
+    verdicts: dict[tuple[int, int], _GapVerdict] = {}
     for round_ in range(SPARSE_ROUNDS + 1):
         partial = round_ < SPARSE_ROUNDS - 1
         verdicts = {gap: _judge_gap(index, frames, *gap, partial=partial) for gap in _gaps(index, frames)}
         wanted: list[int] = []
+        worst: list[int] = []
         for (a, b), v in verdicts.items():
             if v.decode:
-                wanted.extend(range(a + 1, min(b, index.n) if v.until is None else min(b, v.until + 1)))
+                stop = min(b, index.n)
+                wanted.extend(range(a + 1, stop if v.until is None else min(b, v.until + 1)))
+                worst.extend(range(a + 1, stop))
         ranges = merge_ranges(ranges_for_displays(index, wanted))
+        worst_cost = decode_cost(index, merge_ranges(ranges_for_displays(index, worst)))
         logger.debug(
-            "sparse round %d: %d GOPs, %d gaps, %d explained by spikes/keyframes, %d to decode (%d packets)",
+            "sparse round %d: %d GOPs, %d gaps, %d to decode (%d packets), cost so far %.2f, worst case still %.2f",
             round_,
             len(index.starts),
             len(verdicts),
-            sum(v.cut is not None for v in verdicts.values()),
             sum(v.decode for v in verdicts.values()),
             sum(e - s + 1 for s, e in ranges),
+            cost,
+            worst_cost,
         )
+        if cost + worst_cost > budget:
+            return _complete(container, stream, index, frames, progress, decoded, cost)
         if not ranges or round_ == SPARSE_ROUNDS:
             break
         span = (0.5 + 0.4 * round_ / SPARSE_ROUNDS, 0.5 + 0.4 * (round_ + 1) / SPARSE_ROUNDS)
+        cost += decode_cost(index, ranges)
         decoded += _decode_ranges(container, stream, index, ranges, frames, progress, span)
     cuts = detect_cuts(frames)
     cuts.extend(v.cut for v in verdicts.values() if v.cut is not None and not v.decode)
-    return decoded, sorted(set(cuts))
+    return SparseOutcome(decoded, sorted(set(cuts)), cost, completed=False)
+
+
+def _probe_says_decode_all(
+    index: PacketIndex, frames: DecodedFrames, head: list[tuple[int, int]], probe_gops: int
+) -> bool:
+    """Would most stretches between the probe's GOP heads have been decoded anyway?"""
+    heads_end = {s: int(index.display[s : e + 1].max()) for s, e in head}
+    verdicts = []
+    for g in range(probe_gops):
+        a = heads_end.get(int(index.starts[g]), int(index.display[index.starts[g]]))
+        b = int(index.display[index.starts[g + 1]])
+        if b > a + 1:
+            verdicts.append(_judge_gap(index, frames, a, b, partial=False).decode)
+    share = sum(verdicts) / max(1, len(verdicts))
+    logger.debug("probe: %d of %d stretches would need decoding", sum(verdicts), len(verdicts))
+    return bool(verdicts) and share >= PROBE_DECODE_SHARE
+
+
+def _complete(
+    container: av.container.InputContainer,
+    stream: av.video.stream.VideoStream,
+    index: PacketIndex,
+    frames: DecodedFrames,
+    progress: Progress,
+    decoded: int,
+    cost: float,
+) -> SparseOutcome:
+    """Over budget: decode every frame not decoded yet (whole GOPs, in order); the frame detector decides."""
+    missing = [d for d in range(index.n) if d not in frames.decoded]
+    ranges = merge_ranges(ranges_for_displays(index, missing))
+    cost += decode_cost(index, ranges)
+    logger.info("sparse decoding over budget: decoding the rest whole (%d packets)", sum(e - s + 1 for s, e in ranges))
+    decoded += _decode_ranges(container, stream, index, ranges, frames, progress, (0.5, 0.9))
+    return SparseOutcome(decoded, detect_cuts(frames), cost, completed=True)
 
 
 def _decode_ranges(
@@ -146,7 +266,7 @@ def _decode_ranges(
         return 0
     cc = stream.codec_context
     thumb = Thumbnailer()
-    idr = _IdrSniffer(stream)
+    idr = IdrSniffer(stream)
     decode_of_pts = {int(p): i for i, p in enumerate(index.pts)}
     range_starts = [s for s, _e in ranges]
     total = sum(e - s + 1 for s, e in ranges)
@@ -226,54 +346,6 @@ def _decode_ranges(
     return n_out
 
 
-class _IdrSniffer:
-    """Does an H.264/HEVC packet hold an IDR picture? Reads NAL unit headers only.
-
-    Length-prefixed (MP4, MKV: size from the avcC/hvcC extradata) or Annex B (TS) streams.
-    Other codecs answer False, which only costs a flush.
-    """
-
-    def __init__(self, stream: av.video.stream.VideoStream) -> None:
-        self.codec = stream.codec_context.name
-        extra = bytes(stream.codec_context.extradata or b"")
-        self.length_size: int | None = None
-        if extra[:1] == b"\x01":
-            if self.codec == "h264" and len(extra) > 4:
-                self.length_size = (extra[4] & 3) + 1
-            elif self.codec == "hevc" and len(extra) > 21:
-                self.length_size = (extra[21] & 3) + 1
-
-    def __call__(self, packet: av.Packet) -> bool:
-        if self.codec not in ("h264", "hevc"):
-            return False
-        data = bytes(packet)
-        for header in self._nal_headers(data):
-            if self.codec == "h264":
-                kind = header & 0x1F
-                if kind in (1, 5):  # the first slice decides
-                    return kind == 5
-            else:
-                kind = (header >> 1) & 0x3F
-                if kind <= 31:  # VCL
-                    return kind in (19, 20)
-        return False
-
-    def _nal_headers(self, data: bytes) -> Iterator[int]:
-        if self.length_size:
-            pos, n = 0, self.length_size
-            while pos + n < len(data):
-                size = int.from_bytes(data[pos : pos + n], "big")
-                if size <= 0:
-                    return
-                yield data[pos + n]
-                pos += n + size
-        else:
-            pos = data.find(b"\x00\x00\x01")
-            while 0 <= pos < len(data) - 3:
-                yield data[pos + 3]
-                pos = data.find(b"\x00\x00\x01", pos + 3)
-
-
 def _gaps(index: PacketIndex, frames: DecodedFrames) -> list[tuple[int, int]]:
     """Undecoded stretches (a, b): frames a and b decoded, none in between; b == n for the tail."""
     shown = sorted(frames.decoded)
@@ -289,8 +361,9 @@ def _judge_gap(index: PacketIndex, frames: DecodedFrames, a: int, b: int, *, par
     With ``partial``, a stretch whose one dominant spike can't be placed exactly (B-frames around
     it) is decoded only up to just past the spike; what is left is judged again next round.
     """
-    if b >= index.n:  # the tail: nothing after it to compare with, so look
-        return _GapVerdict(decode=True)
+    still = _still_stretch(index, a, b)
+    if b >= index.n:  # the tail: nothing after it to compare with, so look (unless nothing moved)
+        return _GapVerdict(decode=not still)
     inside = [int(index.order[d]) for d in range(a + 1, b + 1)]
     ratios = sorted(((float(index.ratio[i]), int(index.display[i])) for i in inside if not index.key[i]), reverse=True)
     top, top_display = ratios[0] if ratios else (0.0, -1)
@@ -298,6 +371,14 @@ def _judge_gap(index: PacketIndex, frames: DecodedFrames, a: int, b: int, *, par
     diff = frames.long_diff(a, b)
     if diff is None:
         return _GapVerdict(decode=True)
+    if still:  # nothing new was drawn in between: no cut inside; frame b may be one
+        if diff[0] < PIX_CUT or diff[1] < HIST_CUT:
+            return _GapVerdict()
+        # Cheap packets may still carry a pan (motion vectors cost little) or a fade (weighted
+        # prediction), so only a change no drift makes (a new histogram) puts the cut on keyframe b:
+        # 720p at 1 Mbit/s drifted to (0.07, 0.3) over a GOP; screen app switches are 0.46-0.94.
+        if index.key[index.order[b]] and diff[0] >= 2 * PIX_CUT and diff[1] >= HIST_STRONG:
+            return _GapVerdict(cut=b)
     if diff[0] < SAME_SHOT_PIX and diff[1] < SAME_SHOT_HIST:  # one shot, unless a spike says otherwise
         return _GapVerdict(decode=top >= SAME_SHOT_SPIKE)
     if diff[0] < PIX_CUT or diff[1] < HIST_CUT:  # changed, but not like a cut: motion? look
@@ -306,11 +387,18 @@ def _judge_gap(index: PacketIndex, frames: DecodedFrames, a: int, b: int, *, par
         return _GapVerdict(decode=True)  # hidden reference frames: sizes don't point at pictures
     rival = float(index.rival[index.order[top_display]]) if top_display >= 0 else 0.0
     dominant = top >= SPIKE_CONFIDENT and top >= SPIKE_DOMINANCE * max(second, rival)
-    if dominant and _localised_spike(index, top_display):
+    lone = dominant and max(second, rival) < LONE_SPIKE_RIVAL and b - a <= _lone_spike_span(index)
+    if lone and _localised_spike(index, top_display):
         return _GapVerdict(cut=top_display)
+    # Otherwise a spike is only a hint where to stop: decoding up to it proves the cut (a second
+    # cut in the same stretch may leave no spike at all), and what is left is judged next round.
     if dominant and partial and top_display + 1 < b - 1:
         return _GapVerdict(decode=True, until=top_display + 1)
     return _GapVerdict(decode=True)
+
+
+def _lone_spike_span(index: PacketIndex) -> int:
+    return max(2, round(LONE_SPIKE_SECONDS * index.ctx.fps))
 
 
 def _localised_spike(index: PacketIndex, display: int) -> bool:
@@ -322,3 +410,21 @@ def _localised_spike(index: PacketIndex, display: int) -> bool:
         return False
     neighbours = [index.ratio[j] for j in (i - 1, i + 1) if not index.key[j] and not index.reordered[j]]
     return all(index.ratio[i] >= SPIKE_ISOLATION * r for r in neighbours)
+
+
+def _still_stretch(index: PacketIndex, a: int, b: int) -> bool:
+    """Are frames a+1..b-1 all "still" packets, so each looks like the pictures it predicts from?
+
+    A new picture (a cut) can't be predicted from an old one: the encoder must intra-code it, which
+    costs about a keyframe of that content. A packet under ``STILL_SHARE`` of the clip's smallest
+    keyframe (and under ``STILL_BITS_PER_PIXEL``) draws at most a cursor, a typed word, a menu.
+    Only for one-picture-per-packet codecs, and only if nothing in the stretch is decoded after
+    frame b (an open GOP's leading pictures predict from b itself).
+    """
+    if not index.one_picture_per_packet or b - a < 2:
+        return False
+    inside = index.order[a + 1 : min(b, index.n)]
+    if b < index.n and int(inside.max()) > int(index.order[b]):
+        return False
+    limit = min(STILL_SHARE * float(index.size[index.key].min()), STILL_BITS_PER_PIXEL / 8 * index.pixels)
+    return bool(int(index.size[inside].max()) < limit)

@@ -10,8 +10,13 @@ sound alongside; the work is split by question:
   decodes GOP heads and only the stretches packet sizes can't explain (a 60 s 1080p phone clip in
   ~1.3 s instead of 6-8 s).
 
-Clips small enough to decode quickly (``FULL_DECODE_MAX_PIXEL_FRAMES``) and streams with very short
-GOPs are decoded fully ("full" strategy); ``strategy=`` forces either (tests, benchmarks).
+Cost is bounded by one full decode, whatever the encoder did. Clips small enough to decode quickly
+(``FULL_DECODE_MAX_PIXEL_FRAMES``), streams with very short GOPs and streams whose GOP heads alone
+would cost over ``MAX_HEADS_COST`` of a full decode (priced from the packet index before anything is
+decoded) are decoded fully ("full" strategy). The sparse strategy prices each of its plans and, past
+its budget, decodes the rest whole ("sparse+rest"): then it costs the GOP heads more than a full
+decode at most. ``strategy=`` forces either (tests, benchmarks); a forced "sparse" has no budget
+unless ``sparse_budget`` gives one.
 
 Damage: a stream whose packets stop early (an MP4 cut short with its index in front) or that FFmpeg
 fails to decode part-way raises :class:`InputRejected`.
@@ -20,6 +25,7 @@ fails to decode part-way raises :class:`InputRejected`.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -34,8 +40,8 @@ from bot.media.audio_io import decode_audio
 from bot.media.cut_detection import detect_cuts
 from bot.media.frame_features import DecodedFrames
 from bot.media.models import MediaInfo, VideoAnalysis
-from bot.media.packet_index import mean_gop, read_packet_index
-from bot.media.sparse_decode import decode_sparse
+from bot.media.packet_index import PacketIndex, decode_cost, mean_gop, read_packet_index
+from bot.media.sparse_decode import SPARSE_BUDGET, decode_sparse, head_ranges
 from bot.media.speech import VAD_RATE, detect_speech
 from bot.media.video_decode import Progress, ProgressFn, StreamContext, decode_full
 
@@ -49,6 +55,8 @@ FULL_DECODE_MAX_PIXEL_FRAMES = 300_000_000
 """About 1080p for 5 s, 720p for 11 s, 360p for a minute: cheap enough to decode every frame."""
 MIN_SPARSE_GOP = 6
 """Mean GOP length (frames) below which decoding GOP heads is nearly a full decode anyway."""
+MAX_HEADS_COST = 0.3
+"""GOP heads priced over this fraction of a full decode (big keyframes, short GOPs): decode it all."""
 
 
 def analyse_video(
@@ -56,11 +64,13 @@ def analyse_video(
     *,
     on_progress: ProgressFn | None = None,
     strategy: Strategy = "auto",
+    sparse_budget: float | None = None,
 ) -> VideoAnalysis:
     """Cuts, motion, brightness, saturation, warmth and speech of a probed clip.
 
-    ``on_progress`` receives a fraction 0..1 now and then. Raises :class:`InputRejected` if the
-    video turns out to be damaged part-way.
+    ``on_progress`` receives a fraction 0..1 now and then. ``sparse_budget`` (a fraction of a full
+    decode) overrides the sparse strategy's budget. Raises :class:`InputRejected` if the video
+    turns out to be damaged part-way.
     """
     started = time.perf_counter()
     progress = Progress(on_progress)
@@ -70,7 +80,7 @@ def analyse_video(
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="speech") as pool:
         speech_job = pool.submit(_speech, info)
         try:
-            cuts, decoded, mode, time_of = _analyse_pictures(info, frames, progress, strategy)
+            cuts, decoded, mode, time_of = _analyse_pictures(info, frames, progress, strategy, sparse_budget)
         except BaseException:
             speech_job.cancel()
             raise
@@ -100,24 +110,26 @@ def analyse_video(
     return result
 
 
-"""The American spelling, kept for ``bot.media.pipeline`` (not ours to edit) until it says ``analyse_video``."""
-
-
 def _analyse_pictures(
-    info: MediaInfo, frames: DecodedFrames, progress: Progress, strategy: Strategy
+    info: MediaInfo, frames: DecodedFrames, progress: Progress, strategy: Strategy, sparse_budget: float | None
 ) -> tuple[list[int], int, str, Callable[[int], float]]:
     """Decode what is needed; return cut display indices, frames decoded, mode, index->seconds."""
     try:
         with av.open(info.path) as container:
             stream = _video_stream(container)
             ctx = StreamContext.from_stream(stream, info)
-            mode = _choose_strategy(strategy, info, stream)
-            index = read_packet_index(container, stream, ctx) if mode == "sparse" else None
-            if index is not None and mean_gop(index) >= MIN_SPARSE_GOP:
+            wanted = _choose_strategy(strategy, info, stream)
+            index = read_packet_index(container, stream, ctx) if wanted == "sparse" else None
+            if index is not None and (strategy == "sparse" or _sparse_pays(index)):
                 progress(0.05)
-                decoded, cuts = decode_sparse(container, stream, index, frames, progress)
-                return cuts, decoded, "sparse", index.time_of_display
-            if index is not None or mode == "sparse":
+                budget = sparse_budget if sparse_budget is not None else math.inf
+                if strategy == "auto" and sparse_budget is None:
+                    budget = SPARSE_BUDGET
+                outcome = decode_sparse(container, stream, index, frames, progress, budget=budget)
+                mode = "sparse+rest" if outcome.completed else "sparse"
+                logger.debug("%s: sparse decode cost %.2f of a full decode", info.path, outcome.cost)
+                return outcome.cuts, outcome.decoded, mode, index.time_of_display
+            if index is not None or wanted == "sparse":
                 container.seek(0)
             decoded = decode_full(container, stream, ctx, frames, progress)
             return detect_cuts(frames), decoded, "full", ctx.time_of_frame(frames)
@@ -126,6 +138,15 @@ def _analyse_pictures(
     except (av.FFmpegError, OSError, ValueError, MemoryError) as exc:
         logger.info("analysis of %s failed: %s", info.path, exc)
         raise InputRejected("video_damaged") from exc
+
+
+def _sparse_pays(index: PacketIndex) -> bool:
+    """Is the sparse strategy worth trying: long enough GOPs, and GOP heads priced low enough?"""
+    if mean_gop(index) < MIN_SPARSE_GOP:
+        return False
+    heads = decode_cost(index, head_ranges(index))
+    logger.debug("GOP heads priced at %.2f of a full decode", heads)
+    return heads <= MAX_HEADS_COST
 
 
 def _video_stream(container: av.container.InputContainer) -> av.video.stream.VideoStream:
