@@ -1,6 +1,7 @@
 """``python -m bench``: time the local pipeline on a phone-like clip against a naive re-encode.
 
-``python -m bench montage`` is the montage benchmark instead (``bench/montage.py``, its own options).
+``python -m bench montage`` is the montage benchmark instead (``bench/montage.py``, its own options);
+``python -m bench matrix`` the video-analysis clip matrix (``bench/analysis_matrix.py``).
 
 Prints one table: per-stage times, end-to-end, ratio to clip length, peak RSS of the worker that ran
 the pipeline, and the naive baseline (libx264 re-encode of the whole video plus the music), all from
@@ -73,6 +74,11 @@ def format_table(result: dict[str, Any], baseline_s: float | None, clip_s: float
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["matrix"]:
+        from bench import analysis_matrix
+
+        analysis_matrix.main(argv[1:])
+        return 0
     if argv[:1] == ["montage"]:
         from bench import montage
 

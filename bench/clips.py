@@ -1,6 +1,7 @@
 """The benchmark's clip: 60 s of 1080p30 H.264 at a phone-like bitrate, with cuts and speech-like sound.
 
-Made once and cached under ``bench/.cache`` (git-ignored). testsrc2 alone compresses far below a
+Made once and cached in the user cache dir (``platformdirs``: ``~/.cache/musiccog/bench`` on Linux), never in
+the checkout. testsrc2 alone compresses far below a
 phone's bitrate, so film grain is added until it really is ~8 Mbit/s; GOP 2 s with B-frames, as phones.
 """
 
@@ -8,9 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import platformdirs
+
 from bot.demo import make_demo_clip
 
-CACHE = Path(__file__).parent / ".cache"
+CACHE = Path(platformdirs.user_cache_dir("musiccog")) / "bench"
 BENCH_CUTS_S = (2.0, 5.0, 7.5, 10.0, 13.0, 16.0, 18.5, 21.0, 24.0, 27.5, 30.0, 33.0, 36.5, 39.0, 42.0, 45.5,
                 48.0, 51.0, 54.0, 57.0)  # fmt: skip
 BENCH_TALK_S = ((3.0, 9.0), (14.0, 20.0), (31.0, 38.0), (47.0, 55.0))
