@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import statistics
 import sys
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,6 +24,7 @@ if str(ROOT) not in sys.path:
 
 import av  # noqa: E402
 
+from bench.analysis_matrix import plain_full_decode, timed  # noqa: E402
 from bench.clips import BENCH_CUTS_S, BENCH_TALK_S  # noqa: E402
 from bot.media.models import VideoAnalysis  # noqa: E402
 from bot.media.probe import probe_media  # noqa: E402
@@ -41,23 +40,7 @@ def bench_clip() -> Path:
     return shared_clip()
 
 
-def cpu_s() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
 
-
-def timed(fn: Callable[[], object]) -> tuple[float, float, object]:
-    wall, cpu = time.perf_counter(), cpu_s()
-    out = fn()
-    return time.perf_counter() - wall, cpu_s() - cpu, out
-
-
-def plain_full_decode(path: Path) -> int:
-    """Every frame through the decoder, frame threads on, nothing else: the floor of a naive analysis."""
-    with av.open(str(path)) as container:
-        stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
-        return sum(1 for _ in container.decode(stream))
 
 
 def match(found: Sequence[float], truth: Sequence[float], tol: float) -> tuple[int, int, int, float]:
