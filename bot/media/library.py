@@ -42,6 +42,7 @@ __all__ = [
     "share_user_song",
     "starter_pack_dir",
     "track_report",
+    "write_pack_cache",
 ]
 
 logger = logging.getLogger(__name__)
@@ -394,3 +395,20 @@ def analyse_song(path: Path, settings: Settings) -> Track:
     if settings.share_user_songs and path.suffix.lower() in AUDIO_SUFFIXES:
         share_user_song(track, settings)
     return track
+
+
+def write_pack_cache() -> int:
+    """Analyse the installed starter pack live and write the shipped cache (``pack_cache.CACHE_FILE``); returns
+    how many tracks it holds. Run after changing the analysers (and bump ``ANALYSIS_VERSION``)."""
+    from bot.media.music_analysis import analyse_file
+    from bot.media.pack_cache import CACHE_FILE
+
+    pack = starter_pack_dir()
+    if pack is None:
+        raise LibraryError("The starter pack is not installed.")
+    entries = {}
+    for path in iter_audio_files(pack):
+        features = analyse_file(path, bpm_hint=read_tags(path, root=pack).bpm)
+        entries[f"{ANALYSIS_VERSION}:{content_hash(path)}"] = dataclasses.asdict(features)
+    CACHE_FILE.write_text(json.dumps(entries, sort_keys=True, separators=(",", ":")) + "\n", encoding="utf-8")
+    return len(entries)

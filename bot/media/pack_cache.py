@@ -6,20 +6,18 @@ deterministic for a file's content and the analysers' version, so they are kept 
 hash and ``ANALYSIS_VERSION``: a track whose bytes differ (another pack release) or an analysis version
 bump simply falls through to live analysis. Regenerate after changing the analysers::
 
-    python -m bot.media.pack_cache
+    python -c "from bot.media.library import write_pack_cache; write_pack_cache()"
 """
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import json
-import sys
 from pathlib import Path
 
 from bot.media.models import AudioFeatures
 
-__all__ = ["CACHE_FILE", "cached_analysis", "main"]
+__all__ = ["CACHE_FILE", "cached_analysis"]
 
 CACHE_FILE = Path(__file__).with_name("pack_analyses.json")
 
@@ -43,27 +41,3 @@ def cached_analysis(content_hash: str, analysis_version: int) -> AudioFeatures |
         return AudioFeatures(**raw)  # type: ignore[arg-type]
     except TypeError:
         return None  # written by another shape of AudioFeatures: analyse live
-
-
-def main() -> int:
-    """Analyse the installed starter pack live and write the cache file beside this module."""
-    from bot.media.library import ANALYSIS_VERSION, content_hash, iter_audio_files, read_tags, starter_pack_dir
-    from bot.media.music_analysis import analyse_file
-
-    pack = starter_pack_dir()
-    if pack is None:
-        print("the starter pack is not installed", file=sys.stderr)
-        return 1
-    entries = {}
-    for path in iter_audio_files(pack):
-        tags = read_tags(path, root=pack)
-        features = analyse_file(path, bpm_hint=tags.bpm)
-        entries[f"{ANALYSIS_VERSION}:{content_hash(path)}"] = dataclasses.asdict(features)
-        print(f"analysed {path.name}", file=sys.stderr)
-    CACHE_FILE.write_text(json.dumps(entries, sort_keys=True, separators=(",", ":")) + "\n", encoding="utf-8")
-    print(f"wrote {len(entries)} analyses to {CACHE_FILE}", file=sys.stderr)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -164,7 +164,7 @@ def test_a_fresh_install_reads_the_starter_pack_without_listening_to_it(tmp_path
 
 
 def test_the_shipped_pack_analyses_match_a_live_analysis() -> None:
-    """Guards the shipped cache against analysers that changed without ``python -m bot.media.pack_cache``."""
+    """Guards the shipped cache against analysers that changed without ``library.write_pack_cache()``."""
     from bot.media.library import ANALYSIS_VERSION, content_hash, iter_audio_files, read_tags, starter_pack_dir
     from bot.media.music_analysis import analyse_file
     from bot.media.pack_cache import cached_analysis
