@@ -33,7 +33,7 @@ from bot.engine.registry import BackendRegistry
 from bot.engine.replies import busy_reply, error_reply, text_reply
 from bot.engine.routing import Routed
 from bot.language import Lang, say
-from bot.language.intents import Intent, SetChoice, set_choice, targeted_item
+from bot.language.intents import Intent, SetChoice, choose_language, set_choice, targeted_item
 from bot.sessions import Session, SessionStore, SetItem
 
 __all__ = ["Busy", "ChatSets", "Submit", "media_from_json", "media_to_json"]
@@ -110,6 +110,8 @@ class ChatSets:
         stored = await self._store.set_items(session.id)
         waiting = stored if stored and stored[0].choice is None else ()  # not chosen yet: these join the new ones
         prompt = " ".join(part for part in (*(i.caption for i in waiting), *pending.captions, words) if part)
+        if prompt:  # the set speaks in its words, whichever of its messages happened to lead it
+            lang = choose_language(session.language, prompt, incoming.language)
         items = (*(media_from_json(item.media_json) for item in waiting), *pending.items)
         if len(items) == 1:  # one clip alone: an upload as it always was (a previous batch is done with)
             if stored:
