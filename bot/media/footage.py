@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import itertools
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import av
 import numpy as np
 
 from bot.media import cancel
+from bot.media.frame_features import colour_histogram
 
-__all__ = ["Footage", "best_stretch", "sample_footage"]
+__all__ = ["Footage", "best_stretch", "sample_footage", "sampled_frames"]
 
 logger = logging.getLogger(__name__)
 
@@ -74,29 +76,19 @@ def sample_footage(path: str, duration_s: float) -> Footage:
     """Sample ``path`` (a probed video of ``duration_s``) and find its shots and usable stretches."""
     times: list[float] = []
     pictures: list[np.ndarray] = []
-    next_t = 0.0
-    with av.open(path) as container:
-        stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
-        stream.codec_context.skip_frame = "NONREF"
-        for frame in container.decode(stream):
-            if frame.time is None or frame.time + 1e-6 < next_t:
-                continue
-            cancel.check()
-            rgb = frame.to_ndarray(format="rgb24", width=SAMPLE_SIZE[0], height=SAMPLE_SIZE[1])
-            pictures.append(rgb.astype(np.float32) / 255.0)
-            times.append(float(frame.time))
-            next_t = float(frame.time) + 1.0 / SAMPLE_FPS
+    for at, rgb in sampled_frames(path, fps=SAMPLE_FPS, size=SAMPLE_SIZE, fmt="rgb24"):
+        pictures.append(rgb)
+        times.append(at)
     if not pictures:
         return Footage(duration_s=duration_s, times_s=(), motion=(), shots=(), usable=())
-    rgb = np.stack(pictures)
+    hists = np.stack([colour_histogram(picture) for picture in pictures])
+    rgb = np.stack(pictures).astype(np.float32) / 255.0
     stack = 0.2126 * rgb[..., 0] + 0.7152 * rgb[..., 1] + 0.0722 * rgb[..., 2]
     diffs = np.concatenate([[0.0], np.abs(np.diff(stack, axis=0)).mean(axis=(1, 2))])
     luma = stack.mean(axis=(1, 2))
     top, bottom = rgb.max(axis=3), rgb.min(axis=3)
     saturation = float(np.where(top > 1e-3, (top - bottom) / np.maximum(top, 1e-3), 0.0).mean())
     red, blue = float(rgb[..., 0].mean()), float(rgb[..., 2].mean())
-    hists = _histograms(rgb)
     changed = np.concatenate([[0.0], 0.5 * np.abs(np.diff(hists, axis=0)).sum(axis=1)])
     cut_at = [
         times[i]
@@ -119,6 +111,26 @@ def sample_footage(path: str, duration_s: float) -> Footage:
     )
 
 
+def sampled_frames(
+    path: str, *, fps: float, size: tuple[int, int], fmt: str, turns: int = 0
+) -> Iterator[tuple[float, np.ndarray]]:
+    """``(time_s, picture)`` about ``fps`` times a second, each shrunk to ``size`` in ``fmt`` (``rgb24``/``gray``)
+    and turned ``turns`` quarter-turns as shown. One decode with frame threading, non-reference frames skipped
+    (most of a phone clip's frames, and no sample needs them); times are the frames' own (clip seconds)."""
+    next_t: float | None = None
+    with av.open(path) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        stream.codec_context.skip_frame = "NONREF"
+        for frame in container.decode(stream):
+            if frame.time is None or (next_t is not None and frame.time + 1e-6 < next_t):
+                continue
+            cancel.check()
+            picture = frame.to_ndarray(format=fmt, width=size[0], height=size[1])
+            yield float(frame.time), np.rot90(picture, k=turns) if turns else picture
+            next_t = float(frame.time) + 1.0 / fps
+
+
 def best_stretch(footage: Footage, length_s: float) -> tuple[float, float] | None:
     """The ``length_s`` seconds of one usable stretch with the most motion, or None if none is long enough."""
     times = np.asarray(footage.times_s)
@@ -134,14 +146,6 @@ def best_stretch(footage: Footage, length_s: float) -> tuple[float, float] | Non
             if best is None or score > best[0] + 1e-9:
                 best = (score, (float(at), float(at + length_s)))
     return best[1] if best else None
-
-
-def _histograms(rgb: np.ndarray) -> np.ndarray:
-    """Each sample's colours in 4x4x4 bins, as shares (samples x 64)."""
-    q = np.clip((rgb * 4).astype(np.intp), 0, 3)
-    codes = (q[..., 0] * 16 + q[..., 1] * 4 + q[..., 2]).reshape(len(rgb), -1)
-    counts = np.stack([np.bincount(row, minlength=64) for row in codes]).astype(np.float32)
-    return counts / counts.sum(axis=1, keepdims=True)
 
 
 def _median_near(values: np.ndarray, i: int, radius: int = 6) -> float:

@@ -21,7 +21,15 @@ import av.filter
 import av.video.frame
 import numpy as np
 
-__all__ = ["BRIDGE_SPAN", "MOTION_SCALE", "DecodedFrames", "FrameFeature", "Thumbnailer", "frame_difference"]
+__all__ = [
+    "BRIDGE_SPAN",
+    "MOTION_SCALE",
+    "DecodedFrames",
+    "FrameFeature",
+    "Thumbnailer",
+    "colour_histogram",
+    "frame_difference",
+]
 
 THUMB_LONG, THUMB_SHORT = 64, 36
 BRIDGE_SPAN = 4
@@ -41,6 +49,13 @@ class FrameFeature:
     """Rec. 709 luma, 0..1, shape (thumbnail height, thumbnail width)."""
     hist: np.ndarray
     """4x4x4 RGB histogram, 64 bins summing to 1."""
+
+
+def colour_histogram(rgb: np.ndarray) -> np.ndarray:
+    """An 8-bit RGB picture's colours in 4x4x4 bins, as shares of its pixels (64 floats)."""
+    q = (rgb >> 6).astype(np.intp)
+    hist = np.bincount((q[..., 0] * 16 + q[..., 1] * 4 + q[..., 2]).ravel(), minlength=64)
+    return hist.astype(np.float32) / float(q[..., 0].size)
 
 
 def frame_difference(a: FrameFeature, b: FrameFeature) -> tuple[float, float]:
@@ -83,9 +98,7 @@ class DecodedFrames:
             self.pts_by_display[display] = pts
         f = rgb.astype(np.float32) * (1.0 / 255.0)
         luma = 0.2126 * f[..., 0] + 0.7152 * f[..., 1] + 0.0722 * f[..., 2]
-        q = (rgb >> 6).astype(np.intp)
-        hist = np.bincount((q[..., 0] * 16 + q[..., 1] * 4 + q[..., 2]).ravel(), minlength=64)
-        feat = FrameFeature(luma=luma, hist=hist.astype(np.float32) / float(q[..., 0].size))
+        feat = FrameFeature(luma=luma, hist=colour_histogram(rgb))
         if len(self.decoded) % COLOUR_EVERY == 1 or COLOUR_EVERY == 1:
             mx = f.max(axis=2)
             mn = f.min(axis=2)

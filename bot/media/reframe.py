@@ -18,11 +18,10 @@ import itertools
 import logging
 from dataclasses import dataclass
 
-import av
 import numpy as np
 from scipy.ndimage import gaussian_filter1d, median_filter, uniform_filter
 
-from bot.media import cancel
+from bot.media.footage import sampled_frames
 from bot.media.models import MediaInfo
 
 __all__ = ["CropPath", "plan_reframe", "position_expression"]
@@ -138,26 +137,13 @@ def _saliency(info: MediaInfo) -> tuple[list[float], list[np.ndarray]]:
     maps: list[np.ndarray] = []
     previous: np.ndarray | None = None
     first: float | None = None
-    next_t = 0.0
-    with av.open(info.path) as container:
-        stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
-        stream.codec_context.skip_frame = "NONREF"
-        for frame in container.decode(stream):
-            if frame.time is None:
-                continue
-            first = float(frame.time) if first is None else first
-            at = float(frame.time) - first
-            if at + 1e-6 < next_t:
-                continue
-            cancel.check()
-            grey = frame.to_ndarray(format="gray", width=size[0], height=size[1]).astype(np.float32) / 255.0
-            grey = np.rot90(grey, k=turns) if turns else grey
-            detail = np.abs(grey - uniform_filter(grey, size=5))
-            stand_out = np.abs(grey - float(grey.mean()))
-            motion = np.abs(grey - previous) if previous is not None and previous.shape == grey.shape else 0.0
-            maps.append(2.0 * motion + detail + 0.5 * stand_out)
-            times.append(at)
-            previous = grey
-            next_t = at + 1.0 / SAMPLE_FPS
+    for at, picture in sampled_frames(info.path, fps=SAMPLE_FPS, size=size, fmt="gray", turns=turns):
+        first = at if first is None else first
+        grey = picture.astype(np.float32) / 255.0
+        detail = np.abs(grey - uniform_filter(grey, size=5))
+        stand_out = np.abs(grey - float(grey.mean()))
+        motion = np.abs(grey - previous) if previous is not None and previous.shape == grey.shape else 0.0
+        maps.append(2.0 * motion + detail + 0.5 * stand_out)
+        times.append(at - first)
+        previous = grey
     return times, maps

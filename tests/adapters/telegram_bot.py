@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dtm
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from adapters.telegram import build_application, setup, teardown
 from bot.backends.base import Backend
 from bot.config import Settings
-from tests.fakes.telegram_api import ApiCall
+from tests.fakes.telegram_api import ApiCall, FakeBotApi
 
 App = Any
 
@@ -42,3 +43,17 @@ def to_chat(chat: int) -> Callable[[ApiCall], bool]:
 
 def text_in(chat: int, *parts: str) -> Callable[[ApiCall], bool]:
     return lambda call: call.params.get("chat_id") == chat and all(p in call.params.get("text", "") for p in parts)
+
+
+def bot_settings(fake: FakeBotApi, tmp_path: Path, **overrides: Any) -> Settings:
+    """Settings for a bot served by ``fake`` with its state under ``tmp_path`` (two workers, quick progress)."""
+    values: dict[str, Any] = {
+        "telegram_bot_token": fake.token,
+        "telegram_api_base_url": fake.base_url,
+        "telegram_api_file_url": fake.base_file_url,
+        "workers": 2,
+        "engine_db_path": tmp_path / "sessions.sqlite3",
+        "temp_dir": tmp_path / "tmp",
+        "progress_interval_s": 0.5,
+    }
+    return Settings(**{**values, **overrides})

@@ -18,7 +18,7 @@ from bot.backends.local import LocalBackend
 from bot.config import Settings
 from bot.engine.messages import MediaRef, Video
 from bot.errors import InputRejected
-from tests.adapters.telegram_bot import App, running_bot, text_in, to_chat
+from tests.adapters.telegram_bot import App, bot_settings, running_bot, text_in, to_chat
 from tests.fakes.telegram_api import FakeBotApi
 from tests.mediagen import make_clip
 
@@ -32,16 +32,7 @@ def run(
 
     async def main() -> None:
         async with FakeBotApi() as fake:
-            settings = Settings(
-                telegram_bot_token=fake.token,
-                telegram_api_base_url=fake.base_url,
-                telegram_api_file_url=fake.base_file_url,
-                workers=2,
-                engine_db_path=tmp_path / "sessions.sqlite3",
-                temp_dir=tmp_path / "tmp",
-                progress_interval_s=0.5,
-                **overrides,
-            )
+            settings = bot_settings(fake, tmp_path, **overrides)
             async with running_bot(settings, LocalBackend(settings, executor=pool)) as app:
                 await asyncio.wait_for(scenario(fake, app, settings), timeout_s)
             oops = [c for c in fake.calls_to("sendMessage") if "on my side" in c.params.get("text", "")]

@@ -19,7 +19,7 @@ from bot.engine.jobs import JobKind, JobPayload
 from bot.engine.messages import MediaRef
 from bot.media.library import load_library
 from bot.sessions import INTERRUPTED, SessionStore
-from tests.adapters.telegram_bot import running_bot, text_in, to_chat
+from tests.adapters.telegram_bot import bot_settings, running_bot, text_in, to_chat
 from tests.fakes.telegram_api import FakeBotApi
 
 App = Any
@@ -35,17 +35,8 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def make_settings(fake: FakeBotApi, tmp_path: Path, data_dir: Path, **overrides: Any) -> Settings:
-    return Settings(
-        telegram_bot_token=fake.token,
-        telegram_api_base_url=fake.base_url,
-        telegram_api_file_url=fake.base_file_url,
-        data_dir=data_dir,
-        engine_db_path=tmp_path / "sessions.sqlite3",
-        temp_dir=tmp_path / "tmp",
-        progress_interval_s=0.5,
-        collect_quiet_s=0.0,  # one clip per chat here: each starts at once (a set's quiet wait is not under test)
-        **{"workers": 2, **overrides},
-    )
+    # one clip per chat here: each starts at once (a set's quiet wait is not under test)
+    return bot_settings(fake, tmp_path, data_dir=data_dir, collect_quiet_s=0.0, **overrides)
 
 
 def jobs(db: Path) -> list[tuple[str, str, int, str | None]]:

@@ -14,7 +14,7 @@ from telegram import Update
 from adapters.telegram import to_incoming
 from bot.backends.local import LocalBackend
 from bot.config import Settings
-from tests.adapters.telegram_bot import App, running_bot, text_in, to_chat
+from tests.adapters.telegram_bot import App, bot_settings, running_bot, text_in, to_chat
 from tests.fakes.telegram_api import FakeBotApi
 from tests.mediagen import make_photo
 
@@ -25,16 +25,7 @@ BUSY = "still working on your previous request"
 def run(scenario: Scenario, tmp_path: Path, pool: ProcessPoolExecutor, **overrides: Any) -> None:
     async def main() -> None:
         async with FakeBotApi() as fake:
-            settings = Settings(
-                telegram_bot_token=fake.token,
-                telegram_api_base_url=fake.base_url,
-                telegram_api_file_url=fake.base_file_url,
-                workers=2,
-                engine_db_path=tmp_path / "sessions.sqlite3",
-                temp_dir=tmp_path / "tmp",
-                progress_interval_s=0.5,
-                **{"collect_quiet_s": 0.5, "album_wait_s": 0.5, **overrides},
-            )
+            settings = bot_settings(fake, tmp_path, **{"collect_quiet_s": 0.5, "album_wait_s": 0.5, **overrides})
             async with running_bot(settings, LocalBackend(settings, executor=pool)) as app:
                 await asyncio.wait_for(scenario(fake, app, settings), 120)
             texts = [c.params.get("text", "") for c in fake.calls_to("sendMessage")]
