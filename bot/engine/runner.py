@@ -34,6 +34,7 @@ from bot.backends.base import (
     Warmable,
 )
 from bot.config import Settings
+from bot.engine.big_files import LinkOffers, full_quality
 from bot.engine.jobs import RENDER_KINDS, JobKind, JobPayload, JobResult
 from bot.engine.messages import Progress, Reply, Text, new_error_id
 from bot.engine.platform_links import PlatformLinks
@@ -101,6 +102,8 @@ class JobRunner:
         self._wake = asyncio.Event()
         self._workdirs: set[Path] = set()
         self._sets = SetJobs(store)
+        self.offers: LinkOffers | None = None
+        """Download links for results past the chat's limit (``Engine.offer_links``); None: fitted as ever."""
 
     # ----- lifecycle -------------------------------------------------------------------------------------
 
@@ -275,6 +278,8 @@ class JobRunner:
         backend = self._backends.named(session.backend)
         link = await self._links.ready(job.platform)
         limit = payload.upload_limit or link.upload_limit
+        offers = self.offers
+        cap = limit if offers is None else None  # with download links: full quality first, a preview if too big
         if payload.kind in SET_KINDS:
             yield Stage("download", 0.0)
             async for event in self._sets.events(
@@ -298,7 +303,7 @@ class JobRunner:
             if payload.media.url is not None and isinstance(backend, LinkUploader) and not as_song:
                 url = await check_public_url(payload.media.url, self._settings)  # never hand over a private address
                 backend_id = await self._open_backend_session(backend, session.id, backend_id, job, payload)
-                events = backend.upload_link(backend_id, url, prompt=payload.text or None, max_output_bytes=limit)
+                events = backend.upload_link(backend_id, url, prompt=payload.text or None, max_output_bytes=cap)
             else:
                 yield Stage("download", 0.0)
                 if link.fetch_media is None:
@@ -308,16 +313,29 @@ class JobRunner:
                     if backend_id is None or not has_clip:
                         raise InputRejected("engine_song_needs_video")
                     title = _song_title(payload.media.file_name)
-                    events = backend.use_song(backend_id, media_path, title=title, max_output_bytes=limit)
+                    events = backend.use_song(backend_id, media_path, title=title, max_output_bytes=cap)
                 else:
                     backend_id = await self._open_backend_session(backend, session.id, backend_id, job, payload)
-                    events = backend.upload(backend_id, media_path, prompt=payload.text or None, max_output_bytes=limit)
+                    events = backend.upload(backend_id, media_path, prompt=payload.text or None, max_output_bytes=cap)
         elif backend_id is None:
             raise InputRejected("send_video_first")
         elif payload.kind is JobKind.EDIT:
-            events = backend.instruct(backend_id, payload.text, max_output_bytes=limit)
+            events = backend.instruct(backend_id, payload.text, max_output_bytes=cap)
         else:
-            events = backend.export(backend_id, ExportOptions(max_size_bytes=limit))
+            events = backend.export(backend_id, ExportOptions(max_size_bytes=cap))
+        if offers is not None and backend_id is not None:
+            events = full_quality(
+                events,
+                offers=offers,
+                backend=backend,
+                backend_id=backend_id,
+                limit=limit,
+                platform=job.platform,
+                chat_id=job.chat_id,
+                user_id=job.user_id,
+                lang=payload.lang,
+                export=payload.kind is JobKind.EXPORT,
+            )
         async for event in events:
             yield event
         if payload.kind in RENDER_KINDS:
