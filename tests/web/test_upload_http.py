@@ -131,7 +131,7 @@ def test_chunked_upload_with_a_dropped_connection_becomes_a_video_in_its_chat(
 def test_bad_tokens_oversize_bodies_and_files_that_are_not_videos(
     tmp_path: Path, pool: ProcessPoolExecutor, clip: bytes
 ) -> None:
-    settings = web_settings(tmp_path, max_input_mb=0.05, web_links_per_hour=4)
+    settings = web_settings(tmp_path, max_input_mb=0.05, web_links_per_hour=3)
 
     async def scenario() -> None:
         async with web_stack(settings, pool) as (engine, web, chats), aiohttp.ClientSession() as http:
