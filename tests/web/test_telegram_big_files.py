@@ -59,7 +59,7 @@ async def _upload(http: aiohttp.ClientSession, url: str, data: bytes, port: int)
         if not dropped and offset > 0:  # the second chunk: half of it, then the connection is gone
             dropped = True
             path = endpoint.split(f":{port}", 1)[1]
-            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            _reader, writer = await asyncio.open_connection("127.0.0.1", port)
             head = f"PATCH {path} HTTP/1.1\r\nHost: x\r\nUpload-Offset: {offset}\r\nContent-Length: {end - offset}\r\n"
             writer.write(head.encode() + b"Content-Type: application/offset+octet-stream\r\n\r\n")
             writer.write(data[offset : offset + (end - offset) // 2])

@@ -15,7 +15,7 @@ import pytest
 
 from bot.engine.messages import Error, Incoming, Text, Video
 from tests.mediagen import make_clip
-from tests.web.stack import Chats, web_settings, web_stack
+from tests.web.stack import web_settings, web_stack
 
 CHAT = "41"
 
@@ -50,14 +50,10 @@ async def _offset(http: aiohttp.ClientSession, endpoint: str) -> int:
 
 
 async def _patch(http: aiohttp.ClientSession, endpoint: str, offset: int, data: bytes) -> aiohttp.ClientResponse:
-    headers = {"Upload-Offset": str(offset), "Content-Type": "application/offset+octet-stream", "Tus-Resumable": "1.0.0"}
+    headers = {"Upload-Offset": str(offset), "Content-Type": "application/offset+octet-stream"}
     async with http.patch(endpoint, data=data, headers=headers) as response:
         await response.read()
         return response
-
-
-async def _link(engine_text: str) -> str:
-    return engine_text.split(": ", 1)[1].strip() if ": http" in engine_text else engine_text.rsplit(" ", 1)[-1]
 
 
 def test_chunked_upload_with_a_dropped_connection_becomes_a_video_in_its_chat(
@@ -66,7 +62,7 @@ def test_chunked_upload_with_a_dropped_connection_becomes_a_video_in_its_chat(
     settings = web_settings(tmp_path)
 
     async def scenario() -> None:
-        async with web_stack(settings, pool) as (engine, web, chats), aiohttp.ClientSession() as http:
+        async with web_stack(settings, pool) as (engine, _web, chats), aiohttp.ClientSession() as http:
             asked = [r async for r in engine.handle(Incoming("telegram", CHAT, "7", text="upload"))]
             assert isinstance(asked[0], Text) and "works once" in asked[0].text
             url = asked[0].text.rsplit(" ", 1)[-1]
@@ -95,7 +91,7 @@ def test_chunked_upload_with_a_dropped_connection_becomes_a_video_in_its_chat(
                 f"PATCH {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/offset+octet-stream\r\n"
                 f"Upload-Offset: {third}\r\nContent-Length: {third}\r\n"
             )
-            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            _reader, writer = await asyncio.open_connection("127.0.0.1", port)
             writer.write(head.encode() + b"\r\n" + clip[third : third + third // 2])
             await writer.drain()
             for _ in range(100):  # the server stores what arrives as it arrives ...
@@ -201,7 +197,7 @@ def test_download_links_answer_ranges_and_expire(tmp_path: Path, pool: ProcessPo
     settings = web_settings(tmp_path, download_ttl_s=0.5)
 
     async def scenario() -> None:
-        async with web_stack(settings, pool) as (engine, web, chats), aiohttp.ClientSession() as http:
+        async with web_stack(settings, pool) as (_engine, web, _chats), aiohttp.ClientSession() as http:
             result = tmp_path / "result.mp4"
             result.write_bytes(clip)
             link = await web.download_link("telegram", "5", "5", "en", result)
