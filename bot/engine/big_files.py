@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
@@ -23,8 +23,17 @@ from typing import Protocol
 from bot.backends.base import Backend, BackendEvent, ExportOptions, Rendered, Said
 from bot.errors import InputRejected
 from bot.language import say
+from bot.sessions import Job, SessionStore
 
-__all__ = ["LinkOffers", "OfferedLink", "download_sentence", "full_quality", "mb_text", "upload_sentence"]
+__all__ = [
+    "LinkOffers",
+    "OfferedLink",
+    "backend_session_of",
+    "download_sentence",
+    "full_quality",
+    "mb_text",
+    "upload_sentence",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -80,21 +89,27 @@ def download_sentence(link: OfferedLink, lang: str, size_bytes: int) -> str:
     return say("web_full_quality", lang, url=link.url, hours=_hours(link.ttl_s), size_mb=_mib(size_bytes))
 
 
+async def backend_session_of(store: SessionStore, session_id: str) -> str | None:
+    """The backend session a chat session points at now (a batch moves it from item to item)."""
+    session = await store.get_session(session_id)
+    return session.backend_session_id if session is not None else None
+
+
 async def full_quality(
     events: AsyncIterator[BackendEvent],
-    *,
     offers: LinkOffers,
     backend: Backend,
-    backend_id: str,
+    backend_id: Callable[[], Awaitable[str | None]],
+    *,
     limit: int | None,
-    platform: str,
-    chat_id: str,
-    user_id: str,
+    job: Job,
     lang: str,
     export: bool,
 ) -> AsyncIterator[BackendEvent]:
     """The job's events with every full-quality result that is over ``limit`` replaced by a preview under it
-    and followed by a download link (``Said``); an ``export`` is followed by its link whatever its size."""
+    and followed by a download link (``Said``); an ``export`` is followed by its link whatever its size.
+    ``backend_id()`` is the backend session that made the result (asked when one arrives: a batch makes
+    each item in a session of its own)."""
     async for event in events:
         if not isinstance(event, Rendered):
             yield event
@@ -105,16 +120,16 @@ async def full_quality(
             yield event
             continue
         try:
-            link = await offers.download_link(platform, chat_id, user_id, lang, event.path)
+            link = await offers.download_link(job.platform, job.chat_id, job.user_id, lang, event.path)
             sentence = download_sentence(link, lang, size)
         except InputRejected as refused:
             sentence = refused.in_language(lang)
-        if not over:
+        made_by = await backend_id() if over else None
+        if made_by is None:
             yield event
             yield Said(sentence)
             continue
-        assert limit is not None
         logger.info("a %d-byte result is over the chat's %d-byte limit: a preview and a link", size, limit)
-        async for preview in backend.export(backend_id, ExportOptions(max_size_bytes=limit)):
+        async for preview in backend.export(made_by, ExportOptions(max_size_bytes=limit)):
             yield replace(preview, notes=event.notes) if isinstance(preview, Rendered) else preview
         yield Said(sentence)

@@ -34,7 +34,7 @@ from bot.backends.base import (
     Warmable,
 )
 from bot.config import Settings
-from bot.engine.big_files import LinkOffers, full_quality
+from bot.engine.big_files import LinkOffers, backend_session_of, full_quality
 from bot.engine.jobs import RENDER_KINDS, JobKind, JobPayload, JobResult
 from bot.engine.messages import Progress, Reply, Text, new_error_id
 from bot.engine.platform_links import PlatformLinks
@@ -278,19 +278,19 @@ class JobRunner:
         backend = self._backends.named(session.backend)
         link = await self._links.ready(job.platform)
         limit = payload.upload_limit or link.upload_limit
-        offers = self.offers
-        cap = limit if offers is None else None  # with download links: full quality first, a preview if too big
+        cap = limit if self.offers is None else None  # with download links: full quality first, a preview if too big
         if payload.kind in SET_KINDS:
             yield Stage("download", 0.0)
-            async for event in self._sets.events(
+            set_events = self._sets.events(
                 session,
                 backend,
                 payload,
                 fetch=link.fetch_media,
                 workdir=workdir,
                 platform=job.platform,
-                max_output_bytes=limit,
-            ):
+                max_output_bytes=cap,
+            )
+            async for event in self._offering(set_events, job, payload, session.id, backend, limit):
                 yield event
             return
         if payload.kind is JobKind.UPLOAD:
@@ -323,24 +323,27 @@ class JobRunner:
             events = backend.instruct(backend_id, payload.text, max_output_bytes=cap)
         else:
             events = backend.export(backend_id, ExportOptions(max_size_bytes=cap))
-        if offers is not None and backend_id is not None:
-            events = full_quality(
-                events,
-                offers=offers,
-                backend=backend,
-                backend_id=backend_id,
-                limit=limit,
-                platform=job.platform,
-                chat_id=job.chat_id,
-                user_id=job.user_id,
-                lang=payload.lang,
-                export=payload.kind is JobKind.EXPORT,
-            )
-        async for event in events:
+        async for event in self._offering(events, job, payload, session.id, backend, limit):
             yield event
         if payload.kind in RENDER_KINDS:
             timeline = await backend.state(backend_id)
             await self._store.update_session(session.id, timeline_json=timeline.to_json() if timeline else None)
+
+    def _offering(
+        self,
+        events: AsyncIterator[BackendEvent],
+        job: Job,
+        payload: JobPayload,
+        session_id: str,
+        backend: Backend,
+        limit: int | None,
+    ) -> AsyncIterator[BackendEvent]:
+        """With download links on, a result past ``limit`` becomes a preview and a link (``big_files``)."""
+        if self.offers is None:
+            return events
+        made_by = functools.partial(backend_session_of, self._store, session_id)
+        lang, export = payload.lang, payload.kind is JobKind.EXPORT
+        return full_quality(events, self.offers, backend, made_by, limit=limit, job=job, lang=lang, export=export)
 
     async def _open_backend_session(
         self, backend: Backend, session_id: str, backend_id: str | None, job: Job, payload: JobPayload
