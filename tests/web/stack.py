@@ -5,6 +5,7 @@ The chat side is the engine's notifier (what a platform adapter lends it): repli
 from __future__ import annotations
 
 import asyncio
+import shutil
 import socket
 from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor
@@ -64,13 +65,19 @@ class Chats:
 
 
 @asynccontextmanager
-async def web_stack(settings: Settings, pool: ProcessPoolExecutor) -> AsyncIterator[tuple[Engine, WebServer, Chats]]:
+async def web_stack(
+    settings: Settings, pool: ProcessPoolExecutor, files: dict[str, Path] | None = None
+) -> AsyncIterator[tuple[Engine, WebServer, Chats]]:
+    """The engine and the web server; ``files`` are what the "platform" holds (by file id), if anything."""
     store = await SessionStore.open(settings.engine_db)
     engine = Engine(settings, store, LocalBackend(settings, executor=pool))
     chats = Chats()
 
     async def no_platform(media: MediaRef, folder: Path) -> Path:
-        raise AssertionError("only files from the upload page here")
+        assert files is not None and media.file_id in files, "only files from the upload page here"
+        target = folder / files[media.file_id].name
+        shutil.copyfile(files[media.file_id], target)
+        return target
 
     async def fetch(media: MediaRef, folder: Path) -> Path:
         return await fetch_media(media, folder, settings=settings, platform_download=no_platform)
