@@ -26,11 +26,6 @@ CHAT = 77
 CHUNK = 4 * 1024 * 1024
 
 
-@pytest.fixture(autouse=True)
-def _ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "1")
-
-
 @pytest.fixture(scope="module")
 def big_clip(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     """About 25 MB in 3 s: lossless H.264 of grain (a phone clip's size without a phone clip's length)."""

@@ -11,19 +11,11 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import aiohttp
-import pytest
 
 from bot.engine.messages import Error, Incoming, Text, Video
-from tests.mediagen import make_clip
 from tests.web.stack import web_settings, web_stack
 
 CHAT = "41"
-
-
-@pytest.fixture(scope="module")
-def clip(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    path = tmp_path_factory.mktemp("clip") / "trip.mp4"
-    return make_clip(path, duration_s=2.0, size=(160, 90), cut_times_s=(1.0,)).read_bytes()
 
 
 def _meta(name: str, words: str = "") -> str:
