@@ -428,4 +428,5 @@ PHRASES: dict[str, str] = {
     "web_page_busy": "This link is already being used in another window.",
     "web_page_words": "What you want (optional), e.g. “calm and warm”",
     "discord_cmd_upload": "A one-time page to send a video too big to attach here.",
+    "telegram_command_upload": "A one-time page to send a video too big for Telegram",
 }

@@ -392,4 +392,5 @@ PHRASES: dict[str, str] = {
     "web_page_busy": "这个链接正在另一个窗口里使用。",
     "web_page_words": "想要什么（可选），例如“安静温暖”",
     "discord_cmd_upload": "一次性网页：发送太大、无法在这里附加的视频。",
+    "telegram_command_upload": "一次性网页：发送对 Telegram 来说太大的视频",
 }

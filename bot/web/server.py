@@ -15,7 +15,6 @@ files. Every response is plain: no stack trace, no listing, no access log (the p
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import secrets
 import time
@@ -192,5 +191,4 @@ async def _safety_headers(request: web.Request, response: web.StreamResponse) ->
     headers.setdefault("Referrer-Policy", "no-referrer")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
-    with contextlib.suppress(KeyError):
-        del headers["Server"]
+    headers.setdefault("Server", "musiccog")  # not aiohttp's name and version

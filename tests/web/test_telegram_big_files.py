@@ -92,6 +92,7 @@ def test_a_25_mb_clip_through_the_page_and_a_result_over_the_limit_as_preview_an
                 data_dir=tmp_path / "data",
             )
             async with running_bot(settings, LocalBackend(settings, executor=pool)), aiohttp.ClientSession() as http:
+                assert "upload" in [c["command"] for c in fake.commands]  # in the menu while the page is on
                 file_id = fake.add_file(b"\0" * 64, file_name="big.mp4", kind="video", size=len(big_clip))
                 fake.push_message(CHAT, CHAT, video=file_id, caption="calm")
                 offer = await fake.wait_for("sendMessage", text_in(CHAT, "this page"), timeout=30)
