@@ -151,15 +151,16 @@ class LinkStore:
         )
         return token
 
-    async def find(self, token: str, kind: LinkKind) -> WebLink | None:
-        """The link if ``token`` is one of ``kind``, unexpired and unspent; else None (all the same to callers)."""
+    async def find(self, token: str, kind: LinkKind, *, spent: bool = False) -> WebLink | None:
+        """The link if ``token`` is one of ``kind``, unexpired and unspent (``spent``: spent and still kept);
+        else None (all the same to callers)."""
         if not looks_like_token(token):
             return None
         row = await self._one(SELECT_WEB_LINK, {"token_hash": _hash(token)})
         if row is None:
             return None
         link = _link(row)
-        if link.kind != kind or link.used_at is not None or link.expires_at <= self.clock():
+        if link.kind != kind or (link.used_at is not None) != spent or link.expires_at <= self.clock():
             return None
         return link
 

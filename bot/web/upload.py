@@ -4,11 +4,12 @@
 - ``POST /u/<token>/file``  start (or restart) the upload: ``Upload-Length`` (≤ ``MUSICCOG_MAX_INPUT_MB``,
   refused before anything is stored), ``Upload-Metadata`` (``filename`` and ``words``, base64);
 - ``HEAD /u/<token>/file``  how far it got (``Upload-Offset``): after a dropped connection the page asks
-  and goes on from there; every byte the server received is kept;
+  and goes on from there; every byte the server received is kept (a finished upload answers "all of it",
+  so a page whose last answer was lost says done);
 - ``PATCH /u/<token>/file`` bytes at ``Upload-Offset`` (``application/offset+octet-stream``), streamed to
   disk; a declared ``Content-Length`` past the announced length is refused before a byte is read, and a
-  body that runs past it is cut off there (the server does not read the rest: the connection is closed);
-  the first bytes are sniffed like a link's, so a web page or a picture is refused at once.
+  body that runs past it is cut off (the piece that crossed the length is dropped, the rest is never read:
+  the connection is closed); the first bytes are sniffed like a link's, so a web page or a picture is refused at once.
 
 When the last byte arrives the link is spent (once, atomically), the file gets its container's extension
 and ``on_complete`` serves it to the chat in the background. One request per upload at a time (a second
@@ -117,6 +118,10 @@ class UploadEndpoints:
 
     async def offset(self, request: web.Request) -> web.Response:
         link = await self._link(request)
+        finished = await self._links.find(request.match_info["token"], "upload", spent=True) if link is None else None
+        if finished is not None and finished.size_bytes is not None:  # the last answer was lost: it is all there
+            length = str(finished.size_bytes)
+            return web.Response(status=200, headers={**_TUS, "Upload-Offset": length, "Upload-Length": length})
         if link is None or link.file_path is None or link.size_bytes is None:
             return web.Response(status=404, headers=_TUS)
         received = await asyncio.to_thread(_size, Path(link.file_path))
@@ -204,9 +209,7 @@ class UploadEndpoints:
         try:
             async for chunk in request.content.iter_chunked(_READ_BYTES):
                 if received + len(chunk) > length:
-                    chunk = chunk[: length - received]
-                    await asyncio.to_thread(handle.write, chunk)
-                    raise _PastLength
+                    raise _PastLength  # this piece is dropped whole: what came before it stays, to resume from
                 if not sniffed:
                     head += chunk[: HEAD_BYTES - len(head)]
                     if len(head) >= HEAD_BYTES or received + len(chunk) >= length:
@@ -241,7 +244,7 @@ class UploadEndpoints:
 
 
 class _PastLength(Exception):
-    """The body ran past the announced length: cut off there."""
+    """The body ran past the announced length: cut off."""
 
 
 def _read_head(path: Path) -> bytes:
