@@ -125,7 +125,8 @@ class MusicCog(commands.Cog):
         """``/upload``: a one-time page for a clip too big to attach (only when ``MUSICCOG_PUBLIC_URL`` is set)."""
 
         async def upload(interaction: discord.Interaction) -> None:
-            await self._serve_interaction(interaction, text="/upload")
+            # seen by the asker only: whoever holds the link could send a clip into their session
+            await self._serve_interaction(interaction, text="/upload", ephemeral=True)
 
         return app_commands.Command(name="upload", description=phrase("discord_cmd_upload"), callback=upload)
 
@@ -339,9 +340,10 @@ class MusicCog(commands.Cog):
         items: tuple[MediaRef, ...] = (),
         button: str | None = None,
         choice: SetChoice | None = None,
+        ephemeral: bool = False,
     ) -> None:
         """Defer first (the 3 s rule), then stream the engine's replies into the deferred response."""
-        await interaction.response.defer(thinking=True)
+        await interaction.response.defer(thinking=True, ephemeral=ephemeral)
         surface = self._interaction_surface(interaction)
         channel_id = interaction.channel_id or interaction.user.id
         incoming = Incoming(

@@ -22,6 +22,8 @@ def test_upload_command_and_a_clip_through_the_page(tmp_path: Path, pool: Proces
     async def scenario(fake: FakeDiscord, client: MusicBot, settings: Settings) -> None:
         assert "upload" in {c["name"] for c in fake.commands["global"]}
         fake.push_command("upload")
+        deferred = await fake.wait_for("callback")
+        assert deferred.payload["type"] == 5 and deferred.payload["data"]["flags"] & 64  # only the asker sees it
         offer = await fake.wait_for("edit_original", lambda c: "this page" in content(c))
         url = content(offer).rsplit(" ", 1)[-1]
         name = base64.b64encode(b"trip.mp4").decode()
