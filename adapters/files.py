@@ -10,6 +10,7 @@ from pathlib import Path
 from bot.config import Settings
 from bot.engine.messages import MediaRef
 from bot.links import fetch_url
+from bot.web.files import is_web_upload, take_upload
 
 __all__ = ["DEFAULT_SUFFIX", "MIB", "PlatformDownload", "fetch_media", "mib_text", "safe_suffix"]
 
@@ -42,7 +43,10 @@ async def fetch_media(
     media: MediaRef, folder: Path, *, settings: Settings, platform_download: PlatformDownload
 ) -> Path:
     """What every adapter hands the engine to fetch media: a link through :func:`bot.links.fetch_url` (the SSRF
-    guard, capped at ``settings.max_input_bytes``), anything else through the platform's own download."""
+    guard, capped at ``settings.max_input_bytes``), a file from the upload page from its folder, anything
+    else through the platform's own download."""
     if media.url is not None:
         return await fetch_url(media.url, folder, max_bytes=settings.max_input_bytes, settings=settings)
+    if is_web_upload(media):  # it came through the upload page (bot.web): already on this machine
+        return await take_upload(media, folder, settings)
     return await platform_download(media, folder)

@@ -146,6 +146,20 @@ class Settings(BaseSettings):
     nemo_allowed_hosts: str = ""
     """Extra host names (comma-separated) that may receive the token besides the API host itself."""
 
+    # ----- big files: upload page and download links (issue 17; bot/web/) --------------------------
+    public_url: str | None = None
+    """The operator's HTTPS address of the bot's own web server (e.g. ``https://bot.example.com``, behind a
+    reverse proxy); unset turns the upload page and download links off."""
+    web_host: str = "127.0.0.1"
+    """Where the web server listens (a reverse proxy in front of it terminates TLS)."""
+    web_port: int = 8088
+    upload_link_ttl_s: float = 3600.0
+    """How long an upload link works (it works once)."""
+    download_ttl_s: float = 86_400.0
+    """How long a full-quality download link (and its file) is kept."""
+    web_links_per_hour: int = 10
+    """Links one chat may be given per hour (uploads and downloads together); 0 turns the limit off."""
+
     @property
     def worker_count(self) -> int:
         return self.workers if self.workers > 0 else (os.cpu_count() or 1)
@@ -198,6 +212,11 @@ class Settings(BaseSettings):
     @property
     def nemo_client_id_file(self) -> Path:
         return self.data_dir / "nemo-client-id"
+
+    @property
+    def web_dir(self) -> Path:
+        """Uploads in progress and full-quality results waiting for their download link (issue 17)."""
+        return self.data_dir / "web"
 
     @property
     def telegram_download_limit_bytes(self) -> int:

@@ -46,7 +46,7 @@ import httpx
 from bot.config import Settings, get_settings
 from bot.errors import InputRejected
 
-__all__ = ["HEAD_BYTES", "check_public_url", "fetch_url", "is_forbidden_address", "save_capped"]
+__all__ = ["HEAD_BYTES", "check_public_url", "fetch_url", "is_forbidden_address", "save_capped", "sniff_media"]
 
 logger = logging.getLogger(__name__)
 
@@ -229,6 +229,12 @@ def _sniff(head: bytes) -> str:
     if text.startswith((b"<", b"{", b"[")) or b"<html" in head.lower():
         raise InputRejected(_WEB_PAGE)
     raise InputRejected(_NOT_MEDIA)
+
+
+def sniff_media(head: bytes) -> str:
+    """The file extension for a recognised video/audio container from a body's first :data:`HEAD_BYTES`
+    bytes, else ``InputRejected`` (a web page, or not media): the links' check, for the upload page too."""
+    return _sniff(head)
 
 
 # ----- download ----------------------------------------------------------------------------------

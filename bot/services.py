@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from bot.backends.base import Backend
 from bot.backends.factory import make_backend
@@ -18,6 +18,9 @@ from bot.config import Settings
 from bot.engine.engine import Engine
 from bot.errors import InputRejected
 from bot.sessions import SessionStore
+
+if TYPE_CHECKING:
+    from bot.web.server import WebServer
 
 __all__ = ["Services"]
 
@@ -58,6 +61,8 @@ class Services:
     backend: Backend
     engine: Engine
     lock: _ProcessLock | None = None
+    web: WebServer | None = None
+    """The upload page and download links (issue 17), when ``MUSICCOG_PUBLIC_URL`` is set."""
 
     @classmethod
     async def open(cls, settings: Settings, *, backend: Backend | None = None) -> Services:
@@ -80,11 +85,25 @@ class Services:
         return cls(settings, store, backend, engine, lock)
 
     async def start(self) -> None:
+        """Start the engine, and the web server if an operator gave it a public address (idempotent)."""
         await self.engine.start()
+        if self.settings.public_url and self.web is None:
+            from bot.web.server import WebServer  # aiohttp is imported only when the web server is on
+
+            web = await WebServer.open(self.settings, self.engine)
+            try:
+                await web.start()
+            except BaseException:
+                await web.links.close()
+                raise
+            self.web = web
 
     async def close(self) -> None:
         """Stop the engine (running jobs are requeued by the next start), then the backend and the store."""
         try:
+            if self.web is not None:
+                await self.web.close()
+                self.web = None
             await self.engine.close()
             await self.backend.close()
             await self.store.close()

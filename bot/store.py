@@ -354,3 +354,65 @@ class LibraryStore:
                 UPSERT_ANALYSIS,
                 {"content_hash": content_hash, "version": version, "features_json": features_json},
             )
+
+
+# ----- web17: upload and download links (bot.web.tokens) ----------------------------------------------
+# Portable SQL (SQLite and PostgreSQL alike): only the token's SHA-256 is stored, never the token itself.
+
+WEB_LINKS_SCHEMA: Final = """
+CREATE TABLE IF NOT EXISTS web_links (
+    token_hash TEXT PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('upload', 'download')),
+    platform TEXT NOT NULL,
+    chat_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    lang TEXT NOT NULL,
+    file_path TEXT,
+    file_name TEXT,
+    size_bytes BIGINT,
+    caption TEXT,
+    created_at DOUBLE PRECISION NOT NULL,
+    expires_at DOUBLE PRECISION NOT NULL,
+    used_at DOUBLE PRECISION
+);
+CREATE INDEX IF NOT EXISTS web_links_by_chat ON web_links (platform, chat_id, created_at);
+CREATE INDEX IF NOT EXISTS web_links_by_expiry ON web_links (expires_at);
+"""
+_WEB_LINK_COLUMNS = (
+    "token_hash, kind, platform, chat_id, user_id, lang, file_path, file_name, size_bytes, caption, created_at, "
+    "expires_at, used_at"
+)
+INSERT_WEB_LINK: Final = """
+INSERT INTO web_links (token_hash, kind, platform, chat_id, user_id, lang, file_path, file_name, size_bytes,
+    caption, created_at, expires_at, used_at)
+VALUES (:token_hash, :kind, :platform, :chat_id, :user_id, :lang, :file_path, :file_name, :size_bytes,
+    NULL, :now, :expires_at, NULL)
+"""
+SELECT_WEB_LINK: Final = f"SELECT {_WEB_LINK_COLUMNS} FROM web_links WHERE token_hash = :token_hash"
+START_WEB_UPLOAD: Final = f"""
+UPDATE web_links SET file_path = :file_path, file_name = :file_name, size_bytes = :size_bytes, caption = :caption
+WHERE token_hash = :token_hash AND kind = 'upload' AND used_at IS NULL AND expires_at > :now
+RETURNING {_WEB_LINK_COLUMNS}
+"""
+USE_WEB_LINK: Final = f"""
+UPDATE web_links SET used_at = :now, expires_at = :keep_until, file_path = COALESCE(:file_path, file_path)
+WHERE token_hash = :token_hash AND used_at IS NULL AND expires_at > :now
+RETURNING {_WEB_LINK_COLUMNS}
+"""
+COUNT_RECENT_WEB_LINKS: Final = (
+    "SELECT COUNT(*) FROM web_links WHERE platform = :platform AND chat_id = :chat_id AND kind = :kind "
+    "AND created_at > :since"
+)
+SELECT_EXPIRED_WEB_LINKS: Final = "SELECT file_path FROM web_links WHERE expires_at <= :now AND file_path IS NOT NULL"
+DELETE_EXPIRED_WEB_LINKS: Final = "DELETE FROM web_links WHERE expires_at <= :now"
+
+__all__ += [
+    "COUNT_RECENT_WEB_LINKS",
+    "DELETE_EXPIRED_WEB_LINKS",
+    "INSERT_WEB_LINK",
+    "SELECT_EXPIRED_WEB_LINKS",
+    "SELECT_WEB_LINK",
+    "START_WEB_UPLOAD",
+    "USE_WEB_LINK",
+    "WEB_LINKS_SCHEMA",
+]

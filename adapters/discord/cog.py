@@ -113,11 +113,22 @@ class MusicCog(commands.Cog):
                 bot_username=self.bot.user.name if self.bot.user else None,
             )
             await services.start()
+            if settings.public_url:  # the upload page is on: /upload asks for a link (issue 17)
+                self.bot.tree.add_command(self._upload_command(), override=True)
         except BaseException:
             if runtime.owns_services:
                 await services.close()
             raise
         self._runtime = runtime
+
+    def _upload_command(self) -> app_commands.Command[Any, ..., None]:
+        """``/upload``: a one-time page for a clip too big to attach (only when ``MUSICCOG_PUBLIC_URL`` is set)."""
+
+        async def upload(interaction: discord.Interaction) -> None:
+            # seen by the asker only: whoever holds the link could send a clip into their session
+            await self._serve_interaction(interaction, text="/upload", ephemeral=True)
+
+        return app_commands.Command(name="upload", description=phrase("discord_cmd_upload"), callback=upload)
 
     async def cog_unload(self) -> None:
         """Close the engine first, let waiting chats hear why, stop what is still served, close what we opened."""
@@ -329,9 +340,10 @@ class MusicCog(commands.Cog):
         items: tuple[MediaRef, ...] = (),
         button: str | None = None,
         choice: SetChoice | None = None,
+        ephemeral: bool = False,
     ) -> None:
         """Defer first (the 3 s rule), then stream the engine's replies into the deferred response."""
-        await interaction.response.defer(thinking=True)
+        await interaction.response.defer(thinking=True, ephemeral=ephemeral)
         surface = self._interaction_surface(interaction)
         channel_id = interaction.channel_id or interaction.user.id
         incoming = Incoming(

@@ -40,6 +40,7 @@ from bot.services import Services
 __all__ = [
     "BACKEND_COMMAND",
     "COMMANDS",
+    "UPLOAD_COMMAND",
     "build_application",
     "run_polling",
     "serve",
@@ -56,6 +57,8 @@ COMMANDS: tuple[str, ...] = ("start", "help", "status", "export", "credits", "ne
 """The commands menu (each described by the phrase ``telegram_command_<name>``); the engine answers them."""
 BACKEND_COMMAND = "backend"
 """Shown only when the operator lets users choose (``MUSICCOG_ALLOW_BACKEND_CHOICE``)."""
+UPLOAD_COMMAND = "upload"
+"""Shown only when the upload page is on (``MUSICCOG_PUBLIC_URL``)."""
 
 
 class _MusicCogApplication(TelegramApp):
@@ -136,6 +139,8 @@ async def setup(app: TelegramApp) -> None:
     )
     data.runtime = AdapterRuntime.create(settings, services, owns_services=data.lent_services is None)
     menu = (*COMMANDS, BACKEND_COMMAND) if settings.allow_backend_choice else COMMANDS
+    if settings.public_url:  # the upload page is on (issue 17): /upload asks for a link
+        menu = (*menu, UPLOAD_COMMAND)
     for lang in ("en", "zh"):
         commands = [BotCommand(name, say(f"telegram_command_{name}", lang)) for name in menu]
         await bot.set_my_commands(commands, language_code=None if lang == "en" else lang)

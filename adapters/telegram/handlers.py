@@ -54,8 +54,14 @@ async def on_message(update: Update, context: MusicCogContext) -> None:
     media = incoming.media
     settings = runtime.settings
     if media is not None and media.size_bytes is not None and media.size_bytes > settings.telegram_download_limit_bytes:
+        refusal = too_big(media.size_bytes, settings)
+        if runtime.engine.offers_links:  # the upload page takes it instead, in the chat's language
+            await ChatSurface(context.bot, settings, message.chat_id).show(
+                await runtime.engine.too_big(incoming, refusal)
+            )
+            return
         # in English: no reply has told us the user's language yet
-        await message.reply_text(too_big(media.size_bytes, settings).reason)
+        await message.reply_text(refusal.reason)
         return
     await serving.serve(runtime, ChatSurface(context.bot, settings, message.chat_id), incoming)
 

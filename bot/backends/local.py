@@ -239,7 +239,11 @@ class LocalBackend:
             notes=notes,
         )
         if save:
-            record = {"timeline": timeline_to_save.to_json(), "rendered": rendered_to_json(rendered)}
+            record = {
+                "timeline": timeline_to_save.to_json(),
+                "rendered": rendered_to_json(rendered),
+                "fitted": max_output_bytes is not None,  # a copy fitted for one platform is no full-quality file
+            }
             await asyncio.to_thread(paths.last.write_text, json.dumps(record), "utf-8")
         await asyncio.to_thread(prune_renders, paths.renders, output)
         return rendered
@@ -440,6 +444,8 @@ class LocalBackend:
         cap = options.max_size_bytes
         last = await asyncio.to_thread(read_last, self._paths(session_id).last)
         reusable = last is not None and last[0] == timeline.to_json() and last[1].path.is_file()
+        if last is not None and cap is None and last[2]:
+            reusable = False  # asked for full quality: a copy fitted under a platform's limit will not do
         if last is not None and reusable and (cap is None or last[1].path.stat().st_size <= cap):
             yield Stage("export", 1.0)
             yield last[1]

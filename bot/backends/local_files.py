@@ -85,10 +85,11 @@ def expected_render_s(timeline: Timeline) -> float:
     return 1.0 + duration_s * (0.07 if copies_picture else 0.8)
 
 
-def read_last(path: Path) -> tuple[str, Rendered] | None:
+def read_last(path: Path) -> tuple[str, Rendered, bool] | None:
+    """What the last render was made from, the render, and whether it was fitted under an upload limit."""
     try:
         record = json.loads(path.read_text("utf-8"))
-        return str(record["timeline"]), rendered_from_json(record["rendered"])
+        return str(record["timeline"]), rendered_from_json(record["rendered"]), bool(record.get("fitted", False))
     except FileNotFoundError:
         return None
     except (ValueError, KeyError, TypeError):

@@ -21,15 +21,16 @@ from datetime import date
 
 from bot.backends.factory import BACKEND_NAMES
 from bot.config import Settings
+from bot.engine.big_files import LinkOffers, upload_sentence
 from bot.engine.jobs import RENDER_KINDS, JobKind, JobPayload, RateLimiter
-from bot.engine.messages import Error, Incoming, Reply, Text
+from bot.engine.messages import Error, Incoming, Reply, Text, new_error_id
 from bot.engine.platform_links import PlatformLinks
 from bot.engine.registry import BackendRegistry
 from bot.engine.replies import busy_reply, error_reply, failure_reply, text_reply
 from bot.engine.routing import Routed, route
 from bot.engine.runner import SONG_KINDS, JobRunner
 from bot.engine.sets import ChatSets
-from bot.errors import BackendUnavailable
+from bot.errors import BackendUnavailable, InputRejected
 from bot.language import Lang, say
 from bot.language.intents import Intent, SetChoice, asks_for_song, choose_language, help_text, set_choice
 from bot.sessions import ChatBusy, Session, SessionStore
@@ -68,6 +69,28 @@ class Conversation:
         self._today = today
         self._limiter = RateLimiter(settings.rate_limit_jobs, settings.rate_limit_window_s)
         self._sets = ChatSets(settings, store, backends, self._queue, runner.is_listening)
+        self.offers: LinkOffers | None = None
+        """The upload page (``Engine.offer_links``): "upload" with no file, and files too big, get a link."""
+
+    async def too_big(self, incoming: Incoming, refusal: InputRejected) -> Reply:
+        """A file the platform will not hand over: why, in the chat's language, and an upload link if on."""
+        session = await self._store.current_session(incoming.platform, incoming.chat_id)
+        lang = choose_language(session.language if session else None, incoming.text, incoming.language)
+        denied = self._access_denied(incoming, lang)
+        if denied is not None:
+            return denied
+        if self.offers is None:
+            return Text(refusal.in_language(lang), lang=lang)
+        return await self._upload_link(incoming, lang, refusal)
+
+    async def _upload_link(self, incoming: Incoming, lang: Lang, refusal: InputRejected | None = None) -> Reply:
+        assert self.offers is not None
+        try:
+            link = await self.offers.upload_link(incoming.platform, incoming.chat_id, incoming.user_id, lang)
+        except InputRejected as refused:
+            reasons = (refusal.in_language(lang) if refusal else None, refused.in_language(lang))
+            return Error("quota", "\n".join(r for r in reasons if r), new_error_id(), lang=lang)
+        return Text(upload_sentence(link, lang, refusal), lang=lang)
 
     async def handle(self, incoming: Incoming) -> AsyncIterator[Reply]:
         """Every reply to one user event, in order; job events stream as the job runs."""
@@ -248,6 +271,9 @@ class Conversation:
         platform, chat = incoming.platform, incoming.chat_id
         kind = JobKind(routed.intent.value)
         if kind is JobKind.UPLOAD and routed.media is None:
+            if self.offers is not None:  # "upload" / "上传" / /upload: the page past the chat's limits
+                yield await self._upload_link(incoming, lang)
+                return
             yield text_reply("engine_send_the_video", lang)
             return
         key = (platform, chat)

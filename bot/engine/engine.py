@@ -22,12 +22,14 @@ log with that id, never user content or tokens.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import UTC, date, datetime
 from types import TracebackType
 
 from bot.backends.base import Backend
 from bot.config import Settings
+from bot.engine.big_files import LinkOffers
 from bot.engine.conversation import Conversation
 from bot.engine.jobs import MediaFetcher, Notifier
 from bot.engine.messages import Incoming, Reply
@@ -35,9 +37,13 @@ from bot.engine.platform_links import ATTACH_WAIT_S, PlatformLink, PlatformLinks
 from bot.engine.registry import BackendRegistry
 from bot.engine.replies import caption_for, result_facts
 from bot.engine.runner import SONG_KINDS, STALE_FOLDER_S, JobRunner
+from bot.errors import InputRejected
 from bot.sessions import SessionStore
 
 __all__ = ["ATTACH_WAIT_S", "SONG_KINDS", "STALE_FOLDER_S", "Engine", "caption_for", "result_facts"]
+
+
+logger = logging.getLogger(__name__)
 
 
 def _today() -> date:
@@ -88,6 +94,29 @@ class Engine:
         nobody waits for reach its chats, its upload limit and the bot's @name there. One engine (one
         dispatcher, one worker pool) serves every platform of the process."""
         self._platforms.attach(platform, PlatformLink(fetch_media, notify, upload_limit, bot_username))
+
+    def offer_links(self, offers: LinkOffers | None) -> None:
+        """Turn the upload page and download links on (``bot.web``) or off (``None``): see ``big_files``."""
+        self._runner.offers = offers
+        self._conversation.offers = offers
+
+    @property
+    def offers_links(self) -> bool:
+        """Whether the upload page and download links are on."""
+        return self._runner.offers is not None
+
+    async def too_big(self, incoming: Incoming, refusal: InputRejected) -> Reply:
+        """A file the platform will not hand over (``refusal`` says why): that, in the chat's language, and
+        an upload link when the upload page is on."""
+        return await self._conversation.too_big(incoming, refusal)
+
+    async def notify(self, platform: str, chat_id: str, reply: Reply) -> None:
+        """Deliver ``reply`` to a chat nobody is serving now, through its platform's notifier (or the log)."""
+        notify = self._platforms.get(platform).notify
+        if notify is None:
+            logger.warning("no notifier for %s; dropped a %s", platform, type(reply).__name__)
+            return
+        await notify(platform, chat_id, reply)
 
     async def handle(self, incoming: Incoming) -> AsyncIterator[Reply]:
         """Every reply to one user event, in order; job events stream as the job runs."""

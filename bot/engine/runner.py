@@ -34,6 +34,7 @@ from bot.backends.base import (
     Warmable,
 )
 from bot.config import Settings
+from bot.engine.big_files import LinkOffers, backend_session_of, full_quality
 from bot.engine.jobs import RENDER_KINDS, JobKind, JobPayload, JobResult
 from bot.engine.messages import Progress, Reply, Text, new_error_id
 from bot.engine.platform_links import PlatformLinks
@@ -101,6 +102,8 @@ class JobRunner:
         self._wake = asyncio.Event()
         self._workdirs: set[Path] = set()
         self._sets = SetJobs(store)
+        self.offers: LinkOffers | None = None
+        """Download links for results past the chat's limit (``Engine.offer_links``); None: fitted as ever."""
 
     # ----- lifecycle -------------------------------------------------------------------------------------
 
@@ -275,17 +278,19 @@ class JobRunner:
         backend = self._backends.named(session.backend)
         link = await self._links.ready(job.platform)
         limit = payload.upload_limit or link.upload_limit
+        cap = limit if self.offers is None else None  # with download links: full quality first, a preview if too big
         if payload.kind in SET_KINDS:
             yield Stage("download", 0.0)
-            async for event in self._sets.events(
+            set_events = self._sets.events(
                 session,
                 backend,
                 payload,
                 fetch=link.fetch_media,
                 workdir=workdir,
                 platform=job.platform,
-                max_output_bytes=limit,
-            ):
+                max_output_bytes=cap,
+            )
+            async for event in self._offering(set_events, job, payload, session.id, backend, limit):
                 yield event
             return
         if payload.kind is JobKind.UPLOAD:
@@ -298,7 +303,7 @@ class JobRunner:
             if payload.media.url is not None and isinstance(backend, LinkUploader) and not as_song:
                 url = await check_public_url(payload.media.url, self._settings)  # never hand over a private address
                 backend_id = await self._open_backend_session(backend, session.id, backend_id, job, payload)
-                events = backend.upload_link(backend_id, url, prompt=payload.text or None, max_output_bytes=limit)
+                events = backend.upload_link(backend_id, url, prompt=payload.text or None, max_output_bytes=cap)
             else:
                 yield Stage("download", 0.0)
                 if link.fetch_media is None:
@@ -308,21 +313,37 @@ class JobRunner:
                     if backend_id is None or not has_clip:
                         raise InputRejected("engine_song_needs_video")
                     title = _song_title(payload.media.file_name)
-                    events = backend.use_song(backend_id, media_path, title=title, max_output_bytes=limit)
+                    events = backend.use_song(backend_id, media_path, title=title, max_output_bytes=cap)
                 else:
                     backend_id = await self._open_backend_session(backend, session.id, backend_id, job, payload)
-                    events = backend.upload(backend_id, media_path, prompt=payload.text or None, max_output_bytes=limit)
+                    events = backend.upload(backend_id, media_path, prompt=payload.text or None, max_output_bytes=cap)
         elif backend_id is None:
             raise InputRejected("send_video_first")
         elif payload.kind is JobKind.EDIT:
-            events = backend.instruct(backend_id, payload.text, max_output_bytes=limit)
+            events = backend.instruct(backend_id, payload.text, max_output_bytes=cap)
         else:
-            events = backend.export(backend_id, ExportOptions(max_size_bytes=limit))
-        async for event in events:
+            events = backend.export(backend_id, ExportOptions(max_size_bytes=cap))
+        async for event in self._offering(events, job, payload, session.id, backend, limit):
             yield event
         if payload.kind in RENDER_KINDS:
             timeline = await backend.state(backend_id)
             await self._store.update_session(session.id, timeline_json=timeline.to_json() if timeline else None)
+
+    def _offering(
+        self,
+        events: AsyncIterator[BackendEvent],
+        job: Job,
+        payload: JobPayload,
+        session_id: str,
+        backend: Backend,
+        limit: int | None,
+    ) -> AsyncIterator[BackendEvent]:
+        """With download links on, a result past ``limit`` becomes a preview and a link (``big_files``)."""
+        if self.offers is None:
+            return events
+        made_by = functools.partial(backend_session_of, self._store, session_id)
+        lang, export = payload.lang, payload.kind is JobKind.EXPORT
+        return full_quality(events, self.offers, backend, made_by, limit=limit, job=job, lang=lang, export=export)
 
     async def _open_backend_session(
         self, backend: Backend, session_id: str, backend_id: str | None, job: Job, payload: JobPayload

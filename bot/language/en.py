@@ -405,4 +405,28 @@ PHRASES: dict[str, str] = {
     "discord_opt_item9": "Clip or photo 9",
     "discord_opt_item10": "Clip or photo 10",
     "montage_photos_enlarged": "shown enlarged (smaller than the film's frame): {names}",
+    # ----- web17 -----
+    "web_upload_link": "Send it through this page instead (up to {limit_mb} MB; the link works once, for {hours} h): "
+    "{url}",
+    "web_upload_link_too_big": "{reason}\nOr send it through this page (up to {limit_mb} MB; the link works once, "
+    "for {hours} h): {url}",
+    "web_full_quality": "Full quality ({size_mb} MB), for {hours} h: {url}",
+    "web_links_rate_limited": "That's a lot of links for one chat: try again in {minutes} min.",
+    "web_page_title": "Send a video to the bot",
+    "web_page_intro": "Pick the clip (up to {limit_mb} MB). It goes straight to the bot and comes back in your chat.",
+    "web_page_pick": "Choose a video",
+    "web_page_send": "Send",
+    "web_page_sending": "Sending… {percent}%",
+    "web_page_retrying": "The connection dropped — resuming…",
+    "web_page_done": "Done! The bot is working on it: the video will come back in your chat.",
+    "web_page_failed": "The upload stopped. Press Send to resume where it left off.",
+    "web_page_too_big": "That file is too big: the limit is {limit_mb} MB.",
+    "web_page_not_video": "That file is not a video the bot can read.",
+    "web_page_bad_link": "This link does not work (any more): links work once and expire. Ask the bot for a new "
+    "one (“upload”).",
+    "web_page_not_found": "Nothing here.",
+    "web_page_busy": "This link is already being used in another window.",
+    "web_page_words": "What you want (optional), e.g. “calm and warm”",
+    "discord_cmd_upload": "A one-time page to send a video too big to attach here.",
+    "telegram_command_upload": "A one-time page to send a video too big for Telegram",
 }
