@@ -1,0 +1,225 @@
+"""The chat-state database on PostgreSQL (psycopg 3, async), for several bot processes at once.
+
+What differs from the SQLite file (``bot.database.SqliteDatabase``), and why:
+
+* **Many processes.** A Telegram and a Discord process (or several of each) share one database. A claim
+  is one ``UPDATE … WHERE id = (SELECT … FOR UPDATE SKIP LOCKED)`` that re-checks ``state = 'queued'``, so
+  two claimers never take one job and neither waits on the other's locked row.
+* **Who is alive.** Each process holds a session-level advisory lock on its random ``owner`` key for as long
+  as it runs, on one dedicated connection, and makes its claims on that same connection (``claimed_by =
+  owner``). A process that dies loses its connection and with it the lock, so another process's start-up
+  recovery can tell its running jobs (owner's lock not held: requeue them) from those of a live one (left
+  alone) — the SQLite file needs no such thing because only one process opens it.
+* **Reconnecting.** Pooled connections are checked before use; a statement or transaction that fails
+  because the connection broke (the server restarted, a failover) runs again on a fresh connection for up
+  to :data:`RECONNECT_S`, backing off. The owner lock is taken again before the next claim. A write whose
+  commit was sent but whose answer was lost may run twice: every such write here is idempotent or guarded
+  by its ``WHERE`` (a claim re-checks ``state``), except a claim itself, whose job then stays ``running``
+  under a live owner until that owner restarts.
+* **Schema.** Created under a transaction-level advisory lock, so processes starting together do not race
+  on ``CREATE TABLE IF NOT EXISTS``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from typing import Any, Final, TypeVar
+
+import psycopg
+from psycopg_pool import AsyncConnectionPool, PoolClosed
+
+from bot.database import (
+    DatabaseIntegrityError,
+    Dialect,
+    Executor,
+    NamedRow,
+    Row,
+    new_owner_key,
+    prepare,
+    schema_statements,
+)
+from bot.store import ADD_COLUMN_IF_MISSING, LOCK_SCHEMA, TAKE_OWNER_LOCK
+
+__all__ = ["POOL_SIZE", "RECONNECT_S", "PostgresDatabase"]
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+RECONNECT_S: Final = 60.0
+"""How long a statement keeps trying while the server is unreachable before its error is raised."""
+POOL_SIZE: Final = 8
+"""Connections one process keeps at most (besides the owner's); statements are short."""
+CONNECT_TIMEOUT_S: Final = 5.0
+_SCHEMA_LOCK_KEY: Final = 0x6D75_7369_6363_6F67 >> 2  # "musiccog", shifted into a positive bigint
+_CONNECTION_LOST_STATES: Final = frozenset({"57P01", "57P02", "57P03"})  # admin/crash shutdown, starting up
+
+
+def _named_rows(cursor: Any) -> Callable[[Sequence[Any]], NamedRow]:
+    index = {column.name: position for position, column in enumerate(cursor.description or ())}
+    return lambda values: NamedRow(index, values)
+
+
+def _connection_lost(exc: BaseException) -> bool:
+    """Whether ``exc`` means "the connection is gone" (worth a retry), not "the statement is wrong"."""
+    if isinstance(exc, PoolClosed) or not isinstance(exc, psycopg.OperationalError):
+        return False
+    state = exc.sqlstate
+    return state is None or state.startswith("08") or state in _CONNECTION_LOST_STATES
+
+
+class _PgExecutor:
+    """Statements on one connection (inside a transaction, or autocommit)."""
+
+    def __init__(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        self._conn = conn
+
+    async def _cursor(self, sql: str, params: Mapping[str, Any] | None) -> psycopg.AsyncCursor[Any]:
+        try:
+            return await self._conn.execute(prepare(sql, "postgresql"), params or {})
+        except psycopg.IntegrityError as exc:
+            raise DatabaseIntegrityError(str(exc)) from exc
+
+    async def one(self, sql: str, params: Mapping[str, Any] | None = None) -> Row | None:
+        cursor = await self._cursor(sql, params)
+        row: Row | None = await cursor.fetchone() if cursor.description else None
+        return row
+
+    async def all(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        cursor = await self._cursor(sql, params)
+        return list(await cursor.fetchall()) if cursor.description else []
+
+    async def run(self, sql: str, params: Mapping[str, Any] | None = None) -> int:
+        return int((await self._cursor(sql, params)).rowcount)
+
+
+class PostgresDatabase:
+    """A psycopg connection pool plus the owner's connection; see the module doc."""
+
+    dialect: Dialect = "postgresql"
+    shared = True
+
+    def __init__(self, url: str, pool: AsyncConnectionPool[Any], *, reconnect_s: float) -> None:
+        self._url = url
+        self._pool = pool
+        self._reconnect_s = reconnect_s
+        self.owner = new_owner_key()
+        self._owner_conn: psycopg.AsyncConnection[Any] | None = None
+        self._owner_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, url: str, *, reconnect_s: float = RECONNECT_S) -> PostgresDatabase:
+        pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
+            url,
+            min_size=1,
+            max_size=POOL_SIZE,
+            kwargs={"autocommit": True, "row_factory": _named_rows, "connect_timeout": int(CONNECT_TIMEOUT_S)},
+            check=AsyncConnectionPool.check_connection,
+            timeout=CONNECT_TIMEOUT_S,
+            name="musiccog-state",
+            open=False,
+        )
+        await pool.open(wait=True, timeout=CONNECT_TIMEOUT_S * 2)
+        database = cls(url, pool, reconnect_s=reconnect_s)
+        try:
+            await database._owner_connection()
+        except BaseException:
+            await pool.close()
+            raise
+        logger.debug("postgresql database open (owner %d)", database.owner)
+        return database
+
+    async def _retrying(self, what: str, attempt: Callable[[], Awaitable[T]]) -> T:
+        """``attempt()``, again on a fresh connection while the connection is what fails (see module doc)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._reconnect_s
+        delay = 0.1
+        while True:
+            try:
+                return await attempt()
+            except psycopg.Error as exc:
+                if not _connection_lost(exc) or loop.time() + delay > deadline:
+                    raise
+                logger.warning("database connection lost during %s (%s); trying again", what, type(exc).__name__)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 2.0)
+
+    async def _autocommit(self, sql: str, params: Mapping[str, Any] | None, how: str) -> Any:
+        async def attempt() -> Any:
+            async with self._pool.connection() as conn:
+                executor = _PgExecutor(conn)
+                return await getattr(executor, how)(sql, params)
+
+        return await self._retrying("a statement", attempt)
+
+    async def one(self, sql: str, params: Mapping[str, Any] | None = None) -> Row | None:
+        row: Row | None = await self._autocommit(sql, params, "one")
+        return row
+
+    async def all(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        rows: list[Row] = await self._autocommit(sql, params, "all")
+        return rows
+
+    async def run(self, sql: str, params: Mapping[str, Any] | None = None) -> int:
+        count: int = await self._autocommit(sql, params, "run")
+        return count
+
+    async def transact(self, body: Callable[[Executor], Awaitable[T]]) -> T:
+        async def attempt() -> T:
+            async with self._pool.connection() as conn, conn.transaction():
+                return await body(_PgExecutor(conn))
+
+        return await self._retrying("a transaction", attempt)
+
+    async def _owner_connection(self) -> psycopg.AsyncConnection[Any]:
+        """The connection that holds this process's advisory lock, (re)connected and (re)locked if needed.
+        The caller holds ``_owner_lock`` (or is ``open``)."""
+        conn = self._owner_conn
+        if conn is not None and not conn.closed and not conn.broken:
+            return conn
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                await conn.close()
+            self._owner_conn = None
+        conn = await psycopg.AsyncConnection.connect(
+            self._url, autocommit=True, row_factory=_named_rows, connect_timeout=int(CONNECT_TIMEOUT_S)
+        )
+        row = await _PgExecutor(conn).one(TAKE_OWNER_LOCK, {"owner": self.owner})
+        if not (row and row["taken"]):  # another live process drew the same 62-bit key: practically never
+            await conn.close()
+            raise psycopg.OperationalError("owner key already held by another process")
+        self._owner_conn = conn
+        return conn
+
+    async def claim(self, sql: str, params: Mapping[str, Any] | None = None) -> Row | None:
+        values = {**(params or {}), "owner": self.owner}
+
+        async def attempt() -> Row | None:
+            async with self._owner_lock:
+                conn = await self._owner_connection()
+                return await _PgExecutor(conn).one(sql, values)
+
+        return await self._retrying("a claim", attempt)
+
+    async def create_schema(self, script: str, added_columns: Iterable[tuple[str, str, str]]) -> None:
+        statements = schema_statements(script, "postgresql")
+        columns = tuple(added_columns)
+
+        async def body(executor: Executor) -> None:
+            await executor.run(LOCK_SCHEMA, {"key": _SCHEMA_LOCK_KEY})
+            for statement in statements:
+                await executor.run(statement.replace("%", "%%"))
+            for table, column, declaration in columns:
+                await executor.run(ADD_COLUMN_IF_MISSING.format(table=table, column=column, declaration=declaration))
+
+        await self.transact(body)
+
+    async def close(self) -> None:
+        if self._owner_conn is not None:
+            with contextlib.suppress(Exception):
+                await self._owner_conn.close()  # drops the advisory lock: our running jobs may now be recovered
+            self._owner_conn = None
+        await self._pool.close()
