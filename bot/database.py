@@ -122,9 +122,9 @@ def prepare(sql: str, dialect: Dialect) -> str:
     return sql
 
 
-def schema_statements(script: str, dialect: Dialect) -> list[str]:
-    """A schema script as separate statements (the scripts hold no ``;`` inside a statement)."""
-    return [statement.strip() for statement in prepare(script, dialect).split(";") if statement.strip()]
+def schema_statements(script: str) -> list[str]:
+    """A schema script as separate statements, still to be prepared (the scripts hold no ``;`` inside one)."""
+    return [statement.strip() for statement in script.split(";") if statement.strip()]
 
 
 async def open_database(target: Path | str) -> Database:

@@ -12,7 +12,9 @@ What differs from the SQLite file (``bot.database.SqliteDatabase``), and why:
   alone) — the SQLite file needs no such thing because only one process opens it.
 * **Reconnecting.** Pooled connections are checked before use; a statement or transaction that fails
   because the connection broke (the server restarted, a failover) runs again on a fresh connection for up
-  to :data:`RECONNECT_S`, backing off. The owner lock is taken again before the next claim. A write whose
+  to :data:`RECONNECT_S`, backing off. The owner's connection is checked every :data:`OWNER_CHECK_S` and
+  its lock taken again at once after a reconnect (and before any claim), so a live process looks dead to
+  the others for seconds at most after a server restart. A write whose
   commit was sent but whose answer was lost may run twice: every such write here is idempotent or guarded
   by its ``WHERE`` (a claim re-checks ``state``), except a claim itself, whose job then stays ``running``
   under a live owner until that owner restarts.
@@ -41,7 +43,7 @@ from bot.database import (
     prepare,
     schema_statements,
 )
-from bot.store import ADD_COLUMN_IF_MISSING, LOCK_SCHEMA, TAKE_OWNER_LOCK
+from bot.store import ADD_COLUMN_IF_MISSING, LOCK_SCHEMA, PING, TAKE_OWNER_LOCK
 
 __all__ = ["POOL_SIZE", "RECONNECT_S", "PostgresDatabase"]
 
@@ -54,6 +56,8 @@ RECONNECT_S: Final = 60.0
 POOL_SIZE: Final = 8
 """Connections one process keeps at most (besides the owner's); statements are short."""
 CONNECT_TIMEOUT_S: Final = 5.0
+OWNER_CHECK_S: Final = 2.0
+"""How often the owner's connection (and so its liveness lock) is checked and, if lost, made again."""
 _SCHEMA_LOCK_KEY: Final = 0x6D75_7369_6363_6F67 >> 2  # "musiccog", shifted into a positive bigint
 _CONNECTION_LOST_STATES: Final = frozenset({"57P01", "57P02", "57P03"})  # admin/crash shutdown, starting up
 
@@ -109,6 +113,7 @@ class PostgresDatabase:
         self.owner = new_owner_key()
         self._owner_conn: psycopg.AsyncConnection[Any] | None = None
         self._owner_lock = asyncio.Lock()
+        self._keeper: asyncio.Task[None] | None = None
 
     @classmethod
     async def open(cls, url: str, *, reconnect_s: float = RECONNECT_S) -> PostgresDatabase:
@@ -129,6 +134,7 @@ class PostgresDatabase:
         except BaseException:
             await pool.close()
             raise
+        database._keeper = asyncio.create_task(database._keep_owner(), name="musiccog-db-owner")
         logger.debug("postgresql database open (owner %d)", database.owner)
         return database
 
@@ -194,6 +200,17 @@ class PostgresDatabase:
         self._owner_conn = conn
         return conn
 
+    async def _keep_owner(self) -> None:
+        """Check the owner's connection now and then; a broken one is made again (and locked) on the next turn."""
+        while True:
+            await asyncio.sleep(OWNER_CHECK_S)
+            try:
+                async with self._owner_lock:
+                    conn = await self._owner_connection()
+                    await _PgExecutor(conn).run(PING)
+            except psycopg.Error as exc:
+                logger.warning("the database's owner connection is down (%s); reconnecting", type(exc).__name__)
+
     async def claim(self, sql: str, params: Mapping[str, Any] | None = None) -> Row | None:
         values = {**(params or {}), "owner": self.owner}
 
@@ -205,19 +222,24 @@ class PostgresDatabase:
         return await self._retrying("a claim", attempt)
 
     async def create_schema(self, script: str, added_columns: Iterable[tuple[str, str, str]]) -> None:
-        statements = schema_statements(script, "postgresql")
+        statements = schema_statements(script)
         columns = tuple(added_columns)
 
         async def body(executor: Executor) -> None:
             await executor.run(LOCK_SCHEMA, {"key": _SCHEMA_LOCK_KEY})
             for statement in statements:
-                await executor.run(statement.replace("%", "%%"))
+                await executor.run(statement)
             for table, column, declaration in columns:
                 await executor.run(ADD_COLUMN_IF_MISSING.format(table=table, column=column, declaration=declaration))
 
         await self.transact(body)
 
     async def close(self) -> None:
+        if self._keeper is not None:
+            self._keeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._keeper
+            self._keeper = None
         if self._owner_conn is not None:
             with contextlib.suppress(Exception):
                 await self._owner_conn.close()  # drops the advisory lock: our running jobs may now be recovered

@@ -242,6 +242,11 @@ def _jobs(rows: Iterable[Row]) -> tuple[Job, ...]:
     return tuple(_job(row) for row in rows)
 
 
+def _served(platforms: Collection[str] | None) -> str | None:
+    """The ``:platforms`` parameter: comma-separated names, or None for every platform."""
+    return ",".join(sorted(platforms)) if platforms is not None else None
+
+
 class SessionStore:
     """Async access to sessions, jobs and render counts. Open with ``await SessionStore.open(target)``
     or ``async with await SessionStore.open(target) as store``; one instance is shared by all coroutines.
@@ -419,8 +424,7 @@ class SessionStore:
         """Take the oldest queued job and mark it running (attempts + 1) as this process's; None when the
         queue is empty. ``platforms``: only jobs of these chat platforms (a process that serves Telegram
         alone must leave Discord's jobs to the Discord process); None takes any."""
-        served = ",".join(sorted(platforms)) if platforms is not None else None
-        row = await self._db.claim(CLAIM_NEXT_JOB, {"now": self._clock(), "platforms": served})
+        row = await self._db.claim(CLAIM_NEXT_JOB, {"now": self._clock(), "platforms": _served(platforms)})
         if row is None:
             return None
         job = _job(row)
@@ -458,14 +462,21 @@ class SessionStore:
         """Every queued or running job, oldest first: what a restart must either resume or report."""
         return _jobs(await self._all(SELECT_UNFINISHED_JOBS, {}))
 
-    async def recover_interrupted(self, *, max_attempts: int = 2) -> Recovery:
+    async def recover_interrupted(self, *, max_attempts: int = 2, platforms: Collection[str] | None = None) -> Recovery:
         """At start-up: put jobs left ``running`` by a dead process back in the queue, unless they already
         had ``max_attempts`` tries (a job that crashes the process must not loop forever); those fail with
         ``INTERRUPTED`` and their users should be told. Queued jobs simply stay queued.
 
         On a shared (PostgreSQL) database, jobs running in other live processes are left alone; this
-        store's own earlier claims count as interrupted (it has just started and runs nothing yet)."""
-        params = {"max_attempts": max_attempts, "error": INTERRUPTED, "now": self._clock(), "owner": self._db.owner}
+        store's own earlier claims count as interrupted (it has just started and runs nothing yet).
+        ``platforms`` limits it to those platforms' jobs (whose users this process can tell), as in ``claim_next``."""
+        params = {
+            "max_attempts": max_attempts,
+            "error": INTERRUPTED,
+            "now": self._clock(),
+            "owner": self._db.owner,
+            "platforms": _served(platforms),
+        }
 
         async def body(tx: Executor) -> tuple[tuple[Job, ...], tuple[Job, ...]]:
             failed = _jobs(await tx.all(FAIL_INTERRUPTED, params))

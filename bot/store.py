@@ -44,6 +44,7 @@ __all__ = [
     "INSERT_SET_ITEM",
     "LIBRARY_SCHEMA",
     "LOCK_SCHEMA",
+    "PING",
     "PRAGMAS",
     "REQUEUE_INTERRUPTED",
     "RETIRE_CURRENT_SESSION",
@@ -259,12 +260,12 @@ RETURNING {_JOB_COLUMNS}
 SELECT_UNFINISHED_JOBS: Final = f"SELECT {_JOB_COLUMNS} FROM jobs WHERE state IN ('queued', 'running') ORDER BY id"
 REQUEUE_INTERRUPTED: Final = f"""
 UPDATE jobs SET state = 'queued', started_at = NULL, claimed_by = NULL
-WHERE state = 'running' AND attempts < :max_attempts AND {{claim_abandoned}}
+WHERE state = 'running' AND attempts < :max_attempts AND {{claim_abandoned}} AND {_SERVED_PLATFORM}
 RETURNING {_JOB_COLUMNS}
 """
 FAIL_INTERRUPTED: Final = f"""
 UPDATE jobs SET state = 'failed', error = :error, finished_at = :now
-WHERE state = 'running' AND attempts >= :max_attempts AND {{claim_abandoned}}
+WHERE state = 'running' AND attempts >= :max_attempts AND {{claim_abandoned}} AND {_SERVED_PLATFORM}
 RETURNING {_JOB_COLUMNS}
 """
 SELECT_SESSION_JOBS: Final = f"SELECT {_JOB_COLUMNS} FROM jobs WHERE session_id = :session_id ORDER BY id"
@@ -300,6 +301,7 @@ ROLLBACK: Final = "ROLLBACK"
 # PostgreSQL only (bot.postgres): processes starting together, and who is alive.
 LOCK_SCHEMA: Final = "SELECT pg_advisory_xact_lock(:key)"
 TAKE_OWNER_LOCK: Final = "SELECT pg_try_advisory_lock(:owner) AS taken"
+PING: Final = "SELECT 1"
 ADD_COLUMN_IF_MISSING: Final = "ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {declaration}"
 
 

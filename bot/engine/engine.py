@@ -88,6 +88,7 @@ class Engine:
         nobody waits for reach its chats, its upload limit and the bot's @name there. One engine (one
         dispatcher, one worker pool) serves every platform of the process."""
         self._platforms.attach(platform, PlatformLink(fetch_media, notify, upload_limit, bot_username))
+        self._runner.wake()  # on a shared database, this platform's queued jobs are ours to run from now on
 
     async def handle(self, incoming: Incoming) -> AsyncIterator[Reply]:
         """Every reply to one user event, in order; job events stream as the job runs."""
