@@ -35,6 +35,7 @@ __all__ = [
     "DatabaseIntegrityError",
     "Dialect",
     "Executor",
+    "NamedRow",
     "Row",
     "SqliteDatabase",
     "is_postgres_url",

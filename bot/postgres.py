@@ -202,6 +202,7 @@ class PostgresDatabase:
 
     async def _keep_owner(self) -> None:
         """Check the owner's connection now and then; a broken one is made again (and locked) on the next turn."""
+        down = False
         while True:
             await asyncio.sleep(OWNER_CHECK_S)
             try:
@@ -209,7 +210,13 @@ class PostgresDatabase:
                     conn = await self._owner_connection()
                     await _PgExecutor(conn).run(PING)
             except psycopg.Error as exc:
-                logger.warning("the database's owner connection is down (%s); reconnecting", type(exc).__name__)
+                if not down:  # once per outage, not every few seconds
+                    logger.warning("the database's owner connection is down (%s); reconnecting", type(exc).__name__)
+                down = True
+                continue
+            if down:
+                logger.info("the database's owner connection is back (owner lock held again)")
+            down = False
 
     async def claim(self, sql: str, params: Mapping[str, Any] | None = None) -> Row | None:
         values = {**(params or {}), "owner": self.owner}
