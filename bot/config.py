@@ -160,10 +160,15 @@ class Settings(BaseSettings):
         return self.engine_db_path or self.data_dir / "sessions.sqlite3"
 
     @property
+    def state_database_url(self) -> str | None:
+        """The PostgreSQL URL, if one is set (a secret: never log it)."""
+        url = self.database_url.get_secret_value().strip() if self.database_url else ""
+        return url or None
+
+    @property
     def sessions_database(self) -> Path | str:
         """What ``SessionStore.open`` takes: the PostgreSQL URL when one is set, else the SQLite file."""
-        url = self.database_url.get_secret_value().strip() if self.database_url else ""
-        return url or self.engine_db
+        return self.state_database_url or self.engine_db
 
     @property
     def job_temp_dir(self) -> Path:

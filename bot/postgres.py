@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any, Final, TypeVar
 
@@ -43,9 +44,17 @@ from bot.database import (
     prepare,
     schema_statements,
 )
-from bot.store import ADD_COLUMN_IF_MISSING, LOCK_SCHEMA, PING, TAKE_OWNER_LOCK
+from bot.store import (
+    ADD_COLUMN_IF_MISSING,
+    ANALYSES_SCHEMA,
+    LOCK_SCHEMA,
+    PING,
+    SELECT_ANALYSIS,
+    TAKE_OWNER_LOCK,
+    UPSERT_ANALYSIS,
+)
 
-__all__ = ["POOL_SIZE", "RECONNECT_S", "PostgresDatabase"]
+__all__ = ["POOL_SIZE", "RECONNECT_S", "PostgresDatabase", "SharedAnalyses"]
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +65,8 @@ RECONNECT_S: Final = 60.0
 POOL_SIZE: Final = 8
 """Connections one process keeps at most (besides the owner's); statements are short."""
 CONNECT_TIMEOUT_S: Final = 5.0
+SHARED_RETRY_S: Final = 30.0
+"""After the shared analyses failed, how long the library works from this machine's cache alone."""
 OWNER_CHECK_S: Final = 2.0
 """How often the owner's connection (and so its liveness lock) is checked and, if lost, made again."""
 _SCHEMA_LOCK_KEY: Final = 0x6D75_7369_6363_6F67 >> 2  # "musiccog", shifted into a positive bigint
@@ -252,3 +263,62 @@ class PostgresDatabase:
                 await self._owner_conn.close()  # drops the advisory lock: our running jobs may now be recovered
             self._owner_conn = None
         await self._pool.close()
+
+
+class SharedAnalyses:
+    """The music library's analyses (by content hash) in PostgreSQL, shared by every machine.
+
+    Synchronous (``LibraryStore`` runs in worker processes with no event loop) and a cache: a statement that
+    fails is logged once and answered as a miss (or skipped), and the next one connects again, so a database
+    outage costs at most analysing a track locally, never a render."""
+
+    def __init__(self, url: str) -> None:
+        self._url = url
+        self._conn: psycopg.Connection[Any] | None = None
+        self._quiet_until = 0.0
+        self._warned = False
+
+    def _connection(self) -> psycopg.Connection[Any]:
+        """The connection, made (and the table created if missing) when there is none or it broke."""
+        if self._conn is None or self._conn.closed or self._conn.broken:
+            conn = psycopg.connect(self._url, autocommit=True, connect_timeout=int(CONNECT_TIMEOUT_S))
+            try:
+                with conn.transaction():
+                    conn.execute(prepare(LOCK_SCHEMA, "postgresql"), {"key": _SCHEMA_LOCK_KEY})
+                    for statement in schema_statements(ANALYSES_SCHEMA):
+                        conn.execute(prepare(statement, "postgresql"), {})
+            except BaseException:
+                conn.close()
+                raise
+            self._conn = conn
+        return self._conn
+
+    def _use(self, work: Callable[[psycopg.Connection[Any]], T]) -> T | None:
+        """``work`` on the connection, or None if the database cannot be used (then not tried for a while)."""
+        if time.monotonic() < self._quiet_until:
+            return None
+        try:
+            result = work(self._connection())
+        except psycopg.Error as exc:
+            if not self._warned:
+                logger.warning("shared library analyses unavailable (%s); using this machine's", type(exc).__name__)
+                self._warned = True
+            self._quiet_until = time.monotonic() + SHARED_RETRY_S
+            return None
+        self._warned = False
+        return result
+
+    def get(self, content_hash: str, version: int) -> str | None:
+        params = {"content_hash": content_hash, "version": version}
+        row = self._use(lambda conn: conn.execute(prepare(SELECT_ANALYSIS, "postgresql"), params).fetchone())
+        return str(row[0]) if row else None
+
+    def put(self, content_hash: str, version: int, features_json: str) -> None:
+        params = {"content_hash": content_hash, "version": version, "features_json": features_json}
+        self._use(lambda conn: conn.execute(prepare(UPSERT_ANALYSIS, "postgresql"), params))
+
+    def close(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(Exception):
+                self._conn.close()
+            self._conn = None

@@ -10,7 +10,9 @@ PRECISION`` for Unix times (PostgreSQL's ``REAL`` is single precision), ``BIGINT
 ``LibraryStore`` is the music library's analysis cache: plain ``sqlite3``, because it is used from
 pipeline worker processes that have no event loop. Analyses are keyed by the file's content hash, so
 a renamed or copied file is never analysed twice; ``files`` remembers (size, mtime) per path so a
-rescan only hashes files that changed.
+rescan only hashes files that changed. With a PostgreSQL database (``MUSICCOG_DATABASE_URL``) the analyses
+are shared there too (``bot.postgres.SharedAnalyses``), so a track is analysed once for every machine; the
+``files`` table stays in each machine's file, as it describes that machine's disk.
 """
 
 from __future__ import annotations
@@ -20,11 +22,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from bot.postgres import SharedAnalyses
 
 __all__ = [
     "ADDED_COLUMNS",
     "ADD_COLUMN_IF_MISSING",
+    "ANALYSES_SCHEMA",
     "BEGIN_IMMEDIATE",
     "CANCEL_QUEUED_JOB",
     "CLAIM_NEXT_JOB",
@@ -37,6 +43,7 @@ __all__ = [
     "DELETE_SET_ITEMS",
     "DIALECT_WORDS",
     "FAIL_INTERRUPTED",
+    "FILES_SCHEMA",
     "FINISH_JOB",
     "INCREMENT_RENDER_COUNT",
     "INSERT_JOB",
@@ -308,13 +315,15 @@ ADD_COLUMN_IF_MISSING: Final = "ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {co
 # ----- the music library index (LibraryStore) --------------------------------------------------------
 
 
-LIBRARY_SCHEMA = """
+ANALYSES_SCHEMA = """
 CREATE TABLE IF NOT EXISTS analyses (
     content_hash TEXT NOT NULL,
     analysis_version INTEGER NOT NULL,
     features_json TEXT NOT NULL,
     PRIMARY KEY (content_hash, analysis_version)
 );
+"""
+FILES_SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
     path TEXT PRIMARY KEY,
     size_bytes BIGINT NOT NULL,
@@ -324,6 +333,7 @@ CREATE TABLE IF NOT EXISTS files (
     root TEXT NOT NULL
 );
 """
+LIBRARY_SCHEMA = ANALYSES_SCHEMA + FILES_SCHEMA
 
 SELECT_FILE = "SELECT size_bytes, mtime_ns, content_hash, tags_json FROM files WHERE path = :path"
 UPSERT_FILE = """
@@ -353,16 +363,26 @@ class FileRow:
 
 
 class LibraryStore:
-    """The library index in one SQLite file; safe to open from several processes (WAL, short writes)."""
+    """The library index in one SQLite file; safe to open from several processes (WAL, short writes).
 
-    def __init__(self, db_path: Path) -> None:
+    ``analyses_url``: a PostgreSQL URL whose ``analyses`` table is shared by every machine (read when this
+    file lacks an analysis, written with every new one); if it cannot be reached the file alone serves."""
+
+    def __init__(self, db_path: Path, *, analyses_url: str | None = None) -> None:
         db_path.parent.mkdir(parents=True, exist_ok=True)
         self._conn = sqlite3.connect(str(db_path), timeout=30.0)
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.executescript(LIBRARY_SCHEMA)
+        self._shared: SharedAnalyses | None = None
+        if analyses_url:
+            from bot.postgres import SharedAnalyses  # psycopg only when asked for (and bot.postgres imports us)
+
+            self._shared = SharedAnalyses(analyses_url)
 
     def close(self) -> None:
         self._conn.close()
+        if self._shared is not None:
+            self._shared.close()
 
     def __enter__(self) -> LibraryStore:
         return self
@@ -404,9 +424,19 @@ class LibraryStore:
 
     def get_analysis(self, content_hash: str, version: int) -> str | None:
         row = self._conn.execute(SELECT_ANALYSIS, {"content_hash": content_hash, "version": version}).fetchone()
-        return str(row[0]) if row else None
+        if row:
+            return str(row[0])
+        shared = self._shared.get(content_hash, version) if self._shared is not None else None
+        if shared is not None:  # another machine analysed it: keep a copy here
+            self._put_local(content_hash, version, shared)
+        return shared
 
     def put_analysis(self, content_hash: str, version: int, features_json: str) -> None:
+        self._put_local(content_hash, version, features_json)
+        if self._shared is not None:
+            self._shared.put(content_hash, version, features_json)
+
+    def _put_local(self, content_hash: str, version: int, features_json: str) -> None:
         with self._conn:
             self._conn.execute(
                 UPSERT_ANALYSIS,
