@@ -551,25 +551,27 @@ class SessionStore:
 
     # ----- housekeeping ------------------------------------------------------------------------------
 
-    async def cleanup(self, older_than_s: float) -> Cleanup:
+    async def cleanup(self, older_than_s: float, *, platforms: Collection[str] | None = None) -> Cleanup:
         """Delete retired sessions (with their jobs), finished jobs and render counts older than ``older_than_s``.
 
         Current sessions, unfinished jobs and the sessions they belong to are never deleted; render
         days are compared in UTC. The retired sessions' media paths are
-        returned so the caller can remove the files, which this store does not own.
+        returned so the caller can remove the files, which this store does not own. ``platforms``: only
+        those platforms' sessions (on a shared database, each process cleans up after its own).
         """
         cutoff = self._clock() - older_than_s
         cutoff_day = datetime.fromtimestamp(cutoff, UTC).date().isoformat()
+        old_params = {"cutoff": cutoff, "platforms": _served(platforms)}
 
         async def body(tx: Executor) -> Cleanup:
-            old = await tx.all(SELECT_OLD_SESSIONS, {"cutoff": cutoff})
+            old = await tx.all(SELECT_OLD_SESSIONS, old_params)
             paths = tuple(row[0] for row in old if row[0] is not None)
             backend_sessions = tuple((row[1], row[2]) for row in old if row[2] is not None)
-            items = await tx.all(SELECT_OLD_SET_BACKENDS, {"cutoff": cutoff})
+            items = await tx.all(SELECT_OLD_SET_BACKENDS, old_params)
             backend_sessions += tuple(
                 pair for pair in ((row[0], row[1]) for row in items) if pair not in backend_sessions
             )
-            sessions = await tx.run(DELETE_OLD_SESSIONS, {"cutoff": cutoff})
+            sessions = await tx.run(DELETE_OLD_SESSIONS, old_params)
             jobs = await tx.run(DELETE_OLD_JOBS, {"cutoff": cutoff})
             await tx.run(DELETE_OLD_RENDER_COUNTS, {"cutoff_day": cutoff_day})
             return Cleanup(sessions, jobs, paths, backend_sessions)

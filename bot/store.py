@@ -210,9 +210,19 @@ UPDATE sessions SET
     updated_at = :now
 WHERE id = :id
 """
+
+
+def _served(column: str) -> str:
+    """``column`` is one of the served platforms (``:platforms``: comma-separated names, NULL for all)."""
+    listed = "(',' || CAST(:platforms AS TEXT) || ',')"
+    return f"(CAST(:platforms AS TEXT) IS NULL OR {listed} LIKE ('%,' || {column} || ',%'))"
+
+
+# a process deletes only its platforms' sessions: it is the one that can discard what their backends keep
 _OLD_SESSION_FILTER = (
     "is_current = 0 AND updated_at < :cutoff AND NOT EXISTS "
-    "(SELECT 1 FROM jobs WHERE jobs.session_id = sessions.id AND jobs.state IN ('queued', 'running'))"
+    "(SELECT 1 FROM jobs WHERE jobs.session_id = sessions.id AND jobs.state IN ('queued', 'running')) "
+    f"AND {_served('sessions.platform')}"
 )
 SELECT_OLD_SESSIONS: Final = f"SELECT media_path, backend, backend_session_id FROM sessions WHERE {_OLD_SESSION_FILTER}"
 SELECT_OLD_SET_BACKENDS: Final = (
@@ -241,9 +251,7 @@ SELECT_QUEUE_POSITION: Final = (
     "AND EXISTS (SELECT 1 FROM jobs WHERE id = :id AND state = 'queued')"
 )
 COUNT_QUEUED: Final = "SELECT COUNT(*) FROM jobs WHERE state = 'queued'"
-_SERVED_PLATFORM = (
-    "(CAST(:platforms AS TEXT) IS NULL OR (',' || CAST(:platforms AS TEXT) || ',') LIKE ('%,' || platform || ',%'))"
-)
+_SERVED_PLATFORM = _served("platform")
 CLAIM_NEXT_JOB: Final = f"""
 UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = :now, claimed_by = :owner
 WHERE state = 'queued' AND id = (

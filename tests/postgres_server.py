@@ -50,19 +50,31 @@ class PostgresServer:
 
     def __init__(self, bin_dir: Path) -> None:
         self.bin_dir = bin_dir
-        self.root = Path(tempfile.mkdtemp(prefix="musiccog-pg-"))
+        self._as_root = hasattr(os, "geteuid") and os.geteuid() == 0
+        # under root the server's user must reach its folder: /tmp, not a private TMPDIR
+        parent = "/tmp" if self._as_root and os.path.isdir("/tmp") else None
+        self.root = Path(tempfile.mkdtemp(prefix="musiccog-pg-", dir=parent))
         self.data = self.root / "data"
         self.log = self.root / "server.log"
         self.port = _free_port()
         self._process: subprocess.Popen[bytes] | None = None
-        self._as_root = hasattr(os, "geteuid") and os.geteuid() == 0
         if self._as_root:
-            shutil.chown(self.root, user=_UNPRIVILEGED_USER)
+            os.chown(self.root, *self._unprivileged_ids())
         self._initdb()
+
+    @staticmethod
+    def _unprivileged_ids() -> tuple[int, int]:
+        import pwd
+
+        entry = pwd.getpwnam(_UNPRIVILEGED_USER)
+        return entry.pw_uid, entry.pw_gid
 
     def _run_as(self) -> dict[str, object]:
         """``Popen`` arguments that drop root (no-op otherwise)."""
-        return {"user": _UNPRIVILEGED_USER, "group": "nogroup", "extra_groups": []} if self._as_root else {}
+        if not self._as_root:
+            return {}
+        uid, gid = self._unprivileged_ids()
+        return {"user": uid, "group": gid, "extra_groups": []}
 
     def _initdb(self) -> None:
         command = [str(self.bin_dir / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust"]

@@ -403,7 +403,7 @@ class JobRunner:
     async def housekeeping(self) -> None:
         """Delete sessions retired long ago (rows, and what their backends keep) and stray job folders."""
         retention_s = self._settings.session_retention_days * 86_400
-        result = await self._store.cleanup(older_than_s=retention_s)
+        result = await self._store.cleanup(older_than_s=retention_s, platforms=self._claimable())
         for backend_name, backend_session_id in result.backend_sessions:
             try:
                 await self._backends.named(backend_name).discard(backend_session_id)

@@ -175,3 +175,22 @@ def test_settings_choose_the_database(tmp_path: Path, postgres_url: str) -> None
     assert Settings(data_dir=tmp_path).sessions_database == tmp_path / "sessions.sqlite3"
     assert Settings(data_dir=tmp_path, database_url=postgres_url).sessions_database == postgres_url
     assert postgres_url.split("@")[0] not in repr(Settings(database_url=postgres_url))  # a secret: not shown
+
+
+def test_each_process_cleans_up_after_its_own_platforms(postgres_url: str) -> None:
+    """Retired sessions go with the process that serves their platform (it can discard their backend state)."""
+    now = [1_700_000_000.0]
+
+    async def body() -> None:
+        async with await SessionStore.open(postgres_url, clock=lambda: now[0]) as store:
+            for platform in ("telegram", "discord"):
+                old = await store.new_session(platform, "1", "local")
+                await store.update_session(old.id, backend_session_id=f"b-{platform}")
+                await store.new_session(platform, "1", "local")  # retires it
+            now[0] += 40 * 86_400.0
+            telegram = await store.cleanup(older_than_s=30 * 86_400.0, platforms={"telegram"})
+            assert telegram.sessions_deleted == 1 and telegram.backend_sessions == (("local", "b-telegram"),)
+            discord = await store.cleanup(older_than_s=30 * 86_400.0, platforms={"discord"})
+            assert discord.sessions_deleted == 1 and discord.backend_sessions == (("local", "b-discord"),)
+
+    asyncio.run(body())
