@@ -28,7 +28,7 @@ from typing import Any, Final, Literal, Protocol, TypeVar
 
 import aiosqlite
 
-from bot.store import BEGIN_IMMEDIATE, COMMIT, DIALECT_WORDS, PRAGMAS, ROLLBACK
+from bot.store import ADD_COLUMN, BEGIN_IMMEDIATE, COMMIT, DIALECT_WORDS, PRAGMAS, ROLLBACK, TABLE_COLUMNS
 
 __all__ = [
     "Database",
@@ -226,10 +226,10 @@ class SqliteDatabase:
         async with self._lock:
             await self._conn.executescript(prepare(script, "sqlite"))
             for table, column, declaration in added_columns:
-                async with self._conn.execute(f"PRAGMA table_info({table})") as cursor:
+                async with self._conn.execute(TABLE_COLUMNS.format(table=table)) as cursor:
                     present = {row[1] for row in await cursor.fetchall()}
                 if column not in present:
-                    await self._conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+                    await self._conn.execute(ADD_COLUMN.format(table=table, column=column, declaration=declaration))
                     logger.info("added column %s.%s", table, column)
 
     async def close(self) -> None:

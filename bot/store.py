@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ADDED_COLUMNS",
+    "ADD_COLUMN",
     "ADD_COLUMN_IF_MISSING",
     "ANALYSES_SCHEMA",
     "BEGIN_IMMEDIATE",
@@ -72,6 +73,7 @@ __all__ = [
     "SELECT_SET_ITEMS",
     "SELECT_UNFINISHED_JOBS",
     "SESSIONS_SCHEMA",
+    "TABLE_COLUMNS",
     "TAKE_OWNER_LOCK",
     "UPDATE_SESSION",
     "UPDATE_SET_CHOICE",
@@ -312,6 +314,10 @@ SELECT_RENDER_COUNT: Final = (
 BEGIN_IMMEDIATE: Final = "BEGIN IMMEDIATE"
 COMMIT: Final = "COMMIT"
 ROLLBACK: Final = "ROLLBACK"
+
+# SQLite only (bot.database): which columns a table has, to add the missing ones of ADDED_COLUMNS.
+TABLE_COLUMNS: Final = "PRAGMA table_info({table})"
+ADD_COLUMN: Final = "ALTER TABLE {table} ADD COLUMN {column} {declaration}"
 
 # PostgreSQL only (bot.postgres): processes starting together, and who is alive.
 LOCK_SCHEMA: Final = "SELECT pg_advisory_xact_lock(:key)"

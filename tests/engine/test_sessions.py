@@ -294,3 +294,36 @@ def test_cleanup_removes_only_old_retired_sessions(db: Path | str) -> None:
         assert await store.count_renders("telegram", "u", utc_day(clock.now - 10 * day_s)) == 0
 
     run(db, body, clock)
+
+
+def test_a_database_from_before_the_added_columns_opens_and_gains_them(sqlite_db: Path) -> None:
+    """A sessions file made by an earlier version (no ``jobs.claimed_by``) is upgraded in place at open."""
+    sqlite_db.parent.mkdir(parents=True)
+    with sqlite3.connect(sqlite_db) as conn:
+        conn.executescript(
+            """
+            CREATE TABLE sessions (id TEXT PRIMARY KEY, platform TEXT NOT NULL, chat_id TEXT NOT NULL,
+                backend TEXT NOT NULL, backend_session_id TEXT, timeline_json TEXT, media_path TEXT,
+                analysis_ref TEXT, language TEXT, is_current INTEGER NOT NULL DEFAULT 1,
+                created_at REAL NOT NULL, updated_at REAL NOT NULL);
+            CREATE TABLE jobs (id INTEGER PRIMARY KEY AUTOINCREMENT,
+                session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE, platform TEXT NOT NULL,
+                chat_id TEXT NOT NULL, user_id TEXT NOT NULL, kind TEXT NOT NULL, payload_json TEXT NOT NULL,
+                state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, error TEXT, result_json TEXT,
+                created_at REAL NOT NULL, started_at REAL, finished_at REAL);
+            INSERT INTO sessions VALUES ('s1', 'telegram', '1', 'local', NULL, NULL, NULL, NULL, 'en', 1, 1.0, 1.0);
+            INSERT INTO jobs (session_id, platform, chat_id, user_id, kind, payload_json, state, attempts, created_at)
+                VALUES ('s1', 'telegram', '1', 'u', 'render', '{}', 'running', 1, 1.0);
+            """
+        )
+
+    async def body(store: SessionStore) -> None:
+        recovery = await store.recover_interrupted()
+        assert [job.chat_id for job in recovery.requeued] == ["1"]
+        claimed = await store.claim_next()
+        assert claimed is not None and claimed.attempts == 2
+
+    run(sqlite_db, body)
+    with sqlite3.connect(sqlite_db) as conn:
+        assert "claimed_by" in {row[1] for row in conn.execute("PRAGMA table_info(jobs)")}
+        assert conn.execute("SELECT claimed_by IS NOT NULL FROM jobs").fetchone() == (1,)
