@@ -7,6 +7,8 @@ really differ a ``{token}`` word stands in the text and :data:`DIALECT_WORDS` sa
 there (``bot.database.prepare`` fills them in). Types are chosen to mean the same in both: ``DOUBLE
 PRECISION`` for Unix times (PostgreSQL's ``REAL`` is single precision), ``BIGINT`` for sizes.
 
+This module is longer than most because it is the one home of the project's SQL, as the project decided.
+
 ``LibraryStore`` is the music library's analysis cache: plain ``sqlite3``, because it is used from
 pipeline worker processes that have no event loop. Analyses are keyed by the file's content hash, so
 a renamed or copied file is never analysed twice; ``files`` remembers (size, mtime) per path so a

@@ -16,6 +16,7 @@ import pytest
 from bot.backends.local import LocalBackend
 from bot.config import Settings
 from bot.engine.engine import Engine
+from bot.engine.jobs import JobKind, JobPayload
 from bot.engine.messages import Incoming, MediaRef, Reply, Video
 from bot.sessions import JobState, SessionStore
 from tests.mediagen import make_clip
@@ -80,3 +81,46 @@ def test_a_telegram_and_a_discord_process_each_run_their_own_jobs(
 
     asyncio.run(scenario())
     assert fetched == {"telegram": ["telegram", "telegram"], "discord": ["discord"]}
+
+
+def test_a_platform_attached_later_takes_back_its_dead_processs_job(
+    tmp_path: Path, postgres_url: str, pool: ProcessPoolExecutor, clip: Path
+) -> None:
+    """``musiccog run`` on a shared database: Telegram attaches and starts first; the Discord job a killed
+    process left running is left alone until Discord attaches here, then taken back, run and delivered."""
+    settings = Settings(
+        workers=1, data_dir=tmp_path, temp_dir=tmp_path / "tmp", collect_quiet_s=0.0, database_url=postgres_url
+    )
+    told: list[tuple[str, Reply]] = []
+    fetched: list[str] = []
+
+    async def notify(platform: str, chat_id: str, reply: Reply) -> None:
+        told.append((platform, reply))
+
+    async def scenario() -> None:
+        async with await SessionStore.open(postgres_url) as previous:  # a process that dies mid-render
+            session = await previous.new_session("discord", "9", "local")
+            payload = JobPayload(JobKind.UPLOAD, "calm", MediaRef(kind="video", file_id="trip"))
+            job = await previous.enqueue(session.id, "u9", "upload", payload.to_json())
+            await previous.claim_next()
+        store = await SessionStore.open(postgres_url)
+        engine = Engine(settings, store, LocalBackend(settings, executor=pool))
+        try:
+            engine.attach("telegram", fetch_media=_fetcher(clip, "telegram", fetched), notify=notify)
+            await engine.start()
+            left = await store.get_job(job.id)
+            assert left is not None and left.state is JobState.RUNNING  # not ours to take back yet
+            engine.attach("discord", fetch_media=_fetcher(clip, "discord", fetched), notify=notify)
+            for _ in range(1200):
+                if told:
+                    break
+                await asyncio.sleep(0.1)
+            done = await store.get_job(job.id)
+            assert done is not None and done.state is JobState.DONE and done.attempts == 2
+        finally:
+            await engine.close()
+            await store.close()
+
+    asyncio.run(scenario())
+    assert [platform for platform, _ in told] == ["discord"] and isinstance(told[0][1], Video)
+    assert fetched == ["discord"]
