@@ -144,8 +144,12 @@ def test_recovery_spares_a_live_processs_jobs_and_takes_back_a_killed_ones(postg
             claimer.wait()
 
 
-def test_the_store_reconnects_after_the_server_restarts(postgres_server: PostgresServer, postgres_url: str) -> None:
-    """The server stops with the store open and a write waiting; it comes back and everything carries on."""
+@pytest.mark.parametrize("stop_mode", ["fast", "immediate"])
+def test_the_store_reconnects_after_the_server_restarts(
+    postgres_server: PostgresServer, postgres_url: str, stop_mode: str
+) -> None:
+    """The server stops (cleanly, or as in a crash) with the store open and a write waiting; it comes back (after
+    crash recovery) and everything carries on."""
 
     async def body() -> None:
         async with await SessionStore.open(postgres_url) as store, await SessionStore.open(postgres_url) as peer:
@@ -153,7 +157,7 @@ def test_the_store_reconnects_after_the_server_restarts(postgres_server: Postgre
             await store.enqueue(first.id, "u", "render")
             running = await store.claim_next()
             assert running is not None
-            await asyncio.to_thread(postgres_server.stop)
+            await asyncio.to_thread(postgres_server.stop, mode=stop_mode)
             second = asyncio.create_task(store.get_or_create_session("telegram", "2", "local"))
             await asyncio.sleep(1.0)
             assert not second.done()  # waiting for the server, not failed
