@@ -138,10 +138,11 @@ class PostgresDatabase:
             name="musiccog-state",
             open=False,
         )
-        await pool.open(wait=True, timeout=CONNECT_TIMEOUT_S * 2)
+        # a server still starting (a compose file brings both up at once) is waited for, as after a restart
+        await pool.open(wait=True, timeout=reconnect_s)
         database = cls(url, pool, reconnect_s=reconnect_s)
         try:
-            await database._owner_connection()
+            await database._retrying("connecting", database._owner_connection)
         except BaseException:
             await pool.close()
             raise
