@@ -73,6 +73,11 @@ class Settings(BaseSettings):
     temp_dir: Path | None = None
     """Per-job scratch files (removed after each job); default ``data_dir/tmp``."""
 
+    # ----- state in PostgreSQL (issue 14, "State"; bot/database.py, bot/postgres.py) ------------------
+    database_url: SecretStr | None = None
+    """``postgresql://user:password@host/db``: sessions, jobs, quotas and sets live there, shared by several
+    bot processes; unset (the default): the SQLite file ``engine_db``. Holds a password: never logged."""
+
     # ----- video links (issue 5, "Links"; bot/links.py) -------------------------------------------
     link_allowed_hosts: str = ""
     """Comma-separated host names (or IP literals) a link may point at even if they resolve to a private,
@@ -167,6 +172,17 @@ class Settings(BaseSettings):
     @property
     def engine_db(self) -> Path:
         return self.engine_db_path or self.data_dir / "sessions.sqlite3"
+
+    @property
+    def state_database_url(self) -> str | None:
+        """The PostgreSQL URL, if one is set (a secret: never log it)."""
+        url = self.database_url.get_secret_value().strip() if self.database_url else ""
+        return url or None
+
+    @property
+    def sessions_database(self) -> Path | str:
+        """What ``SessionStore.open`` takes: the PostgreSQL URL when one is set, else the SQLite file."""
+        return self.state_database_url or self.engine_db
 
     @property
     def job_temp_dir(self) -> Path:

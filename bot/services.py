@@ -3,6 +3,8 @@
 ``musiccog telegram`` and ``musiccog discord`` each open their own; ``musiccog run`` opens one and lends it
 to every adapter, so there is one dispatcher, one worker pool and one SQLite writer per process. Adapters
 ``engine.attach`` themselves and then ``start`` (idempotent), which recovers jobs a previous process left.
+An SQLite file serves one process (a file lock refuses a second); a PostgreSQL database
+(``MUSICCOG_DATABASE_URL``) is shared by any number of them, each running the jobs of its own platforms.
 """
 
 from __future__ import annotations
@@ -67,19 +69,24 @@ class Services:
     @classmethod
     async def open(cls, settings: Settings, *, backend: Backend | None = None) -> Services:
         """Open the store and make the backend (``settings.backend`` unless one is given) and the engine."""
-        settings.engine_db.parent.mkdir(parents=True, exist_ok=True)
-        lock = _ProcessLock(settings.engine_db.with_name(settings.engine_db.name + ".lock"))
-        lock.acquire()
+        target = settings.sessions_database
+        lock: _ProcessLock | None = None
+        if isinstance(target, Path):  # an SQLite file: one process at a time
+            target.parent.mkdir(parents=True, exist_ok=True)
+            lock = _ProcessLock(target.with_name(target.name + ".lock"))
+            lock.acquire()
         try:
-            store = await SessionStore.open(settings.engine_db)
+            store = await SessionStore.open(target)
         except BaseException:
-            lock.release()
+            if lock is not None:
+                lock.release()
             raise
         try:
             backend = backend or make_backend(settings)
         except BaseException:
             await store.close()
-            lock.release()
+            if lock is not None:
+                lock.release()
             raise
         engine = Engine(settings, store, backend, make_backend=lambda name: make_backend(settings, name))
         return cls(settings, store, backend, engine, lock)

@@ -1,4 +1,4 @@
-"""Chat sessions, the job queue and daily render counts in one SQLite file (aiosqlite).
+"""Chat sessions, the job queue and daily render counts in one SQLite file (aiosqlite), or in PostgreSQL.
 
 Why SQLite rows rather than an in-memory queue: after a crash or restart every queued or running job
 is still on disk, so the engine can run it again or tell its user (``recover_interrupted``), and none
@@ -10,17 +10,20 @@ coroutines race:
 * one *active* (queued or running) job per chat: another partial unique index, surfaced as ``ChatBusy``;
 * ``claim_next`` is a single ``UPDATE … RETURNING`` statement, so two workers never claim one job.
 
-WAL mode lets readers (queue positions, status) run while a writer commits. The connection runs in
-autocommit mode; the few multi-statement writes take ``BEGIN IMMEDIATE`` under an ``asyncio.Lock``, so
-coroutines sharing this store never interleave inside a transaction.
+The database under it is a :class:`bot.database.Database`: an SQLite file by default (WAL, autocommit,
+the few multi-statement writes in ``BEGIN IMMEDIATE`` under an ``asyncio.Lock`` so coroutines sharing this
+store never interleave inside a transaction; one process per file), or PostgreSQL when the target is a
+``postgresql://`` URL (``MUSICCOG_DATABASE_URL``), shared by several bot processes: claims skip rows another
+process has locked and carry this process's ``owner`` key, and start-up recovery only takes back the jobs
+of processes that are gone (``bot.postgres`` says how it knows).
 
 A chat's current *set* (several clips and photos sent together: an album, a multi-attachment message)
 is kept as ``set_items`` rows of its session: what was sent, the user's choice (one film or each
 separately, ``None`` while the bot asks), and for a batch each item's own backend session, so "the second
 one: calmer" still finds it after a restart. A new set replaces the previous one.
 
-This module is longer than most because it is the one owner of the chat-state connection: every
-statement that needs its write lock and transactions goes through this class.
+This module is longer than most because it is the one owner of the chat-state database: every
+statement and transaction on it goes through this class.
 
 All SQL is in ``bot.store`` as named constants with ``:named`` parameters. Timestamps are Unix seconds (UTC);
 render days are ISO dates chosen by the caller (the quota's notion of "today").
@@ -28,13 +31,10 @@ render days are ISO dates chosen by the caller (the quota's notion of "today").
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-import sqlite3
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -42,14 +42,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Final
 
-import aiosqlite
-
+from bot.database import Database, DatabaseIntegrityError, Executor, Row, open_database
 from bot.errors import MusicCogError
 from bot.store import (
-    BEGIN_IMMEDIATE,
+    ADDED_COLUMNS,
     CANCEL_QUEUED_JOB,
     CLAIM_NEXT_JOB,
-    COMMIT,
     COUNT_QUEUED,
     DELETE_OLD_JOBS,
     DELETE_OLD_RENDER_COUNTS,
@@ -61,10 +59,8 @@ from bot.store import (
     INSERT_JOB,
     INSERT_SESSION,
     INSERT_SET_ITEM,
-    PRAGMAS,
     REQUEUE_INTERRUPTED,
     RETIRE_CURRENT_SESSION,
-    ROLLBACK,
     SELECT_ACTIVE_JOB,
     SELECT_CHAT_SESSIONS,
     SELECT_CURRENT_SESSION,
@@ -206,7 +202,7 @@ class SetItem:
     backend_session_id: str | None
 
 
-def _session(row: sqlite3.Row) -> Session:
+def _session(row: Row) -> Session:
     return Session(
         id=row["id"],
         platform=row["platform"],
@@ -223,7 +219,7 @@ def _session(row: sqlite3.Row) -> Session:
     )
 
 
-def _job(row: sqlite3.Row) -> Job:
+def _job(row: Row) -> Job:
     return Job(
         id=row["id"],
         session_id=row["session_id"],
@@ -242,37 +238,48 @@ def _job(row: sqlite3.Row) -> Job:
     )
 
 
-def _jobs(rows: Iterable[sqlite3.Row]) -> tuple[Job, ...]:
+def _jobs(rows: Iterable[Row]) -> tuple[Job, ...]:
     return tuple(_job(row) for row in rows)
 
 
-class SessionStore:
-    """Async access to sessions, jobs and render counts. Open with ``await SessionStore.open(path)``
-    or ``async with await SessionStore.open(path) as store``; one instance is shared by all coroutines."""
+def _served(platforms: Collection[str] | None) -> str | None:
+    """The ``:platforms`` parameter: comma-separated names, or None for every platform."""
+    return ",".join(sorted(platforms)) if platforms is not None else None
 
-    def __init__(self, conn: aiosqlite.Connection, *, clock: Callable[[], float] = time.time) -> None:
-        self._conn = conn
+
+class SessionStore:
+    """Async access to sessions, jobs and render counts. Open with ``await SessionStore.open(target)``
+    or ``async with await SessionStore.open(target) as store``; one instance is shared by all coroutines.
+
+    ``target`` is an SQLite file path or a ``postgresql://`` URL (``Settings.sessions_database``)."""
+
+    def __init__(self, db: Database, *, clock: Callable[[], float] = time.time) -> None:
+        self._db = db
         self._clock = clock
-        self._write_lock = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: Path | str, *, clock: Callable[[], float] = time.time) -> SessionStore:
-        """Open (creating if needed) the database file, switch it to WAL and create the schema."""
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(str(path), isolation_level=None)
+    async def open(cls, target: Path | str, *, clock: Callable[[], float] = time.time) -> SessionStore:
+        """Open (creating if needed) the database and its tables (an SQLite file is switched to WAL)."""
+        db = await open_database(target)
         try:
-            conn.row_factory = aiosqlite.Row
-            for pragma in PRAGMAS:
-                await conn.execute(pragma)
-            await conn.executescript(SESSIONS_SCHEMA)
+            await db.create_schema(SESSIONS_SCHEMA, ADDED_COLUMNS)
         except BaseException:
-            await conn.close()
+            await db.close()
             raise
-        logger.debug("session store open at %s", path)
-        return cls(conn, clock=clock)
+        logger.debug("session store open (%s)", db.dialect)
+        return cls(db, clock=clock)
+
+    @property
+    def shared(self) -> bool:
+        """True when other bot processes may use this database at the same time (PostgreSQL)."""
+        return self._db.shared
+
+    @property
+    def dialect(self) -> str:
+        return self._db.dialect
 
     async def close(self) -> None:
-        await self._conn.close()
+        await self._db.close()
 
     async def __aenter__(self) -> SessionStore:
         return self
@@ -284,34 +291,11 @@ class SessionStore:
 
     # ----- low level ---------------------------------------------------------------------------------
 
-    async def _one(self, sql: str, params: Mapping[str, Any]) -> aiosqlite.Row | None:
-        async with self._conn.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+    async def _one(self, sql: str, params: dict[str, Any]) -> Row | None:
+        return await self._db.one(sql, params)
 
-    async def _all(self, sql: str, params: Mapping[str, Any]) -> list[aiosqlite.Row]:
-        async with self._conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
-
-    @contextlib.asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[None]:
-        """``BEGIN IMMEDIATE`` … ``COMMIT`` under the write lock, rolled back on any error."""
-        async with self._write_lock:
-            await self._conn.execute(BEGIN_IMMEDIATE)
-            try:
-                yield
-            except BaseException:
-                await self._conn.execute(ROLLBACK)
-                raise
-            await self._conn.execute(COMMIT)
-
-    async def _write_one(self, sql: str, params: Mapping[str, Any]) -> aiosqlite.Row | None:
-        """A single-statement write (atomic by itself); the lock keeps it out of others' transactions."""
-        async with self._write_lock:
-            return await self._one(sql, params)
-
-    async def _write_all(self, sql: str, params: Mapping[str, Any]) -> list[aiosqlite.Row]:
-        async with self._write_lock:
-            return await self._all(sql, params)
+    async def _all(self, sql: str, params: dict[str, Any]) -> list[Row]:
+        return await self._db.all(sql, params)
 
     # ----- sessions ----------------------------------------------------------------------------------
 
@@ -337,19 +321,22 @@ class SessionStore:
         The language carries over from the previous session unless given: it is the user's choice, not
         part of an edit.
         """
-        async with self._transaction():
-            params = {"platform": platform, "chat_id": chat_id}
-            if isinstance(language, _Unset):
-                previous = await self._one(SELECT_CURRENT_SESSION, params)
-                language = previous["language"] if previous else None
+        params = {"platform": platform, "chat_id": chat_id}
+        session_id = uuid.uuid4().hex
+
+        async def body(tx: Executor) -> Row | None:
+            chosen = language
+            if isinstance(chosen, _Unset):
+                previous = await tx.one(SELECT_CURRENT_SESSION, params)
+                chosen = previous["language"] if previous else None
             now = self._clock()
-            session_id = uuid.uuid4().hex
-            await self._conn.execute(RETIRE_CURRENT_SESSION, {**params, "now": now})
-            await self._conn.execute(
-                INSERT_SESSION,
-                {**params, "id": session_id, "backend": backend, "language": language, "now": now},
+            await tx.run(RETIRE_CURRENT_SESSION, {**params, "now": now})
+            await tx.run(
+                INSERT_SESSION, {**params, "id": session_id, "backend": backend, "language": chosen, "now": now}
             )
-            row = await self._one(SELECT_SESSION, {"id": session_id})
+            return await tx.one(SELECT_SESSION, {"id": session_id})
+
+        row = await self._db.transact(body)
         assert row is not None
         logger.info("new session %s for %s chat (backend %s)", session_id, platform, backend)
         return _session(row)
@@ -379,11 +366,14 @@ class SessionStore:
         params: dict[str, Any] = {"id": session_id, "now": self._clock()}
         for name, value in fields.items():
             given = not isinstance(value, _Unset)
-            params[f"set_{name}"] = int(given)
+            params[f"set_{name}"] = given  # a boolean: PostgreSQL's CASE WHEN takes no integer
             params[name] = value if given else None
-        async with self._write_lock:
-            await self._conn.execute(UPDATE_SESSION, params)
-            row = await self._one(SELECT_SESSION, {"id": session_id})
+
+        async def body(tx: Executor) -> Row | None:
+            await tx.run(UPDATE_SESSION, params)
+            return await tx.one(SELECT_SESSION, {"id": session_id})
+
+        row = await self._db.transact(body)
         if row is None:
             raise SessionStoreError(f"no session {session_id}")
         return _session(row)
@@ -400,8 +390,8 @@ class SessionStore:
             "now": self._clock(),
         }
         try:
-            row = await self._write_one(INSERT_JOB, params)
-        except sqlite3.IntegrityError as exc:
+            row = await self._db.one(INSERT_JOB, params)
+        except DatabaseIntegrityError as exc:
             session = await self.get_session(session_id)
             active = await self.active_job(session.platform, session.chat_id) if session else None
             raise ChatBusy(active) from exc
@@ -430,9 +420,11 @@ class SessionStore:
         row = await self._one(COUNT_QUEUED, {})
         return int(row[0]) if row else 0
 
-    async def claim_next(self) -> Job | None:
-        """Take the oldest queued job and mark it running (attempts + 1); None when the queue is empty."""
-        row = await self._write_one(CLAIM_NEXT_JOB, {"now": self._clock()})
+    async def claim_next(self, platforms: Collection[str] | None = None) -> Job | None:
+        """Take the oldest queued job and mark it running (attempts + 1) as this process's; None when the
+        queue is empty. ``platforms``: only jobs of these chat platforms (a process that serves Telegram
+        alone must leave Discord's jobs to the Discord process); None takes any."""
+        row = await self._db.claim(CLAIM_NEXT_JOB, {"now": self._clock(), "platforms": _served(platforms)})
         if row is None:
             return None
         job = _job(row)
@@ -441,7 +433,7 @@ class SessionStore:
 
     async def _finish(self, job_id: int, state: JobState, result_json: str | None, error: str | None) -> Job:
         params = {"id": job_id, "state": state.value, "result_json": result_json, "error": error, "now": self._clock()}
-        row = await self._write_one(FINISH_JOB, params)
+        row = await self._db.one(FINISH_JOB, params)
         if row is None:
             raise SessionStoreError(f"job {job_id} is not queued or running")
         logger.info("job %d %s", job_id, state.value)
@@ -461,7 +453,7 @@ class SessionStore:
         A running job cannot be stopped from the database: the runner must kill its worker and then call
         ``fail_job(job.id, CANCELLED)``.
         """
-        row = await self._write_one(
+        row = await self._db.one(
             CANCEL_QUEUED_JOB, {"platform": platform, "chat_id": chat_id, "error": CANCELLED, "now": self._clock()}
         )
         return _job(row) if row else None
@@ -470,17 +462,27 @@ class SessionStore:
         """Every queued or running job, oldest first: what a restart must either resume or report."""
         return _jobs(await self._all(SELECT_UNFINISHED_JOBS, {}))
 
-    async def recover_interrupted(self, *, max_attempts: int = 2) -> Recovery:
+    async def recover_interrupted(self, *, max_attempts: int = 2, platforms: Collection[str] | None = None) -> Recovery:
         """At start-up: put jobs left ``running`` by a dead process back in the queue, unless they already
         had ``max_attempts`` tries (a job that crashes the process must not loop forever); those fail with
-        ``INTERRUPTED`` and their users should be told. Queued jobs simply stay queued."""
-        async with self._transaction():
-            failed = _jobs(
-                await self._all(
-                    FAIL_INTERRUPTED, {"max_attempts": max_attempts, "error": INTERRUPTED, "now": self._clock()}
-                )
-            )
-            requeued = _jobs(await self._all(REQUEUE_INTERRUPTED, {"max_attempts": max_attempts}))
+        ``INTERRUPTED`` and their users should be told. Queued jobs simply stay queued.
+
+        On a shared (PostgreSQL) database, jobs running in other live processes are left alone; this
+        store's own earlier claims count as interrupted (it has just started and runs nothing yet).
+        ``platforms`` limits it to those platforms' jobs (whose users this process can tell), as in ``claim_next``."""
+        params = {
+            "max_attempts": max_attempts,
+            "error": INTERRUPTED,
+            "now": self._clock(),
+            "owner": self._db.owner,
+            "platforms": _served(platforms),
+        }
+
+        async def body(tx: Executor) -> tuple[tuple[Job, ...], tuple[Job, ...]]:
+            failed = _jobs(await tx.all(FAIL_INTERRUPTED, params))
+            return failed, _jobs(await tx.all(REQUEUE_INTERRUPTED, params))
+
+        failed, requeued = await self._db.transact(body)
         if failed or requeued:
             logger.warning("recovered %d interrupted jobs, gave up on %d", len(requeued), len(failed))
         return Recovery(requeued=requeued, failed=failed)
@@ -496,19 +498,24 @@ class SessionStore:
     ) -> tuple[str, ...]:
         """Make ``items`` ((media_json, caption) pairs, in order) the session's set; returns the backend
         sessions the replaced set's items held, for the caller to discard."""
-        async with self._transaction():
-            old = await self._all(DELETE_SET_ITEMS, {"session_id": session_id})
-            for position, (media_json, caption) in enumerate(items, start=1):
-                await self._conn.execute(
-                    INSERT_SET_ITEM,
-                    {
-                        "session_id": session_id,
-                        "position": position,
-                        "media_json": media_json,
-                        "caption": caption,
-                        "choice": choice,
-                    },
-                )
+        rows = [
+            {
+                "session_id": session_id,
+                "position": position,
+                "media_json": media_json,
+                "caption": caption,
+                "choice": choice,
+            }
+            for position, (media_json, caption) in enumerate(items, start=1)
+        ]
+
+        async def body(tx: Executor) -> list[Row]:
+            old = await tx.all(DELETE_SET_ITEMS, {"session_id": session_id})
+            for row in rows:
+                await tx.run(INSERT_SET_ITEM, row)
+            return old
+
+        old = await self._db.transact(body)
         return tuple(row[0] for row in old if row[0] is not None)
 
     async def set_items(self, session_id: str) -> tuple[SetItem, ...]:
@@ -521,18 +528,18 @@ class SessionStore:
 
     async def choose_for_set(self, session_id: str, choice: str) -> None:
         """Record the user's choice (``"film"`` or ``"each"``) for the session's set."""
-        await self._write_one(UPDATE_SET_CHOICE, {"session_id": session_id, "choice": choice})
+        await self._db.run(UPDATE_SET_CHOICE, {"session_id": session_id, "choice": choice})
 
     async def set_item_backend(self, session_id: str, position: int, backend_session_id: str) -> None:
         """Remember the backend session that holds one item's own video (a batch)."""
         params = {"session_id": session_id, "position": position, "backend_session_id": backend_session_id}
-        await self._write_one(UPDATE_SET_ITEM_BACKEND, params)
+        await self._db.run(UPDATE_SET_ITEM_BACKEND, params)
 
     # ----- quotas ------------------------------------------------------------------------------------
 
     async def record_render(self, platform: str, user_id: str, day: date) -> int:
         """Count one render for the user on ``day``; returns the new count."""
-        row = await self._write_one(
+        row = await self._db.one(
             INCREMENT_RENDER_COUNT, {"platform": platform, "user_id": user_id, "day": day.isoformat()}
         )
         return int(row[0]) if row else 0
@@ -544,26 +551,31 @@ class SessionStore:
 
     # ----- housekeeping ------------------------------------------------------------------------------
 
-    async def cleanup(self, older_than_s: float) -> Cleanup:
+    async def cleanup(self, older_than_s: float, *, platforms: Collection[str] | None = None) -> Cleanup:
         """Delete retired sessions (with their jobs), finished jobs and render counts older than ``older_than_s``.
 
         Current sessions, unfinished jobs and the sessions they belong to are never deleted; render
         days are compared in UTC. The retired sessions' media paths are
-        returned so the caller can remove the files, which this store does not own.
+        returned so the caller can remove the files, which this store does not own. ``platforms``: only
+        those platforms' sessions (on a shared database, each process cleans up after its own).
         """
         cutoff = self._clock() - older_than_s
         cutoff_day = datetime.fromtimestamp(cutoff, UTC).date().isoformat()
-        async with self._transaction():
-            old = await self._all(SELECT_OLD_SESSIONS, {"cutoff": cutoff})
+        old_params = {"cutoff": cutoff, "platforms": _served(platforms)}
+
+        async def body(tx: Executor) -> Cleanup:
+            old = await tx.all(SELECT_OLD_SESSIONS, old_params)
             paths = tuple(row[0] for row in old if row[0] is not None)
             backend_sessions = tuple((row[1], row[2]) for row in old if row[2] is not None)
-            items = await self._all(SELECT_OLD_SET_BACKENDS, {"cutoff": cutoff})
+            items = await tx.all(SELECT_OLD_SET_BACKENDS, old_params)
             backend_sessions += tuple(
                 pair for pair in ((row[0], row[1]) for row in items) if pair not in backend_sessions
             )
-            sessions = await self._conn.execute(DELETE_OLD_SESSIONS, {"cutoff": cutoff})
-            jobs = await self._conn.execute(DELETE_OLD_JOBS, {"cutoff": cutoff})
-            await self._conn.execute(DELETE_OLD_RENDER_COUNTS, {"cutoff_day": cutoff_day})
-        result = Cleanup(sessions.rowcount, jobs.rowcount, paths, backend_sessions)
+            sessions = await tx.run(DELETE_OLD_SESSIONS, old_params)
+            jobs = await tx.run(DELETE_OLD_JOBS, {"cutoff": cutoff})
+            await tx.run(DELETE_OLD_RENDER_COUNTS, {"cutoff_day": cutoff_day})
+            return Cleanup(sessions, jobs, paths, backend_sessions)
+
+        result = await self._db.transact(body)
         logger.info("cleanup removed %d sessions and %d jobs", result.sessions_deleted, result.jobs_deleted)
         return result

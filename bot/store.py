@@ -1,12 +1,20 @@
 """All SQL of the project, in one place, as named constants with ``:named`` parameters.
 
-The sessions/jobs/render-count statements are run by ``bot.sessions.SessionStore`` (aiosqlite, on the
-event loop); the library statements by ``LibraryStore`` below.
+The sessions/jobs/render-count statements are run by ``bot.sessions.SessionStore`` on SQLite (the default)
+or PostgreSQL (``MUSICCOG_DATABASE_URL``), through ``bot.database``; the library statements by
+``LibraryStore`` below. The statements are written once in the SQL both dialects share; where the two
+really differ a ``{token}`` word stands in the text and :data:`DIALECT_WORDS` says what each dialect puts
+there (``bot.database.prepare`` fills them in). Types are chosen to mean the same in both: ``DOUBLE
+PRECISION`` for Unix times (PostgreSQL's ``REAL`` is single precision), ``BIGINT`` for sizes.
+
+This module is longer than most because it is the one home of the project's SQL, as the project decided.
 
 ``LibraryStore`` is the music library's analysis cache: plain ``sqlite3``, because it is used from
 pipeline worker processes that have no event loop. Analyses are keyed by the file's content hash, so
 a renamed or copied file is never analysed twice; ``files`` remembers (size, mtime) per path so a
-rescan only hashes files that changed.
+rescan only hashes files that changed. With a PostgreSQL database (``MUSICCOG_DATABASE_URL``) the analyses
+are shared there too (``bot.postgres.SharedAnalyses``), so a track is analysed once for every machine; the
+``files`` table stays in each machine's file, as it describes that machine's disk.
 """
 
 from __future__ import annotations
@@ -16,9 +24,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from bot.postgres import SharedAnalyses
 
 __all__ = [
+    "ADDED_COLUMNS",
+    "ADD_COLUMN",
+    "ADD_COLUMN_IF_MISSING",
+    "ANALYSES_SCHEMA",
     "BEGIN_IMMEDIATE",
     "CANCEL_QUEUED_JOB",
     "CLAIM_NEXT_JOB",
@@ -29,13 +44,17 @@ __all__ = [
     "DELETE_OLD_RENDER_COUNTS",
     "DELETE_OLD_SESSIONS",
     "DELETE_SET_ITEMS",
+    "DIALECT_WORDS",
     "FAIL_INTERRUPTED",
+    "FILES_SCHEMA",
     "FINISH_JOB",
     "INCREMENT_RENDER_COUNT",
     "INSERT_JOB",
     "INSERT_SESSION",
     "INSERT_SET_ITEM",
     "LIBRARY_SCHEMA",
+    "LOCK_SCHEMA",
+    "PING",
     "PRAGMAS",
     "REQUEUE_INTERRUPTED",
     "RETIRE_CURRENT_SESSION",
@@ -56,6 +75,8 @@ __all__ = [
     "SELECT_SET_ITEMS",
     "SELECT_UNFINISHED_JOBS",
     "SESSIONS_SCHEMA",
+    "TABLE_COLUMNS",
+    "TAKE_OWNER_LOCK",
     "UPDATE_SESSION",
     "UPDATE_SET_CHOICE",
     "UPDATE_SET_ITEM_BACKEND",
@@ -65,10 +86,39 @@ __all__ = [
     "LibraryStore",
 ]
 
+# ----- where the dialects differ ---------------------------------------------------------------------
+
+_CLAIM_ABANDONED_POSTGRES = (
+    "(claimed_by IS NULL OR claimed_by = :owner OR NOT EXISTS (SELECT 1 FROM pg_locks AS held "
+    "WHERE held.locktype = 'advisory' AND held.granted AND held.objsubid = 1 "
+    "AND held.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+    "AND held.classid::bigint = (claimed_by >> 32) AND held.objid::bigint = (claimed_by & 4294967295)))"
+)
+
+DIALECT_WORDS: Final[dict[str, dict[str, str]]] = {
+    "sqlite": {
+        "auto_id": "INTEGER PRIMARY KEY AUTOINCREMENT",
+        "insertion_order_column": "",
+        "skip_locked": "",
+        # one process per file (bot.services' lock): whatever is running at start-up was left by a dead one
+        "claim_abandoned": "1 = 1",
+    },
+    "postgresql": {
+        "auto_id": "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+        # SQLite's implicit rowid orders rows inserted within one clock tick; PostgreSQL has none
+        "insertion_order_column": "rowid BIGINT GENERATED ALWAYS AS IDENTITY,",
+        "skip_locked": "FOR UPDATE SKIP LOCKED",
+        # claimed by nobody, by this process in an earlier life, or by one whose liveness lock is gone
+        "claim_abandoned": _CLAIM_ABANDONED_POSTGRES,
+    },
+}
+"""What each dialect puts in place of a ``{token}`` word of the statements below."""
+
 # ----- chat sessions, jobs and render counts (bot.sessions) -------------------------------------------
 
 SESSIONS_SCHEMA: Final = """
 CREATE TABLE IF NOT EXISTS sessions (
+    {insertion_order_column}
     id TEXT PRIMARY KEY,
     platform TEXT NOT NULL,
     chat_id TEXT NOT NULL,
@@ -79,13 +129,13 @@ CREATE TABLE IF NOT EXISTS sessions (
     analysis_ref TEXT,
     language TEXT,
     is_current INTEGER NOT NULL DEFAULT 1,
-    created_at REAL NOT NULL,
-    updated_at REAL NOT NULL
+    created_at DOUBLE PRECISION NOT NULL,
+    updated_at DOUBLE PRECISION NOT NULL
 );
 CREATE UNIQUE INDEX IF NOT EXISTS sessions_one_current_per_chat
     ON sessions (platform, chat_id) WHERE is_current = 1;
 CREATE TABLE IF NOT EXISTS jobs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    id {auto_id},
     session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
     platform TEXT NOT NULL,
     chat_id TEXT NOT NULL,
@@ -96,9 +146,9 @@ CREATE TABLE IF NOT EXISTS jobs (
     attempts INTEGER NOT NULL DEFAULT 0,
     error TEXT,
     result_json TEXT,
-    created_at REAL NOT NULL,
-    started_at REAL,
-    finished_at REAL
+    created_at DOUBLE PRECISION NOT NULL,
+    started_at DOUBLE PRECISION,
+    finished_at DOUBLE PRECISION
 );
 CREATE UNIQUE INDEX IF NOT EXISTS jobs_one_active_per_chat
     ON jobs (platform, chat_id) WHERE state IN ('queued', 'running');
@@ -121,6 +171,10 @@ CREATE TABLE IF NOT EXISTS render_counts (
     PRIMARY KEY (platform, user_id, day)
 );
 """
+
+ADDED_COLUMNS: Final[tuple[tuple[str, str, str], ...]] = (("jobs", "claimed_by", "BIGINT"),)
+"""Columns added after a table was first released: (table, column, declaration), added at open to a
+database that lacks them (``Database.create_schema``). Append new ones here; never reorder."""
 
 PRAGMAS: Final = ("PRAGMA journal_mode = WAL", "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 5000")
 
@@ -160,9 +214,19 @@ UPDATE sessions SET
     updated_at = :now
 WHERE id = :id
 """
+
+
+def _served(column: str) -> str:
+    """``column`` is one of the served platforms (``:platforms``: comma-separated names, NULL for all)."""
+    listed = "(',' || CAST(:platforms AS TEXT) || ',')"
+    return f"(CAST(:platforms AS TEXT) IS NULL OR {listed} LIKE ('%,' || {column} || ',%'))"
+
+
+# a process deletes only its platforms' sessions: it is the one that can discard what their backends keep
 _OLD_SESSION_FILTER = (
     "is_current = 0 AND updated_at < :cutoff AND NOT EXISTS "
-    "(SELECT 1 FROM jobs WHERE jobs.session_id = sessions.id AND jobs.state IN ('queued', 'running'))"
+    "(SELECT 1 FROM jobs WHERE jobs.session_id = sessions.id AND jobs.state IN ('queued', 'running')) "
+    f"AND {_served('sessions.platform')}"
 )
 SELECT_OLD_SESSIONS: Final = f"SELECT media_path, backend, backend_session_id FROM sessions WHERE {_OLD_SESSION_FILTER}"
 SELECT_OLD_SET_BACKENDS: Final = (
@@ -191,11 +255,17 @@ SELECT_QUEUE_POSITION: Final = (
     "AND EXISTS (SELECT 1 FROM jobs WHERE id = :id AND state = 'queued')"
 )
 COUNT_QUEUED: Final = "SELECT COUNT(*) FROM jobs WHERE state = 'queued'"
+_SERVED_PLATFORM = _served("platform")
 CLAIM_NEXT_JOB: Final = f"""
-UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = :now
-WHERE id = (SELECT id FROM jobs WHERE state = 'queued' ORDER BY id LIMIT 1)
+UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = :now, claimed_by = :owner
+WHERE state = 'queued' AND id = (
+    SELECT id FROM jobs WHERE state = 'queued' AND {_SERVED_PLATFORM} ORDER BY id LIMIT 1 {{skip_locked}}
+)
 RETURNING {_JOB_COLUMNS}
 """
+"""The oldest queued job of the served platforms (``:platforms``: comma-separated, NULL for all) becomes
+this process's (``:owner``). The outer ``state`` check matters on PostgreSQL: a row claimed meanwhile is
+skipped, never claimed twice."""
 FINISH_JOB: Final = f"""
 UPDATE jobs SET state = :state, result_json = :result_json, error = :error, finished_at = :now
 WHERE id = :id AND state IN ('queued', 'running')
@@ -208,13 +278,13 @@ RETURNING {_JOB_COLUMNS}
 """
 SELECT_UNFINISHED_JOBS: Final = f"SELECT {_JOB_COLUMNS} FROM jobs WHERE state IN ('queued', 'running') ORDER BY id"
 REQUEUE_INTERRUPTED: Final = f"""
-UPDATE jobs SET state = 'queued', started_at = NULL
-WHERE state = 'running' AND attempts < :max_attempts
+UPDATE jobs SET state = 'queued', started_at = NULL, claimed_by = NULL
+WHERE state = 'running' AND attempts < :max_attempts AND {{claim_abandoned}} AND {_SERVED_PLATFORM}
 RETURNING {_JOB_COLUMNS}
 """
 FAIL_INTERRUPTED: Final = f"""
 UPDATE jobs SET state = 'failed', error = :error, finished_at = :now
-WHERE state = 'running' AND attempts >= :max_attempts
+WHERE state = 'running' AND attempts >= :max_attempts AND {{claim_abandoned}} AND {_SERVED_PLATFORM}
 RETURNING {_JOB_COLUMNS}
 """
 SELECT_SESSION_JOBS: Final = f"SELECT {_JOB_COLUMNS} FROM jobs WHERE session_id = :session_id ORDER BY id"
@@ -236,7 +306,7 @@ UPDATE_SET_ITEM_BACKEND: Final = (
 
 INCREMENT_RENDER_COUNT: Final = """
 INSERT INTO render_counts (platform, user_id, day, count) VALUES (:platform, :user_id, :day, 1)
-ON CONFLICT (platform, user_id, day) DO UPDATE SET count = count + 1
+ON CONFLICT (platform, user_id, day) DO UPDATE SET count = render_counts.count + 1
 RETURNING count
 """
 SELECT_RENDER_COUNT: Final = (
@@ -247,26 +317,39 @@ BEGIN_IMMEDIATE: Final = "BEGIN IMMEDIATE"
 COMMIT: Final = "COMMIT"
 ROLLBACK: Final = "ROLLBACK"
 
+# SQLite only (bot.database): which columns a table has, to add the missing ones of ADDED_COLUMNS.
+TABLE_COLUMNS: Final = "PRAGMA table_info({table})"
+ADD_COLUMN: Final = "ALTER TABLE {table} ADD COLUMN {column} {declaration}"
+
+# PostgreSQL only (bot.postgres): processes starting together, and who is alive.
+LOCK_SCHEMA: Final = "SELECT pg_advisory_xact_lock(:key)"
+TAKE_OWNER_LOCK: Final = "SELECT pg_try_advisory_lock(:owner) AS taken"
+PING: Final = "SELECT 1"
+ADD_COLUMN_IF_MISSING: Final = "ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {declaration}"
+
 
 # ----- the music library index (LibraryStore) --------------------------------------------------------
 
 
-LIBRARY_SCHEMA = """
+ANALYSES_SCHEMA = """
 CREATE TABLE IF NOT EXISTS analyses (
     content_hash TEXT NOT NULL,
     analysis_version INTEGER NOT NULL,
     features_json TEXT NOT NULL,
     PRIMARY KEY (content_hash, analysis_version)
 );
+"""
+FILES_SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
     path TEXT PRIMARY KEY,
-    size_bytes INTEGER NOT NULL,
-    mtime_ns INTEGER NOT NULL,
+    size_bytes BIGINT NOT NULL,
+    mtime_ns BIGINT NOT NULL,
     content_hash TEXT NOT NULL,
     tags_json TEXT NOT NULL,
     root TEXT NOT NULL
 );
 """
+LIBRARY_SCHEMA = ANALYSES_SCHEMA + FILES_SCHEMA
 
 SELECT_FILE = "SELECT size_bytes, mtime_ns, content_hash, tags_json FROM files WHERE path = :path"
 UPSERT_FILE = """
@@ -281,8 +364,9 @@ SELECT_ANALYSIS = (
     "SELECT features_json FROM analyses WHERE content_hash = :content_hash AND analysis_version = :version"
 )
 UPSERT_ANALYSIS = """
-INSERT OR REPLACE INTO analyses (content_hash, analysis_version, features_json)
+INSERT INTO analyses (content_hash, analysis_version, features_json)
 VALUES (:content_hash, :version, :features_json)
+ON CONFLICT (content_hash, analysis_version) DO UPDATE SET features_json = excluded.features_json
 """
 
 
@@ -295,16 +379,26 @@ class FileRow:
 
 
 class LibraryStore:
-    """The library index in one SQLite file; safe to open from several processes (WAL, short writes)."""
+    """The library index in one SQLite file; safe to open from several processes (WAL, short writes).
 
-    def __init__(self, db_path: Path) -> None:
+    ``analyses_url``: a PostgreSQL URL whose ``analyses`` table is shared by every machine (read when this
+    file lacks an analysis, written with every new one); if it cannot be reached the file alone serves."""
+
+    def __init__(self, db_path: Path, *, analyses_url: str | None = None) -> None:
         db_path.parent.mkdir(parents=True, exist_ok=True)
         self._conn = sqlite3.connect(str(db_path), timeout=30.0)
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.executescript(LIBRARY_SCHEMA)
+        self._shared: SharedAnalyses | None = None
+        if analyses_url:
+            from bot.postgres import SharedAnalyses  # psycopg only when asked for (and bot.postgres imports us)
+
+            self._shared = SharedAnalyses(analyses_url)
 
     def close(self) -> None:
         self._conn.close()
+        if self._shared is not None:
+            self._shared.close()
 
     def __enter__(self) -> LibraryStore:
         return self
@@ -346,9 +440,19 @@ class LibraryStore:
 
     def get_analysis(self, content_hash: str, version: int) -> str | None:
         row = self._conn.execute(SELECT_ANALYSIS, {"content_hash": content_hash, "version": version}).fetchone()
-        return str(row[0]) if row else None
+        if row:
+            return str(row[0])
+        shared = self._shared.get(content_hash, version) if self._shared is not None else None
+        if shared is not None:  # another machine analysed it: keep a copy here
+            self._put_local(content_hash, version, shared)
+        return shared
 
     def put_analysis(self, content_hash: str, version: int, features_json: str) -> None:
+        self._put_local(content_hash, version, features_json)
+        if self._shared is not None:
+            self._shared.put(content_hash, version, features_json)
+
+    def _put_local(self, content_hash: str, version: int, features_json: str) -> None:
         with self._conn:
             self._conn.execute(
                 UPSERT_ANALYSIS,

@@ -26,3 +26,17 @@ def test_a_second_process_on_the_same_database_is_refused_until_the_first_closes
         await again.close()
 
     asyncio.run(scenario())
+
+
+def test_bot_processes_share_a_postgresql_database(tmp_path: Path, postgres_url: str) -> None:
+    """No file lock on PostgreSQL: a Telegram process and a Discord process may both serve from it."""
+    settings = Settings(data_dir=tmp_path, database_url=postgres_url)
+
+    async def scenario() -> None:
+        first = await Services.open(settings, backend=LocalBackend(settings))
+        second = await Services.open(settings, backend=LocalBackend(settings))
+        assert first.lock is None and second.lock is None and first.store.shared
+        await first.close()
+        await second.close()
+
+    asyncio.run(scenario())

@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     if args.library_cmd == "analyze":
         from bot.store import LibraryStore
 
-        with LibraryStore(settings.library_db) as store:
+        with LibraryStore(settings.library_db, analyses_url=settings.state_database_url) as store:
             for raw in args.paths:
                 root = Path(raw)
                 if not root.exists():
@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     if args.library_cmd == "scan":
         from bot.store import LibraryStore
 
-        with LibraryStore(settings.library_db) as store:
+        with LibraryStore(settings.library_db, analyses_url=settings.state_database_url) as store:
             tracks = library.scan([Path(p) for p in args.dirs], store=store)
         print(say("cli_indexed", count=len(tracks)))
         print(say("cli_add_library_dirs"), file=sys.stderr)

@@ -94,6 +94,7 @@ class Engine:
         nobody waits for reach its chats, its upload limit and the bot's @name there. One engine (one
         dispatcher, one worker pool) serves every platform of the process."""
         self._platforms.attach(platform, PlatformLink(fetch_media, notify, upload_limit, bot_username))
+        self._runner.wake()  # on a shared database, this platform's queued jobs are ours to run from now on
 
     def offer_links(self, offers: LinkOffers | None) -> None:
         """Turn the upload page and download links on (``bot.web``) or off (``None``): see ``big_files``."""

@@ -50,6 +50,13 @@ class PlatformLinks:
         self.by_platform[platform] = link
         self._attached.setdefault(platform, asyncio.Event()).set()
 
+    def served(self) -> frozenset[str] | None:
+        """The platforms whose jobs this process can run: None (any) when the default link fetches media for
+        every platform, else the attached ones that fetch (a shared database holds other processes' jobs)."""
+        if self._default.fetch_media is not None:
+            return None
+        return frozenset(platform for platform, link in self.by_platform.items() if link.fetch_media is not None)
+
     def get(self, platform: str) -> PlatformLink:
         """The platform's link as it is now (the default one if its adapter has not attached)."""
         return self.by_platform.get(platform, self._default)

@@ -17,7 +17,7 @@ import logging
 import shutil
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Collection, Iterator
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -45,7 +45,7 @@ from bot.errors import BackendUnavailable, InputRejected
 from bot.language.intents import asks_for_song
 from bot.language.text import label_from_path
 from bot.links import check_public_url
-from bot.sessions import CANCELLED, Job, SessionStore
+from bot.sessions import CANCELLED, Job, JobState, SessionStore
 
 __all__ = ["SONG_KINDS", "STALE_FOLDER_S", "CancelOutcome", "JobRunner", "Listener"]
 
@@ -104,6 +104,8 @@ class JobRunner:
         self._sets = SetJobs(store)
         self.offers: LinkOffers | None = None
         """Download links for results past the chat's limit (``Engine.offer_links``); None: fitted as ever."""
+        self._recovered: frozenset[str] | Literal["all"] = frozenset()
+        """The platforms whose interrupted jobs ``_recover`` has taken back ("all" on a file of our own)."""
 
     # ----- lifecycle -------------------------------------------------------------------------------------
 
@@ -112,20 +114,41 @@ class JobRunner:
         if self.dispatcher is not None:
             return
         self._settings.job_temp_dir.mkdir(parents=True, exist_ok=True)
-        # One bot process per data dir (the store's lock), so every job folder found now was left by a process
-        # that died mid-job: its requeued job starts again in a fresh folder.
-        await asyncio.to_thread(_remove_stale_folders, self._settings.job_temp_dir, set(), older_than_s=0.0)
-        recovery = await self._store.recover_interrupted()
-        for job in recovery.failed:
-            error_id = new_error_id()
-            logger.warning("job %d gave up after a restart (error %s)", job.id, error_id)
-            await self._deliver(job, restarted_reply(_payload_lang(job), error_id))
+        await self._recover()
+        # One bot process per SQLite file (the store's lock), so every job folder found now was left by a process
+        # that died mid-job: its requeued job starts again in a fresh folder. On a shared database another live
+        # process may use this data dir: the folders of jobs still running (there) stay.
+        running = {job.id for job in await self._store.unfinished_jobs() if job.state is JobState.RUNNING}
+        await asyncio.to_thread(
+            _remove_stale_folders, self._settings.job_temp_dir, set(), older_than_s=0.0, keep_jobs=running
+        )
         self.dispatcher = asyncio.create_task(self._dispatch_loop(), name="musiccog-dispatcher")
         self._housekeeper = asyncio.create_task(self._housekeeping_loop(), name="musiccog-housekeeping")
         backend = self._backends.default
         if isinstance(backend, Warmable):  # in the background: starting the bot does not wait for it
             self._warming = asyncio.create_task(_warm(backend), name="musiccog-warm")
         self._wake.set()
+
+    async def _recover(self) -> None:
+        """Requeue the jobs a dead process left running, or tell their users it gave up on them: once at start,
+        and on a shared database once more for each platform attached later (only the process that serves a
+        platform can tell its users)."""
+        served = self._claimable()
+        if served is None:
+            if self._recovered == "all":
+                return
+            self._recovered, platforms = "all", None
+        else:
+            done = self._recovered if isinstance(self._recovered, frozenset) else frozenset()
+            if served <= done:
+                return
+            self._recovered = done | served
+            platforms = served - done
+        recovery = await self._store.recover_interrupted(platforms=platforms)
+        for job in recovery.failed:
+            error_id = new_error_id()
+            logger.warning("job %d gave up after a restart (error %s)", job.id, error_id)
+            await self._deliver(job, restarted_reply(_payload_lang(job), error_id))
 
     async def close(self) -> None:
         """Stop dispatching and cancel running jobs (they stay ``running`` and are requeued on restart)."""
@@ -218,13 +241,20 @@ class JobRunner:
         while True:
             await self._wake.wait()
             self._wake.clear()
+            if self._store.shared:
+                await self._recover()  # a platform attached since: its dead jobs are ours to take back
             while len(self.running) < self.workers:
-                job = await self._store.claim_next()
+                job = await self._store.claim_next(self._claimable())
                 if job is None:
                     break
                 task = asyncio.create_task(self._run_job(job), name=f"musiccog-job-{job.id}")
                 self.running[job.id] = task
                 task.add_done_callback(functools.partial(self._job_done, job.id))
+
+    def _claimable(self) -> frozenset[str] | None:
+        """The platforms whose jobs this process takes: any on its own SQLite file; on a shared database only
+        those whose adapter is attached here (a Telegram process leaves Discord's jobs to the Discord one)."""
+        return self._links.served() if self._store.shared else None
 
     def _job_done(self, job_id: int, _task: asyncio.Task[None]) -> None:
         self.running.pop(job_id, None)
@@ -394,7 +424,7 @@ class JobRunner:
     async def housekeeping(self) -> None:
         """Delete sessions retired long ago (rows, and what their backends keep) and stray job folders."""
         retention_s = self._settings.session_retention_days * 86_400
-        result = await self._store.cleanup(older_than_s=retention_s)
+        result = await self._store.cleanup(older_than_s=retention_s, platforms=self._claimable())
         for backend_name, backend_session_id in result.backend_sessions:
             try:
                 await self._backends.named(backend_name).discard(backend_session_id)
@@ -418,9 +448,14 @@ def _song_title(file_name: str | None) -> str | None:
     return label_from_path(file_name) or None
 
 
-def _remove_stale_folders(root: Path, in_use: set[Path], *, older_than_s: float = STALE_FOLDER_S) -> None:
+def _remove_stale_folders(
+    root: Path, in_use: set[Path], *, older_than_s: float = STALE_FOLDER_S, keep_jobs: Collection[int] = ()
+) -> None:
     now = time.time()
+    kept = {f"job{job_id}" for job_id in keep_jobs}
     for path in root.glob("job*-*"):
+        if path.name.partition("-")[0] in kept:
+            continue
         with contextlib.suppress(OSError):
             if path.is_dir() and path not in in_use and now - path.stat().st_mtime >= older_than_s:
                 shutil.rmtree(path, ignore_errors=True)

@@ -269,7 +269,7 @@ def load_library(
     """Every track the bot may use, analysed; the first call indexes, later ones read the cache."""
     settings = settings or get_settings()
     roots = library_roots(settings, extra)
-    with LibraryStore(settings.library_db) as store:
+    with LibraryStore(settings.library_db, analyses_url=settings.state_database_url) as store:
         tracks = scan(roots, store=store, on_progress=on_progress)
     if not tracks:
         raise LibraryError("The music library is empty: install the starter pack or set MUSICCOG_LIBRARY_DIRS.")
@@ -390,7 +390,7 @@ def analyse_song(path: Path, settings: Settings) -> Track:
     """A user's song analysed (cached by content in the library index) and, if the operator allows, shared."""
     if not path.is_file():
         raise InputRejected("no_such_track", name=str(path))
-    with LibraryStore(settings.library_db) as store:
+    with LibraryStore(settings.library_db, analyses_url=settings.state_database_url) as store:
         track = analyse_track_file(path, store=store, root=None)
     if settings.share_user_songs and path.suffix.lower() in AUDIO_SUFFIXES:
         share_user_song(track, settings)

@@ -21,6 +21,9 @@ from bot.engine.progress import ProgressPacer
 from bot.sessions import SessionStore
 from tests.mediagen import make_clip, write_wav
 
+on_both_stores = pytest.mark.usefixtures("state_database")
+"""The store-backed tests run twice: on an SQLite file and on PostgreSQL (``MUSICCOG_DATABASE_URL``)."""
+
 
 @pytest.fixture(scope="module")
 def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
@@ -77,7 +80,7 @@ async def _all(replies: AsyncIterator[Reply]) -> list[Reply]:
 
 
 async def _open(settings: Settings, pool: ProcessPoolExecutor, clips: dict[str, Path], **kw: Any) -> Engine:
-    store = await SessionStore.open(settings.engine_db)
+    store = await SessionStore.open(settings.sessions_database)
     return Engine(settings, store, LocalBackend(settings, executor=pool), fetch_media=_fetcher(clips), **kw)
 
 
@@ -86,6 +89,7 @@ async def _shut(engine: Engine) -> None:
     await engine._store.close()
 
 
+@on_both_stores
 def test_a_conversation(tmp_path: Path, pool: ProcessPoolExecutor, clips: dict[str, Path]) -> None:
     settings = _settings(tmp_path)
 
@@ -124,6 +128,7 @@ def test_a_conversation(tmp_path: Path, pool: ProcessPoolExecutor, clips: dict[s
     assert list(settings.job_temp_dir.iterdir()) == []  # every job's scratch folder is gone
 
 
+@on_both_stores
 def test_a_bad_upload_gets_a_sentence_and_the_next_user_is_served(
     tmp_path: Path, pool: ProcessPoolExecutor, clips: dict[str, Path]
 ) -> None:
@@ -142,6 +147,7 @@ def test_a_bad_upload_gets_a_sentence_and_the_next_user_is_served(
     assert list(settings.job_temp_dir.iterdir()) == []
 
 
+@on_both_stores
 def test_one_job_per_chat_queue_position_and_cancel(
     tmp_path: Path, pool: ProcessPoolExecutor, clips: dict[str, Path]
 ) -> None:
@@ -169,6 +175,7 @@ def test_one_job_per_chat_queue_position_and_cancel(
     asyncio.run(scenario())
 
 
+@on_both_stores
 def test_restart_recovery(tmp_path: Path, pool: ProcessPoolExecutor, clips: dict[str, Path]) -> None:
     settings = _settings(tmp_path)
     told: list[tuple[str, Reply]] = []
@@ -178,7 +185,7 @@ def test_restart_recovery(tmp_path: Path, pool: ProcessPoolExecutor, clips: dict
 
     async def previous_process() -> None:
         """Leaves a job that crashed twice (chat Y) and one still queued (chat X)."""
-        async with await SessionStore.open(settings.engine_db) as store:
+        async with await SessionStore.open(settings.sessions_database) as store:
             y = await store.new_session("telegram", "Y", "local")
             payload = JobPayload(JobKind.UPLOAD, "calm", MediaRef(kind="video", file_id="trip"))
             await store.enqueue(y.id, "uY", "upload", payload.to_json())
@@ -202,6 +209,7 @@ def test_restart_recovery(tmp_path: Path, pool: ProcessPoolExecutor, clips: dict
     assert x_replies == [x_replies[-1]] and isinstance(x_replies[-1], Video)  # no progress without a listener
 
 
+@on_both_stores
 def test_quotas_and_allow_lists(tmp_path: Path, pool: ProcessPoolExecutor, clips: dict[str, Path]) -> None:
     settings = _settings(tmp_path, daily_renders=2, admins="telegram:boss", allowed_chats="1,telegram:2")
 
@@ -269,6 +277,7 @@ def test_the_pacer_words_still_working_in_the_language_of_the_replies() -> None:
     assert all(r.lang == "zh" for r in out)
 
 
+@on_both_stores
 def test_a_chat_switched_to_chinese_on_an_english_client_is_answered_in_chinese(
     tmp_path: Path, pool: ProcessPoolExecutor, clips: dict[str, Path]
 ) -> None:
@@ -297,6 +306,7 @@ def test_a_chat_switched_to_chinese_on_an_english_client_is_answered_in_chinese(
     asyncio.run(scenario())
 
 
+@on_both_stores
 def test_a_song_sent_after_the_clip_becomes_its_music(
     tmp_path: Path, pool: ProcessPoolExecutor, clips: dict[str, Path]
 ) -> None:
@@ -317,6 +327,7 @@ def test_a_song_sent_after_the_clip_becomes_its_music(
     asyncio.run(scenario())
 
 
+@on_both_stores
 def test_a_video_captioned_use_this_song_lends_its_soundtrack(
     tmp_path: Path, pool: ProcessPoolExecutor, clips: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
 ) -> None:
@@ -350,6 +361,7 @@ def test_a_video_captioned_use_this_song_lends_its_soundtrack(
     asyncio.run(scenario())
 
 
+@on_both_stores
 def test_cancel_stops_a_running_job_and_the_chat_is_free_again(
     tmp_path: Path, pool: ProcessPoolExecutor, clips: dict[str, Path]
 ) -> None:
@@ -381,6 +393,7 @@ def test_cancel_stops_a_running_job_and_the_chat_is_free_again(
     asyncio.run(scenario())
 
 
+@on_both_stores
 def test_an_answer_right_after_the_result_is_not_busy(
     tmp_path: Path, pool: ProcessPoolExecutor, clips: dict[str, Path]
 ) -> None:
@@ -408,6 +421,7 @@ def test_caption_leaves_out_what_a_backend_does_not_know() -> None:
     assert caption_for(cloud) == "🎵 Upbeat Pop"
 
 
+@on_both_stores
 def test_a_crashed_jobs_scratch_folder_is_gone_after_the_restart(
     tmp_path: Path, pool: ProcessPoolExecutor, clips: dict[str, Path]
 ) -> None:
@@ -426,6 +440,7 @@ def test_a_crashed_jobs_scratch_folder_is_gone_after_the_restart(
     asyncio.run(scenario())
 
 
+@on_both_stores
 def test_a_captions_edits_are_applied_on_upload(
     tmp_path: Path, pool: ProcessPoolExecutor, clips: dict[str, Path]
 ) -> None:

@@ -80,6 +80,10 @@ class RecordingBackend:
         pass
 
 
+on_both_stores = pytest.mark.usefixtures("state_database")
+"""The store-backed tests run twice: on an SQLite file and on PostgreSQL (``MUSICCOG_DATABASE_URL``)."""
+
+
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_clip(tmp_path_factory.mktemp("nemo-engine") / "trip.mp4", duration_s=2.0, size=(160, 90))
@@ -129,11 +133,12 @@ def _run(body: Callable[[FakeNemoApi], Awaitable[None]]) -> None:
     asyncio.run(main())
 
 
+@on_both_stores
 def test_backend_command_is_refused_unless_allowed_or_admin(tmp_path: Path) -> None:
     async def body(fake: FakeNemoApi) -> None:
         settings = _settings(tmp_path, fake, allow_backend_choice=False, admins="telegram:boss")
         made: list[str] = []
-        store = await SessionStore.open(settings.engine_db)
+        store = await SessionStore.open(settings.sessions_database)
         engine = Engine(settings, store, RecordingBackend(), make_backend=_maker(settings, made))
         try:
             assert await _text(engine, _say("1", "/backend nemo")) == "This bot uses the local backend."
@@ -150,11 +155,12 @@ def test_backend_command_is_refused_unless_allowed_or_admin(tmp_path: Path) -> N
     _run(body)
 
 
+@on_both_stores
 def test_backend_switching_when_allowed(tmp_path: Path) -> None:
     async def body(fake: FakeNemoApi) -> None:
         settings = _settings(tmp_path, fake, allow_backend_choice=True)
         made: list[str] = []
-        store = await SessionStore.open(settings.engine_db)
+        store = await SessionStore.open(settings.sessions_database)
         engine = Engine(settings, store, RecordingBackend(), make_backend=_maker(settings, made))
         try:
             reply = await _text(engine, _say("1", "/backend nemo"))
@@ -183,12 +189,13 @@ def test_backend_switching_when_allowed(tmp_path: Path) -> None:
     _run(body)
 
 
+@on_both_stores
 def test_a_nemo_chat_sends_uploads_and_edits_to_nemo(tmp_path: Path, clip: Path) -> None:
     async def body(fake: FakeNemoApi) -> None:
         fake.video_bytes = clip.read_bytes()
         settings = _settings(tmp_path, fake, allow_backend_choice=True)
         default = RecordingBackend()
-        store = await SessionStore.open(settings.engine_db)
+        store = await SessionStore.open(settings.sessions_database)
 
         async def fetch(media: MediaRef, folder: Path) -> Path:
             target = folder / "input.mp4"
@@ -222,11 +229,13 @@ def test_a_nemo_chat_sends_uploads_and_edits_to_nemo(tmp_path: Path, clip: Path)
     _run(body)
 
 
+# SQLite only: this engine attaches no platform, and on a shared database a process cleans up only after the
+# platforms it serves (test_postgres_store.py::test_each_process_cleans_up_after_its_own_platforms).
 def test_housekeeping_discards_old_sessions_and_stale_job_folders(tmp_path: Path) -> None:
     async def body(fake: FakeNemoApi) -> None:
         settings = _settings(tmp_path, fake, session_retention_days=1.0)
         clock = FakeClock()
-        store = await SessionStore.open(settings.engine_db, clock=clock)
+        store = await SessionStore.open(settings.sessions_database, clock=clock)
         local = LocalBackend(settings)  # its process pool is only made for renders, none here
         nemo = NemoBackend(settings, **FAST)
         made: list[str] = []
@@ -292,13 +301,14 @@ def test_housekeeping_discards_old_sessions_and_stale_job_folders(tmp_path: Path
     _run(body)
 
 
+@on_both_stores
 def test_a_nemo_chat_hands_a_vetted_link_to_nemovideo(tmp_path: Path, clip: Path) -> None:
     """Links go to NemoVideo as JSON ``urls`` (the clip never passes through us); private ones never leave."""
 
     async def body(fake: FakeNemoApi) -> None:
         fake.video_bytes = clip.read_bytes()
         settings = _settings(tmp_path, fake, allow_backend_choice=True)
-        store = await SessionStore.open(settings.engine_db)
+        store = await SessionStore.open(settings.sessions_database)
 
         async def no_fetch(media: MediaRef, folder: Path) -> Path:
             raise AssertionError("the engine must not download a link the backend fetches itself")

@@ -1,4 +1,5 @@
-"""The aiosqlite session store against real SQLite files: sessions, the job queue, recovery, quotas."""
+"""The session store against real SQLite files and a real PostgreSQL server (every test runs on both):
+sessions, the job queue, recovery, quotas."""
 
 from __future__ import annotations
 
@@ -26,8 +27,8 @@ class FakeClock:
         return self.now
 
 
-def run(path: Path, body: Callable[[SessionStore], Awaitable[T]], clock: FakeClock | None = None) -> T:
-    """Open the store at ``path``, run ``body`` with it, close it: pytest-asyncio is not installed."""
+def run(path: Path | str, body: Callable[[SessionStore], Awaitable[T]], clock: FakeClock | None = None) -> T:
+    """Open the store at ``path`` (or URL), run ``body`` with it, close it: pytest-asyncio is not installed."""
 
     async def main() -> T:
         async with await SessionStore.open(path, clock=clock or FakeClock()) as store:
@@ -41,11 +42,19 @@ def utc_day(timestamp: float) -> date:
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Path:
+def db(state_database: Path | str) -> Path | str:
+    """Both stores: an SQLite file, then a fresh PostgreSQL database."""
+    return state_database
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Path) -> Path:
     return tmp_path / "state" / "musiccog.sqlite3"
 
 
-def test_wal_mode_and_schema(db: Path) -> None:
+def test_wal_mode_and_schema(sqlite_db: Path) -> None:
+    db = sqlite_db
+
     async def body(store: SessionStore) -> None:
         await store.get_or_create_session("telegram", "1", "local")
 
@@ -56,7 +65,7 @@ def test_wal_mode_and_schema(db: Path) -> None:
     assert {"sessions", "jobs", "render_counts"} <= tables
 
 
-def test_sessions_are_per_platform_and_chat(db: Path) -> None:
+def test_sessions_are_per_platform_and_chat(db: Path | str) -> None:
     async def body(store: SessionStore) -> None:
         assert await store.current_session("telegram", "1") is None
         a = await store.get_or_create_session("telegram", "1", "local")
@@ -69,7 +78,7 @@ def test_sessions_are_per_platform_and_chat(db: Path) -> None:
     run(db, body)
 
 
-def test_new_keeps_the_old_session_and_the_language(db: Path) -> None:
+def test_new_keeps_the_old_session_and_the_language(db: Path | str) -> None:
     clock = FakeClock()
 
     async def body(store: SessionStore) -> None:
@@ -88,7 +97,7 @@ def test_new_keeps_the_old_session_and_the_language(db: Path) -> None:
     run(db, body, clock)
 
 
-def test_update_session_sets_clears_and_leaves_fields(db: Path) -> None:
+def test_update_session_sets_clears_and_leaves_fields(db: Path | str) -> None:
     clock = FakeClock()
 
     async def body(store: SessionStore) -> None:
@@ -107,7 +116,7 @@ def test_update_session_sets_clears_and_leaves_fields(db: Path) -> None:
     run(db, body, clock)
 
 
-def test_one_job_at_a_time_per_chat(db: Path) -> None:
+def test_one_job_at_a_time_per_chat(db: Path | str) -> None:
     async def body(store: SessionStore) -> None:
         a = await store.get_or_create_session("telegram", "1", "local")
         b = await store.get_or_create_session("telegram", "2", "local")
@@ -129,7 +138,7 @@ def test_one_job_at_a_time_per_chat(db: Path) -> None:
     run(db, body)
 
 
-def test_concurrent_enqueues_in_one_chat_admit_one(db: Path) -> None:
+def test_concurrent_enqueues_in_one_chat_admit_one(db: Path | str) -> None:
     async def body(store: SessionStore) -> None:
         session = await store.get_or_create_session("telegram", "1", "local")
         results = await asyncio.gather(
@@ -141,7 +150,7 @@ def test_concurrent_enqueues_in_one_chat_admit_one(db: Path) -> None:
     run(db, body)
 
 
-def test_queue_positions_and_claim_order(db: Path) -> None:
+def test_queue_positions_and_claim_order(db: Path | str) -> None:
     async def body(store: SessionStore) -> None:
         jobs = []
         for chat in ("1", "2", "3"):
@@ -168,7 +177,7 @@ def test_queue_positions_and_claim_order(db: Path) -> None:
     run(db, body)
 
 
-def test_concurrent_workers_never_claim_one_job_twice(db: Path) -> None:
+def test_concurrent_workers_never_claim_one_job_twice(db: Path | str) -> None:
     async def body(store: SessionStore) -> None:
         for chat in range(6):
             session = await store.get_or_create_session("telegram", str(chat), "local")
@@ -180,7 +189,7 @@ def test_concurrent_workers_never_claim_one_job_twice(db: Path) -> None:
     run(db, body)
 
 
-def test_restart_recovery(db: Path) -> None:
+def test_restart_recovery(db: Path | str) -> None:
     """Close and reopen the file: the queued and running jobs are still there and are resumed or given up."""
 
     async def before_crash(store: SessionStore) -> list[int]:
@@ -220,7 +229,7 @@ def test_restart_recovery(db: Path) -> None:
     run(db, second_restart)
 
 
-def test_job_history_per_session(db: Path) -> None:
+def test_job_history_per_session(db: Path | str) -> None:
     async def body(store: SessionStore) -> None:
         session = await store.get_or_create_session("telegram", "1", "local")
         first = await store.enqueue(session.id, "u", "render", '{"text": "calm"}')
@@ -238,7 +247,7 @@ def test_job_history_per_session(db: Path) -> None:
     run(db, body)
 
 
-def test_daily_render_counts(db: Path) -> None:
+def test_daily_render_counts(db: Path | str) -> None:
     monday, tuesday = date(2024, 5, 6), date(2024, 5, 7)
 
     async def body(store: SessionStore) -> None:
@@ -255,7 +264,7 @@ def test_daily_render_counts(db: Path) -> None:
     assert run(db, lambda store: store.count_renders("telegram", "u1", monday)) == 3
 
 
-def test_cleanup_removes_only_old_retired_sessions(db: Path) -> None:
+def test_cleanup_removes_only_old_retired_sessions(db: Path | str) -> None:
     clock = FakeClock()
     day_s = 86_400.0
 
@@ -285,3 +294,36 @@ def test_cleanup_removes_only_old_retired_sessions(db: Path) -> None:
         assert await store.count_renders("telegram", "u", utc_day(clock.now - 10 * day_s)) == 0
 
     run(db, body, clock)
+
+
+def test_a_database_from_before_the_added_columns_opens_and_gains_them(sqlite_db: Path) -> None:
+    """A sessions file made by an earlier version (no ``jobs.claimed_by``) is upgraded in place at open."""
+    sqlite_db.parent.mkdir(parents=True)
+    with sqlite3.connect(sqlite_db) as conn:
+        conn.executescript(
+            """
+            CREATE TABLE sessions (id TEXT PRIMARY KEY, platform TEXT NOT NULL, chat_id TEXT NOT NULL,
+                backend TEXT NOT NULL, backend_session_id TEXT, timeline_json TEXT, media_path TEXT,
+                analysis_ref TEXT, language TEXT, is_current INTEGER NOT NULL DEFAULT 1,
+                created_at REAL NOT NULL, updated_at REAL NOT NULL);
+            CREATE TABLE jobs (id INTEGER PRIMARY KEY AUTOINCREMENT,
+                session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE, platform TEXT NOT NULL,
+                chat_id TEXT NOT NULL, user_id TEXT NOT NULL, kind TEXT NOT NULL, payload_json TEXT NOT NULL,
+                state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, error TEXT, result_json TEXT,
+                created_at REAL NOT NULL, started_at REAL, finished_at REAL);
+            INSERT INTO sessions VALUES ('s1', 'telegram', '1', 'local', NULL, NULL, NULL, NULL, 'en', 1, 1.0, 1.0);
+            INSERT INTO jobs (session_id, platform, chat_id, user_id, kind, payload_json, state, attempts, created_at)
+                VALUES ('s1', 'telegram', '1', 'u', 'render', '{}', 'running', 1, 1.0);
+            """
+        )
+
+    async def body(store: SessionStore) -> None:
+        recovery = await store.recover_interrupted()
+        assert [job.chat_id for job in recovery.requeued] == ["1"]
+        claimed = await store.claim_next()
+        assert claimed is not None and claimed.attempts == 2
+
+    run(sqlite_db, body)
+    with sqlite3.connect(sqlite_db) as conn:
+        assert "claimed_by" in {row[1] for row in conn.execute("PRAGMA table_info(jobs)")}
+        assert conn.execute("SELECT claimed_by IS NOT NULL FROM jobs").fetchone() == (1,)

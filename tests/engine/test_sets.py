@@ -20,6 +20,9 @@ from bot.engine.messages import BUTTON_EACH, BUTTON_ONE_FILM, Error, Incoming, M
 from bot.sessions import SessionStore
 from tests.mediagen import make_clip, make_photo
 
+on_both_stores = pytest.mark.usefixtures("state_database")
+"""The store-backed tests run twice: on an SQLite file and on PostgreSQL (``MUSICCOG_DATABASE_URL``)."""
+
 
 @pytest.fixture(scope="module")
 def media(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
@@ -50,7 +53,7 @@ async def _open(settings: Settings, pool: ProcessPoolExecutor, media: dict[str, 
         source = media[ref.file_id]
         return Path(shutil.copyfile(source, folder / f"input{source.suffix}"))
 
-    store = await SessionStore.open(settings.engine_db)
+    store = await SessionStore.open(settings.sessions_database)
     return Engine(settings, store, LocalBackend(settings, executor=pool), fetch_media=fetch)
 
 
@@ -73,6 +76,7 @@ async def _all(replies: AsyncIterator[Reply]) -> list[Reply]:
     return [reply async for reply in replies]
 
 
+@on_both_stores
 def test_three_in_a_row_are_one_set_asked_about_then_made_each_and_refined_by_place(
     tmp_path: Path, pool: ProcessPoolExecutor, media: dict[str, Path]
 ) -> None:
@@ -137,6 +141,7 @@ def test_three_in_a_row_are_one_set_asked_about_then_made_each_and_refined_by_pl
     asyncio.run(scenario())
 
 
+@on_both_stores
 def test_an_album_is_one_upload_and_words_choose_at_once(
     tmp_path: Path, pool: ProcessPoolExecutor, media: dict[str, Path]
 ) -> None:
@@ -160,6 +165,7 @@ def test_an_album_is_one_upload_and_words_choose_at_once(
     asyncio.run(scenario())
 
 
+@on_both_stores
 def test_photos_among_them_make_one_film(tmp_path: Path, pool: ProcessPoolExecutor, media: dict[str, Path]) -> None:
     settings = _settings(tmp_path)
 
@@ -183,6 +189,7 @@ def test_photos_among_them_make_one_film(tmp_path: Path, pool: ProcessPoolExecut
     asyncio.run(scenario())
 
 
+@on_both_stores
 def test_words_end_the_collecting_and_a_single_clip_is_an_upload_as_before(
     tmp_path: Path, pool: ProcessPoolExecutor, media: dict[str, Path]
 ) -> None:
@@ -207,6 +214,7 @@ def test_words_end_the_collecting_and_a_single_clip_is_an_upload_as_before(
     asyncio.run(scenario())
 
 
+@on_both_stores
 def test_a_batch_bigger_than_the_quota_left_is_refused_up_front(
     tmp_path: Path, pool: ProcessPoolExecutor, media: dict[str, Path]
 ) -> None:
@@ -223,6 +231,7 @@ def test_a_batch_bigger_than_the_quota_left_is_refused_up_front(
     asyncio.run(scenario())
 
 
+@on_both_stores
 def test_items_waiting_for_a_choice_join_the_next_ones(
     tmp_path: Path, pool: ProcessPoolExecutor, media: dict[str, Path]
 ) -> None:

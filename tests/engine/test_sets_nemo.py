@@ -18,19 +18,23 @@ from tests.engine.test_engine_backends import RecordingBackend, _all, _maker, _r
 from tests.fakes.nemo_api import FakeNemoApi, Turn, adk_text, draft_with
 from tests.mediagen import make_clip
 
+on_both_stores = pytest.mark.usefixtures("state_database")
+"""The store-backed tests run twice: on an SQLite file and on PostgreSQL (``MUSICCOG_DATABASE_URL``)."""
+
 
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_clip(tmp_path_factory.mktemp("nemo-sets") / "trip.mp4", duration_s=2.0, size=(160, 90))
 
 
+@on_both_stores
 def test_a_film_asked_of_nemo_is_made_each_separately_and_said_so(tmp_path: Path, clip: Path) -> None:
     assert not issubclass(NemoBackend, MontageMaker)
 
     async def body(fake: FakeNemoApi) -> None:
         fake.video_bytes = clip.read_bytes()
         settings = _settings(tmp_path, fake, allow_backend_choice=True, collect_quiet_s=0.0, album_wait_s=0.2)
-        store = await SessionStore.open(settings.engine_db)
+        store = await SessionStore.open(settings.sessions_database)
 
         async def fetch(media: MediaRef, folder: Path) -> Path:
             return Path(shutil.copyfile(clip, folder / "input.mp4"))
