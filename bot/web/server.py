@@ -58,7 +58,7 @@ class WebServer:
 
     @classmethod
     async def open(cls, settings: Settings, engine: Engine) -> WebServer:
-        return cls(settings, engine, await LinkStore.open(settings.engine_db))
+        return cls(settings, engine, await LinkStore.open(settings.sessions_database))
 
     @property
     def public_url(self) -> str:

@@ -6,9 +6,10 @@ expiry; an upload link is spent (``used_at``) the moment its upload is complete,
 ``UPDATE … RETURNING``, so two racing requests cannot both spend it. A download link names one file and
 answers any number of (range) requests until it expires: a phone seeking in a video asks many times.
 
-Why its own connection rather than ``SessionStore``'s: the web server reads and writes tokens on every
-request while the engine's connection serialises its transactions under one lock; SQLite in WAL mode
-takes two connections of one process happily, and the engine's code stays untouched.
+The table lives in the chat-state database (``Settings.sessions_database``: the SQLite file, or PostgreSQL
+when several bot processes share one), opened through ``bot.database`` like the session store's, but on a
+connection of its own: the web server reads and writes tokens on every request while the engine's
+connection serialises its transactions under one lock (SQLite in WAL mode takes two connections happily).
 """
 
 from __future__ import annotations
@@ -22,13 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import aiosqlite
-
+from bot.database import Database, open_database
 from bot.store import (
     COUNT_RECENT_WEB_LINKS,
     DELETE_EXPIRED_WEB_LINKS,
     INSERT_WEB_LINK,
-    PRAGMAS,
     SELECT_EXPIRED_WEB_LINKS,
     SELECT_WEB_LINK,
     START_WEB_UPLOAD,
@@ -92,30 +91,26 @@ def _link(row: Any) -> WebLink:
 class LinkStore:
     """Minting, finding and spending tokens. Open with ``await LinkStore.open(path)``."""
 
-    def __init__(self, conn: aiosqlite.Connection, *, clock: Callable[[], float] = time.time) -> None:
-        self._conn = conn
+    def __init__(self, db: Database, *, clock: Callable[[], float] = time.time) -> None:
+        self._db = db
         self.clock = clock
 
     @classmethod
-    async def open(cls, path: Path, *, clock: Callable[[], float] = time.time) -> LinkStore:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(str(path), isolation_level=None)
+    async def open(cls, target: Path | str, *, clock: Callable[[], float] = time.time) -> LinkStore:
+        """``target``: an SQLite file or a ``postgresql://`` URL (``Settings.sessions_database``)."""
+        db = await open_database(target)
         try:
-            conn.row_factory = aiosqlite.Row
-            for pragma in PRAGMAS:
-                await conn.execute(pragma)
-            await conn.executescript(WEB_LINKS_SCHEMA)
+            await db.create_schema(WEB_LINKS_SCHEMA, ())
         except BaseException:
-            await conn.close()
+            await db.close()
             raise
-        return cls(conn, clock=clock)
+        return cls(db, clock=clock)
 
     async def close(self) -> None:
-        await self._conn.close()
+        await self._db.close()
 
     async def _one(self, sql: str, params: dict[str, Any]) -> Any:
-        async with self._conn.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+        return await self._db.one(sql, params)
 
     async def mint(
         self,
@@ -203,7 +198,6 @@ class LinkStore:
     async def expire(self) -> list[Path]:
         """Delete the expired rows; return the files they held, for the caller to delete."""
         now = {"now": self.clock()}
-        async with self._conn.execute(SELECT_EXPIRED_WEB_LINKS, now) as cursor:
-            paths = [Path(row[0]) for row in await cursor.fetchall()]
-        await self._one(DELETE_EXPIRED_WEB_LINKS, now)
+        paths = [Path(row[0]) for row in await self._db.all(SELECT_EXPIRED_WEB_LINKS, now)]
+        await self._db.run(DELETE_EXPIRED_WEB_LINKS, now)
         return paths
