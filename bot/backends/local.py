@@ -237,6 +237,7 @@ class LocalBackend:
             duration_s=outcome.duration_s,
             original_muted=not timeline.original.keep,
             notes=notes,
+            why=outcome.why,
         )
         if save:
             record = {"timeline": timeline_to_save.to_json(), "rendered": rendered_to_json(rendered)}

@@ -405,4 +405,9 @@ PHRASES: dict[str, str] = {
     "discord_opt_item9": "Clip or photo 9",
     "discord_opt_item10": "Clip or photo 10",
     "montage_photos_enlarged": "shown enlarged (smaller than the film's frame): {names}",
+    # ----- words16 -----
+    "reason_sentences_joined": " ",
+    "match_key_major": "{key} major",
+    "match_key_minor": "{key} minor",
+    "song_reason_no_cuts": '"{title}" is the song you chose ({bpm:.0f} BPM).',
 }

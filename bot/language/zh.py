@@ -371,4 +371,9 @@ PHRASES: dict[str, str] = {
     "discord_opt_item9": "第 9 段视频或照片",
     "discord_opt_item10": "第 10 段视频或照片",
     "montage_photos_enlarged": "以下照片比影片画面小，已放大显示：{names}",
+    # ----- words16 -----
+    "reason_sentences_joined": "",
+    "match_key_major": "{key} 大调",
+    "match_key_minor": "{key} 小调",
+    "song_reason_no_cuts": "“{title}”是你选的歌（{bpm:.0f} BPM）。",
 }
