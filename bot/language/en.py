@@ -410,4 +410,5 @@ PHRASES: dict[str, str] = {
     "match_key_major": "{key} major",
     "match_key_minor": "{key} minor",
     "song_reason_no_cuts": '"{title}" is the song you chose ({bpm:.0f} BPM).',
+    "edit_hit_at": "the track's big moment at {seconds} s",
 }

@@ -376,4 +376,5 @@ PHRASES: dict[str, str] = {
     "match_key_major": "{key} 大调",
     "match_key_minor": "{key} 小调",
     "song_reason_no_cuts": "“{title}”是你选的歌（{bpm:.0f} BPM）。",
+    "edit_hit_at": "高潮放在第 {seconds} 秒",
 }

@@ -17,12 +17,13 @@ from dataclasses import dataclass, replace
 
 from bot.language import say
 from bot.language.vocabulary import parse_mood_words
-from bot.media.edits import FILM_EDITS, MOOD_EDITS, Edit, StartMusic, apply_edits_explained, moods_after
+from bot.media.edits import FILM_EDITS, MOOD_EDITS, Edit, SetHit, StartMusic, apply_edits_explained, moods_after
 from bot.media.instructions import parse_instruction
 from bot.media.library import Library
 from bot.media.matching import pick_reason, rank_tracks, song_pick_reason, with_honest_words, with_pick_reason
 from bot.media.models import AudioFeatures, MatchResult, Track, VideoAnalysis
 from bot.media.montage import MontageAnalysis, plan_montage
+from bot.media.sync import track_peak_s
 from bot.media.timeline import MusicTrack, Timeline, TitleTrack
 from bot.media.track_grid import beat_grid
 
@@ -211,10 +212,14 @@ def _replan_film(
     asked_s = timeline.video.end_s
     same_length = asked_s == before.video.end_s
     start = next((edit for edit in reversed(edits) if isinstance(edit, StartMusic)), None)
-    if same_music and same_items and same_length and start is None:
+    hit = next((edit for edit in reversed(edits) if isinstance(edit, SetHit)), None)
+    if same_music and same_items and same_length and start is None and hit is None:
         return timeline, []
     offset = start.offset_s if start is not None else (music.start_offset_s if same_music else None)
     track = library.track_for(music.track_id, music.user_path)
+    peak = track_peak_s(track.features) if hit is not None and start is None else None
+    if hit is not None and peak is not None:  # the music starts so that its big moment lands where asked
+        offset = max(0.0, peak - hit.at_s)
     new = _replanned(timeline, analysis, track.features, length_s=asked_s, offset_s=offset)
     notes: list[tuple[str, dict[str, object]]] = []
     beat_s = 60.0 / track.features.bpm if track.features.bpm > 0 else 0.5
