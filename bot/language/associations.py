@@ -52,8 +52,8 @@ _ENGLISH_BLOCKS: dict[tuple[str, ...], str] = {
         insane thrilling thriller escape countdown launch rocket fireworks breakdance breakdancing hip-hop
         flashmob jumping trampoline drone fpv action-packed car-chase street-dance dance-battle
         beast-mode game-day kick-off drum-and-bass tiktok-dance""",
-    (_E, _H): """dancing dancer dancers festival carnival celebration-party summer-party pool-party dance-party rally parade cheer
-        cheerleading cheering""",
+    (_E, _H): """dancing dancer dancers festival carnival celebration-party summer-party pool-party dance-party
+        rally parade cheer cheerleading cheering""",
     (_H,): """birthday birthdays celebration celebrate celebrating holiday holidays vacation summer sunshine
         sunny sun beach picnic playground kids children child puppy puppies dog dogs doggy kitten kittens cat
         cats pet pets laugh laughing laughter smile smiling funny comedy silly goofy playful friends friendship
