@@ -49,3 +49,15 @@ def test_a_refusal_in_chinese(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     missing = tmp_path / "nothere.mp4"
     assert main(["render", str(missing), "--language", "zh"]) == 2
     assert capsys.readouterr().err.strip() == f"找不到文件 {missing}。"
+
+
+def test_a_film_says_its_reason_in_chinese_and_reports_its_moment_and_ending(
+    clip: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "film.mp4"
+    args = ["montage", str(clip), str(clip), "-o", str(out), "--duration", "8", "--prompt", "史诗", "--language", "zh"]
+    assert main([*args, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert {"ending", "hit_at_s", "track_peak_s", "unmatched_words", "used_moods"} <= set(data)
+    assert data["ending"] in ("natural", "bar_fade") and data["unmatched_words"] == ["史诗"]
+    assert "这里没有“史诗”风格的曲子" in data["reason"] and "matching" not in data["reason"]
