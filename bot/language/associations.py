@@ -51,7 +51,7 @@ _ENGLISH_BLOCKS: dict[tuple[str, ...], str] = {
         triumph triumphant heroic hero heroes superhero power strength fierce aggressive wild crazy
         insane thrilling thriller escape countdown launch rocket fireworks breakdance breakdancing hip-hop
         flashmob jumping trampoline drone fpv action-packed car-chase street-dance dance-battle
-        beast-mode game-day kick-off drum-and-bass tiktok-dance""",
+        beast-mode game-day kick-off drum-and-bass tiktok-dance rock metal punk""",
     (_E, _H): """dancing dancer dancers festival carnival celebration-party summer-party pool-party dance-party
         rally parade cheer cheerleading cheering""",
     (_H,): """birthday birthdays celebration celebrate celebrating holiday holidays vacation summer sunshine
@@ -85,7 +85,7 @@ _ENGLISH_BLOCKS: dict[tuple[str, ...], str] = {
 
 _ENGLISH_STAND_INS = frozenset(
     """spooky scary creepy horror haunted ghost ghosts halloween eerie mysterious mystery gothic noir suspense
-    trap techno hip-hop drum-and-bass heavy hardcore thriller trailer triumphant heroic""".split()  # noqa: SIM905
+    trap techno hip-hop drum-and-bass heavy hardcore thriller trailer triumphant heroic rock metal punk""".split()  # noqa: SIM905
 )
 
 _CHINESE_BLOCKS: dict[tuple[str, ...], str] = {
