@@ -411,4 +411,5 @@ PHRASES: dict[str, str] = {
     "match_key_minor": "{key} minor",
     "song_reason_no_cuts": '"{title}" is the song you chose ({bpm:.0f} BPM).',
     "edit_hit_at": "the track's big moment at {seconds} s",
+    "sync_peak_pinned_reason": "The track's big moment ({track_at} into it) lands at {video_at}, as you asked.",
 }

@@ -58,6 +58,8 @@ class PickReason:
     library_moods: tuple[str, ...] = ()
     hit_at_s: float | None = None
     track_peak_s: float | None = None
+    hit_pinned: bool = False
+    """The moment was laid where the user asked ("drop at 20 s"), not on the action's peak."""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data (lists, not tuples)."""
@@ -84,7 +86,7 @@ def clock_text(seconds: float) -> str:
 
 def word_reason(reason: PickReason, lang: str = "en") -> str:
     """The pick's sentence, then what the library could not serve, then where the big moment lands."""
-    peak = peak_sentence(reason.hit_at_s, reason.track_peak_s, lang)
+    peak = peak_sentence(reason.hit_at_s, reason.track_peak_s, lang, pinned=reason.hit_pinned)
     parts = (_pick(reason, lang), honest_sentence(reason, lang), peak)
     return say("reason_sentences_joined", lang).join(part for part in parts if part)
 
@@ -142,8 +144,10 @@ def honest_sentence(reason: PickReason, lang: str) -> str:
     return say("match_unknown_words", lang, words=words, moods=have)
 
 
-def peak_sentence(hit_at_s: float | None, track_peak_s: float | None, lang: str = "en") -> str:
-    """Where the track's big moment lands in the video; "" when it was not laid on the clip's climax."""
+def peak_sentence(hit_at_s: float | None, track_peak_s: float | None, lang: str = "en", *, pinned: bool = False) -> str:
+    """Where the track's big moment lands in the video (on the action's peak, or where the user pinned it); ""
+    when it was not laid on a chosen moment."""
     if hit_at_s is None or track_peak_s is None:
         return ""
-    return say("sync_peak_reason", lang, track_at=clock_text(track_peak_s), video_at=clock_text(hit_at_s))
+    key = "sync_peak_pinned_reason" if pinned else "sync_peak_reason"
+    return say(key, lang, track_at=clock_text(track_peak_s), video_at=clock_text(hit_at_s))

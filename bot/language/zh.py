@@ -377,4 +377,5 @@ PHRASES: dict[str, str] = {
     "match_key_minor": "{key} 小调",
     "song_reason_no_cuts": "“{title}”是你选的歌（{bpm:.0f} BPM）。",
     "edit_hit_at": "高潮放在第 {seconds} 秒",
+    "sync_peak_pinned_reason": "这首曲子的高潮（第 {track_at}）按你的要求落在视频的 {video_at}。",
 }

@@ -294,7 +294,7 @@ def render_timeline(
                 edits=edits,
                 timeout_s=ffmpeg_timeout_s,
             )
-    why = _with_peak(music.why, plan)
+    why = _with_peak(music.why, plan, pinned=music.hit_at_s is not None)
     return RenderOutcome(
         output_path=str(output),
         track=summarize_track(track),
@@ -326,16 +326,17 @@ def render_timeline(
     )
 
 
-def _with_peak(why: PickReason | None, plan: SyncPlan) -> PickReason | None:
-    """The pick's reason with where the track's big moment lands (set when it was laid on the action's peak)."""
+def _with_peak(why: PickReason | None, plan: SyncPlan, *, pinned: bool) -> PickReason | None:
+    """The pick's reason with where the track's big moment lands (set when it was laid on the action's peak, or
+    where the user pinned it)."""
     if why is None:
         return None
-    return dataclasses.replace(why, hit_at_s=plan.hit_at_s, track_peak_s=plan.track_peak_s)
+    return dataclasses.replace(why, hit_at_s=plan.hit_at_s, track_peak_s=plan.track_peak_s, hit_pinned=pinned)
 
 
 def _old_reason(reason: str, plan: SyncPlan) -> str:
     """A timeline saved before reasons were kept as values: its English sentence and where the moment lands."""
-    return " ".join(part for part in (reason, peak_sentence(plan.hit_at_s, plan.track_peak_s)) if part)
+    return " ".join(part for part in (reason, peak_sentence(plan.hit_at_s, plan.track_peak_s)) if part)  # as then
 
 
 def subject_path(info: MediaInfo, output: OutputSettings, cuts: tuple[float, ...]) -> CropPath | None:

@@ -80,7 +80,7 @@ def test_english_chats_read_the_pick_the_stand_ins_and_the_big_moment(
         assert "Moods I have: calm, energetic, happy, nostalgic, tender." in epic.caption
         moment = await _last(engine.handle(_upload("2", "calm, drop at 4 s", "en-US")))
         assert isinstance(moment, Video), moment
-        assert "lands at 0:04, where the action peaks." in moment.caption, moment.caption
+        assert "lands at 0:04, as you asked." in moment.caption, moment.caption
         assert "lands at 0:04" in moment.description
 
     _run(_settings(tmp_path), pool, clips, scenario)
@@ -93,7 +93,7 @@ def test_chinese_chats_read_them_in_chinese_even_when_the_pick_was_made_in_engli
         moment = await _last(engine.handle(_upload("3", "平静，高潮在4秒", "zh-CN")))
         assert isinstance(moment, Video) and moment.lang == "zh", moment
         assert "符合你要的平静" in moment.caption and ("大调" in moment.caption or "小调" in moment.caption)
-        assert "这首曲子的高潮（第 " in moment.caption and "落在视频的 0:04，正是画面最精彩的地方。" in moment.caption
+        assert "这首曲子的高潮（第 " in moment.caption and "按你的要求落在视频的 0:04。" in moment.caption
         assert not any(words in moment.caption for words in ENGLISH_ONLY), moment.caption
 
         first = await _last(engine.handle(_upload("4", "epic cinematic", "en-US")))

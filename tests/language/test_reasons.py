@@ -64,6 +64,12 @@ def test_honest_words_and_the_big_moment_follow_the_pick() -> None:
     assert " 这" not in chinese, "Chinese sentences follow each other without a space"
 
 
+def test_a_pinned_moment_says_it_was_asked_for() -> None:
+    pinned = replace(PICK, hit_at_s=20.0, track_peak_s=48.0, hit_pinned=True)
+    assert word_reason(pinned, "en").endswith("The track's big moment (0:48 into it) lands at 0:20, as you asked.")
+    assert word_reason(pinned, "zh").endswith("这首曲子的高潮（第 0:48）按你的要求落在视频的 0:20。")
+
+
 def test_words_nothing_stood_in_for_say_the_clip_chose() -> None:
     unknown = PickReason(title="", bpm=0.0, unmatched_words=("qwerty",), library_moods=("calm",))
     assert honest_sentence(unknown, "en") == "I don't know “qwerty” as a mood, so the clip chose. Moods I have: calm."

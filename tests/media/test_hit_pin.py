@@ -38,8 +38,9 @@ def test_a_pinned_moment_is_laid_and_said(clip: Path, tmp_path: Path, words: str
     beat_s = 60.0 / outcome.track.bpm
     assert abs(outcome.hit_at_s - 4.0) <= beat_s + 1e-3
     assert outcome.why is not None and outcome.why.hit_at_s == outcome.hit_at_s
-    assert "where the action peaks" in outcome.reason and outcome.reason == word_reason(outcome.why, "en")
-    assert "正是画面最精彩的地方" in word_reason(outcome.why, "zh")
+    assert outcome.why.hit_pinned and outcome.reason == word_reason(outcome.why, "en")
+    assert outcome.reason.endswith(f"lands at 0:0{round(outcome.hit_at_s)}, as you asked.")
+    assert "按你的要求落在视频的" in word_reason(outcome.why, "zh")
 
 
 def test_a_film_starts_its_music_so_the_moment_lands_where_pinned(tmp_path: Path) -> None:
