@@ -148,8 +148,9 @@ class MoodRequest:
         return not self.moods and not self.styles
 
 
-def parse_mood_words(text: str | None) -> MoodRequest:
-    """Find the mood and style words in free text (English and Chinese)."""
+def parse_mood_words(text: str | None, *, associations: bool = True) -> MoodRequest:
+    """Find the mood and style words in free text (English and Chinese), then (``associations``) the words that
+    say a mood without naming one ("workout", "婚礼")."""
     if not text:
         return MoodRequest((), (), (), ())
     lowered = text.lower()
@@ -168,7 +169,7 @@ def parse_mood_words(text: str | None) -> MoodRequest:
         if start >= 0:
             found.append((start, word, meaning))
             taken.append((start, start + len(word)))
-    for start, word, (moods, stand_in) in find_associations(lowered, taken):
+    for start, word, (moods, stand_in) in find_associations(lowered, taken) if associations else ():
         found.append((start, word, WordMeaning(moods, stand_in=stand_in)))
     found.sort(key=lambda item: item[0])
     weights: dict[str, float] = {}
