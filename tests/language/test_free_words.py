@@ -52,3 +52,4 @@ def test_a_named_mood_wins_over_an_associated_one_and_stand_ins_are_kept() -> No
     assert parse_mood_words("spooky halloween").stand_ins == ("spooky", "halloween")
     assert parse_mood_words("workout").stand_ins == ()
     assert parse_mood_words("make the music match the cuts").moods == (), "common instruction words steer nothing"
+    assert parse_mood_words("发朋友圈").moods == () and parse_mood_words("兄弟们").moods == (), "posting, addressing"
