@@ -33,7 +33,7 @@ from bot.media.montage_render import film_size, render_montage
 from bot.media.probe import probe_media
 from bot.media.reframe import CropPath, plan_reframe
 from bot.media.render import VideoEdits, display_size, render
-from bot.media.sync import intro_end_s, plan_sync
+from bot.media.sync import intro_end_s, plan_sync, track_peak_s
 from bot.media.timeline import BeatGrid, OutputSettings, Timeline
 from bot.media.video_analysis import analyse_video
 from bot.media.visual import ASPECT_RATIOS
@@ -250,6 +250,8 @@ def render_timeline(
         plan = plan_sync(
             cut_times_s=cuts, video_duration_s=duration_s, track=features, offset_s=start, hit_at_s=music.hit_at_s
         )
+        if isinstance(analysis, MontageAnalysis):
+            plan = _film_moment(plan, features, music.hit_at_s)
     with clock.stage("mix"):
         samples = decode_audio(track.path, sample_rate=SAMPLE_RATE, channels=2)
         bed = build_music_bed(samples, plan, SAMPLE_RATE)
@@ -332,6 +334,18 @@ def _with_peak(why: PickReason | None, plan: SyncPlan, *, pinned: bool) -> PickR
     if why is None:
         return None
     return dataclasses.replace(why, hit_at_s=plan.hit_at_s, track_peak_s=plan.track_peak_s, hit_pinned=pinned)
+
+
+def _film_moment(plan: SyncPlan, features: AudioFeatures, pinned_s: float | None) -> SyncPlan:
+    """A film's music starts where its cut was planned (so the sync plan lays no moment itself); when that start
+    was chosen from a pin ("drop at 6 s") and puts the track's big moment within a beat of it, say so."""
+    peak = track_peak_s(features) if pinned_s is not None and plan.loops == 0 else None
+    if peak is None or pinned_s is None or features.bpm <= 0:
+        return plan
+    lands = peak - plan.offset_s
+    if abs(lands - pinned_s) > 60.0 / features.bpm + 1e-3:
+        return plan
+    return dataclasses.replace(plan, hit_at_s=round(lands, 3), track_peak_s=round(peak, 3))
 
 
 def _old_reason(reason: str, plan: SyncPlan) -> str:

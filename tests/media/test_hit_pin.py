@@ -62,3 +62,7 @@ def test_a_film_starts_its_music_so_the_moment_lands_where_pinned(tmp_path: Path
     assert pinned.music.start_offset_s is not None
     beat_s = 60.0 / track.bpm
     assert abs((peak - pinned.music.start_offset_s) - 6.0) <= beat_s + 1e-3, "the moment lands within a beat"
+    outcome = render_timeline(pinned, analysis, library, output_path=str(tmp_path / "film.mp4"))
+    assert outcome.hit_at_s is not None and abs(outcome.hit_at_s - 6.0) <= beat_s + 1e-3
+    assert outcome.track_peak_s == pytest.approx(peak, abs=1e-3)
+    assert outcome.reason.endswith(", as you asked.")
