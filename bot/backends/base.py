@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+from bot.language.reasons import PickReason
+
 __all__ = [
     "Backend",
     "BackendEvent",
@@ -55,6 +57,9 @@ class Rendered:
     original_muted: bool
     notes: str = ""
     """What the instruction changed ("another track: …"), empty for a first render or an export."""
+    why: PickReason | None = None
+    """``reason`` as values, worded by the engine in the chat's language; None when the backend only has a
+    sentence (a cloud agent's answer), which is then shown as it is."""
 
 
 @dataclass(frozen=True)

@@ -237,6 +237,7 @@ class LocalBackend:
             duration_s=outcome.duration_s,
             original_muted=not timeline.original.keep,
             notes=notes,
+            why=outcome.why,
         )
         if save:
             record = {

@@ -61,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code = int(args.func(args))
     except InputRejected as exc:
-        print(exc.reason, file=sys.stderr)
+        print(exc.in_language(getattr(args, "language", "en")), file=sys.stderr)
         return EXIT_REJECTED
     except MusicCogError as exc:
         print(say("cli_failed", error=exc), file=sys.stderr)

@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from bot.cli.terminal import EXIT_OK, free_output, print_summary, progress
+from bot.cli.terminal import EXIT_OK, add_language_option, free_output, print_summary, progress, reason_in
 from bot.config import get_settings
 from bot.errors import InputRejected
 from bot.language import say
@@ -33,6 +33,7 @@ def add_parsers(sub: Any) -> None:
     montage.add_argument("--timeline-out", metavar="FILE", help="save the film's timeline (JSON)")
     montage.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     montage.add_argument("--overwrite", action="store_true", help="replace the output file if it exists")
+    add_language_option(montage)
     montage.set_defaults(func=run)
 
 
@@ -50,7 +51,8 @@ def run(args: argparse.Namespace) -> int:
         with clock.stage("video analysis"):
             analysis = analyse_items([Path(p) for p in args.inputs], settings, order=args.order)
         for skipped in analysis.skipped:
-            print(say("cli_skipped", name=Path(skipped.source).name, reason=skipped.reason), file=sys.stderr)
+            reason = skipped.in_language(args.language)
+            print(say("cli_skipped", args.language, name=Path(skipped.source).name, reason=reason), file=sys.stderr)
         with clock.stage("library load"):
             library = Library(load_library(settings))
         with clock.stage("match"):
@@ -95,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
         "height": outcome.height,
         "track": {"id": outcome.track.id, "title": outcome.track.title, "bpm": outcome.track.bpm,
                   "moods": list(outcome.track.moods)},
-        "reason": outcome.reason,
+        "reason": reason_in(outcome, args.language),
         "segments": segments,
         "cut_times": [round(t, 4) for t in outcome.cut_times_s],
         "cuts_on_beat_ratio": outcome.to_json()["cuts_on_beat_ratio"],
@@ -103,6 +105,9 @@ def run(args: argparse.Namespace) -> int:
         "unmatched_words": list(outcome.unmatched_words),
         "enlarged": list(outcome.enlarged),
         "used_moods": list(outcome.used_moods),
+        "ending": outcome.ending,
+        "hit_at_s": outcome.hit_at_s,
+        "track_peak_s": outcome.track_peak_s,
         "loudness_lufs": round(outcome.loudness_lufs, 2),
         "true_peak_dbtp": round(outcome.true_peak_dbtp, 2),
         "size_bytes": outcome.size_bytes,
@@ -113,6 +118,6 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(data, ensure_ascii=False))
     else:
-        print_summary(outcome)
-        print(f"Timeline:  {timeline.summary()}")
+        print_summary(outcome, args.language)
+        print(f"Timeline:  {timeline.summary(args.language)}")
     return EXIT_OK

@@ -11,7 +11,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.cli.terminal import EXIT_OK, checked_input, free_output, print_summary, progress
+from bot.cli.terminal import (
+    EXIT_OK,
+    add_language_option,
+    checked_input,
+    free_output,
+    print_summary,
+    progress,
+    reason_in,
+)
 from bot.config import Settings, get_settings
 from bot.errors import InputRejected, LibraryError
 
@@ -55,11 +63,13 @@ def add_parsers(sub: Any) -> None:
     render.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     render.add_argument("--overwrite", action="store_true", help="replace the output file if it exists")
     render.add_argument("--duration", type=float, metavar="S", help="for a photo: the film's length (default 8 s)")
+    add_language_option(render)
     render.set_defaults(func=run)
 
     demo = sub.add_parser("demo", help="make a sample clip, render it, print the result")
     demo.add_argument("--dir", help="where to put the sample and the result")
     demo.add_argument("--prompt", default=None)
+    add_language_option(demo)
     demo.set_defaults(func=run_demo)
 
 
@@ -118,6 +128,7 @@ def run(args: argparse.Namespace) -> int:
         Path(args.timeline_out).write_text(timeline.to_json() + "\n", encoding="utf-8")
     if args.json:
         data = outcome.to_json()
+        data["reason"] = reason_in(outcome, args.language)
         data.update(
             timeline_summary=timeline.summary(),
             timeline=timeline.to_dict(),
@@ -126,8 +137,8 @@ def run(args: argparse.Namespace) -> int:
         )
         print(json.dumps(data, ensure_ascii=False))
     else:
-        print_summary(outcome)
-        print(f"Timeline:  {timeline.summary()}")
+        print_summary(outcome, args.language)
+        print(f"Timeline:  {timeline.summary(args.language)}")
     return EXIT_OK
 
 
@@ -259,5 +270,5 @@ def run_demo(args: argparse.Namespace) -> int:
     output = free_output(workdir / "demo-music.mp4", overwrite=False)
     with progress(True) as on_progress:
         outcome, _timeline, _reports = _render(clip, output, render_args, on_progress)
-    print_summary(outcome)
+    print_summary(outcome, args.language)
     return EXIT_OK

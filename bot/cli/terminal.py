@@ -6,14 +6,26 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.errors import InputRejected
+from bot.language import LANGS
+from bot.language.reasons import word_reason
 
 if TYPE_CHECKING:
     from bot.media.pipeline import RenderOutcome
 
-__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_REJECTED", "checked_input", "free_output", "print_summary", "progress"]
+__all__ = [
+    "EXIT_FAILED",
+    "EXIT_OK",
+    "EXIT_REJECTED",
+    "add_language_option",
+    "checked_input",
+    "free_output",
+    "print_summary",
+    "progress",
+    "reason_in",
+]
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -42,11 +54,24 @@ def progress(enabled: bool) -> Iterator[Callable[[str, float], None] | None]:
         yield update
 
 
-def print_summary(outcome: RenderOutcome) -> None:
+def add_language_option(parser: Any) -> None:
+    """``--language en|zh``: the language the reason (and a refusal) is worded in; English by default."""
+    parser.add_argument(
+        "--language", choices=LANGS, default="en", help="words of the reason and of a refusal: en (default) or zh"
+    )
+
+
+def reason_in(outcome: RenderOutcome, lang: str) -> str:
+    """Why the track fits, worded in ``lang`` from the render's values (a timeline saved without them: its
+    English sentence)."""
+    return word_reason(outcome.why, lang) if outcome.why is not None else outcome.reason
+
+
+def print_summary(outcome: RenderOutcome, lang: str = "en") -> None:
     t = outcome.track
     print(f"Output:    {outcome.output_path}")
     print(f"Track:     {t.title} [{t.id}] — {', '.join(t.moods) or 'no mood'}, {t.bpm:.1f} BPM, {t.key} {t.mode}")
-    print(f"Why:       {outcome.reason}")
+    print(f"Why:       {reason_in(outcome, lang)}")
     ratio = outcome.cuts_on_beat_ratio
     on_beat = f"{outcome.cuts_on_beat}/{outcome.cuts_total} cuts on beat ({ratio:.0%})" if ratio is not None else ""
     sync = on_beat or "no cuts to sync"

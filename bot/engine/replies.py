@@ -18,6 +18,7 @@ from bot.backends.base import Rendered, Stage
 from bot.engine.messages import Error, ErrorKind, Fact, Progress, Text, Video, new_error_id, result_buttons
 from bot.errors import BackendRefused, BackendUnavailable, InputRejected, LibraryError, RenderFailed
 from bot.language import has_phrase, say
+from bot.language.reasons import word_reason
 
 __all__ = [
     "busy_reply",
@@ -25,6 +26,7 @@ __all__ = [
     "error_reply",
     "export_video",
     "failure_reply",
+    "reason_text",
     "restarted_reply",
     "result_facts",
     "result_video",
@@ -96,10 +98,16 @@ def result_facts(rendered: Rendered, lang: str = "en") -> tuple[Fact, ...]:
     return tuple(facts)
 
 
+def reason_text(rendered: Rendered, lang: str = "en") -> str:
+    """Why the track fits (with what the library could not serve and where its big moment lands), worded in
+    ``lang`` from the render's values; a backend that sent only a sentence has it shown as it is."""
+    return word_reason(rendered.why, lang) if rendered.why is not None else rendered.reason
+
+
 def caption_for(rendered: Rendered, lang: str = "en") -> str:
     """The result caption: what just changed, the track, why it fits, then its facts on one line."""
     facts = " · ".join(fact.text for fact in result_facts(rendered, lang))
-    lines = [rendered.notes, f"🎵 {rendered.track_title}", rendered.reason, facts]
+    lines = [rendered.notes, f"🎵 {rendered.track_title}", reason_text(rendered, lang), facts]
     return "\n".join(line for line in lines if line)[:MAX_CAPTION_CHARS]
 
 
@@ -113,7 +121,7 @@ def result_video(rendered: Rendered, lang: str) -> Video:
         height=rendered.height,
         duration_s=rendered.duration_s,
         title=rendered.track_title,
-        description="\n".join(line for line in (rendered.notes, rendered.reason) if line),
+        description="\n".join(line for line in (rendered.notes, reason_text(rendered, lang)) if line),
         facts=result_facts(rendered, lang),
         lang=lang,
     )

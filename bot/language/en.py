@@ -429,4 +429,11 @@ PHRASES: dict[str, str] = {
     "web_page_words": "What you want (optional), e.g. “calm and warm”",
     "discord_cmd_upload": "A one-time page to send a video too big to attach here.",
     "telegram_command_upload": "A one-time page to send a video too big for Telegram",
+    # ----- words16 -----
+    "reason_sentences_joined": " ",
+    "match_key_major": "{key} major",
+    "match_key_minor": "{key} minor",
+    "song_reason_no_cuts": '"{title}" is the song you chose ({bpm:.0f} BPM).',
+    "edit_hit_at": "the track's big moment at {seconds} s",
+    "sync_peak_pinned_reason": "The track's big moment ({track_at} into it) lands at {video_at}, as you asked.",
 }

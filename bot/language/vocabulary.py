@@ -2,7 +2,8 @@
 
 Each word names one or more canonical moods (the starter pack's five folders) and, for genre words,
 a style that is looked for in a track's genre, title or folder. Matching is by whole word for Latin
-scripts and by substring for Chinese, which has no spaces.
+scripts and by substring for Chinese, which has no spaces. Words that name no mood but an occasion, place
+or activity ("workout", "婚礼") are read after these, from ``associations.py``.
 
 It lives with the language because it is words: the matcher and the instruction parser read it, and a
 new language adds its words here.
@@ -12,6 +13,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from bot.language.associations import find_associations
 
 __all__ = ["MOOD_COORDINATES", "MoodRequest", "WordMeaning", "canonical_mood", "parse_mood_words"]
 
@@ -145,23 +148,29 @@ class MoodRequest:
         return not self.moods and not self.styles
 
 
-def parse_mood_words(text: str | None) -> MoodRequest:
-    """Find the mood and style words in free text (English and Chinese)."""
+def parse_mood_words(text: str | None, *, associations: bool = True) -> MoodRequest:
+    """Find the mood and style words in free text (English and Chinese), then (``associations``) the words that
+    say a mood without naming one ("workout", "婚礼")."""
     if not text:
         return MoodRequest((), (), (), ())
     lowered = text.lower()
     found: list[tuple[int, str, WordMeaning]] = []
+    taken: list[tuple[int, int]] = []
     for match in _WORD_RE.finditer(lowered):
         word = match.group(0).strip("-")
         meaning = _ENGLISH.get(word) or _ENGLISH.get(word.replace("-", ""))
         if meaning:
             found.append((match.start(), word, meaning))
+            taken.append(match.span())
     for word, meaning in _CHINESE.items():
         start = lowered.find(word)
         # "电影感" contains no shorter key, but "燃" could sit inside longer words: accept it anyway,
         # it only ever means "fired up" in a music request.
         if start >= 0:
             found.append((start, word, meaning))
+            taken.append((start, start + len(word)))
+    for start, word, (moods, stand_in) in find_associations(lowered, taken) if associations else ():
+        found.append((start, word, WordMeaning(moods, stand_in=stand_in)))
     found.sort(key=lambda item: item[0])
     weights: dict[str, float] = {}
     styles: list[str] = []

@@ -393,4 +393,11 @@ PHRASES: dict[str, str] = {
     "web_page_words": "想要什么（可选），例如“安静温暖”",
     "discord_cmd_upload": "一次性网页：发送太大、无法在这里附加的视频。",
     "telegram_command_upload": "一次性网页：发送对 Telegram 来说太大的视频",
+    # ----- words16 -----
+    "reason_sentences_joined": "",
+    "match_key_major": "{key} 大调",
+    "match_key_minor": "{key} 小调",
+    "song_reason_no_cuts": "“{title}”是你选的歌（{bpm:.0f} BPM）。",
+    "edit_hit_at": "高潮放在第 {seconds} 秒",
+    "sync_peak_pinned_reason": "这首曲子的高潮（第 {track_at}）按你的要求落在视频的 {video_at}。",
 }

@@ -17,12 +17,13 @@ from dataclasses import dataclass, replace
 
 from bot.language import say
 from bot.language.vocabulary import parse_mood_words
-from bot.media.edits import FILM_EDITS, MOOD_EDITS, Edit, StartMusic, apply_edits_explained, moods_after
+from bot.media.edits import FILM_EDITS, MOOD_EDITS, Edit, SetHit, StartMusic, apply_edits_explained, moods_after
 from bot.media.instructions import parse_instruction
 from bot.media.library import Library
-from bot.media.matching import rank_tracks, reason_for, song_reason, with_honest_words
+from bot.media.matching import pick_reason, rank_tracks, song_pick_reason, with_honest_words, with_pick_reason
 from bot.media.models import AudioFeatures, MatchResult, Track, VideoAnalysis
 from bot.media.montage import MontageAnalysis, plan_montage
+from bot.media.sync import track_peak_s
 from bot.media.timeline import MusicTrack, Timeline, TitleTrack
 from bot.media.track_grid import beat_grid
 
@@ -71,26 +72,20 @@ def first_timeline(
     ranking = rank_tracks(video=video, tracks=library.tracks, prompt=prompt) if len(library) else None
     ranked = ranking.ranked if ranking is not None else ()
     if song is not None:
-        music = replace(
-            MusicTrack.from_user_song(song.path),
-            moods=moods,
-            ranking=ranked,
-            reason=song_reason(song, video=video),
-            grid=beat_grid(song),
-        )
+        music = replace(MusicTrack.from_user_song(song.path), moods=moods, ranking=ranked, grid=beat_grid(song))
+        music = with_pick_reason(music, song_pick_reason(song, video=video))
     else:
         if track is None:
             if ranking is None:
                 raise ValueError("an empty library has no pick")  # load_library refuses an empty library first
             track = library.get(ranking.best)
             assert track is not None
-        reason = _reason_in(ranking, track.id) or reason_for(track, video=video, prompt=prompt)
         music = replace(
             MusicTrack.from_library(track.id, track.title, moods=moods),
             ranking=_first(ranked, track.id),
-            reason=reason,
             grid=beat_grid(track),
         )
+        music = with_pick_reason(music, pick_reason(track, video=video, prompt=prompt))
     music = with_honest_words(music, prompt, library.tracks)
     return Timeline.for_video(input_path, duration_s, music=music)
 
@@ -153,10 +148,9 @@ def with_user_song(
         volume_pct=old.volume_pct if old is not None else 100.0,
         moods=old.moods if old is not None else (),
         ranking=old.ranking if old is not None else (),
-        reason=song_reason(song, video=video),
         grid=beat_grid(song),
     )
-    return timeline.with_music(music)
+    return timeline.with_music(with_pick_reason(music, song_pick_reason(song, video=video)))
 
 
 def with_source(timeline: Timeline, input_path: str) -> Timeline:
@@ -178,18 +172,13 @@ def _settle_pick(
     if same_music and ranking is None and music.reason and music.grid is not None:
         return replace(timeline, music=music)
     track = library.track_for(music.track_id, music.user_path)
+    music = replace(music, grid=beat_grid(track))
     if music.user_path is not None:
-        reason = music.reason if same_music and music.reason else song_reason(track, video=video)
-    else:
-        prompt = " ".join(music.moods) or None
-        reason = (_reason_in(ranking, track.id) if ranking else None) or reason_for(track, video=video, prompt=prompt)
-    return replace(timeline, music=replace(music, reason=reason, grid=beat_grid(track)))
-
-
-def _reason_in(ranking: MatchResult | None, track_id: str) -> str | None:
-    if ranking is None or track_id not in ranking.ranked:
-        return None
-    return ranking.reasons[ranking.ranked.index(track_id)]
+        if same_music and music.reason:
+            return replace(timeline, music=music)
+        return replace(timeline, music=with_pick_reason(music, song_pick_reason(track, video=video)))
+    why = pick_reason(track, video=video, prompt=" ".join(music.moods) or None)
+    return replace(timeline, music=with_pick_reason(music, why))
 
 
 def _first(ranked: tuple[str, ...], track_id: str) -> tuple[str, ...]:
@@ -223,10 +212,14 @@ def _replan_film(
     asked_s = timeline.video.end_s
     same_length = asked_s == before.video.end_s
     start = next((edit for edit in reversed(edits) if isinstance(edit, StartMusic)), None)
-    if same_music and same_items and same_length and start is None:
+    hit = next((edit for edit in reversed(edits) if isinstance(edit, SetHit)), None)
+    if same_music and same_items and same_length and start is None and hit is None:
         return timeline, []
     offset = start.offset_s if start is not None else (music.start_offset_s if same_music else None)
     track = library.track_for(music.track_id, music.user_path)
+    peak = track_peak_s(track.features) if hit is not None and start is None else None
+    if hit is not None and peak is not None:  # the music starts so that its big moment lands where asked
+        offset = max(0.0, peak - hit.at_s)
     new = _replanned(timeline, analysis, track.features, length_s=asked_s, offset_s=offset)
     notes: list[tuple[str, dict[str, object]]] = []
     beat_s = 60.0 / track.features.bpm if track.features.bpm > 0 else 0.5

@@ -54,6 +54,7 @@ __all__ = [
     "SetAspect",
     "SetDucking",
     "SetFit",
+    "SetHit",
     "SetLength",
     "SetMaxHeight",
     "SetMood",
@@ -181,6 +182,18 @@ class SetDucking(Edit):
 
     kind: ClassVar[str] = "set_ducking"
     enabled: bool
+
+
+@dataclass(frozen=True)
+class SetHit(Edit):
+    """Where (video seconds) the track's big moment should land ("drop at 20 s", "高潮在20秒"); the start point
+    goes back to the planner, which lays the moment there when it can keep the cuts on beats."""
+
+    kind: ClassVar[str] = "set_hit"
+    at_s: float
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "at_s", round(max(0.0, float(self.at_s)), 3))
 
 
 @dataclass(frozen=True)
@@ -372,6 +385,8 @@ def describe_edit(edit: Edit, lang: str = "en") -> str:
         return say("edit_ducking_on" if edit.enabled else "edit_ducking_off", lang)
     if isinstance(edit, StartMusic):
         return _describe_start(edit, lang)
+    if isinstance(edit, SetHit):
+        return say("edit_hit_at", lang, seconds=format_seconds(edit.at_s))
     if isinstance(edit, SetTitle):
         return _describe_title(edit.text, edit.duration_s, lang)
     if isinstance(edit, SetAspect):
@@ -538,11 +553,16 @@ def _apply_one(timeline: Timeline, edit: Edit, env: _Env) -> tuple[Timeline, str
         return _mood(timeline, edit, env)
     if isinstance(edit, ChangeVolume):
         return _change_volume(timeline, edit, env)
-    if isinstance(edit, SetVolume | StartMusic):
+    if isinstance(edit, SetVolume | StartMusic | SetHit):
         if music is None:
             return timeline, say("note_no_music_yet", lang)
         if isinstance(edit, SetVolume):
             return replace(timeline, music=replace(music, volume_pct=edit.pct)), note
+        if isinstance(edit, SetHit):
+            if timeline.is_montage:  # a film's start is re-planned from the pin with its cut (bot.media.editing)
+                return replace(timeline, music=replace(music, hit_at_s=edit.at_s)), note
+            pinned = replace(music, hit_at_s=edit.at_s, start_offset_s=None, skip_intro=False)
+            return replace(timeline, music=pinned), note
         new_music = replace(music, start_offset_s=edit.offset_s, skip_intro=edit.skip_intro)
         return replace(timeline, music=new_music), note
     if isinstance(edit, SetOriginalAudio):

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from bot.language import has_phrase, say
+from bot.language.reasons import PickReason, honest_sentence, word_reason
 from bot.language.vocabulary import MOOD_COORDINATES, MoodRequest, canonical_mood, parse_mood_words
 from bot.media.models import MatchResult, Track, VideoAnalysis
 from bot.media.sync import plan_sync
@@ -32,13 +32,16 @@ __all__ = [
     "RequestFit",
     "clip_mood",
     "honest_note",
+    "pick_reason",
     "rank_tracks",
     "reason_for",
     "request_fit",
+    "song_pick_reason",
     "song_reason",
     "track_coordinates",
     "track_moods",
     "with_honest_words",
+    "with_pick_reason",
 ]
 
 WORD_WEIGHT = 3.0
@@ -108,51 +111,35 @@ def _word_score(track: Track, request: MoodRequest, coords: tuple[float, float])
     return score
 
 
-def _describe_clip(video: VideoAnalysis, lang: str) -> str:
+def _clip_look(video: VideoAnalysis) -> tuple[str, str, str]:
+    """What the clip looks like, in the words :class:`PickReason` keeps (pace, motion, colours)."""
     cpm = video.cuts_per_minute
-    pace = "match_pace_fast" if cpm >= 20 else "match_pace_steady" if cpm >= 6 else "match_pace_long"
-    motion = (
-        "match_motion_lots"
-        if video.motion > 0.35
-        else "match_motion_little"
-        if video.motion < 0.12
-        else "match_motion_some"
-    )
+    pace = "fast" if cpm >= 20 else "steady" if cpm >= 6 else "long"
+    motion = "lots" if video.motion > 0.35 else "little" if video.motion < 0.12 else "some"
     bright = video.brightness > 0.5 and video.saturation > 0.3
     dark = video.brightness < 0.35 or video.saturation < 0.12
-    colours = "match_colours_bright" if bright else "match_colours_dark" if dark else "match_colours_balanced"
-    return say("match_clip", lang, pace=say(pace, lang), motion=say(motion, lang), colours=say(colours, lang))
+    colours = "bright" if bright else "dark" if dark else "balanced"
+    return pace, motion, colours
 
 
-def _mood_name(mood: str, lang: str) -> str:
-    """A mood as the user reads it (an unknown tag as it is written)."""
-    key = f"mood_{mood}"
-    return say(key, lang) if has_phrase(key) else mood
-
-
-def _reason(
-    track: Track,
-    request: MoodRequest,
-    video: VideoAnalysis,
-    cuts_on_beat: int,
-    cuts_total: int,
-    lang: str,
-) -> str:
-    """One sentence on why the track fits, in the user's language (the templates are phrases)."""
-    moods = [_mood_name(mood, lang) for mood in track_moods(track)[:2]]
-    if len(moods) == 2:
-        feel = say("match_feel_two", lang, first=moods[0], second=moods[1])
-    else:
-        feel = moods[0] if moods else say("match_feel_neutral", lang)
-    key = f"{track.features.key} {track.features.mode}"
-    head = say("match_track", lang, title=track.title, feel=feel, bpm=track.bpm, key=key)
-    if not request.empty:
-        why = say("match_for_request", lang, words=", ".join(request.words[:4]))
-    else:
-        why = say("match_for_clip", lang, clip=_describe_clip(video, lang))
-    if cuts_total:
-        return say("match_reason_with_cuts", lang, track=head, why=why, on_beat=cuts_on_beat, total=cuts_total)
-    return say("match_reason", lang, track=head, why=why)
+def _pick_reason(
+    track: Track, request: MoodRequest, video: VideoAnalysis, cuts_on_beat: int, cuts_total: int
+) -> PickReason:
+    """Why the track fits, as values (worded by :func:`bot.language.reasons.word_reason`)."""
+    pace, motion, colours = _clip_look(video) if request.empty else ("", "", "")
+    return PickReason(
+        title=track.title,
+        bpm=track.bpm,
+        key=track.features.key,
+        mode=track.features.mode,
+        moods=track_moods(track)[:2],
+        request_words=request.words[:4],
+        cuts_on_beat=cuts_on_beat,
+        cuts_total=cuts_total,
+        clip_pace=pace,
+        clip_motion=motion,
+        clip_colours=colours,
+    )
 
 
 def rank_tracks(
@@ -174,8 +161,8 @@ def rank_tracks(
         sync = plan.cuts_on_beat_ratio if plan.cuts_total >= 2 else 0.5
         covers = 1.0 if plan.loops == 0 else 0.5
         score = WORD_WEIGHT * words + CLIP_WEIGHT * clip_fit + SYNC_WEIGHT * sync + LENGTH_WEIGHT * covers
-        reason = _reason(track, request, video, plan.cuts_on_beat, plan.cuts_total, lang)
-        rows.append((score, track.id, reason))
+        reason = _pick_reason(track, request, video, plan.cuts_on_beat, plan.cuts_total)
+        rows.append((score, track.id, word_reason(reason, lang)))
     rows.sort(key=lambda r: (-r[0], r[1]))
     return MatchResult(
         ranked=tuple(r[1] for r in rows),
@@ -185,18 +172,30 @@ def rank_tracks(
     )
 
 
-def reason_for(track: Track, *, video: VideoAnalysis, prompt: str | None = None, lang: str = "en") -> str:
-    """The sentence ``rank_tracks`` would give ``track`` for this clip and request, for one track only
-    (a track taken by hand, or the next one of a stored ranking)."""
+def pick_reason(track: Track, *, video: VideoAnalysis, prompt: str | None = None) -> PickReason:
+    """Why ``rank_tracks`` would say ``track`` fits this clip and request, as values, for one track only
+    (the pick, a track taken by hand, or the next one of a stored ranking)."""
     request = parse_mood_words(prompt)
     plan = plan_sync(cut_times_s=video.cut_times_s, video_duration_s=video.duration_s, track=track.features)
-    return _reason(track, request, video, plan.cuts_on_beat, plan.cuts_total, lang)
+    return _pick_reason(track, request, video, plan.cuts_on_beat, plan.cuts_total)
+
+
+def song_pick_reason(track: Track, *, video: VideoAnalysis) -> PickReason:
+    """Why a song the user chose is used: it is theirs, with its tempo and how its beats meet the cuts."""
+    plan = plan_sync(cut_times_s=video.cut_times_s, video_duration_s=video.duration_s, track=track.features)
+    return PickReason(
+        title=track.title, bpm=track.bpm, own_song=True, cuts_on_beat=plan.cuts_on_beat, cuts_total=plan.cuts_total
+    )
+
+
+def reason_for(track: Track, *, video: VideoAnalysis, prompt: str | None = None, lang: str = "en") -> str:
+    """:func:`pick_reason` worded in ``lang`` (the sentence ``rank_tracks`` gives ``track``)."""
+    return word_reason(pick_reason(track, video=video, prompt=prompt), lang)
 
 
 def song_reason(track: Track, *, video: VideoAnalysis, lang: str = "en") -> str:
-    """Why a song the user chose is used: it is theirs, with its tempo and how its beats meet the cuts."""
-    plan = plan_sync(cut_times_s=video.cut_times_s, video_duration_s=video.duration_s, track=track.features)
-    return say("song_reason", lang, title=track.title, bpm=track.bpm, on_beat=plan.cuts_on_beat, total=plan.cuts_total)
+    """:func:`song_pick_reason` worded in ``lang``."""
+    return word_reason(song_pick_reason(track, video=video), lang)
 
 
 _CONTENT_WORD = re.compile(r"[a-z]{3,}|[\u3400-\u9fff]{2,}")
@@ -236,21 +235,32 @@ def request_fit(prompt: str | None, tracks: Sequence[Track]) -> RequestFit:
 def honest_note(fit: RequestFit, tracks: Sequence[Track], lang: str = "en") -> str:
     """One sentence naming what the library could not serve, what was used instead and what it has; "" if all
     words were served."""
-    if not fit.unmatched_words:
-        return ""
+    return honest_sentence(_with_fit(PickReason(title="", bpm=0.0), fit, tracks), lang)
+
+
+def _with_fit(reason: PickReason, fit: RequestFit, tracks: Sequence[Track]) -> PickReason:
+    """``reason`` with the request's unserved words, what stood in for them and the moods the library has."""
     have = sorted({mood for track in tracks for mood in track_moods(track) if mood in MOOD_COORDINATES})
-    separator = say("timeline_list_separator", lang)
-    moods_text = separator.join(_mood_name(mood, lang) for mood in have)
-    words = separator.join(fit.unmatched_words)
-    names = [_mood_name(mood, lang) for mood in fit.used_moods[:2]] or list(fit.used_styles[:1])
-    if names:
-        used = say("match_feel_two", lang, first=names[0], second=names[1]) if len(names) == 2 else names[0]
-        return say("match_stand_in", lang, words=words, used=used, moods=moods_text)
-    return say("match_unknown_words", lang, words=words, moods=moods_text)
+    return replace(
+        reason,
+        unmatched_words=fit.unmatched_words,
+        used_moods=fit.used_moods,
+        used_style=fit.used_styles[0] if fit.used_styles else "",
+        library_moods=tuple(have),
+    )
+
+
+def with_pick_reason(music: MusicTrack, why: PickReason) -> MusicTrack:
+    """The pick with its reason as values (``why``) and, for whoever reads the timeline itself, in English."""
+    return replace(music, why=why, reason=word_reason(why))
 
 
 def with_honest_words(music: MusicTrack, prompt: str | None, tracks: Sequence[Track]) -> MusicTrack:
     """The pick with the request's words the library could not serve named after its reason."""
     fit = request_fit(prompt, tracks)
-    note = honest_note(fit, tracks)
-    return replace(music, reason=f"{music.reason} {note}".strip(), unmatched=fit.unmatched_words)
+    if music.why is None:  # a pick made before reasons were kept as values
+        note = honest_note(fit, tracks)
+        return replace(music, reason=f"{music.reason} {note}".strip(), unmatched=fit.unmatched_words)
+    if not fit.unmatched_words:
+        return replace(music, unmatched=())
+    return replace(with_pick_reason(music, _with_fit(music.why, fit, tracks)), unmatched=fit.unmatched_words)

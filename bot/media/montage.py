@@ -27,7 +27,7 @@ from bot.media.footage import Footage, best_stretch, sample_footage
 from bot.media.instructions import parse_instruction
 from bot.media.items import Item, probe_item
 from bot.media.library import Library
-from bot.media.matching import rank_tracks, with_honest_words
+from bot.media.matching import pick_reason, rank_tracks, with_honest_words, with_pick_reason
 from bot.media.models import AudioFeatures, Track, VideoAnalysis
 from bot.media.montage_render import FILM_FPS, film_fps
 from bot.media.speech import detect_speech
@@ -208,13 +208,12 @@ def first_montage(
         picked = library.get(ranking.best)
         assert picked is not None
         track = picked
-    index = ranking.ranked.index(track.id) if track.id in ranking.ranked else 0
     music = replace(
         MusicTrack.from_library(track.id, track.title, moods=parse_mood_words(prompt).moods),
         ranking=(track.id, *(t for t in ranking.ranked if t != track.id)),
-        reason=ranking.reasons[index],
         grid=beat_grid(track),
     )
+    music = with_pick_reason(music, pick_reason(track, video=video, prompt=prompt))
     music = with_honest_words(music, prompt, library.tracks)
     output = OutputSettings(
         aspect=aspect or wishes.aspect or majority_aspect(analysis.items),

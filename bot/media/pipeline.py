@@ -21,7 +21,7 @@ from pathlib import Path
 
 from bot.config import Settings, get_settings
 from bot.errors import InputRejected
-from bot.language import say
+from bot.language.reasons import PickReason, peak_sentence, word_reason
 from bot.media import cancel
 from bot.media.audio_io import decode_audio
 from bot.media.library import Library
@@ -33,7 +33,7 @@ from bot.media.montage_render import film_size, render_montage
 from bot.media.probe import probe_media
 from bot.media.reframe import CropPath, plan_reframe
 from bot.media.render import VideoEdits, display_size, render
-from bot.media.sync import intro_end_s, plan_sync
+from bot.media.sync import intro_end_s, plan_sync, track_peak_s
 from bot.media.timeline import BeatGrid, OutputSettings, Timeline
 from bot.media.video_analysis import analyse_video
 from bot.media.visual import ASPECT_RATIOS
@@ -108,6 +108,8 @@ class RenderOutcome:
     hit_at_s: float | None = None
     """Where the track's big moment lands in the video, when it was laid on the climax (or a pinned time)."""
     track_peak_s: float | None = None
+    why: PickReason | None = None
+    """``reason`` as values, for a reply worded in the reader's language (None: a timeline saved without them)."""
 
     @property
     def cuts_on_beat_ratio(self) -> float | None:
@@ -116,6 +118,7 @@ class RenderOutcome:
 
     def to_json(self) -> dict[str, object]:
         data = dataclasses.asdict(self)
+        data.pop("why")  # worded as ``reason``; its values are the fields beside it
         data["output"] = data.pop("output_path")
         data["cuts"] = self.cuts_total
         ratio = self.cuts_on_beat_ratio
@@ -247,6 +250,8 @@ def render_timeline(
         plan = plan_sync(
             cut_times_s=cuts, video_duration_s=duration_s, track=features, offset_s=start, hit_at_s=music.hit_at_s
         )
+        if isinstance(analysis, MontageAnalysis):
+            plan = _film_moment(plan, features, music.hit_at_s)
     with clock.stage("mix"):
         samples = decode_audio(track.path, sample_rate=SAMPLE_RATE, channels=2)
         bed = build_music_bed(samples, plan, SAMPLE_RATE)
@@ -291,10 +296,11 @@ def render_timeline(
                 edits=edits,
                 timeout_s=ffmpeg_timeout_s,
             )
+    why = _with_peak(music.why, plan, pinned=music.hit_at_s is not None)
     return RenderOutcome(
         output_path=str(output),
         track=summarize_track(track),
-        reason=_with_peak(music.reason, plan),
+        reason=word_reason(why) if why is not None else _old_reason(music.reason, plan),
         alternatives=music.alternatives,
         cut_times_s=cuts,
         music_offset_s=plan.offset_s,
@@ -318,20 +324,33 @@ def render_timeline(
         used_moods=music.moods,
         hit_at_s=plan.hit_at_s,
         track_peak_s=plan.track_peak_s,
+        why=why,
     )
 
 
-def _with_peak(reason: str, plan: SyncPlan) -> str:
-    """The pick's reason, plus where the track's big moment lands when it was laid on the action's peak."""
-    if plan.hit_at_s is None or plan.track_peak_s is None:
-        return reason
-    moment = say("sync_peak_reason", track_at=_clock(plan.track_peak_s), video_at=_clock(plan.hit_at_s))
-    return f"{reason} {moment}".strip()
+def _with_peak(why: PickReason | None, plan: SyncPlan, *, pinned: bool) -> PickReason | None:
+    """The pick's reason with where the track's big moment lands (set when it was laid on the action's peak, or
+    where the user pinned it)."""
+    if why is None:
+        return None
+    return dataclasses.replace(why, hit_at_s=plan.hit_at_s, track_peak_s=plan.track_peak_s, hit_pinned=pinned)
 
 
-def _clock(seconds: float) -> str:
-    whole = round(seconds)
-    return f"{whole // 60}:{whole % 60:02d}"
+def _film_moment(plan: SyncPlan, features: AudioFeatures, pinned_s: float | None) -> SyncPlan:
+    """A film's music starts where its cut was planned (so the sync plan lays no moment itself); when that start
+    was chosen from a pin ("drop at 6 s") and puts the track's big moment within a beat of it, say so."""
+    peak = track_peak_s(features) if pinned_s is not None and plan.loops == 0 else None
+    if peak is None or pinned_s is None or features.bpm <= 0:
+        return plan
+    lands = peak - plan.offset_s
+    if abs(lands - pinned_s) > 60.0 / features.bpm + 1e-3:
+        return plan
+    return dataclasses.replace(plan, hit_at_s=round(lands, 3), track_peak_s=round(peak, 3))
+
+
+def _old_reason(reason: str, plan: SyncPlan) -> str:
+    """A timeline saved before reasons were kept as values: its English sentence and where the moment lands."""
+    return " ".join(part for part in (reason, peak_sentence(plan.hit_at_s, plan.track_peak_s)) if part)  # as then
 
 
 def subject_path(info: MediaInfo, output: OutputSettings, cuts: tuple[float, ...]) -> CropPath | None:

@@ -21,6 +21,7 @@ from pydantic import ConfigDict, Strict, TypeAdapter, ValidationError
 
 from bot.errors import InputRejected
 from bot.language import say
+from bot.language.reasons import PickReason
 from bot.language.text import MAX_LABEL_CHARS, clean_text, format_seconds, label_from_path
 
 __all__ = [
@@ -216,6 +217,8 @@ class MusicTrack:
     """Where (video seconds) the track's big moment should land, pinned by the user ("drop at 20 s")."""
     unmatched: tuple[str, ...] = ()
     """Words of the request the library had no tracks for as such (told to the user with the pick)."""
+    why: PickReason | None = None
+    """``reason`` as values, so whoever shows it words it in the reader's language (None: an older timeline)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "title", clean_text(self.title, MAX_TITLE_CHARS) or (self.track_id or "music"))
@@ -385,6 +388,7 @@ class Timeline:
                 "reason": m.reason,
                 "hit_at_s": m.hit_at_s,
                 "unmatched": list(m.unmatched),
+                "why": None if m.why is None else m.why.to_dict(),
                 "ranking": list(m.ranking),
                 "grid": None
                 if m.grid is None

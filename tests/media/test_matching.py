@@ -124,8 +124,10 @@ def test_words_the_library_cannot_serve_are_named_with_what_was_used() -> None:
     assert note.startswith("No epic tracks here") and "calm, energetic, happy, nostalgic, tender" in note
     assert "史诗" in honest_note(request_fit("史诗", tracks), tracks, "zh")
     spooky = request_fit("spooky halloween night", tracks)
-    assert spooky.unmatched_words == ("spooky", "halloween", "night") and spooky.used_moods == ()
+    # free words steer now (words16, #16): "spooky" stands in as nostalgic and is still named as not served
+    assert spooky.unmatched_words == ("spooky", "halloween") and spooky.used_moods == ("nostalgic",)
     assert "spooky" in honest_note(spooky, tracks)
+    assert honest_note(spooky, tracks).startswith("No spooky, halloween tracks here — I used nostalgic ones instead.")
     assert request_fit("calm and warm", tracks).unmatched_words == ()
     assert honest_note(request_fit("calm and warm", tracks), tracks) == ""
     named = [make_track("e1", grid_features(), title="Epic Sunrise", moods=("energetic",))]

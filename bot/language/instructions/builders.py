@@ -91,6 +91,12 @@ def start_at(match: re.Match[str], _message: Message) -> Sequence[Item]:
     return [] if value is None else [parsed("start_music", offset_s=value)]
 
 
+def hit_at(match: re.Match[str], _message: Message) -> Sequence[Item]:
+    """``drop at 0:20``, ``高潮在20秒``: where the track's big moment should land (the time groups of ``TIME``)."""
+    value = seconds(match)
+    return [] if value is None else [parsed("set_hit", at_s=value)]
+
+
 def steps(sign: int) -> Builder:
     """Louder (+1) or quieter (-1); twice as much when a group named ``much…`` matched ("much louder")."""
 

@@ -22,6 +22,7 @@ EditKind = Literal[
     "set_original_audio",
     "set_ducking",
     "start_music",
+    "set_hit",
     "set_title",
     "remove_title",
     "set_aspect",
@@ -34,7 +35,8 @@ EditKind = Literal[
     "swap_items",
     "drop_item",
 ]
-"""Every edit a message can ask for; ``fit_platform`` is "under the upload limit of ``platform``". The last four
+"""Every edit a message can ask for; ``fit_platform`` is "under the upload limit of ``platform``"; ``set_hit`` is
+"the drop at 20 s" (where the track's big moment lands, video seconds). The last four
 rearrange a film of several items ("30 s", "shorter", "swap 2 and 3", "drop the third clip")."""
 
 

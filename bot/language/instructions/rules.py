@@ -20,6 +20,7 @@ from bot.language.instructions.builders import (
     const,
     drop_item,
     height,
+    hit_at,
     length,
     percent,
     shift_from,
@@ -241,6 +242,20 @@ def _build_rules() -> tuple[Rule, ...]:
             rf"(?:speak|speaks|speaking|talk|talks|talking|speech|voices?){_E}|^\s*duck(?:ing)?\s*[.!]*\s*$"
             r"|(?:开启|打开|恢复|启用)\s*(?:自动)?\s*(?:压低|闪避|ducking|duck)(?:音乐)?|压低音乐|降低音乐|自动压低",
             const(parsed("set_ducking", enabled=True)),
+        ),
+        # ----- where the track's big moment lands (before "where the music starts" and a film's length:
+        # "drop at 20 s" is neither "drop an item" nor "20 s long")
+        _rule(
+            rf"{_B}(?:(?:put|land|place|time|move|set|have)\s+)?(?:the\s+)?(?:(?:music|song|track)(?:'s)?\s+)?"
+            rf"(?:drop|beat\s+drop|climax|chorus|big\s+moment|peak|highlight|high\s+point)\s+"
+            rf"(?:(?:should|to|must|needs\s+to)\s+)?(?:(?:lands?|hits?|comes?|happens?|falls?|be)\s+)?"
+            rf"(?:at|on|to|around|near|@)\s+(?:the\s+)?(?:second\s+)?{BARE_TIME}",
+            hit_at,
+        ),
+        _rule(
+            r"(?:让|把|将)?(?:音乐|歌曲|歌|配乐|bgm)?(?:的)?(?:高潮|副歌|爆点|高光|鼓点爆发)(?:部分)?\s*"
+            rf"(?:要|放|落|出现|卡|对)?\s*(?:在|到|于)\s*(?:视频)?(?:的)?\s*(?:第)?\s*{BARE_TIME}",
+            hit_at,
         ),
         # ----- where the music starts
         _rule(rf"跳过\s*(?:前|开头(?:的)?)\s*{TIME}", start_at),
