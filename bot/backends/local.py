@@ -47,7 +47,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from bot.backends.base import BackendEvent, Credits, ExportOptions, NotUnderstood, Rendered, Stage
 from bot.backends.local_files import (
@@ -80,7 +80,7 @@ from bot.media import cancel
 from bot.media.montage import MontageAnalysis
 from bot.media.timeline import Timeline
 
-__all__ = ["PROGRESS_TICK_S", "LocalBackend", "fit_for_delivery"]
+__all__ = ["PROGRESS_TICK_S", "LocalBackend", "StepRunner", "fit_for_delivery"]
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +97,14 @@ PROGRESS_TICK_S = 2.0
 """A stage that runs in a worker reports an estimate this often (the chat shows at most one per ~3 s)."""
 
 
+class StepRunner(Protocol):
+    """Where the steps run instead of the local pool: scale-out mode's queue (``bot.scale.client``)."""
+
+    async def run(self, func: Callable[..., T], *args: Any) -> T: ...
+
+    async def close(self) -> None: ...
+
+
 class LocalBackend:
     """The pipeline behind the :class:`~bot.backends.base.Backend` protocol.
 
@@ -107,10 +115,17 @@ class LocalBackend:
     name = "local"
 
     def __init__(
-        self, settings: Settings, *, executor: Executor | None = None, progress_tick_s: float = PROGRESS_TICK_S
+        self,
+        settings: Settings,
+        *,
+        executor: Executor | None = None,
+        progress_tick_s: float = PROGRESS_TICK_S,
+        steps: StepRunner | None = None,
     ) -> None:
-        """``progress_tick_s``: how often a long stage reports its estimated progress."""
+        """``progress_tick_s``: how often a long stage reports its estimated progress; ``steps``: run every step
+        there instead of in a local pool (scale-out mode)."""
         self._settings = settings
+        self._steps = steps
         self._progress_tick_s = progress_tick_s
         self._root = settings.backend_dir
         self._executor = executor
@@ -132,6 +147,8 @@ class LocalBackend:
         more, alone in a process of its own: if it was the culprit it cannot take anyone else down with
         it the second time (every step here is safe to repeat). A second death is ``RenderFailed``.
         """
+        if self._steps is not None:
+            return await self._steps.run(func, *args)
         pool = self._pool()
         try:
             return await self._run_once(pool, func, *args)
@@ -458,12 +475,16 @@ class LocalBackend:
     async def warm(self) -> None:
         """Start every worker and load the library in each, before the first job asks (a first job used to
         pay the workers' start-up, imports and library load: several seconds on two cores)."""
+        if self._steps is not None:
+            return  # the render workers warm themselves
         pool = self._pool()
         futures = [pool.submit(warm_task, self._settings) for _ in range(self._settings.worker_count)]
         counts = await asyncio.gather(*(asyncio.wrap_future(f) for f in futures))
         logger.info("local backend warm: %d worker(s), %d tracks each", len(counts), min(counts, default=0))
 
     async def close(self) -> None:
+        if self._steps is not None:
+            await self._steps.close()
         if self._owns_executor and self._executor is not None:
             executor, self._executor = self._executor, None
             await asyncio.to_thread(executor.shutdown, True, cancel_futures=True)

@@ -405,4 +405,10 @@ PHRASES: dict[str, str] = {
     "discord_opt_item9": "Clip or photo 9",
     "discord_opt_item10": "Clip or photo 10",
     "montage_photos_enlarged": "shown enlarged (smaller than the film's frame): {names}",
+    # ----- queue14 -----
+    "worker_needs_storage": (
+        "A render worker needs MUSICCOG_STORAGE (a shared folder or s3://bucket/prefix) "
+        "and MUSICCOG_DATABASE_URL (postgresql://…)."
+    ),
+    "worker_bad_concurrency": "--concurrency must be 1 or more.",
 }

@@ -371,4 +371,7 @@ PHRASES: dict[str, str] = {
     "discord_opt_item9": "第 9 段视频或照片",
     "discord_opt_item10": "第 10 段视频或照片",
     "montage_photos_enlarged": "以下照片比影片画面小，已放大显示：{names}",
+    # ----- queue14 -----
+    "worker_needs_storage": "渲染工作进程需要 MUSICCOG_STORAGE（共享文件夹或 s3://bucket/prefix）和 MUSICCOG_DATABASE_URL（postgresql://…）。",
+    "worker_bad_concurrency": "--concurrency 至少为 1。",
 }
