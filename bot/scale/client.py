@@ -23,11 +23,20 @@ from procrastinate import App
 from bot.config import Settings
 from bot.errors import RenderFailed
 from bot.scale.parcel import pack, safe_relative, unpack
-from bot.scale.queue import QUEUE, TASK_NAME, ensure_schema, make_app, queue_dsn, step_status
+from bot.scale.queue import (
+    DATABASE_ERRORS,
+    MAX_ATTEMPTS,
+    QUEUE,
+    TASK_NAME,
+    ensure_schema,
+    make_app,
+    queue_dsn,
+    step_status,
+)
 from bot.scale.steps import LIGHT_STEPS, step_name
 from bot.scale.storage import Storage, new_step_prefix, open_storage
 
-__all__ = ["POLL_S", "QueueSteps"]
+__all__ = ["OUTAGE_S", "POLL_S", "QueueSteps"]
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +44,8 @@ T = TypeVar("T")
 
 POLL_S = 0.5
 """How often a waiting step's status is read (one indexed row per running step)."""
+OUTAGE_S = 600.0
+"""How long the database may be unreachable before a waiting step is given up."""
 
 _SONG_PREFIX = "song-"  # the local backend's name for a user's song in the session folder
 
@@ -60,22 +71,30 @@ class QueueSteps:
             return self._app
 
     async def run(self, func: Callable[..., T], *args: Any) -> T:
-        """``func(*args)`` on a worker; its exceptions (``InputRejected``, ``RenderFailed``…) are raised here."""
+        """``func(*args)`` on a worker; its exceptions (``InputRejected``, ``RenderFailed``…) are raised here.
+
+        A step marked done without a result was ended by a worker that had lost its claim (procrastinate lets
+        any worker finish a job): it is queued once more, within ``MAX_ATTEMPTS``."""
         name = step_name(func)
         app = await self._opened()
         prefix = new_step_prefix()
         try:
             await asyncio.to_thread(self._send, prefix, name, args)
-            job_id = await app.configure_task(TASK_NAME, queue=QUEUE).defer_async(prefix=prefix)
-            logger.info("step %s (%s) queued", job_id, name)
-            try:
-                status = await self._wait(app, job_id)
-            except asyncio.CancelledError:
-                await asyncio.shield(self._abort(app, job_id))
-                raise
-            if status != "succeeded":
-                raise RenderFailed("A render worker could not finish the step.")
-            return await asyncio.to_thread(self._receive, prefix)
+            for _attempt in range(MAX_ATTEMPTS):
+                job_id = await self._defer(app, prefix)
+                logger.info("step %s (%s) queued", job_id, name)
+                try:
+                    status = await self._wait(app, job_id)
+                except asyncio.CancelledError:
+                    await asyncio.shield(self._abort(app, job_id))
+                    raise
+                if status != "succeeded":
+                    raise RenderFailed("A render worker could not finish the step.")
+                data = await asyncio.to_thread(self._storage.get_bytes, f"{prefix}/result")
+                if data is not None:
+                    return await asyncio.to_thread(self._receive, data)
+                logger.warning("step %s was ended without a result (a worker lost its claim)", job_id)
+            raise RenderFailed("A render worker finished without a result.")
         finally:
             await asyncio.shield(asyncio.to_thread(self._storage.delete_prefix, prefix))
 
@@ -90,10 +109,7 @@ class QueueSteps:
         call = {"step": name, "args": packed.data, "inputs": inputs}
         self._storage.put_bytes(f"{prefix}/call", pickle.dumps(call, protocol=pickle.HIGHEST_PROTOCOL))
 
-    def _receive(self, prefix: str) -> Any:
-        data = self._storage.get_bytes(f"{prefix}/result")
-        if data is None:
-            raise RenderFailed("A render worker finished without a result.")
+    def _receive(self, data: bytes) -> Any:
         outcome = pickle.loads(data)  # our own worker's, through our own storage
         if not outcome["ok"]:
             raise outcome["error"]
@@ -103,9 +119,33 @@ class QueueSteps:
         value, _names = unpack(outcome["value"], self._root, None, sanitise=False)
         return value
 
+    async def _defer(self, app: App, prefix: str) -> int:
+        task = app.configure_task(TASK_NAME, queue=QUEUE)
+        for delay_s in (0.5, 1.0, 2.0, 4.0, 8.0, 0.0):
+            try:
+                return await task.defer_async(prefix=prefix)
+            except DATABASE_ERRORS:
+                if not delay_s:
+                    raise
+                logger.warning("the task queue is unreachable; trying again in %.1f s", delay_s)
+                await asyncio.sleep(delay_s)
+        raise AssertionError("unreachable")
+
     async def _wait(self, app: App, job_id: int) -> str:
+        """The step's final status; a database outage is waited out (``OUTAGE_S`` at most)."""
+        lost_since: float | None = None
         while True:
-            found = await step_status(app, job_id)
+            try:
+                found = await step_status(app, job_id)
+                lost_since = None
+            except DATABASE_ERRORS:
+                now = asyncio.get_running_loop().time()
+                lost_since = lost_since or now
+                if now - lost_since > OUTAGE_S:
+                    raise
+                logger.warning("step %s: the task queue is unreachable; waiting", job_id)
+                await asyncio.sleep(POLL_S * 4)
+                continue
             if found is None:
                 return "missing"
             status, _attempts = found

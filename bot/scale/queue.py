@@ -17,6 +17,7 @@ import logging
 
 import psycopg
 from procrastinate import App, PsycopgConnector
+from procrastinate.exceptions import ConnectorException
 from procrastinate.jobs import Status
 from procrastinate.schema import SchemaManager
 
@@ -24,6 +25,7 @@ from bot.config import Settings
 from bot.errors import MusicCogError
 
 __all__ = [
+    "DATABASE_ERRORS",
     "MAX_ATTEMPTS",
     "QUEUE",
     "TASK_NAME",
@@ -44,11 +46,15 @@ MAX_ATTEMPTS = 2
 """Runs of one step at most, as the engine gives one job at most two runs (``recover_interrupted``): a step
 that kills its worker twice is not tried a third time."""
 
+DATABASE_ERRORS = (psycopg.Error, ConnectorException, OSError)
+"""What a lost database connection raises (PostgreSQL restarted, say): waited out, never a failed job."""
+
 _SCHEMA_LOCK = 0x6D75_7369  # "musi": one process applies the schema, the others wait and find it there
 
 _STATUS = "SELECT status, attempts FROM procrastinate_jobs WHERE id = %(job_id)s"
 _CLAIM = (
-    "SELECT 1 AS ours FROM procrastinate_jobs WHERE id = %(job_id)s AND status = 'doing' AND worker_id = %(worker_id)s"
+    "SELECT EXISTS (SELECT 1 FROM procrastinate_jobs"
+    " WHERE id = %(job_id)s AND status = 'doing' AND worker_id = %(worker_id)s) AS ours"
 )
 
 
@@ -65,7 +71,9 @@ def queue_dsn(settings: Settings) -> str:
 
 
 def make_app(dsn: str) -> App:
-    """A procrastinate app on ``dsn`` (opened by the caller); the worker registers the task on it."""
+    """A procrastinate app on ``dsn`` (opened by the caller); the worker registers the task on it. Its pool
+    checks connections before use (procrastinate sets that), so after a database restart dead ones are
+    replaced, not used."""
     return App(connector=PsycopgConnector(conninfo=dsn, min_size=1, max_size=4))
 
 
@@ -82,8 +90,8 @@ async def ensure_schema(dsn: str) -> None:
 
 async def step_status(app: App, job_id: int) -> tuple[str, int] | None:
     """The step's procrastinate status (``todo``, ``doing``, ``succeeded``…) and finished attempts."""
-    row = await app.connector.execute_query_one_async(_STATUS, job_id=job_id)
-    return (str(row["status"]), int(row["attempts"])) if row else None
+    rows = await app.connector.execute_query_all_async(_STATUS, job_id=job_id)
+    return (str(rows[0]["status"]), int(rows[0]["attempts"])) if rows else None
 
 
 async def claim_is_ours(app: App, job_id: int, worker_id: int | None) -> bool:
@@ -91,7 +99,7 @@ async def claim_is_ours(app: App, job_id: int, worker_id: int | None) -> bool:
     if worker_id is None:
         return False
     row = await app.connector.execute_query_one_async(_CLAIM, job_id=job_id, worker_id=worker_id)
-    return bool(row)
+    return bool(row["ours"])
 
 
 async def retry_stalled(app: App, stalled_s: float) -> int:

@@ -22,6 +22,7 @@ import os
 import pickle
 import secrets
 import shutil
+import signal
 import tempfile
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -30,13 +31,23 @@ from pathlib import Path
 from typing import Any
 
 from procrastinate import App, JobContext
+from procrastinate.worker import Worker
 
 from bot.backends.local_tasks import warm_task, watched
 from bot.config import Settings
 from bot.errors import RenderFailed
 from bot.media import cancel
 from bot.scale.parcel import pack, unpack
-from bot.scale.queue import QUEUE, TASK_NAME, claim_is_ours, ensure_schema, make_app, queue_dsn, retry_stalled
+from bot.scale.queue import (
+    DATABASE_ERRORS,
+    QUEUE,
+    TASK_NAME,
+    claim_is_ours,
+    ensure_schema,
+    make_app,
+    queue_dsn,
+    retry_stalled,
+)
 from bot.scale.steps import STEPS
 from bot.scale.storage import Storage, open_storage
 
@@ -44,6 +55,7 @@ __all__ = ["STALE_STEP_S", "StepWorker", "serve_worker"]
 
 logger = logging.getLogger(__name__)
 
+_RESTART_S = 2.0
 STALE_STEP_S = 6 * 3600.0
 """Step objects this old in storage were left by a side that crashed mid-step."""
 
@@ -186,13 +198,29 @@ def _dumps(outcome: dict[str, Any]) -> bytes:
 
 async def _sweep(app: App, storage: Storage, settings: Settings) -> None:
     """Retry steps of silent workers every heartbeat; every hour delete stale step objects and step rows
-    finished a day ago (kept that long for an operator's look)."""
+    finished a day ago (kept that long for an operator's look).
+
+    Silence is judged only once this worker has itself reached the database for a whole ``worker_stalled_s``:
+    after an outage (PostgreSQL restarted) every worker's heartbeat is late, and a live worker's step must not
+    be taken for a dead one's before the heartbeats have had their chance to catch up."""
+    loop = asyncio.get_running_loop()
+    reachable_since = loop.time()
     loops = 0
     every = max(1, int(3600 / max(0.5, settings.worker_heartbeat_s)))
     while True:
         await asyncio.sleep(settings.worker_heartbeat_s)
+        began = loop.time()
         try:
-            await retry_stalled(app, settings.worker_stalled_s)
+            await app.job_manager.check_connection_async()
+        except DATABASE_ERRORS:
+            reachable_since = loop.time()
+            logger.warning("the task queue is unreachable; the sweep waits")
+            continue
+        if loop.time() - began > settings.worker_heartbeat_s:  # slow to come back: an outage just ended
+            reachable_since = loop.time()
+        try:
+            if loop.time() - reachable_since >= settings.worker_stalled_s:
+                await retry_stalled(app, settings.worker_stalled_s)
             if loops % every == 0:
                 removed = await asyncio.to_thread(storage.sweep, STALE_STEP_S)
                 await app.job_manager.delete_old_jobs(
@@ -201,12 +229,15 @@ async def _sweep(app: App, storage: Storage, settings: Settings) -> None:
                 if removed:
                     logger.info("deleted %d stale step(s) from storage", removed)
         except Exception:
+            reachable_since = loop.time()
             logger.warning("the worker's sweep failed; will try again", exc_info=True)
         loops += 1
 
 
 async def serve_worker(settings: Settings, *, concurrency: int = 1) -> None:
-    """Run a worker until SIGINT/SIGTERM (a running step finishes first)."""
+    """Run a worker until SIGINT/SIGTERM (running steps finish first). A worker loop that ends on its own
+    (the database went away: procrastinate stops a worker whose heartbeat or listener fails) is started
+    again, so a PostgreSQL restart costs a few seconds, not the worker."""
     dsn = queue_dsn(settings)
     storage = open_storage(settings.storage, s3_endpoint_url=settings.s3_endpoint_url)
     scratch = settings.job_temp_dir / "worker"
@@ -215,21 +246,48 @@ async def serve_worker(settings: Settings, *, concurrency: int = 1) -> None:
     app = make_app(dsn)
     worker = StepWorker(settings, storage, app, concurrency=concurrency, scratch=scratch)
     app.task(name=TASK_NAME, queue=QUEUE, pass_context=True)(worker.run_step)
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
     try:
         async with app.open_async():
             await worker.warm()
             sweeping = asyncio.create_task(_sweep(app, storage, settings), name="musiccog-worker-sweep")
             try:
-                logger.info("worker ready: %d at a time", concurrency)
-                await app.run_worker_async(
-                    queues=[QUEUE],
-                    concurrency=concurrency,
-                    update_heartbeat_interval=settings.worker_heartbeat_s,
-                    stalled_worker_timeout=settings.worker_stalled_s,
-                )
+                while not stopping.is_set():
+                    runner = Worker(
+                        app,
+                        queues=[QUEUE],
+                        name="musiccog",
+                        concurrency=concurrency,
+                        update_heartbeat_interval=settings.worker_heartbeat_s,
+                        stalled_worker_timeout=settings.worker_stalled_s,
+                        install_signal_handlers=False,
+                    )
+                    for signum in (signal.SIGINT, signal.SIGTERM):
+                        loop.add_signal_handler(signum, _stopper(stopping, runner))
+                    logger.info("worker ready: %d at a time", concurrency)
+                    try:
+                        await runner.run()
+                    except DATABASE_ERRORS:
+                        logger.warning("the task queue is unreachable", exc_info=True)
+                    if not stopping.is_set():
+                        logger.warning("the worker loop stopped on its own; starting it again in %.0f s", _RESTART_S)
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(stopping.wait(), _RESTART_S)
             finally:
                 sweeping.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await sweeping
     finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
         worker.close()
+
+
+def _stopper(stopping: asyncio.Event, runner: Worker) -> Callable[[], None]:
+    def stop() -> None:
+        logger.info("stopping: running steps finish first")
+        stopping.set()
+        runner.stop()
+
+    return stop

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
+import boto3
 import psycopg
 import pytest
 
@@ -18,6 +20,7 @@ from bot.backends.local import LocalBackend
 from bot.config import Settings
 from tests.mediagen import make_clip
 from tests.scale.conftest import WorkerProcess
+from tests.scale.pg import PostgresServer
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -67,10 +70,32 @@ def _worker_running(workers: list[WorkerProcess], job_id: int) -> WorkerProcess:
     raise AssertionError(f"no worker says it runs job {job_id}")
 
 
+def _bucket(endpoint: str) -> str:
+    name = f"musiccog-{uuid.uuid4().hex[:12]}"
+    boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket=name)
+    return name
+
+
+def _s3_keys(endpoint: str, bucket: str) -> list[str]:
+    listed = boto3.client("s3", endpoint_url=endpoint).list_objects_v2(Bucket=bucket)
+    return [item["Key"] for item in listed.get("Contents", [])]
+
+
+@pytest.mark.parametrize("storage_kind", ["folder", "s3"])
 def test_four_clips_spread_over_two_workers(
-    tmp_path: Path, database_url: str, start_worker: Callable[..., WorkerProcess], monkeypatch: pytest.MonkeyPatch
+    storage_kind: str,
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    database_url: str,
+    start_worker: Callable[..., WorkerProcess],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    env = _env(database_url, str(tmp_path / "shared"))
+    if storage_kind == "s3":
+        endpoint = request.getfixturevalue("s3_endpoint")
+        bucket = _bucket(endpoint)
+        env = _env(database_url, f"s3://{bucket}/musiccog") | {"MUSICCOG_S3_ENDPOINT_URL": endpoint}
+    else:
+        env = _env(database_url, str(tmp_path / "shared"))
     workers = [start_worker(env), start_worker(env)]
     for worker in workers:
         worker.wait_for("worker ready")
@@ -100,7 +125,10 @@ def test_four_clips_spread_over_two_workers(
     assert len({worker_id for *_, worker_id in rows}) == 2  # both workers took steps
     for worker in workers:
         assert "step started" in worker.text()
-    assert not any((tmp_path / "shared" / "steps").iterdir())  # storage keeps nothing of a finished step
+    if storage_kind == "s3":
+        assert _s3_keys(endpoint, bucket) == []  # storage keeps nothing of a finished step
+    else:
+        assert not any((tmp_path / "shared" / "steps").iterdir())
     for index in (1, 2):
         assert not any((tmp_path / f"worker{index}-tmp" / "worker").iterdir())  # nor the workers' scratch
 
@@ -174,3 +202,40 @@ def test_cancel_stops_the_step_on_its_worker(
     assert rows[-1][1] == "aborted"
     worker.wait_for("cancelled; stopping it")
     assert not any((tmp_path / "shared" / "steps").iterdir())
+
+
+def test_postgres_restarted_mid_render(
+    tmp_path: Path,
+    postgres: PostgresServer,
+    database_url: str,
+    start_worker: Callable[..., WorkerProcess],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Bot side and worker reconnect and carry on; the step in flight finishes (or runs again)."""
+    env = _env(database_url, str(tmp_path / "shared"))
+    worker = start_worker(env)
+    worker.wait_for("worker ready")
+    clip = make_clip(tmp_path / "long.mp4", duration_s=20.0, size=(640, 360), cut_times_s=(5.0, 10.0, 15.0))
+    backend = _backend(env, monkeypatch)
+
+    async def scenario() -> Rendered:
+        session = await backend.open_session()
+        rendering = asyncio.ensure_future(_last(backend.upload(session, clip, prompt="calm, title 'Day 1', 9:16")))
+        try:
+            while len(await asyncio.to_thread(_step_rows, database_url)) < 3:
+                await _running_step(database_url)
+                await asyncio.sleep(0.2)
+            await asyncio.to_thread(postgres.stop)
+            await asyncio.sleep(1.0)
+            await asyncio.to_thread(postgres.start)
+            done = await rendering
+            assert isinstance(done, Rendered)
+            again = await _last(backend.instruct(session, "quieter"))  # and the next job runs as ever
+            assert isinstance(again, Rendered)
+            return done
+        finally:
+            await backend.close()
+
+    done = asyncio.run(scenario())
+    assert done.path.is_file()
+    assert worker.process.poll() is None
