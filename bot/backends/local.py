@@ -102,6 +102,10 @@ class StepRunner(Protocol):
 
     async def run(self, func: Callable[..., T], *args: Any) -> T: ...
 
+    def waiting(self, work: asyncio.Future[Any]) -> bool:
+        """Whether ``work`` (the task running a step) still waits for a free worker."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -268,13 +272,18 @@ class LocalBackend:
         self, stage: str, start: float, end: float, expected_s: float, work: asyncio.Future[Any]
     ) -> AsyncIterator[Stage]:
         """Estimated progress of ``stage`` until ``work`` is done: ``start`` → ``end`` along 1 − e^(−t/expected),
-        so it moves early, slows down and never claims to be finished. Cancels ``work`` if abandoned."""
+        so it moves early, slows down and never claims to be finished. Cancels ``work`` if abandoned. While the
+        step waits in the render workers' queue (scale-out) it says so instead, and the estimate starts later."""
         begun = time.monotonic()
         try:
             while True:
                 done, _ = await asyncio.wait({work}, timeout=self._progress_tick_s)
                 if done:
                     return
+                if self._steps is not None and self._steps.waiting(work):
+                    begun = time.monotonic()
+                    yield Stage("queue", start)
+                    continue
                 elapsed = time.monotonic() - begun
                 yield Stage(stage, start + (end - start) * (1.0 - math.exp(-elapsed / max(0.1, expected_s))))
         finally:

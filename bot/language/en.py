@@ -411,4 +411,5 @@ PHRASES: dict[str, str] = {
         "and MUSICCOG_DATABASE_URL (postgresql://…)."
     ),
     "worker_bad_concurrency": "--concurrency must be 1 or more.",
+    "engine_stage_queue": "Waiting for a free render worker…",
 }

@@ -374,4 +374,5 @@ PHRASES: dict[str, str] = {
     # ----- queue14 -----
     "worker_needs_storage": "渲染工作进程需要 MUSICCOG_STORAGE（共享文件夹或 s3://bucket/prefix）和 MUSICCOG_DATABASE_URL（postgresql://…）。",
     "worker_bad_concurrency": "--concurrency 至少为 1。",
+    "engine_stage_queue": "正在等待空闲的渲染节点…",
 }

@@ -60,6 +60,8 @@ class QueueSteps:
         self._storage = storage or open_storage(settings.storage, s3_endpoint_url=settings.s3_endpoint_url)
         self._app: App | None = None
         self._opening = asyncio.Lock()
+        self._waiting: set[asyncio.Future[Any]] = set()
+        """Tasks whose step is queued and not yet taken by a worker."""
 
     async def _opened(self) -> App:
         async with self._opening:
@@ -131,8 +133,19 @@ class QueueSteps:
                 await asyncio.sleep(delay_s)
         raise AssertionError("unreachable")
 
+    def waiting(self, work: asyncio.Future[Any]) -> bool:
+        return work in self._waiting
+
     async def _wait(self, app: App, job_id: int) -> str:
         """The step's final status; a database outage is waited out (``OUTAGE_S`` at most)."""
+        me = asyncio.current_task()
+        assert me is not None
+        try:
+            return await self._watch(app, job_id, me)
+        finally:
+            self._waiting.discard(me)
+
+    async def _watch(self, app: App, job_id: int, me: asyncio.Future[Any]) -> str:
         lost_since: float | None = None
         while True:
             try:
@@ -151,6 +164,10 @@ class QueueSteps:
             status, _attempts = found
             if status not in ("todo", "doing"):
                 return status
+            if status == "todo":
+                self._waiting.add(me)
+            else:
+                self._waiting.discard(me)
             await asyncio.sleep(POLL_S)
 
     async def _abort(self, app: App, job_id: int) -> None:

@@ -14,10 +14,11 @@ import boto3
 import psycopg
 import pytest
 
-from bot.backends.base import BackendEvent, Rendered
+from bot.backends.base import BackendEvent, Rendered, Stage
 from bot.backends.factory import make_backend
 from bot.backends.local import LocalBackend
 from bot.config import Settings
+from bot.scale.client import QueueSteps
 from tests.mediagen import make_clip
 from tests.scale.conftest import WorkerProcess
 from tests.scale.pg import PostgresServer
@@ -239,3 +240,31 @@ def test_postgres_restarted_mid_render(
     done = asyncio.run(scenario())
     assert done.path.is_file()
     assert worker.process.poll() is None
+
+
+def test_a_step_waiting_for_a_worker_says_so(
+    tmp_path: Path, database_url: str, start_worker: Callable[..., WorkerProcess], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One worker, two clips at once: one of them waits in the queue, and its progress says that instead of an
+    estimate; both are made."""
+    env = _env(database_url, str(tmp_path / "shared"))
+    start_worker(env).wait_for("worker ready")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    backend = LocalBackend(Settings(), steps=QueueSteps(Settings()), progress_tick_s=0.2)
+    clips = [make_clip(tmp_path / f"c{i}.mp4", duration_s=8.0, size=(320, 180), cut_times_s=(4.0,)) for i in (1, 2)]
+
+    async def stages(clip: Path) -> list[BackendEvent]:
+        session = await backend.open_session()
+        return [event async for event in backend.upload(session, clip, prompt="calm, 9:16")]
+
+    async def scenario() -> list[list[BackendEvent]]:
+        try:
+            return list(await asyncio.gather(*(stages(clip) for clip in clips)))
+        finally:
+            await backend.close()
+
+    both = asyncio.run(scenario())
+    assert all(isinstance(events[-1], Rendered) for events in both)
+    waited = [e for events in both for e in events if isinstance(e, Stage) and e.stage == "queue"]
+    assert waited
