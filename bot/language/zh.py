@@ -375,4 +375,5 @@ PHRASES: dict[str, str] = {
     "worker_needs_storage": "渲染工作进程需要 MUSICCOG_STORAGE（共享文件夹或 s3://bucket/prefix）和 MUSICCOG_DATABASE_URL（postgresql://…）。",
     "worker_bad_concurrency": "--concurrency 至少为 1。",
     "engine_stage_queue": "正在等待空闲的渲染节点…",
+    "scale_needs_database": "已设置 MUSICCOG_STORAGE：MUSICCOG_DATABASE_URL 必须是 postgresql:// 地址。",
 }

@@ -22,14 +22,13 @@ from procrastinate.jobs import Status
 from procrastinate.schema import SchemaManager
 
 from bot.config import Settings
-from bot.errors import MusicCogError
+from bot.errors import InputRejected
 
 __all__ = [
     "DATABASE_ERRORS",
     "MAX_ATTEMPTS",
     "QUEUE",
     "TASK_NAME",
-    "QueueNotConfigured",
     "claim_is_ours",
     "ensure_schema",
     "make_app",
@@ -58,15 +57,11 @@ _CLAIM = (
 )
 
 
-class QueueNotConfigured(MusicCogError):
-    """Scale-out mode needs a PostgreSQL URL."""
-
-
 def queue_dsn(settings: Settings) -> str:
     secret = settings.queue_url
     dsn = secret.get_secret_value() if secret is not None else ""
     if not dsn.startswith(("postgresql://", "postgres://")):
-        raise QueueNotConfigured("MUSICCOG_STORAGE is set: MUSICCOG_DATABASE_URL must be a postgresql:// URL")
+        raise InputRejected("scale_needs_database")
     return dsn
 
 
