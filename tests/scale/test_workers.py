@@ -9,6 +9,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import boto3
 import psycopg
@@ -242,13 +243,28 @@ def test_postgres_restarted_mid_render(
     assert worker.process.poll() is None
 
 
-def test_a_step_waiting_for_a_worker_says_so(
-    tmp_path: Path, database_url: str, start_worker: Callable[..., WorkerProcess], monkeypatch: pytest.MonkeyPatch
+async def _most_at_once(database_url: str, work: asyncio.Future[Any]) -> int:
+    """The most steps seen running at the same time (sampled every 50 ms) until ``work`` is done."""
+    most = 0
+    while not work.done():
+        rows = await asyncio.to_thread(_step_rows, database_url)
+        most = max(most, sum(1 for row in rows if row[1] == "doing"))
+        await asyncio.sleep(0.05)
+    return most
+
+
+@pytest.mark.parametrize("concurrency", [1, 2])
+def test_a_worker_runs_as_many_steps_as_asked_and_queued_ones_say_so(
+    concurrency: int,
+    tmp_path: Path,
+    database_url: str,
+    start_worker: Callable[..., WorkerProcess],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """One worker, two clips at once: one of them waits in the queue, and its progress says that instead of an
-    estimate; both are made."""
+    """One worker, two clips at once: with ``--concurrency 1`` one step runs and the other waits (never taken
+    early: no prefetch), and the waiting one's progress says so instead of an estimate; with 2, two run at once."""
     env = _env(database_url, str(tmp_path / "shared"))
-    start_worker(env).wait_for("worker ready")
+    start_worker(env, concurrency).wait_for("worker ready")
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     backend = LocalBackend(Settings(), steps=QueueSteps(Settings()), progress_tick_s=0.2)
@@ -258,13 +274,16 @@ def test_a_step_waiting_for_a_worker_says_so(
         session = await backend.open_session()
         return [event async for event in backend.upload(session, clip, prompt="calm, 9:16")]
 
-    async def scenario() -> list[list[BackendEvent]]:
+    async def scenario() -> tuple[list[list[BackendEvent]], int]:
         try:
-            return list(await asyncio.gather(*(stages(clip) for clip in clips)))
+            work = asyncio.gather(*(stages(clip) for clip in clips))
+            most = await _most_at_once(database_url, work)
+            return list(await work), most
         finally:
             await backend.close()
 
-    both = asyncio.run(scenario())
+    both, most = asyncio.run(scenario())
     assert all(isinstance(events[-1], Rendered) for events in both)
-    waited = [e for events in both for e in events if isinstance(e, Stage) and e.stage == "queue"]
-    assert waited
+    assert most == concurrency
+    if concurrency == 1:  # (with two, a step may still wait a moment for the worker to take it on a busy machine)
+        assert [e for events in both for e in events if isinstance(e, Stage) and e.stage == "queue"]
