@@ -27,7 +27,10 @@ bookkeeping around them and the pool that runs them.
 Progress is reported at stage boundaries (analyse → match → render) and, inside a long stage, as an
 estimate every few seconds, which is what the chat can show anyway at one status edit per few seconds.
 
-One job at ~470 lines: the ``Backend`` protocol's flows over the worker pool (the worker-side steps live
+In scale-out mode (``steps``, a :class:`StepRunner`) every step goes to render workers on other machines
+through the task queue (``bot.scale``) instead of the pool; the flows and the session folder stay here.
+
+One job at ~520 lines: the ``Backend`` protocol's flows over the worker pool (the worker-side steps live
 in ``local_tasks.py``, the session folder in ``local_files.py``).
 """
 
