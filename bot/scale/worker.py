@@ -24,6 +24,7 @@ import secrets
 import shutil
 import signal
 import tempfile
+import time
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -188,6 +189,15 @@ def _files(folder: Path) -> dict[Path, tuple[int, int]]:
     return found
 
 
+def _remove_stale_scratch(scratch: Path) -> None:
+    """Step folders a killed worker left (another worker on this machine may share the folder: only old ones)."""
+    now = time.time()
+    for folder in scratch.glob("step-*"):
+        with contextlib.suppress(OSError):
+            if now - folder.stat().st_mtime >= STALE_STEP_S:
+                shutil.rmtree(folder, ignore_errors=True)
+
+
 def _dumps(outcome: dict[str, Any]) -> bytes:
     try:
         return pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
@@ -242,6 +252,7 @@ async def serve_worker(settings: Settings, *, concurrency: int = 1) -> None:
     storage = open_storage(settings.storage, s3_endpoint_url=settings.s3_endpoint_url)
     scratch = settings.job_temp_dir / "worker"
     scratch.mkdir(parents=True, exist_ok=True)
+    await asyncio.to_thread(_remove_stale_scratch, scratch)
     await ensure_schema(dsn)
     app = make_app(dsn)
     worker = StepWorker(settings, storage, app, concurrency=concurrency, scratch=scratch)
