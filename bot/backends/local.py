@@ -105,8 +105,8 @@ class StepRunner(Protocol):
 
     async def run(self, func: Callable[..., T], *args: Any) -> T: ...
 
-    def waiting(self, work: asyncio.Future[Any]) -> bool:
-        """Whether ``work`` (the task running a step) still waits for a free worker."""
+    def waiting(self, work: asyncio.Future[Any]) -> int | None:
+        """While ``work`` (the task running a step) waits for a free worker: how many steps wait before it."""
         ...
 
     async def close(self) -> None: ...
@@ -283,9 +283,10 @@ class LocalBackend:
                 done, _ = await asyncio.wait({work}, timeout=self._progress_tick_s)
                 if done:
                     return
-                if self._steps is not None and self._steps.waiting(work):
+                ahead = self._steps.waiting(work) if self._steps is not None else None
+                if ahead is not None:
                     begun = time.monotonic()
-                    yield Stage("queue", start)
+                    yield Stage("queue", start, ahead=ahead)
                     continue
                 elapsed = time.monotonic() - begun
                 yield Stage(stage, start + (end - start) * (1.0 - math.exp(-elapsed / max(0.1, expected_s))))

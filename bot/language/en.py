@@ -413,4 +413,5 @@ PHRASES: dict[str, str] = {
     "worker_bad_concurrency": "--concurrency must be 1 or more.",
     "engine_stage_queue": "Waiting for a free render worker…",
     "scale_needs_database": "MUSICCOG_STORAGE is set: MUSICCOG_DATABASE_URL must be a postgresql:// URL.",
+    "engine_stage_queue_ahead": "Waiting for a free render worker ({ahead} ahead of you)…",
 }

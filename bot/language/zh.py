@@ -376,4 +376,5 @@ PHRASES: dict[str, str] = {
     "worker_bad_concurrency": "--concurrency 至少为 1。",
     "engine_stage_queue": "正在等待空闲的渲染节点…",
     "scale_needs_database": "已设置 MUSICCOG_STORAGE：MUSICCOG_DATABASE_URL 必须是 postgresql:// 地址。",
+    "engine_stage_queue_ahead": "正在等待空闲的渲染节点（前面还有 {ahead} 个）…",
 }

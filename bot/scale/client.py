@@ -32,6 +32,7 @@ from bot.scale.queue import (
     make_app,
     queue_dsn,
     step_status,
+    steps_ahead,
 )
 from bot.scale.steps import LIGHT_STEPS, step_name
 from bot.scale.storage import Storage, new_step_prefix, open_storage
@@ -60,8 +61,8 @@ class QueueSteps:
         self._storage = storage or open_storage(settings.storage, s3_endpoint_url=settings.s3_endpoint_url)
         self._app: App | None = None
         self._opening = asyncio.Lock()
-        self._waiting: set[asyncio.Future[Any]] = set()
-        """Tasks whose step is queued and not yet taken by a worker."""
+        self._waiting: dict[asyncio.Future[Any], int] = {}
+        """Tasks whose step is queued and not yet taken by a worker → steps queued before it."""
 
     async def _opened(self) -> App:
         async with self._opening:
@@ -133,8 +134,8 @@ class QueueSteps:
                 await asyncio.sleep(delay_s)
         raise AssertionError("unreachable")
 
-    def waiting(self, work: asyncio.Future[Any]) -> bool:
-        return work in self._waiting
+    def waiting(self, work: asyncio.Future[Any]) -> int | None:
+        return self._waiting.get(work)
 
     async def _wait(self, app: App, job_id: int) -> str:
         """The step's final status; a database outage is waited out (``OUTAGE_S`` at most)."""
@@ -143,7 +144,7 @@ class QueueSteps:
         try:
             return await self._watch(app, job_id, me)
         finally:
-            self._waiting.discard(me)
+            self._waiting.pop(me, None)
 
     async def _watch(self, app: App, job_id: int, me: asyncio.Future[Any]) -> str:
         lost_since: float | None = None
@@ -165,9 +166,9 @@ class QueueSteps:
             if status not in ("todo", "doing"):
                 return status
             if status == "todo":
-                self._waiting.add(me)
+                self._waiting[me] = await self._ahead(app, job_id)
             else:
-                self._waiting.discard(me)
+                self._waiting.pop(me, None)
             await asyncio.sleep(POLL_S)
 
     async def _abort(self, app: App, job_id: int) -> None:
@@ -175,14 +176,12 @@ class QueueSteps:
             await app.job_manager.cancel_job_by_id_async(job_id, abort=True)
             logger.info("step %s: abort requested", job_id)
 
-    async def queued_ahead(self) -> int:
-        """Steps waiting for a worker now (the queue's length, for an operator's eye)."""
-        app = await self._opened()
-        row = await app.connector.execute_query_one_async(
-            "SELECT count(*) AS n FROM procrastinate_jobs WHERE queue_name = %(queue)s AND status = 'todo'",
-            queue=QUEUE,
-        )
-        return int(row["n"]) if row else 0
+    async def _ahead(self, app: App, job_id: int) -> int:
+        """Steps queued before this one (a worker takes the oldest first)."""
+        try:
+            return await steps_ahead(app, job_id)
+        except DATABASE_ERRORS:
+            return 0
 
     async def close(self) -> None:
         if self._app is not None:

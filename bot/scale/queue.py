@@ -35,6 +35,7 @@ __all__ = [
     "queue_dsn",
     "retry_stalled",
     "step_status",
+    "steps_ahead",
 ]
 
 logger = logging.getLogger(__name__)
@@ -51,6 +52,9 @@ DATABASE_ERRORS = (psycopg.Error, ConnectorException, OSError)
 _SCHEMA_LOCK = 0x6D75_7369  # "musi": one process applies the schema, the others wait and find it there
 
 _STATUS = "SELECT status, attempts FROM procrastinate_jobs WHERE id = %(job_id)s"
+_AHEAD = (
+    "SELECT count(*) AS n FROM procrastinate_jobs WHERE queue_name = %(queue)s AND status = 'todo' AND id < %(job_id)s"
+)
 _CLAIM = (
     "SELECT EXISTS (SELECT 1 FROM procrastinate_jobs"
     " WHERE id = %(job_id)s AND status = 'doing' AND worker_id = %(worker_id)s) AS ours"
@@ -87,6 +91,12 @@ async def step_status(app: App, job_id: int) -> tuple[str, int] | None:
     """The step's procrastinate status (``todo``, ``doing``, ``succeeded``…) and finished attempts."""
     rows = await app.connector.execute_query_all_async(_STATUS, job_id=job_id)
     return (str(rows[0]["status"]), int(rows[0]["attempts"])) if rows else None
+
+
+async def steps_ahead(app: App, job_id: int) -> int:
+    """Steps of this queue waiting before ``job_id`` (procrastinate takes the oldest of a priority first)."""
+    row = await app.connector.execute_query_one_async(_AHEAD, job_id=job_id, queue=QUEUE)
+    return int(row["n"])
 
 
 async def claim_is_ours(app: App, job_id: int, worker_id: int | None) -> bool:

@@ -37,3 +37,13 @@ def test_storage_and_postgresql_send_the_steps_to_the_queue(tmp_path: Path, monk
     assert "secret" not in repr(settings)  # the URL may hold a password
     backend = make_backend(settings)
     assert isinstance(backend, LocalBackend) and isinstance(backend._steps, QueueSteps)
+
+
+def test_a_waiting_step_shows_its_place_in_the_queue() -> None:
+    from bot.backends.base import Stage
+    from bot.engine.replies import stage_progress
+
+    assert stage_progress(Stage("queue", 0.5, ahead=0), "en").text == "Waiting for a free render worker… 50%"
+    assert "3 ahead of you" in stage_progress(Stage("queue", 0.5, ahead=3), "en").text
+    assert "前面还有 3 个" in stage_progress(Stage("queue", 0.5, ahead=3), "zh").text
+    assert stage_progress(Stage("render", 0.5), "en").text == "Mixing and rendering… 50%"  # as ever
