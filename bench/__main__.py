@@ -1,7 +1,8 @@
 """``python -m bench``: time the local pipeline on a phone-like clip against a naive re-encode.
 
 ``python -m bench montage`` is the montage benchmark instead (``bench/montage.py``, its own options);
-``python -m bench matrix`` the video-analysis clip matrix (``bench/analysis_matrix.py``).
+``python -m bench matrix`` the video-analysis clip matrix (``bench/analysis_matrix.py``); ``python -m bench
+capacity`` one render worker core's jobs per hour, copy and re-encode paths (``bench/capacity.py``).
 
 Prints one table: per-stage times, end-to-end, ratio to clip length, peak RSS of the worker that ran
 the pipeline, and the naive baseline (libx264 re-encode of the whole video plus the music), all from
@@ -79,6 +80,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         analysis_matrix.main(argv[1:])
         return 0
+    if argv[:1] == ["capacity"]:
+        from bench import capacity
+
+        return capacity.main(argv[1:])
     if argv[:1] == ["montage"]:
         from bench import montage
 

@@ -164,10 +164,31 @@ class Settings(BaseSettings):
     """How long a full-quality download link (and its file) is kept."""
     web_links_per_hour: int = 10
     """Links one chat may be given per hour (uploads and downloads together); 0 turns the limit off."""
+    # ----- scale-out: task queue, render workers, shared storage (issue 14, queue14; bot/scale/) ----------
+    storage: str = ""
+    """Shared storage for render workers on other machines: a folder every machine mounts (``/mnt/musiccog``)
+    or ``s3://bucket/prefix``. Set (with a PostgreSQL URL), the bot sends its render steps to the queue and
+    ``musiccog worker`` processes run them; empty (the default), everything runs in the local pool."""
+    s3_endpoint_url: str | None = None
+    """An S3-compatible server's address (MinIO, say); credentials from the standard ``AWS_*`` variables."""
+    queue_url: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("MUSICCOG_QUEUE_URL", "MUSICCOG_DATABASE_URL", "queue_url")
+    )
+    """The task queue's PostgreSQL (``postgresql://…``); default ``MUSICCOG_DATABASE_URL``. A secret (it may hold
+    a password): never logged."""
+    worker_heartbeat_s: float = 10.0
+    """How often a render worker says it is alive."""
+    worker_stalled_s: float = 30.0
+    """A worker silent this long is taken for dead: its steps are run again by another (at most once more)."""
 
     @property
     def worker_count(self) -> int:
         return self.workers if self.workers > 0 else (os.cpu_count() or 1)
+
+    @property
+    def scale_out(self) -> bool:
+        """Render steps go to ``musiccog worker`` processes through the task queue (``storage`` is set)."""
+        return bool(self.storage.strip())
 
     @property
     def engine_db(self) -> Path:

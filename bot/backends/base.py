@@ -38,6 +38,8 @@ class Stage:
 
     stage: str
     fraction: float
+    ahead: int | None = None
+    """Only for ``"queue"`` (scale-out): how many steps wait before this one for a render worker."""
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,10 @@ def make_backend(settings: Settings, name: str | None = None) -> Backend:
     if name == "local":
         from bot.backends.local import LocalBackend
 
+        if settings.scale_out:  # the steps go to render workers through the task queue
+            from bot.scale.client import QueueSteps
+
+            return LocalBackend(settings, steps=QueueSteps(settings))
         return LocalBackend(settings)
     if name == "nemo":
         from bot.backends.nemo import NemoBackend

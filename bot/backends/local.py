@@ -27,7 +27,10 @@ bookkeeping around them and the pool that runs them.
 Progress is reported at stage boundaries (analyse → match → render) and, inside a long stage, as an
 estimate every few seconds, which is what the chat can show anyway at one status edit per few seconds.
 
-One job at ~470 lines: the ``Backend`` protocol's flows over the worker pool (the worker-side steps live
+In scale-out mode (``steps``, a :class:`StepRunner`) every step goes to render workers on other machines
+through the task queue (``bot.scale``) instead of the pool; the flows and the session folder stay here.
+
+One job at ~520 lines: the ``Backend`` protocol's flows over the worker pool (the worker-side steps live
 in ``local_tasks.py``, the session folder in ``local_files.py``).
 """
 
@@ -47,7 +50,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from bot.backends.base import BackendEvent, Credits, ExportOptions, NotUnderstood, Rendered, Stage
 from bot.backends.local_files import (
@@ -80,7 +83,7 @@ from bot.media import cancel
 from bot.media.montage import MontageAnalysis
 from bot.media.timeline import Timeline
 
-__all__ = ["PROGRESS_TICK_S", "LocalBackend", "fit_for_delivery"]
+__all__ = ["PROGRESS_TICK_S", "LocalBackend", "StepRunner", "fit_for_delivery"]
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +100,18 @@ PROGRESS_TICK_S = 2.0
 """A stage that runs in a worker reports an estimate this often (the chat shows at most one per ~3 s)."""
 
 
+class StepRunner(Protocol):
+    """Where the steps run instead of the local pool: scale-out mode's queue (``bot.scale.client``)."""
+
+    async def run(self, func: Callable[..., T], *args: Any) -> T: ...
+
+    def waiting(self, work: asyncio.Future[Any]) -> int | None:
+        """While ``work`` (the task running a step) waits for a free worker: how many steps wait before it."""
+        ...
+
+    async def close(self) -> None: ...
+
+
 class LocalBackend:
     """The pipeline behind the :class:`~bot.backends.base.Backend` protocol.
 
@@ -107,10 +122,17 @@ class LocalBackend:
     name = "local"
 
     def __init__(
-        self, settings: Settings, *, executor: Executor | None = None, progress_tick_s: float = PROGRESS_TICK_S
+        self,
+        settings: Settings,
+        *,
+        executor: Executor | None = None,
+        progress_tick_s: float = PROGRESS_TICK_S,
+        steps: StepRunner | None = None,
     ) -> None:
-        """``progress_tick_s``: how often a long stage reports its estimated progress."""
+        """``progress_tick_s``: how often a long stage reports its estimated progress; ``steps``: run every step
+        there instead of in a local pool (scale-out mode)."""
         self._settings = settings
+        self._steps = steps
         self._progress_tick_s = progress_tick_s
         self._root = settings.backend_dir
         self._executor = executor
@@ -132,6 +154,8 @@ class LocalBackend:
         more, alone in a process of its own: if it was the culprit it cannot take anyone else down with
         it the second time (every step here is safe to repeat). A second death is ``RenderFailed``.
         """
+        if self._steps is not None:
+            return await self._steps.run(func, *args)
         pool = self._pool()
         try:
             return await self._run_once(pool, func, *args)
@@ -256,13 +280,19 @@ class LocalBackend:
         self, stage: str, start: float, end: float, expected_s: float, work: asyncio.Future[Any]
     ) -> AsyncIterator[Stage]:
         """Estimated progress of ``stage`` until ``work`` is done: ``start`` → ``end`` along 1 − e^(−t/expected),
-        so it moves early, slows down and never claims to be finished. Cancels ``work`` if abandoned."""
+        so it moves early, slows down and never claims to be finished. Cancels ``work`` if abandoned. While the
+        step waits in the render workers' queue (scale-out) it says so instead, and the estimate starts later."""
         begun = time.monotonic()
         try:
             while True:
                 done, _ = await asyncio.wait({work}, timeout=self._progress_tick_s)
                 if done:
                     return
+                ahead = self._steps.waiting(work) if self._steps is not None else None
+                if ahead is not None:
+                    begun = time.monotonic()
+                    yield Stage("queue", start, ahead=ahead)
+                    continue
                 elapsed = time.monotonic() - begun
                 yield Stage(stage, start + (end - start) * (1.0 - math.exp(-elapsed / max(0.1, expected_s))))
         finally:
@@ -465,12 +495,16 @@ class LocalBackend:
     async def warm(self) -> None:
         """Start every worker and load the library in each, before the first job asks (a first job used to
         pay the workers' start-up, imports and library load: several seconds on two cores)."""
+        if self._steps is not None:
+            return  # the render workers warm themselves
         pool = self._pool()
         futures = [pool.submit(warm_task, self._settings) for _ in range(self._settings.worker_count)]
         counts = await asyncio.gather(*(asyncio.wrap_future(f) for f in futures))
         logger.info("local backend warm: %d worker(s), %d tracks each", len(counts), min(counts, default=0))
 
     async def close(self) -> None:
+        if self._steps is not None:
+            await self._steps.close()
         if self._owns_executor and self._executor is not None:
             executor, self._executor = self._executor, None
             await asyncio.to_thread(executor.shutdown, True, cancel_futures=True)

@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Sequence
 
 from bot import __version__
-from bot.cli import library, montage, render, serve
+from bot.cli import library, montage, render, serve, worker
 from bot.cli.terminal import EXIT_FAILED, EXIT_REJECTED
 from bot.errors import InputRejected, MusicCogError
 from bot.language import say
@@ -48,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     montage.add_parsers(sub)
     library.add_parsers(sub)
     serve.add_parsers(sub)
+    worker.add_parsers(sub)
     bench = sub.add_parser("bench", help="run the benchmark and print a table")
     bench.add_argument("--quick", action="store_true", help="a shorter clip")
     bench.set_defaults(func=_run_bench)

@@ -67,7 +67,9 @@ def restarted_reply(lang: str, error_id: str) -> Error:
 def stage_progress(event: Stage, lang: str) -> Progress:
     """A backend's stage as a status line with its percentage ("Choosing the music… 40%")."""
     key = f"engine_stage_{event.stage}"
-    words = say(key, lang) if has_phrase(key) else event.stage
+    if event.ahead:  # a place in the render workers' queue (scale-out)
+        key = f"{key}_ahead"
+    words = say(key, lang, ahead=event.ahead) if has_phrase(key) else event.stage
     fraction = min(1.0, max(0.0, event.fraction))
     return Progress(event.stage, fraction, f"{words} {round(fraction * 100)}%", lang=lang)
 

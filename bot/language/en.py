@@ -436,4 +436,13 @@ PHRASES: dict[str, str] = {
     "song_reason_no_cuts": '"{title}" is the song you chose ({bpm:.0f} BPM).',
     "edit_hit_at": "the track's big moment at {seconds} s",
     "sync_peak_pinned_reason": "The track's big moment ({track_at} into it) lands at {video_at}, as you asked.",
+    # ----- queue14 -----
+    "worker_needs_storage": (
+        "A render worker needs MUSICCOG_STORAGE (a shared folder or s3://bucket/prefix) "
+        "and MUSICCOG_DATABASE_URL (postgresql://…)."
+    ),
+    "worker_bad_concurrency": "--concurrency must be 1 or more.",
+    "engine_stage_queue": "Waiting for a free render worker…",
+    "scale_needs_database": "MUSICCOG_STORAGE is set: MUSICCOG_DATABASE_URL must be a postgresql:// URL.",
+    "engine_stage_queue_ahead": "Waiting for a free render worker ({ahead} ahead of you)…",
 }

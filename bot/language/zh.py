@@ -400,4 +400,10 @@ PHRASES: dict[str, str] = {
     "song_reason_no_cuts": "“{title}”是你选的歌（{bpm:.0f} BPM）。",
     "edit_hit_at": "高潮放在第 {seconds} 秒",
     "sync_peak_pinned_reason": "这首曲子的高潮（第 {track_at}）按你的要求落在视频的 {video_at}。",
+    # ----- queue14 -----
+    "worker_needs_storage": "渲染工作进程需要 MUSICCOG_STORAGE（共享文件夹或 s3://bucket/prefix）和 MUSICCOG_DATABASE_URL（postgresql://…）。",
+    "worker_bad_concurrency": "--concurrency 至少为 1。",
+    "engine_stage_queue": "正在等待空闲的渲染节点…",
+    "scale_needs_database": "已设置 MUSICCOG_STORAGE：MUSICCOG_DATABASE_URL 必须是 postgresql:// 地址。",
+    "engine_stage_queue_ahead": "正在等待空闲的渲染节点（前面还有 {ahead} 个）…",
 }

@@ -1,0 +1,116 @@
+"""Fixtures for scale-out mode: one throwaway PostgreSQL per test session (a fresh database per test), an S3
+API server on loopback (moto), and ``musiccog worker`` processes started and killed by the tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from tests.scale.pg import PostgresServer, postgres_binaries, throwaway_postgres
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    if postgres_binaries() is None:
+        pytest.skip("PostgreSQL is not installed here (initdb not found); .ci/run installs it")
+    with throwaway_postgres() as server:
+        yield server
+
+
+@pytest.fixture
+def database_url(postgres: PostgresServer) -> str:
+    """A fresh database on the session's server, so each test has its own queue."""
+    name = f"t{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres.url, autocommit=True) as connection:
+        connection.execute(f"CREATE DATABASE {name}")
+    return postgres.url.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """A real S3 API (moto's server) on a free loopback port, with throwaway credentials in the environment."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    previous = {
+        name: os.environ.get(name) for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION")
+    }
+    os.environ.update(AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION="us-east-1")
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+class WorkerProcess:
+    """One ``musiccog worker`` in a process group of its own (so its pool and FFmpeg go with it)."""
+
+    def __init__(self, env: dict[str, str], log: Path, concurrency: int = 1) -> None:
+        self.log = log
+        self._handle = log.open("wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "-v", "worker", "--concurrency", str(concurrency)],
+            cwd=REPO,
+            env=env,
+            stdout=self._handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def text(self) -> str:
+        return self.log.read_text("utf-8", "replace")
+
+    def wait_for(self, needle: str, timeout_s: float = 120.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        while needle not in self.text():
+            if self.process.poll() is not None:
+                raise AssertionError(f"worker exited ({self.process.returncode}):\n{self.text()[-3000:]}")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"worker never said {needle!r}:\n{self.text()[-3000:]}")
+            time.sleep(0.1)
+
+    def kill(self) -> None:
+        """SIGKILL the worker and everything it started (its process group)."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=30)
+        self._handle.close()
+
+
+@pytest.fixture
+def start_worker(tmp_path: Path) -> Iterator[object]:
+    started: list[WorkerProcess] = []
+
+    def start(env: dict[str, str], concurrency: int = 1) -> WorkerProcess:
+        index = len(started) + 1
+        worker_env = {**os.environ, **env, "MUSICCOG_TEMP_DIR": str(tmp_path / f"worker{index}-tmp")}
+        worker = WorkerProcess(worker_env, tmp_path / f"worker{index}.log", concurrency)
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()

@@ -1,0 +1,134 @@
+"""The issue's topology as separate processes on loopback: the fake Telegram Bot API (here), ONE bot process
+(``musiccog telegram``), two ``musiccog worker`` processes, PostgreSQL with procrastinate, a shared folder.
+
+Only what the chat sees is asserted (videos and how often), never the store's rows, so the same test runs
+with the bot's state in SQLite or in PostgreSQL: ``MUSICCOG_DATABASE_URL`` is given to every process, and
+where the state store reads it too, the whole topology shares the one database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings
+from bot.media.library import load_library
+from tests.fakes.telegram_api import ApiCall, FakeBotApi
+from tests.mediagen import make_clip
+from tests.scale.conftest import REPO, WorkerProcess
+from tests.scale.test_telegram_scale import _steps
+
+pytestmark = pytest.mark.timeout(600)
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.getbasetemp() / "musiccog-data"
+    load_library(Settings(data_dir=path))
+    return path
+
+
+class BotProcess:
+    """``musiccog telegram`` in a process group of its own, served by the fake Bot API."""
+
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self._log = log.open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "telegram"],
+            cwd=REPO,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+        self._log.close()
+
+
+@pytest.fixture
+def bots() -> Iterator[list[BotProcess]]:
+    started: list[BotProcess] = []
+    yield started
+    for bot in started:
+        bot.kill()
+
+
+async def _rendering(database_url: str, timeout_s: float = 180.0) -> None:
+    """Once both clips are analysed and picked (four steps) and a later step runs on a worker."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while loop.time() < deadline:
+        rows = await asyncio.to_thread(_steps, database_url)
+        if len(rows) > 4 and any(status == "doing" for _, status, _ in rows[4:]):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no render ran: {await asyncio.to_thread(_steps, database_url)}")
+
+
+def _to_chat(chat: int) -> Callable[[ApiCall], bool]:
+    return lambda call: call.params.get("chat_id") == chat
+
+
+def test_bot_process_killed_mid_render_delivers_after_its_restart(
+    tmp_path: Path,
+    data_dir: Path,
+    database_url: str,
+    start_worker: Callable[..., WorkerProcess],
+    bots: list[BotProcess],
+) -> None:
+    shared = {
+        "MUSICCOG_DATA_DIR": str(data_dir),
+        "MUSICCOG_DATABASE_URL": database_url,
+        "MUSICCOG_STORAGE": str(tmp_path / "shared"),
+        "MUSICCOG_WORKER_HEARTBEAT_S": "1",
+        "MUSICCOG_WORKER_STALLED_S": "4",
+    }
+    for worker in [start_worker(shared), start_worker(shared)]:
+        worker.wait_for("worker ready")
+    clip = make_clip(tmp_path / "long.mp4", duration_s=20.0, size=(640, 360), cut_times_s=(5.0, 10.0, 15.0))
+    chats = [91, 92]
+
+    async def main() -> None:
+        async with FakeBotApi() as fake:
+            env = {
+                **os.environ,
+                **shared,
+                "TELEGRAM_BOT_TOKEN": fake.token,
+                "TELEGRAM_API_BASE_URL": fake.base_url,
+                "TELEGRAM_API_FILE_URL": fake.base_file_url,
+                "PTB_TIMEDELTA": "1",
+                "MUSICCOG_ENGINE_DB_PATH": str(tmp_path / "sessions.sqlite3"),
+                "MUSICCOG_TEMP_DIR": str(tmp_path / "bot-tmp"),
+                "MUSICCOG_COLLECT_QUIET_S": "0",
+                "MUSICCOG_WORKERS": "4",
+                "MUSICCOG_PROGRESS_INTERVAL_S": "0.5",
+            }
+            bots.append(BotProcess(env, tmp_path / "bot.log"))
+            await fake.wait_for("getUpdates", timeout=120)
+            for chat in chats:
+                fake.push_message(chat, chat, video=fake.add_file(clip.read_bytes(), kind="video"), caption="9:16")
+            await _rendering(database_url)
+            await asyncio.to_thread(bots[0].kill)  # the bot dies mid-render; the workers go on
+            assert fake.calls_to("sendVideo") == []
+            getmes = len(fake.calls_to("getMe"))
+            bots.append(BotProcess(env, tmp_path / "bot.log"))
+            await fake.wait_for("getMe", lambda _call: len(fake.calls_to("getMe")) > getmes, timeout=120)
+            videos = await asyncio.gather(*(fake.wait_for("sendVideo", _to_chat(chat), 300) for chat in chats))
+            assert all(call.ok and call.files["video"].data[4:8] == b"ftyp" for call in videos)
+            await asyncio.sleep(2.0)  # room for a duplicate to show up
+            assert sorted(c.params["chat_id"] for c in fake.calls_to("sendVideo")) == chats  # once each
+            oops = [c for c in fake.calls_to("sendMessage") if "on my side" in c.params.get("text", "")]
+            assert oops == [], (tmp_path / "bot.log").read_text("utf-8", "replace")[-3000:]
+
+    asyncio.run(main())
