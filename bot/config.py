@@ -146,6 +146,14 @@ class Settings(BaseSettings):
     nemo_allowed_hosts: str = ""
     """Extra host names (comma-separated) that may receive the token besides the API host itself."""
 
+    # ----- faults15: delivering results when the chat platform's API is down -----
+    delivery_retry_first_s: float = 2.0
+    """A result the platform refused (its API down or slow) is sent again after this long, then after twice
+    as long each time, up to ``delivery_retry_max_s`` between tries."""
+    delivery_retry_max_s: float = 60.0
+    delivery_max_tries: int = 30
+    """Tries before a result is given up on (one log line); with the defaults about 25 minutes of outage."""
+
     @property
     def worker_count(self) -> int:
         return self.workers if self.workers > 0 else (os.cpu_count() or 1)

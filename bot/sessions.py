@@ -44,6 +44,7 @@ from typing import Any, Final
 
 import aiosqlite
 
+from bot import store as faults_sql  # faults15: deliveries, status messages, batch progress, collecting
 from bot.errors import MusicCogError
 from bot.store import (
     BEGIN_IMMEDIATE,
@@ -89,6 +90,9 @@ __all__ = [
     "UNSET",
     "ChatBusy",
     "Cleanup",
+    "CollectingItem",
+    "Delivery",
+    "DeliveryState",
     "Job",
     "JobState",
     "Recovery",
@@ -96,6 +100,7 @@ __all__ = [
     "SessionStore",
     "SessionStoreError",
     "SetItem",
+    "StatusRef",
 ]
 
 logger = logging.getLogger(__name__)
@@ -206,6 +211,51 @@ class SetItem:
     backend_session_id: str | None
 
 
+class DeliveryState(StrEnum):
+    """Where a job's last reply is (faults15): nowhere yet, handed to a waiting adapter (which says whether it
+    showed it), pending for the courier (retried with backoff), delivered, or dropped (given up on)."""
+
+    NONE = "none"
+    HANDED = "handed"
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    DROPPED = "dropped"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A job's last reply waiting for the courier: ``reply_json`` is the engine's to define."""
+
+    job_id: int
+    platform: str
+    chat_id: str
+    reply_json: str
+    tries: int
+
+
+@dataclass(frozen=True)
+class StatusRef:
+    """The progress message a job's chat shows, as its adapter named it (e.g. a Telegram message id)."""
+
+    job_id: int
+    platform: str
+    chat_id: str
+    ref: str
+
+
+@dataclass(frozen=True)
+class CollectingItem:
+    """One item of a set still being collected (nothing asked of it yet), kept so a restart carries on."""
+
+    platform: str
+    chat_id: str
+    seq: int
+    media_json: str
+    caption: str
+    group_id: str | None
+    incoming_json: str
+
+
 def _session(row: sqlite3.Row) -> Session:
     return Session(
         id=row["id"],
@@ -265,6 +315,7 @@ class SessionStore:
             for pragma in PRAGMAS:
                 await conn.execute(pragma)
             await conn.executescript(SESSIONS_SCHEMA)
+            await conn.executescript(faults_sql.FAULTS_SCHEMA)
         except BaseException:
             await conn.close()
             raise
@@ -567,3 +618,72 @@ class SessionStore:
         result = Cleanup(sessions.rowcount, jobs.rowcount, paths, backend_sessions)
         logger.info("cleanup removed %d sessions and %d jobs", result.sessions_deleted, result.jobs_deleted)
         return result
+
+    # ----- faults15: deliveries, status messages, batch progress, sets being collected ----------------
+
+    async def note_status(self, platform: str, chat_id: str, ref: str | None) -> None:
+        """Remember (or forget, ``None``) the progress message shown for the chat's newest job."""
+        row = await self._one(faults_sql.SELECT_NEWEST_CHAT_JOB, {"platform": platform, "chat_id": chat_id})
+        if row is not None:
+            await self._write_one(faults_sql.UPSERT_STATUS_REF, {"job_id": row[0], "status_ref": ref})
+
+    async def forget_status(self, job_id: int) -> None:
+        await self._write_one(faults_sql.UPSERT_STATUS_REF, {"job_id": job_id, "status_ref": None})
+
+    async def status_refs(self) -> tuple[StatusRef, ...]:
+        """Every progress message still remembered (at start-up: all left behind by the dead process)."""
+        rows = await self._all(faults_sql.SELECT_STATUS_REFS, {})
+        return tuple(StatusRef(row[0], row[1], row[2], row[3]) for row in rows)
+
+    async def put_final_reply(self, job_id: int, reply_json: str, state: DeliveryState) -> None:
+        """Keep a job's last reply until it is delivered (``HANDED`` to a waiting adapter or ``PENDING``)."""
+        params = {"job_id": job_id, "reply_json": reply_json, "state": state.value, "next_try_at": self._clock()}
+        await self._write_one(faults_sql.UPSERT_FINAL_REPLY, params)
+
+    async def set_delivery(
+        self, job_id: int, state: DeliveryState, *, tries: int = 0, next_try_at: float | None = None
+    ) -> bool:
+        """Move an undelivered reply on (delivered, dropped, or pending again at ``next_try_at``); False when
+        it was already delivered or dropped."""
+        params = {"job_id": job_id, "state": state.value, "tries": tries, "next_try_at": next_try_at}
+        return await self._write_one(faults_sql.UPDATE_DELIVERY, params) is not None
+
+    async def due_deliveries(self) -> tuple[Delivery, ...]:
+        """Pending replies whose next try is due, oldest job first."""
+        rows = await self._all(faults_sql.SELECT_DUE_DELIVERIES, {"now": self._clock()})
+        return tuple(Delivery(row[0], row[1], row[2], row[3], row[4]) for row in rows)
+
+    async def next_delivery_at(self) -> float | None:
+        row = await self._one(faults_sql.SELECT_NEXT_DELIVERY_AT, {})
+        return float(row[0]) if row and row[0] is not None else None
+
+    async def delivery_state(self, job_id: int) -> tuple[DeliveryState, int, int]:
+        """(state, tries, batch items done) of a job (``NONE``, 0, 0 when nothing is kept)."""
+        row = await self._one(faults_sql.SELECT_DELIVERY_STATE, {"job_id": job_id})
+        return (DeliveryState(row[0]), int(row[1]), int(row[2])) if row else (DeliveryState.NONE, 0, 0)
+
+    async def set_items_done(self, job_id: int, items_done: int) -> None:
+        """A batch's first ``items_done`` items are delivered: a rerun starts after them."""
+        await self._write_one(faults_sql.UPSERT_ITEMS_DONE, {"job_id": job_id, "items_done": items_done})
+
+    async def add_collecting(
+        self, platform: str, chat_id: str, media_json: str, caption: str, group_id: str | None, incoming_json: str
+    ) -> None:
+        params = {
+            "platform": platform,
+            "chat_id": chat_id,
+            "media_json": media_json,
+            "caption": caption,
+            "group_id": group_id,
+            "incoming_json": incoming_json,
+            "now": self._clock(),
+        }
+        await self._write_one(faults_sql.INSERT_COLLECTING_ITEM, params)
+
+    async def clear_collecting(self, platform: str, chat_id: str) -> None:
+        await self._write_one(faults_sql.DELETE_COLLECTING_ITEMS, {"platform": platform, "chat_id": chat_id})
+
+    async def collecting_items(self) -> tuple[CollectingItem, ...]:
+        """Every item of every set still being collected, by chat, in the order sent."""
+        rows = await self._all(faults_sql.SELECT_COLLECTING_ITEMS, {})
+        return tuple(CollectingItem(*tuple(row)) for row in rows)

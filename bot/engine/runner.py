@@ -35,7 +35,8 @@ from bot.backends.base import (
 )
 from bot.config import Settings
 from bot.engine.jobs import RENDER_KINDS, JobKind, JobPayload, JobResult
-from bot.engine.messages import Progress, Reply, Text, new_error_id
+from bot.engine.messages import Error, Progress, Reply, Text, Video, new_error_id
+from bot.engine.outbox import Courier, clear_stale_statuses
 from bot.engine.platform_links import PlatformLinks
 from bot.engine.registry import BackendRegistry
 from bot.engine.replies import export_video, failure_reply, restarted_reply, result_video, stage_progress, text_reply
@@ -91,6 +92,7 @@ class JobRunner:
         self._links = links
         self._today = today
         self._warming: asyncio.Task[None] | None = None
+        self._clearing: asyncio.Task[None] | None = None
         self.workers = max(1, settings.worker_count)
         self.running: dict[int, asyncio.Task[None]] = {}
         """Job id → its task, while it runs."""
@@ -101,6 +103,8 @@ class JobRunner:
         self._wake = asyncio.Event()
         self._workdirs: set[Path] = set()
         self._sets = SetJobs(store)
+        self.courier = Courier(settings, store, links)
+        """Keeps every job's last reply in its row until the chat has it (see :mod:`bot.engine.outbox`)."""
 
     # ----- lifecycle -------------------------------------------------------------------------------------
 
@@ -116,7 +120,11 @@ class JobRunner:
         for job in recovery.failed:
             error_id = new_error_id()
             logger.warning("job %d gave up after a restart (error %s)", job.id, error_id)
-            await self._deliver(job, restarted_reply(_payload_lang(job), error_id))
+            await self._deliver(job, restarted_reply(_payload_lang(job), error_id), last=True)
+        self._clearing = asyncio.create_task(
+            clear_stale_statuses(self._store, self._links), name="musiccog-stale-statuses"
+        )
+        self.courier.start()
         self.dispatcher = asyncio.create_task(self._dispatch_loop(), name="musiccog-dispatcher")
         self._housekeeper = asyncio.create_task(self._housekeeping_loop(), name="musiccog-housekeeping")
         backend = self._backends.default
@@ -126,7 +134,8 @@ class JobRunner:
 
     async def close(self) -> None:
         """Stop dispatching and cancel running jobs (they stay ``running`` and are requeued on restart)."""
-        for task in (self.dispatcher, self._housekeeper, self._warming):
+        await self.courier.close()
+        for task in (self.dispatcher, self._housekeeper, self._warming, self._clearing):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -142,7 +151,7 @@ class JobRunner:
 
     async def drain(self, *, poll_s: float = 0.05) -> None:
         """Wait until no job is queued or running (tests, graceful shutdown)."""
-        while self.running or await self._store.queued_count():
+        while self.running or await self._store.unfinished_jobs():  # a claimed job is running before its task is
             self._wake.set()
             await asyncio.sleep(poll_s)
 
@@ -174,13 +183,21 @@ class JobRunner:
     async def replies(self, key: ChatKey, listener: Listener) -> AsyncIterator[Reply]:
         """The job's replies as they come; the chat is freed before its last reply is handed over, so a user
         who answers the result at once is never told "still working on your previous request"."""
-        while (item := await listener.queue.get()) is not None:
-            reply, last = item
-            if last and self._listeners.get(key) is listener:
+        finished = False
+        try:
+            while (item := await listener.queue.get()) is not None:
+                reply, last = item
+                if last and self._listeners.get(key) is listener:
+                    del self._listeners[key]
+                    finished = True
+                yield reply
+                if last:
+                    return
+            finished = True
+        finally:
+            if not finished and self._listeners.get(key) is listener:
+                # the caller went away mid-job (its platform failed it): the rest goes through the courier
                 del self._listeners[key]
-            yield reply
-            if last:
-                return
 
     def _end(self, key: ChatKey) -> None:
         listener = self._listeners.get(key)
@@ -278,6 +295,7 @@ class JobRunner:
         if payload.kind in SET_KINDS:
             yield Stage("download", 0.0)
             async for event in self._sets.events(
+                job.id,
                 session,
                 backend,
                 payload,
@@ -352,8 +370,18 @@ class JobRunner:
         return result_video(event, lang), result
 
     async def _deliver(self, job: Job, reply: Reply, *, last: bool = False) -> None:
-        """To the waiting ``handle`` call if there is one, else through ``notify`` (or the log)."""
+        """To the waiting ``handle`` call if there is one, else through ``notify`` (or the log).
+
+        The job's last reply is kept in its row first, so a platform that refuses it (its API down) or a
+        restart before it was shown costs a retry, not the result (:class:`~bot.engine.outbox.Courier`)."""
         listener = self._listeners.get((job.platform, job.chat_id))
+        if last and isinstance(reply, Text | Video | Error):
+            try:
+                reply = await self.courier.keep(job.id, reply, handed=listener is not None)
+            except Exception:  # the store failing must not lose what can still be handed over
+                logger.exception("could not keep job %d's last reply", job.id)
+            if listener is None:
+                return  # the courier sends it
         if listener is not None:
             listener.queue.put_nowait((reply, last))
             return
