@@ -211,8 +211,9 @@ def test_a_status_message_left_by_a_killed_bot_is_deleted_by_the_next(
             assert rows(db, "SELECT state FROM jobs") == [("running",)]
 
             async with running_bot(settings, LocalBackend(settings, executor=pool)):
+                stale = status.result["message_id"]
                 deleted = await fake.wait_for(
-                    "deleteMessage", lambda c: to_chat(chat)(c) and c.params["message_id"] == status.result["message_id"]
+                    "deleteMessage", lambda c: to_chat(chat)(c) and c.params["message_id"] == stale
                 )
                 assert deleted.ok
                 video = await fake.wait_for("sendVideo", to_chat(chat), 60)
