@@ -405,4 +405,9 @@ PHRASES: dict[str, str] = {
     "discord_opt_item9": "Clip or photo 9",
     "discord_opt_item10": "Clip or photo 10",
     "montage_photos_enlarged": "shown enlarged (smaller than the film's frame): {names}",
+    # ----- faults15 -----
+    "engine_disk_full": (
+        "The server ran out of disk space, so I couldn't make your video; the operator can see why. "
+        "Please try again later."
+    ),
 }

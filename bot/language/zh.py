@@ -371,4 +371,6 @@ PHRASES: dict[str, str] = {
     "discord_opt_item9": "第 9 段视频或照片",
     "discord_opt_item10": "第 10 段视频或照片",
     "montage_photos_enlarged": "以下照片比影片画面小，已放大显示：{names}",
+    # ----- faults15 -----
+    "engine_disk_full": "服务器磁盘空间不足，没能完成你的视频；管理员能看到原因。请稍后再试。",
 }
