@@ -86,7 +86,11 @@ def _disk_lines(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
 
 
 def test_a_full_disk_fails_the_job_with_a_sentence_and_leaves_nothing_half_written(
-    small_disk: Path, tmp_path: Path, pool: ProcessPoolExecutor, clips: dict[str, Path], caplog: pytest.LogCaptureFixture
+    small_disk: Path,
+    tmp_path: Path,
+    pool: ProcessPoolExecutor,
+    clips: dict[str, Path],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     sessions = small_disk / "local-sessions"
     assert clips["big"].stat().st_size > DISK_KIB * 1024, "the big clip must not fit on the small disk"
