@@ -153,6 +153,9 @@ class Settings(BaseSettings):
     delivery_retry_max_s: float = 60.0
     delivery_max_tries: int = 30
     """Tries before a result is given up on (one log line); with the defaults about 25 minutes of outage."""
+    download_slot_grace_s: float = 3.0
+    """A job whose download takes longer than this lends its worker slot to the next job until it is done, so
+    no chat waits on another's slow link."""
 
     @property
     def worker_count(self) -> int:

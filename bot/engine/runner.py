@@ -41,6 +41,7 @@ from bot.engine.platform_links import PlatformLinks
 from bot.engine.registry import BackendRegistry
 from bot.engine.replies import export_video, failure_reply, restarted_reply, result_video, stage_progress, text_reply
 from bot.engine.set_jobs import SET_KINDS, SetJobs
+from bot.engine.slots import SlotLender
 from bot.errors import BackendUnavailable, InputRejected
 from bot.language.intents import asks_for_song
 from bot.language.text import label_from_path
@@ -103,6 +104,8 @@ class JobRunner:
         self._wake = asyncio.Event()
         self._workdirs: set[Path] = set()
         self._sets = SetJobs(store)
+        self.slots = SlotLender(self.workers, settings.download_slot_grace_s, self.running, self.wake)
+        """Busy slots, a job on a slow download lending its own (see :mod:`bot.engine.slots`)."""
         self.courier = Courier(settings, store, links)
         """Keeps every job's last reply in its row until the chat has it (see :mod:`bot.engine.outbox`)."""
 
@@ -161,7 +164,7 @@ class JobRunner:
 
     def free_slots(self) -> int:
         """Worker slots not running a job now (negative never; zero when all are busy)."""
-        return self.workers - len(self.running)
+        return self.slots.free()
 
     # ----- listeners ---------------------------------------------------------------------------------------
 
@@ -232,7 +235,7 @@ class JobRunner:
         while True:
             await self._wake.wait()
             self._wake.clear()
-            while len(self.running) < self.workers:
+            while self.slots.busy() < self.workers:
                 job = await self._store.claim_next()
                 if job is None:
                     break
@@ -242,6 +245,7 @@ class JobRunner:
 
     def _job_done(self, job_id: int, _task: asyncio.Task[None]) -> None:
         self.running.pop(job_id, None)
+        self.slots.freed()
         self._wake.set()
 
     async def _run_job(self, job: Job) -> None:
@@ -291,6 +295,7 @@ class JobRunner:
         backend_id = session.backend_session_id
         backend = self._backends.named(session.backend)
         link = await self._links.ready(job.platform)
+        fetch = self.slots.fetcher(job.id, link.fetch_media) if link.fetch_media is not None else None
         limit = payload.upload_limit or link.upload_limit
         if payload.kind in SET_KINDS:
             yield Stage("download", 0.0)
@@ -299,7 +304,7 @@ class JobRunner:
                 session,
                 backend,
                 payload,
-                fetch=link.fetch_media,
+                fetch=fetch,
                 workdir=workdir,
                 platform=job.platform,
                 max_output_bytes=limit,
@@ -319,9 +324,9 @@ class JobRunner:
                 events = backend.upload_link(backend_id, url, prompt=payload.text or None, max_output_bytes=limit)
             else:
                 yield Stage("download", 0.0)
-                if link.fetch_media is None:
+                if fetch is None:
                     raise BackendUnavailable(f"no media fetcher for {job.platform}")
-                media_path = await link.fetch_media(payload.media, workdir)
+                media_path = await fetch(payload.media, workdir)
                 if as_song:
                     if backend_id is None or not has_clip:
                         raise InputRejected("engine_song_needs_video")

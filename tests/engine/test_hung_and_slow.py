@@ -2,8 +2,9 @@
 
 - an FFmpeg that hangs: the test stops the render's real FFmpeg (SIGSTOP) and ``ffmpeg_timeout_s`` kills it;
   the user is told in a sentence, and the same worker serves the next job;
-- a link that trickles (a loopback server sending a byte every 0.3 s): the download's total deadline ends it
-  with a sentence, and the worker slot is free for the next chat at once.
+- a link that trickles (a loopback server sending a byte every 0.3 s): its job lends its worker slot to the
+  next chat once the download is slow (``download_slot_grace_s``), and the download's total deadline ends
+  it with a sentence.
 """
 
 from __future__ import annotations
@@ -116,7 +117,7 @@ def test_a_hung_ffmpeg_is_killed_the_user_told_and_the_worker_serves_the_next_jo
     asyncio.run(scenario())
 
 
-def test_a_trickling_link_ends_at_the_download_deadline_and_frees_the_slot(
+def test_a_trickling_link_lends_its_slot_and_ends_at_the_download_deadline(
     tmp_path: Path, pool: ProcessPoolExecutor, clip: Path
 ) -> None:
     async def trickle(request: web.Request) -> web.StreamResponse:
@@ -139,7 +140,12 @@ def test_a_trickling_link_ends_at_the_download_deadline_and_frees_the_slot(
         await site.start()
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         settings = _settings(
-            tmp_path, link_allowed_hosts="127.0.0.1", link_timeout_s=2.0, link_read_timeout_s=1.5, workers=1
+            tmp_path,
+            link_allowed_hosts="127.0.0.1",
+            link_timeout_s=15.0,
+            link_read_timeout_s=1.5,
+            download_slot_grace_s=0.5,
+            workers=1,
         )
 
         async def platform_download(media: MediaRef, folder: Path) -> Path:
@@ -151,16 +157,19 @@ def test_a_trickling_link_ends_at_the_download_deadline_and_frees_the_slot(
         store = await SessionStore.open(settings.engine_db)
         engine = Engine(settings, store, LocalBackend(settings, executor=pool), fetch_media=fetch)
         try:
+            warm = await _all(engine.handle(_upload("W", MediaRef(kind="video", file_id="w"))))
+            assert isinstance(warm[-1], Video), warm  # the workers are up: what follows measures no start-up
             link = MediaRef(kind="link", url=f"http://127.0.0.1:{port}/clip.mp4")
             slow = asyncio.ensure_future(_all(engine.handle(Incoming("telegram", "A", "uA", text=link.url))))
             while not engine._running:  # A holds the only worker slot, downloading
                 await asyncio.sleep(0.01)
             waiting = asyncio.ensure_future(_all(engine.handle(_upload("B", MediaRef(kind="video", file_id="b")))))
+            served = await asyncio.wait_for(waiting, 120)
+            assert isinstance(served[-1], Video), served  # the only slot went to the next chat meanwhile
+            assert not slow.done(), f"the slow link ended before the next chat was served: {slow.result()[-1]}"
             replies = await asyncio.wait_for(slow, 60)
             told = replies[-1]
             assert isinstance(told, Error) and told.text.startswith(say("link_too_slow")), replies
-            served = await asyncio.wait_for(waiting, 120)
-            assert isinstance(served[-1], Video), served  # the slot went to the next chat
             assert [j.state.value for j in await store.unfinished_jobs()] == []
             assert list(settings.job_temp_dir.iterdir()) == []  # the partial download went with its job folder
         finally:
