@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import Settings
-from bot.engine.messages import Button, Error, Fact, Text, Video
+from bot.engine.messages import Button, Error, Fact, Progress, Reply, Text, Video
 from bot.engine.platform_links import PlatformLinks
 from bot.sessions import Delivery, DeliveryState, SessionStore
 
@@ -96,6 +96,19 @@ class Courier:
                 if delivery.job_id == job_id:
                     await self._send(delivery)
         return replace(reply, delivery_id=job_id)
+
+    async def hand_over(self, job_id: int, reply: Reply, *, listening: bool) -> Reply | None:
+        """A job's last reply, kept (:meth:`keep`): returned (with its delivery id) for the waiting adapter,
+        or None when nobody listens and the courier has taken it. Should the store fail, the reply is
+        returned as it was, to go the direct way."""
+        if isinstance(reply, Progress):
+            return reply
+        try:
+            kept = await self.keep(job_id, reply, handed=listening)
+        except Exception:
+            logger.exception("could not keep job %d's last reply", job_id)
+            return reply
+        return kept if listening else None
 
     async def send_soon(self, job_id: int) -> None:
         """Nobody will show a reply that was handed on (its listener went away): the courier sends it."""

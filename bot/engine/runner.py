@@ -4,8 +4,9 @@ At most ``settings.worker_count`` jobs run at once (the backend's process pool d
 oldest first. A job's events go to the chat's listener (the ``Engine.handle`` call that submitted it)
 through a per-chat :class:`Listener`; a job nobody listens to any more (the caller went away, or the job
 was recovered after a restart) reports through its platform's ``notify`` instead, so no result and no
-failure is silently lost. ``start`` recovers what a previous process left unfinished; a housekeeping
-loop deletes sessions retired long ago and stray scratch folders.
+failure is silently lost. A job's last reply is kept in its row until delivered (:mod:`bot.engine.outbox`);
+a job on a slow download lends its slot (:mod:`bot.engine.slots`). ``start`` recovers what a previous process
+left unfinished; a housekeeping loop deletes sessions retired long ago and stray scratch folders.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from bot.backends.base import (
 )
 from bot.config import Settings
 from bot.engine.jobs import RENDER_KINDS, JobKind, JobPayload, JobResult
-from bot.engine.messages import Error, Progress, Reply, Text, Video, new_error_id
+from bot.engine.messages import Progress, Reply, Text, new_error_id
 from bot.engine.outbox import Courier, clear_stale_statuses
 from bot.engine.platform_links import PlatformLinks
 from bot.engine.registry import BackendRegistry
@@ -124,9 +125,7 @@ class JobRunner:
             error_id = new_error_id()
             logger.warning("job %d gave up after a restart (error %s)", job.id, error_id)
             await self._deliver(job, restarted_reply(_payload_lang(job), error_id), last=True)
-        self._clearing = asyncio.create_task(
-            clear_stale_statuses(self._store, self._links), name="musiccog-stale-statuses"
-        )
+        self._clearing = asyncio.create_task(clear_stale_statuses(self._store, self._links), name="musiccog-stale")
         self.courier.start()
         self.dispatcher = asyncio.create_task(self._dispatch_loop(), name="musiccog-dispatcher")
         self._housekeeper = asyncio.create_task(self._housekeeping_loop(), name="musiccog-housekeeping")
@@ -380,13 +379,11 @@ class JobRunner:
         The job's last reply is kept in its row first, so a platform that refuses it (its API down) or a
         restart before it was shown costs a retry, not the result (:class:`~bot.engine.outbox.Courier`)."""
         listener = self._listeners.get((job.platform, job.chat_id))
-        if last and isinstance(reply, Text | Video | Error):
-            try:
-                reply = await self.courier.keep(job.id, reply, handed=listener is not None)
-            except Exception:  # the store failing must not lose what can still be handed over
-                logger.exception("could not keep job %d's last reply", job.id)
-            if listener is None:
+        if last:
+            passed = await self.courier.hand_over(job.id, reply, listening=listener is not None)
+            if passed is None:
                 return  # the courier sends it
+            reply = passed
         if listener is not None:
             listener.queue.put_nowait((reply, last))
             return
