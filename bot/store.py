@@ -359,7 +359,8 @@ class LibraryStore:
 # ----- faults15: deliveries, status messages, batch progress, sets being collected (bot.sessions) ----------
 #
 # Additive: two tables of their own (no column added to ``jobs``), created with the rest of the schema, in
-# SQL both SQLite and PostgreSQL read (``ON CONFLICT … DO UPDATE``, ``RETURNING``; no ``INSERT OR …``).
+# SQL both SQLite and PostgreSQL read (``ON CONFLICT … DO UPDATE``, ``RETURNING``, ``DOUBLE PRECISION``
+# times; no ``INSERT OR …``).
 
 FAULTS_SCHEMA: Final = """
 CREATE TABLE IF NOT EXISTS job_deliveries (
@@ -369,7 +370,7 @@ CREATE TABLE IF NOT EXISTS job_deliveries (
     state TEXT NOT NULL DEFAULT 'none'
         CHECK (state IN ('none', 'handed', 'pending', 'delivered', 'dropped')),
     tries INTEGER NOT NULL DEFAULT 0,
-    next_try_at REAL,
+    next_try_at DOUBLE PRECISION,
     items_done INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS job_deliveries_due ON job_deliveries (state, next_try_at);
@@ -381,7 +382,7 @@ CREATE TABLE IF NOT EXISTS collecting_items (
     caption TEXT NOT NULL,
     group_id TEXT,
     incoming_json TEXT NOT NULL,
-    added_at REAL NOT NULL,
+    added_at DOUBLE PRECISION NOT NULL,
     PRIMARY KEY (platform, chat_id, seq)
 );
 """
