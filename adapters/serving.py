@@ -137,4 +137,4 @@ async def serve(runtime: AdapterRuntime, surface: Surface, incoming: Incoming) -
         await surface.finish()
         if noted is not None:
             with contextlib.suppress(Exception):  # the message is gone; forgetting it is tidiness
-                await engine.note_status(incoming.platform, incoming.chat_id, None)
+                await engine.status_removed(incoming.platform, incoming.chat_id, noted)

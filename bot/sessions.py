@@ -627,6 +627,11 @@ class SessionStore:
         if row is not None:
             await self._write_one(faults_sql.UPSERT_STATUS_REF, {"job_id": row[0], "status_ref": ref})
 
+    async def status_removed(self, platform: str, chat_id: str, ref: str) -> None:
+        """The chat's progress message ``ref`` is gone (whichever of its jobs noted it)."""
+        params = {"platform": platform, "chat_id": chat_id, "status_ref": ref}
+        await self._write_one(faults_sql.CLEAR_CHAT_STATUS_REF, params)
+
     async def forget_status(self, job_id: int) -> None:
         await self._write_one(faults_sql.UPSERT_STATUS_REF, {"job_id": job_id, "status_ref": None})
 

@@ -394,6 +394,10 @@ UPSERT_STATUS_REF: Final = """
 INSERT INTO job_deliveries (job_id, status_ref) VALUES (:job_id, :status_ref)
 ON CONFLICT (job_id) DO UPDATE SET status_ref = excluded.status_ref
 """
+CLEAR_CHAT_STATUS_REF: Final = """
+UPDATE job_deliveries SET status_ref = NULL
+WHERE status_ref = :status_ref AND job_id IN (SELECT id FROM jobs WHERE platform = :platform AND chat_id = :chat_id)
+"""
 SELECT_STATUS_REFS: Final = (
     "SELECT jobs.id, jobs.platform, jobs.chat_id, job_deliveries.status_ref FROM job_deliveries "
     "JOIN jobs ON jobs.id = job_deliveries.job_id WHERE job_deliveries.status_ref IS NOT NULL ORDER BY jobs.id"
@@ -433,6 +437,7 @@ SELECT_COLLECTING_ITEMS: Final = (
 )
 
 __all__ += [
+    "CLEAR_CHAT_STATUS_REF",
     "DELETE_COLLECTING_ITEMS",
     "FAULTS_SCHEMA",
     "INSERT_COLLECTING_ITEM",

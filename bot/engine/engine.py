@@ -120,9 +120,13 @@ class Engine:
     # ----- what the serving loop reports (faults15) ----------------------------------------------------------
 
     async def note_status(self, platform: str, chat_id: str, ref: str | None) -> None:
-        """The chat's progress message is now ``ref`` (None: removed), so a restart can remove it if this
-        process dies first."""
+        """The chat's progress message is now ``ref`` (for its newest job), so a restart can remove it if
+        this process dies first."""
         await self._store.note_status(platform, chat_id, ref)
+
+    async def status_removed(self, platform: str, chat_id: str, ref: str) -> None:
+        """The progress message ``ref`` was removed by its adapter: nothing is left to remove after a crash."""
+        await self._store.status_removed(platform, chat_id, ref)
 
     async def delivered(self, reply: Reply) -> None:
         """The platform took a job's last reply (one with a ``delivery_id``)."""
