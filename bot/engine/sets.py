@@ -14,6 +14,8 @@ concern a set; it answers from the chat's set:
   Each separately is one ``EACH`` job: one job toward the chat's "one at a time", one render per video
   toward the quota (a batch bigger than what is left today is refused up front).
 - After a batch, "the second one: calmer" points the session at that item's backend session and edits it.
+- Items being collected are also written to the store as they join, so a restart in those seconds carries
+  on with the set (:meth:`ChatSets.resume_collecting`; its replies then go through the platform's notify).
 """
 
 from __future__ import annotations
