@@ -199,7 +199,10 @@ def test_a_status_message_left_by_a_killed_bot_is_deleted_by_the_next(
             db = settings.engine_db
             bot = _bot_process(fake, settings, tmp_path / "bot.log")
             try:
-                await fake.wait_for("setMyCommands", timeout=180)  # a process starting on a busy machine
+                try:
+                    await fake.wait_for("setMyCommands", timeout=180)  # a process starting on a busy machine
+                except TimeoutError:
+                    raise AssertionError((tmp_path / "bot.log").read_text()[-3000:]) from None
                 fake.push_message(chat, chat, video=fake.add_file(clip, kind="video"), caption="calm")
                 status = await fake.wait_for("sendMessage", text_in(chat, "Got it"), timeout=120)
                 noted = f"SELECT status_ref FROM job_deliveries WHERE status_ref = '{status.result['message_id']}'"
