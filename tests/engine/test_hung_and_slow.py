@@ -62,7 +62,7 @@ async def _all(replies: AsyncIterator[Reply]) -> list[Reply]:
 
 
 def _ffmpeg_children(parents: set[int]) -> list[int]:
-    """Running FFmpeg processes whose parent is one of ``parents`` (read from /proc)."""
+    """Running FFmpeg encodes (libx264) whose parent is one of ``parents`` (read from /proc)."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -74,7 +74,12 @@ def _ffmpeg_children(parents: set[int]) -> list[int]:
         name = stat[stat.index("(") + 1 : stat.rindex(")")]
         fields = stat[stat.rindex(")") + 2 :].split()
         if name.startswith("ffmpeg") and int(fields[1]) in parents and fields[0] not in ("Z", "X"):
-            found.append(int(entry.name))
+            try:
+                encodes = b"libx264" in (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if encodes:
+                found.append(int(entry.name))
     return found
 
 
@@ -97,11 +102,14 @@ def test_a_hung_ffmpeg_is_killed_the_user_told_and_the_worker_serves_the_next_jo
             job = asyncio.ensure_future(_all(engine.handle(upload)))
             hung: list[int] = []
             while not hung and not job.done():
-                hung = _ffmpeg_children(workers | set(pool._processes))
+                for pid in _ffmpeg_children(workers | set(pool._processes)):
+                    try:
+                        os.kill(pid, signal.SIGSTOP)  # a real FFmpeg that makes no progress any more
+                    except ProcessLookupError:  # it ended between the look and the signal
+                        continue
+                    hung.append(pid)
                 await asyncio.sleep(0.02)
             assert hung, f"the render finished before its FFmpeg could be stopped: {job.result()}"
-            for pid in hung:
-                os.kill(pid, signal.SIGSTOP)  # a real FFmpeg that makes no progress any more
             replies = await asyncio.wait_for(job, 120)
             told = replies[-1]
             assert isinstance(told, Error) and told.text.startswith(say("engine_render_failed")), replies
