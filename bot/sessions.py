@@ -241,6 +241,7 @@ class StatusRef:
     platform: str
     chat_id: str
     ref: str
+    job_state: JobState
 
 
 @dataclass(frozen=True)
@@ -638,7 +639,7 @@ class SessionStore:
     async def status_refs(self) -> tuple[StatusRef, ...]:
         """Every progress message still remembered (at start-up: all left behind by the dead process)."""
         rows = await self._all(faults_sql.SELECT_STATUS_REFS, {})
-        return tuple(StatusRef(row[0], row[1], row[2], row[3]) for row in rows)
+        return tuple(StatusRef(row[0], row[1], row[2], row[3], JobState(row[4])) for row in rows)
 
     async def put_final_reply(self, job_id: int, reply_json: str, state: DeliveryState) -> None:
         """Keep a job's last reply until it is delivered (``HANDED`` to a waiting adapter or ``PENDING``)."""
@@ -653,10 +654,22 @@ class SessionStore:
         params = {"job_id": job_id, "state": state.value, "tries": tries, "next_try_at": next_try_at}
         return await self._write_one(faults_sql.UPDATE_DELIVERY, params) is not None
 
-    async def due_deliveries(self) -> tuple[Delivery, ...]:
-        """Pending replies whose next try is due, oldest job first."""
-        rows = await self._all(faults_sql.SELECT_DUE_DELIVERIES, {"now": self._clock()})
-        return tuple(Delivery(row[0], row[1], row[2], row[3], row[4]) for row in rows)
+    async def claim_deliveries(self, *, lease_s: float, job_id: int | None = None) -> tuple[Delivery, ...]:
+        """Pending replies whose next try is due (only ``job_id``'s, if given), oldest job first, each claimed
+        for ``lease_s`` (its next try moved that far on): two processes on one database never send one twice,
+        and one that dies mid-send leaves it to be tried again after the lease."""
+        now = self._clock()
+        params: dict[str, Any] = {"now": now, "lease_until": now + lease_s}
+        if job_id is None:
+            rows = await self._write_all(faults_sql.CLAIM_DUE_DELIVERIES, params)
+        else:
+            rows = await self._write_all(faults_sql.CLAIM_DUE_DELIVERY, {**params, "job_id": job_id})
+        found = []
+        for claimed_id, reply_json, tries in sorted(tuple(row) for row in rows):
+            chat = await self._one(faults_sql.SELECT_JOB_CHAT, {"id": claimed_id})
+            if chat is not None:
+                found.append(Delivery(claimed_id, chat[0], chat[1], reply_json, tries))
+        return tuple(found)
 
     async def next_delivery_at(self) -> float | None:
         row = await self._one(faults_sql.SELECT_NEXT_DELIVERY_AT, {})

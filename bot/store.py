@@ -399,7 +399,7 @@ UPDATE job_deliveries SET status_ref = NULL
 WHERE status_ref = :status_ref AND job_id IN (SELECT id FROM jobs WHERE platform = :platform AND chat_id = :chat_id)
 """
 SELECT_STATUS_REFS: Final = (
-    "SELECT jobs.id, jobs.platform, jobs.chat_id, job_deliveries.status_ref FROM job_deliveries "
+    "SELECT jobs.id, jobs.platform, jobs.chat_id, job_deliveries.status_ref, jobs.state FROM job_deliveries "
     "JOIN jobs ON jobs.id = job_deliveries.job_id WHERE job_deliveries.status_ref IS NOT NULL ORDER BY jobs.id"
 )
 UPSERT_FINAL_REPLY: Final = """
@@ -414,11 +414,17 @@ UPDATE job_deliveries SET state = :state, tries = :tries, next_try_at = :next_tr
 WHERE job_id = :job_id AND state IN ('handed', 'pending')
 RETURNING job_id
 """
-SELECT_DUE_DELIVERIES: Final = (
-    "SELECT jobs.id, jobs.platform, jobs.chat_id, job_deliveries.reply_json, job_deliveries.tries "
-    "FROM job_deliveries JOIN jobs ON jobs.id = job_deliveries.job_id "
-    "WHERE job_deliveries.state = 'pending' AND job_deliveries.next_try_at <= :now ORDER BY jobs.id"
-)
+CLAIM_DUE_DELIVERIES: Final = """
+UPDATE job_deliveries SET next_try_at = :lease_until
+WHERE state = 'pending' AND next_try_at <= :now
+RETURNING job_id, reply_json, tries
+"""
+CLAIM_DUE_DELIVERY: Final = """
+UPDATE job_deliveries SET next_try_at = :lease_until
+WHERE state = 'pending' AND next_try_at <= :now AND job_id = :job_id
+RETURNING job_id, reply_json, tries
+"""
+SELECT_JOB_CHAT: Final = "SELECT platform, chat_id FROM jobs WHERE id = :id"
 SELECT_NEXT_DELIVERY_AT: Final = "SELECT MIN(next_try_at) FROM job_deliveries WHERE state = 'pending'"
 SELECT_DELIVERY_STATE: Final = "SELECT state, tries, items_done FROM job_deliveries WHERE job_id = :job_id"
 UPSERT_ITEMS_DONE: Final = """
@@ -437,13 +443,15 @@ SELECT_COLLECTING_ITEMS: Final = (
 )
 
 __all__ += [
+    "CLAIM_DUE_DELIVERIES",
+    "CLAIM_DUE_DELIVERY",
     "CLEAR_CHAT_STATUS_REF",
     "DELETE_COLLECTING_ITEMS",
     "FAULTS_SCHEMA",
     "INSERT_COLLECTING_ITEM",
     "SELECT_COLLECTING_ITEMS",
     "SELECT_DELIVERY_STATE",
-    "SELECT_DUE_DELIVERIES",
+    "SELECT_JOB_CHAT",
     "SELECT_NEWEST_CHAT_JOB",
     "SELECT_NEXT_DELIVERY_AT",
     "SELECT_STATUS_REFS",

@@ -30,11 +30,15 @@ from typing import Any
 from bot.config import Settings
 from bot.engine.messages import Button, Error, Fact, Progress, Reply, Text, Video
 from bot.engine.platform_links import PlatformLinks
-from bot.sessions import Delivery, DeliveryState, SessionStore
+from bot.sessions import Delivery, DeliveryState, JobState, SessionStore
 
-__all__ = ["Courier", "FinalReply", "clear_stale_statuses", "reply_from_json", "reply_to_json"]
+__all__ = ["LEASE_S", "Courier", "FinalReply", "clear_stale_statuses", "reply_from_json", "reply_to_json"]
 
 logger = logging.getLogger(__name__)
+
+LEASE_S = 120.0
+"""A due reply is claimed for this long while it is sent (its next try moved on): another process on the same
+database does not send it too, and a process that dies mid-send leaves it to be tried again after this."""
 
 FinalReply = Text | Video | Error
 """What can end a job: its result, a sentence, or a failure."""
@@ -92,9 +96,8 @@ class Courier:
         state = DeliveryState.HANDED if handed else DeliveryState.PENDING
         await self._store.put_final_reply(job_id, reply_to_json(reply), state)
         if not handed:  # the first try at once, as a direct notify would; the loop does the retries
-            for delivery in await self._store.due_deliveries():
-                if delivery.job_id == job_id:
-                    await self._send(delivery)
+            for delivery in await self._store.claim_deliveries(lease_s=LEASE_S, job_id=job_id):
+                await self._send(delivery)
         return replace(reply, delivery_id=job_id)
 
     async def hand_over(self, job_id: int, reply: Reply, *, listening: bool) -> Reply | None:
@@ -132,7 +135,7 @@ class Courier:
 
     async def send_due(self) -> None:
         """Send every reply whose next try is due (one pass; the loop calls it)."""
-        for delivery in await self._store.due_deliveries():
+        for delivery in await self._store.claim_deliveries(lease_s=LEASE_S):
             await self._send(delivery)
 
     async def _loop(self) -> None:
@@ -165,6 +168,13 @@ class Courier:
             if notify is None:
                 raise LookupError(f"no notifier for {delivery.platform} yet")
             await notify(delivery.platform, delivery.chat_id, reply)
+        except asyncio.CancelledError:  # stopping mid-send: the next start tries again at once, not after the lease
+            await asyncio.shield(
+                self._store.set_delivery(
+                    delivery.job_id, DeliveryState.PENDING, tries=delivery.tries, next_try_at=time.time()
+                )
+            )
+            raise
         except Exception as exc:
             if tries >= self._settings.delivery_max_tries:
                 logger.error(
@@ -184,11 +194,15 @@ class Courier:
         await self._store.set_delivery(delivery.job_id, DeliveryState.DELIVERED, tries=tries)
 
 
-async def clear_stale_statuses(store: SessionStore, links: PlatformLinks) -> None:
+async def clear_stale_statuses(store: SessionStore, links: PlatformLinks, recovered: frozenset[int]) -> None:
     """Remove the progress messages a dead process left in its chats ("Mixing… 50%") through their platform's
-    ``clear_status``: one process per data dir, so every status still remembered at start-up is stale."""
+    ``clear_status``: those of the jobs this start ``recovered`` (requeued or given up) and of finished jobs.
+    A status of a job still queued or running that was not recovered is left alone: on a shared database it
+    is another live process's."""
     try:
         for status in await store.status_refs():
+            if status.job_state not in (JobState.DONE, JobState.FAILED) and status.job_id not in recovered:
+                continue
             clear = (await links.ready(status.platform)).clear_status
             if clear is not None:
                 try:

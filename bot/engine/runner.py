@@ -105,10 +105,8 @@ class JobRunner:
         self._wake = asyncio.Event()
         self._workdirs: set[Path] = set()
         self._sets = SetJobs(store)
-        self.slots = SlotLender(self.workers, settings.download_slot_grace_s, self.running, self.wake)
-        """Busy slots, a job on a slow download lending its own (see :mod:`bot.engine.slots`)."""
-        self.courier = Courier(settings, store, links)
-        """Keeps every job's last reply in its row until the chat has it (see :mod:`bot.engine.outbox`)."""
+        self.slots = SlotLender(self.workers, settings.download_slot_grace_s, self.running, self.wake)  # see slots
+        self.courier = Courier(settings, store, links)  # last replies kept until delivered: bot.engine.outbox
 
     # ----- lifecycle -------------------------------------------------------------------------------------
 
@@ -125,7 +123,8 @@ class JobRunner:
             error_id = new_error_id()
             logger.warning("job %d gave up after a restart (error %s)", job.id, error_id)
             await self._deliver(job, restarted_reply(_payload_lang(job), error_id), last=True)
-        self._clearing = asyncio.create_task(clear_stale_statuses(self._store, self._links), name="musiccog-stale")
+        recovered = frozenset(job.id for job in (*recovery.requeued, *recovery.failed))
+        self._clearing = asyncio.create_task(clear_stale_statuses(self._store, self._links, recovered))
         self.courier.start()
         self.dispatcher = asyncio.create_task(self._dispatch_loop(), name="musiccog-dispatcher")
         self._housekeeper = asyncio.create_task(self._housekeeping_loop(), name="musiccog-housekeeping")
