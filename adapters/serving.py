@@ -10,20 +10,26 @@ platforms differ only in *where* a reply goes, which is the :class:`Surface` an 
 - ``show(reply)`` shows a text, an error or a video (its failures end the event with an apology);
 - ``finish()`` tidies up once the event is over (the status message goes away); it never raises.
 
+A surface whose status is a message (Telegram, a Discord reply) also names it (:class:`StatusNamed`), and the
+loop tells the engine, so a restart after a crash removes the "Mixing… 50%" the dead process left. A job's
+last reply carries a ``delivery_id``: the loop tells the engine whether the platform took it, and a refusal
+(the platform's API down or slow) is retried by the engine from the job row instead of apologised for.
+
 The adapter keeps what is truly its own: acknowledging at once (Telegram's ``answerCallbackQuery``,
 Discord's ``defer``), typing indicators, and tracking its running events for shutdown.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from adapters.runtime import AdapterRuntime
 from bot.engine.messages import Incoming, Progress, Reply, Text, new_error_id
 from bot.language import say
 
-__all__ = ["ChatGone", "Surface", "apology", "log_failure", "report_failure", "serve"]
+__all__ = ["ChatGone", "StatusNamed", "Surface", "apology", "log_failure", "report_failure", "serve"]
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +53,15 @@ class Surface(Protocol):
 
     async def finish(self) -> None:
         """The event is over: remove what only made sense while it ran; never raises for the platform."""
+
+
+@runtime_checkable
+class StatusNamed(Protocol):
+    """A surface whose status is a message it can name (the engine keeps the name with the job)."""
+
+    @property
+    def status_ref(self) -> str | None:
+        """The status message as the adapter's ``clear_status`` will need it, or None while there is none."""
 
 
 def apology(error_id: str, lang: str = "en") -> Text:
@@ -78,21 +93,48 @@ async def serve(runtime: AdapterRuntime, surface: Surface, incoming: Incoming) -
     (shutdown) passes through. The surface is finished in every case.
     """
     lang = "en"
-    replies = runtime.pacer.pace(incoming.chat_id, runtime.engine.handle(incoming))
+    engine = runtime.engine
+    replies = runtime.pacer.pace(incoming.chat_id, engine.handle(incoming))
+    noted: str | None = None
+    current: Reply | None = None
     try:
         async for reply in replies:
-            lang = reply.lang
+            lang, current = reply.lang, reply
             if isinstance(reply, Progress):
                 await surface.progress(reply.text)
-            else:
+                ref = surface.status_ref if isinstance(surface, StatusNamed) else None
+                if ref != noted:
+                    noted = ref
+                    await engine.note_status(incoming.platform, incoming.chat_id, ref)
+                continue
+            try:
                 await surface.show(reply)
+            except ChatGone:
+                raise
+            except Exception as exc:
+                if getattr(reply, "delivery_id", None) is None:
+                    raise
+                logger.warning(  # the engine sends it again, from the job row: no apology into a failing API
+                    "%s chat %s: the result was not delivered (%r); it will be sent again",
+                    incoming.platform,
+                    incoming.chat_id,
+                    exc,
+                )
+                await engine.undelivered(reply)
+                return
+            await engine.delivered(reply)
     except ChatGone as gone:
         logger.info(
             "%s chat %s can no longer be reached (%s): its job is stopped", incoming.platform, incoming.chat_id, gone
         )
-        await runtime.engine.chat_gone(incoming.platform, incoming.chat_id)
+        if current is not None:
+            await engine.unreachable(current)
+        await engine.chat_gone(incoming.platform, incoming.chat_id)
     except Exception as exc:
         await report_failure(surface, exc, platform=incoming.platform, lang=lang)
     finally:
         runtime.pacer.forget(incoming.chat_id)
         await surface.finish()
+        if noted is not None:
+            with contextlib.suppress(Exception):  # the message is gone; forgetting it is tidiness
+                await engine.status_removed(incoming.platform, incoming.chat_id, noted)

@@ -180,6 +180,16 @@ class Settings(BaseSettings):
     """How often a render worker says it is alive."""
     worker_stalled_s: float = 30.0
     """A worker silent this long is taken for dead: its steps are run again by another (at most once more)."""
+    # ----- faults15: delivering results when the chat platform's API is down -----
+    delivery_retry_first_s: float = 2.0
+    """A result the platform refused (its API down or slow) is sent again after this long, then after twice
+    as long each time, up to ``delivery_retry_max_s`` between tries."""
+    delivery_retry_max_s: float = 60.0
+    delivery_max_tries: int = 30
+    """Tries before a result is given up on (one log line); with the defaults about 25 minutes of outage."""
+    download_slot_grace_s: float = 3.0
+    """A job whose download takes longer than this lends its worker slot to the next job until it is done, so
+    no chat waits on another's slow link."""
 
     @property
     def worker_count(self) -> int:

@@ -42,6 +42,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Final
 
+from bot import store as faults_sql  # faults15: deliveries, status messages, batch progress, collecting
 from bot.database import Database, DatabaseIntegrityError, Executor, Row, open_database
 from bot.errors import MusicCogError
 from bot.store import (
@@ -85,6 +86,9 @@ __all__ = [
     "UNSET",
     "ChatBusy",
     "Cleanup",
+    "CollectingItem",
+    "Delivery",
+    "DeliveryState",
     "Job",
     "JobState",
     "Recovery",
@@ -92,6 +96,7 @@ __all__ = [
     "SessionStore",
     "SessionStoreError",
     "SetItem",
+    "StatusRef",
 ]
 
 logger = logging.getLogger(__name__)
@@ -202,6 +207,52 @@ class SetItem:
     backend_session_id: str | None
 
 
+class DeliveryState(StrEnum):
+    """Where a job's last reply is (faults15): nowhere yet, handed to a waiting adapter (which says whether it
+    showed it), pending for the courier (retried with backoff), delivered, or dropped (given up on)."""
+
+    NONE = "none"
+    HANDED = "handed"
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    DROPPED = "dropped"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A job's last reply waiting for the courier: ``reply_json`` is the engine's to define."""
+
+    job_id: int
+    platform: str
+    chat_id: str
+    reply_json: str
+    tries: int
+
+
+@dataclass(frozen=True)
+class StatusRef:
+    """The progress message a job's chat shows, as its adapter named it (e.g. a Telegram message id)."""
+
+    job_id: int
+    platform: str
+    chat_id: str
+    ref: str
+    job_state: JobState
+
+
+@dataclass(frozen=True)
+class CollectingItem:
+    """One item of a set still being collected (nothing asked of it yet), kept so a restart carries on."""
+
+    platform: str
+    chat_id: str
+    seq: int
+    media_json: str
+    caption: str
+    group_id: str | None
+    incoming_json: str
+
+
 def _session(row: Row) -> Session:
     return Session(
         id=row["id"],
@@ -263,6 +314,7 @@ class SessionStore:
         db = await open_database(target)
         try:
             await db.create_schema(SESSIONS_SCHEMA, ADDED_COLUMNS)
+            await db.create_schema(faults_sql.FAULTS_SCHEMA, ())
         except BaseException:
             await db.close()
             raise
@@ -579,3 +631,94 @@ class SessionStore:
         result = await self._db.transact(body)
         logger.info("cleanup removed %d sessions and %d jobs", result.sessions_deleted, result.jobs_deleted)
         return result
+
+    # ----- faults15: deliveries, status messages, batch progress, sets being collected ----------------
+
+    async def _faults_write(self, sql: str, params: dict[str, Any]) -> list[Row]:
+        """This block's one way to write (a single statement, returning its rows)."""
+        return await self._all(sql, params)
+
+    async def note_status(self, platform: str, chat_id: str, ref: str | None) -> None:
+        """Remember (or forget, ``None``) the progress message shown for the chat's newest job."""
+        row = await self._one(faults_sql.SELECT_NEWEST_CHAT_JOB, {"platform": platform, "chat_id": chat_id})
+        if row is not None:
+            await self._faults_write(faults_sql.UPSERT_STATUS_REF, {"job_id": row[0], "status_ref": ref})
+
+    async def status_removed(self, platform: str, chat_id: str, ref: str) -> None:
+        """The chat's progress message ``ref`` is gone (whichever of its jobs noted it)."""
+        params = {"platform": platform, "chat_id": chat_id, "status_ref": ref}
+        await self._faults_write(faults_sql.CLEAR_CHAT_STATUS_REF, params)
+
+    async def forget_status(self, job_id: int) -> None:
+        await self._faults_write(faults_sql.UPSERT_STATUS_REF, {"job_id": job_id, "status_ref": None})
+
+    async def status_refs(self) -> tuple[StatusRef, ...]:
+        """Every progress message still remembered (at start-up: all left behind by the dead process)."""
+        rows = await self._all(faults_sql.SELECT_STATUS_REFS, {})
+        return tuple(StatusRef(row[0], row[1], row[2], row[3], JobState(row[4])) for row in rows)
+
+    async def put_final_reply(self, job_id: int, reply_json: str, state: DeliveryState) -> None:
+        """Keep a job's last reply until it is delivered (``HANDED`` to a waiting adapter or ``PENDING``)."""
+        params = {"job_id": job_id, "reply_json": reply_json, "state": state.value, "next_try_at": self._clock()}
+        await self._faults_write(faults_sql.UPSERT_FINAL_REPLY, params)
+
+    async def set_delivery(
+        self, job_id: int, state: DeliveryState, *, tries: int = 0, next_try_at: float | None = None
+    ) -> bool:
+        """Move an undelivered reply on (delivered, dropped, or pending again at ``next_try_at``); False when
+        it was already delivered or dropped."""
+        params = {"job_id": job_id, "state": state.value, "tries": tries, "next_try_at": next_try_at}
+        return bool(await self._faults_write(faults_sql.UPDATE_DELIVERY, params))
+
+    async def claim_deliveries(self, *, lease_s: float, job_id: int | None = None) -> tuple[Delivery, ...]:
+        """Pending replies whose next try is due (only ``job_id``'s, if given), oldest job first, each claimed
+        for ``lease_s`` (its next try moved that far on): two processes on one database never send one twice,
+        and one that dies mid-send leaves it to be tried again after the lease."""
+        now = self._clock()
+        params: dict[str, Any] = {"now": now, "lease_until": now + lease_s}
+        if job_id is None:
+            rows = await self._faults_write(faults_sql.CLAIM_DUE_DELIVERIES, params)
+        else:
+            rows = await self._faults_write(faults_sql.CLAIM_DUE_DELIVERY, {**params, "job_id": job_id})
+        found = []
+        claimed: list[tuple[int, str, int]] = sorted((int(row[0]), str(row[1]), int(row[2])) for row in rows)
+        for claimed_id, reply_json, tries in claimed:
+            chat = await self._one(faults_sql.SELECT_JOB_CHAT, {"id": claimed_id})
+            if chat is not None:
+                found.append(Delivery(claimed_id, chat[0], chat[1], reply_json, tries))
+        return tuple(found)
+
+    async def next_delivery_at(self) -> float | None:
+        row = await self._one(faults_sql.SELECT_NEXT_DELIVERY_AT, {})
+        return float(row[0]) if row and row[0] is not None else None
+
+    async def delivery_state(self, job_id: int) -> tuple[DeliveryState, int, int]:
+        """(state, tries, batch items done) of a job (``NONE``, 0, 0 when nothing is kept)."""
+        row = await self._one(faults_sql.SELECT_DELIVERY_STATE, {"job_id": job_id})
+        return (DeliveryState(row[0]), int(row[1]), int(row[2])) if row else (DeliveryState.NONE, 0, 0)
+
+    async def set_items_done(self, job_id: int, items_done: int) -> None:
+        """A batch's first ``items_done`` items are delivered: a rerun starts after them."""
+        await self._faults_write(faults_sql.UPSERT_ITEMS_DONE, {"job_id": job_id, "items_done": items_done})
+
+    async def add_collecting(
+        self, platform: str, chat_id: str, media_json: str, caption: str, group_id: str | None, incoming_json: str
+    ) -> None:
+        params = {
+            "platform": platform,
+            "chat_id": chat_id,
+            "media_json": media_json,
+            "caption": caption,
+            "group_id": group_id,
+            "incoming_json": incoming_json,
+            "now": self._clock(),
+        }
+        await self._faults_write(faults_sql.INSERT_COLLECTING_ITEM, params)
+
+    async def clear_collecting(self, platform: str, chat_id: str) -> None:
+        await self._faults_write(faults_sql.DELETE_COLLECTING_ITEMS, {"platform": platform, "chat_id": chat_id})
+
+    async def collecting_items(self) -> tuple[CollectingItem, ...]:
+        """Every item of every set still being collected, by chat, in the order sent."""
+        rows = await self._all(faults_sql.SELECT_COLLECTING_ITEMS, {})
+        return tuple(CollectingItem(*(row[index] for index in range(7))) for row in rows)

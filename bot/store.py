@@ -520,3 +520,108 @@ __all__ += [
     "USE_WEB_LINK",
     "WEB_LINKS_SCHEMA",
 ]
+
+# ----- faults15: deliveries, status messages, batch progress, sets being collected (bot.sessions) ----------
+#
+# Additive: two tables of their own (no column added to ``jobs``), created with the rest of the schema, in
+# SQL both SQLite and PostgreSQL read (``ON CONFLICT … DO UPDATE``, ``RETURNING``, ``DOUBLE PRECISION``
+# times; no ``INSERT OR …``).
+
+FAULTS_SCHEMA: Final = """
+CREATE TABLE IF NOT EXISTS job_deliveries (
+    job_id INTEGER PRIMARY KEY REFERENCES jobs (id) ON DELETE CASCADE,
+    status_ref TEXT,
+    reply_json TEXT,
+    state TEXT NOT NULL DEFAULT 'none'
+        CHECK (state IN ('none', 'handed', 'pending', 'delivered', 'dropped')),
+    tries INTEGER NOT NULL DEFAULT 0,
+    next_try_at DOUBLE PRECISION,
+    items_done INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS job_deliveries_due ON job_deliveries (state, next_try_at);
+CREATE TABLE IF NOT EXISTS collecting_items (
+    platform TEXT NOT NULL,
+    chat_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    media_json TEXT NOT NULL,
+    caption TEXT NOT NULL,
+    group_id TEXT,
+    incoming_json TEXT NOT NULL,
+    added_at DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY (platform, chat_id, seq)
+);
+"""
+
+SELECT_NEWEST_CHAT_JOB: Final = (
+    "SELECT id FROM jobs WHERE platform = :platform AND chat_id = :chat_id ORDER BY id DESC LIMIT 1"
+)
+UPSERT_STATUS_REF: Final = """
+INSERT INTO job_deliveries (job_id, status_ref) VALUES (:job_id, :status_ref)
+ON CONFLICT (job_id) DO UPDATE SET status_ref = excluded.status_ref
+"""
+CLEAR_CHAT_STATUS_REF: Final = """
+UPDATE job_deliveries SET status_ref = NULL
+WHERE status_ref = :status_ref AND job_id IN (SELECT id FROM jobs WHERE platform = :platform AND chat_id = :chat_id)
+"""
+SELECT_STATUS_REFS: Final = (
+    "SELECT jobs.id, jobs.platform, jobs.chat_id, job_deliveries.status_ref, jobs.state FROM job_deliveries "
+    "JOIN jobs ON jobs.id = job_deliveries.job_id WHERE job_deliveries.status_ref IS NOT NULL ORDER BY jobs.id"
+)
+UPSERT_FINAL_REPLY: Final = """
+INSERT INTO job_deliveries (job_id, reply_json, state, tries, next_try_at)
+VALUES (:job_id, :reply_json, :state, 0, :next_try_at)
+ON CONFLICT (job_id) DO UPDATE SET reply_json = excluded.reply_json, state = excluded.state, tries = 0,
+    next_try_at = excluded.next_try_at
+"""
+UPDATE_DELIVERY: Final = """
+UPDATE job_deliveries SET state = :state, tries = :tries, next_try_at = :next_try_at,
+    reply_json = CASE WHEN :state IN ('delivered', 'dropped') THEN NULL ELSE reply_json END
+WHERE job_id = :job_id AND state IN ('handed', 'pending')
+RETURNING job_id
+"""
+CLAIM_DUE_DELIVERIES: Final = """
+UPDATE job_deliveries SET next_try_at = :lease_until
+WHERE state = 'pending' AND next_try_at <= :now
+RETURNING job_id, reply_json, tries
+"""
+CLAIM_DUE_DELIVERY: Final = """
+UPDATE job_deliveries SET next_try_at = :lease_until
+WHERE state = 'pending' AND next_try_at <= :now AND job_id = :job_id
+RETURNING job_id, reply_json, tries
+"""
+SELECT_JOB_CHAT: Final = "SELECT platform, chat_id FROM jobs WHERE id = :id"
+SELECT_NEXT_DELIVERY_AT: Final = "SELECT MIN(next_try_at) FROM job_deliveries WHERE state = 'pending'"
+SELECT_DELIVERY_STATE: Final = "SELECT state, tries, items_done FROM job_deliveries WHERE job_id = :job_id"
+UPSERT_ITEMS_DONE: Final = """
+INSERT INTO job_deliveries (job_id, items_done) VALUES (:job_id, :items_done)
+ON CONFLICT (job_id) DO UPDATE SET items_done = excluded.items_done
+"""
+INSERT_COLLECTING_ITEM: Final = """
+INSERT INTO collecting_items (platform, chat_id, seq, media_json, caption, group_id, incoming_json, added_at)
+SELECT :platform, :chat_id, COALESCE(MAX(seq), 0) + 1, :media_json, :caption, :group_id, :incoming_json, :now
+FROM collecting_items WHERE platform = :platform AND chat_id = :chat_id
+"""
+DELETE_COLLECTING_ITEMS: Final = "DELETE FROM collecting_items WHERE platform = :platform AND chat_id = :chat_id"
+SELECT_COLLECTING_ITEMS: Final = (
+    "SELECT platform, chat_id, seq, media_json, caption, group_id, incoming_json FROM collecting_items "
+    "ORDER BY platform, chat_id, seq"
+)
+
+__all__ += [
+    "CLAIM_DUE_DELIVERIES",
+    "CLAIM_DUE_DELIVERY",
+    "CLEAR_CHAT_STATUS_REF",
+    "DELETE_COLLECTING_ITEMS",
+    "FAULTS_SCHEMA",
+    "INSERT_COLLECTING_ITEM",
+    "SELECT_COLLECTING_ITEMS",
+    "SELECT_DELIVERY_STATE",
+    "SELECT_JOB_CHAT",
+    "SELECT_NEWEST_CHAT_JOB",
+    "SELECT_NEXT_DELIVERY_AT",
+    "SELECT_STATUS_REFS",
+    "UPDATE_DELIVERY",
+    "UPSERT_FINAL_REPLY",
+    "UPSERT_ITEMS_DONE",
+    "UPSERT_STATUS_REF",
+]

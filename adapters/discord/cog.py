@@ -111,6 +111,7 @@ class MusicCog(commands.Cog):
                 notify=self.notify,
                 upload_limit=int(settings.discord_default_upload_mb * MIB),
                 bot_username=self.bot.user.name if self.bot.user else None,
+                clear_status=self.clear_status,
             )
             await services.start()
             if settings.public_url:  # the upload page is on: /upload asks for a link (issue 17)
@@ -305,6 +306,11 @@ class MusicCog(commands.Cog):
             await ChannelSurface(self, target, limit).show(reply)
         except ChatGone as gone:
             logger.info("discord chat %s can no longer be reached (%s): result dropped", chat_id, gone)
+
+    async def clear_status(self, chat_id: str, ref: str) -> None:
+        """A status reply a dead process left ("Mixing… 50%") is deleted (``ref``: its message id)."""
+        channel = self.bot.get_partial_messageable(_channel_of(chat_id))
+        await channel.get_partial_message(int(ref)).delete()
 
     # ----- serving -------------------------------------------------------------------------------
 

@@ -119,6 +119,12 @@ class MessageSurface(_DiscordSurface):
         self.message = message
         self.status: discord.Message | None = None
 
+    @property
+    def status_ref(self) -> str | None:
+        """The status reply's id (what ``clear_status`` deletes after a crash), while there is one. (An
+        interaction's "thinking…" response is not named: deleting it needs its token, which is not kept.)"""
+        return str(self.status.id) if self.status is not None else None
+
     async def progress(self, text: str) -> None:
         with contextlib.suppress(discord.HTTPException):  # a missed status edit is no failure
             if self.status is None:

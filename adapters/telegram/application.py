@@ -130,12 +130,17 @@ async def setup(app: TelegramApp) -> None:
         except ChatGone as gone:
             logger.info("telegram chat %s can no longer be reached (%s): result dropped", chat_id, gone)
 
+    async def clear_status(chat_id: str, ref: str) -> None:
+        """A status message a dead process left ("Mixing… 50%") is deleted (one from before the restart)."""
+        await bot.delete_message(int(chat_id), int(ref))
+
     services.engine.attach(
         PLATFORM,
         fetch_media=fetch,
         notify=notify,
         upload_limit=settings.telegram_upload_limit_bytes,
         bot_username=bot.username,
+        clear_status=clear_status,
     )
     data.runtime = AdapterRuntime.create(settings, services, owns_services=data.lent_services is None)
     menu = (*COMMANDS, BACKEND_COMMAND) if settings.allow_backend_choice else COMMANDS

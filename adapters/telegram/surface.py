@@ -41,6 +41,11 @@ class ChatSurface:
         self._status: Message | None = None
         self._action: asyncio.Task[None] | None = None
 
+    @property
+    def status_ref(self) -> str | None:
+        """The status message's id (what ``clear_status`` deletes after a crash), while there is one."""
+        return str(self._status.message_id) if self._status is not None else None
+
     async def progress(self, text: str) -> None:
         """The first progress makes the status message (and starts the chat action); later ones edit it."""
         if self._action is None:

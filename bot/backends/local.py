@@ -317,7 +317,11 @@ class LocalBackend:
         self._analyses.pop(session_id, None)
         await asyncio.to_thread(self._forget, session_id)
         source = paths.root / f"source{media_path.suffix.lower() or '.mp4'}"
-        await asyncio.to_thread(shutil.copyfile, media_path, source)
+        try:
+            await asyncio.to_thread(shutil.copyfile, media_path, source)
+        except BaseException:  # a full disk (or a cancel) must not leave a half-written source behind
+            source.unlink(missing_ok=True)
+            raise
         yield Stage("analyse", 0.0)
         analysing = asyncio.ensure_future(self._run(analyse_clip_task, str(source), self._settings))
         try:

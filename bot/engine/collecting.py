@@ -9,22 +9,26 @@ joins the set (its own call answers at most "Got 3 items…"). A message that sa
 film", "each", or any other words) takes the set at once, ahead of the timer; whoever *takes* the set
 acts on it, and the other call returns quietly.
 
-In memory on purpose: a set lives for seconds. Once taken, what must survive a restart (the items, the
-user's choice) is written to the session store.
+The waiting happens in memory (a set lives for seconds), but every item is also written to the session
+store as it joins (``collecting_items``, with what the chat's event said of its user and language), so a
+restart in those seconds does not lose what was sent: the next process puts the sets back and carries on
+(:meth:`bot.engine.sets.ChatSets.resume_collecting`). Once taken, the set's rows go and what must survive
+(the items, the user's choice) is the set's own (``set_items``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bot.engine.messages import MediaRef
+from bot.engine.messages import Incoming, MediaRef
 
-__all__ = ["Collector", "PendingSet"]
+__all__ = ["Collector", "PendingSet", "incoming_from_json", "incoming_to_json"]
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +87,13 @@ class Collector:
             pending.changed.set()
         return pending
 
+    def release_all(self) -> None:
+        """Shutting down: every waiting leader returns without acting (the sets stay stored for the next start)."""
+        for pending in self._pending.values():
+            pending.taken = True
+            pending.changed.set()
+        self._pending.clear()
+
     async def wait_quiet(self, key: ChatKey, pending: PendingSet) -> PendingSet | None:
         """The leader's wait: the set once the chat has been quiet long enough (taken for the caller), or
         None when another call took it first (a message that said what to make, /cancel, /new)."""
@@ -95,3 +106,26 @@ class Collector:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(pending.changed.wait(), remaining_s)
         return None
+
+
+def incoming_to_json(incoming: Incoming) -> str:
+    """What a set resumed after a restart needs of the event that sent it: whose chat, user and language."""
+    keep = {
+        "platform": incoming.platform,
+        "chat_id": incoming.chat_id,
+        "user_id": incoming.user_id,
+        "language": incoming.language,
+        "upload_limit": incoming.upload_limit,
+    }
+    return json.dumps(keep, ensure_ascii=False)
+
+
+def incoming_from_json(text: str) -> Incoming:
+    values = json.loads(text)
+    return Incoming(
+        platform=str(values["platform"]),
+        chat_id=str(values["chat_id"]),
+        user_id=str(values["user_id"]),
+        language=values.get("language"),
+        upload_limit=values.get("upload_limit"),
+    )

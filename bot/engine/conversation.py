@@ -23,7 +23,7 @@ from bot.backends.factory import BACKEND_NAMES
 from bot.config import Settings
 from bot.engine.big_files import LinkOffers, upload_sentence
 from bot.engine.jobs import RENDER_KINDS, JobKind, JobPayload, RateLimiter
-from bot.engine.messages import Error, Incoming, Reply, Text, new_error_id
+from bot.engine.messages import Error, Incoming, Progress, Reply, Text, new_error_id
 from bot.engine.platform_links import PlatformLinks
 from bot.engine.registry import BackendRegistry
 from bot.engine.replies import busy_reply, error_reply, failure_reply, text_reply
@@ -121,7 +121,7 @@ class Conversation:
                 yield reply
             return
         if intent is Intent.EDIT and incoming.button is None:
-            pending = self._sets.take_with_words(incoming)
+            pending = await self._sets.take_with_words(incoming)
             if pending is not None:  # words while items are being collected: they say what to make
                 async for reply in self._sets.act(incoming, pending, lang, words=routed.text):
                     yield reply
@@ -148,6 +148,31 @@ class Conversation:
         else:
             yield await self._answer(incoming, routed, lang)
 
+    # ----- after a restart (faults15) ---------------------------------------------------------------------------
+
+    async def resume_collecting(self) -> None:
+        """Carry on with the sets a previous process was collecting; their replies reach the chat through its
+        platform's ``notify`` (the job's last one through the courier, which retries)."""
+        await self._sets.resume_collecting(self._forward, self._links.served() if self._store.shared else None)
+
+    async def close(self) -> None:
+        await self._sets.close()
+
+    async def _forward(self, platform: str, chat_id: str, reply: Reply) -> None:
+        if isinstance(reply, Progress):
+            return  # nobody is watching a status message
+        delivery_id: int | None = getattr(reply, "delivery_id", None)
+        if delivery_id is not None:
+            await self._runner.courier.send_soon(delivery_id)
+            return
+        notify = (await self._links.ready(platform)).notify
+        if notify is None:
+            return
+        try:
+            await notify(platform, chat_id, reply)
+        except Exception:
+            logger.warning("could not tell a %s chat about its resumed set", platform, exc_info=True)
+
     # ----- answers that need no job ------------------------------------------------------------------------
 
     async def _answer(self, incoming: Incoming, routed: Routed, lang: Lang) -> Reply:
@@ -156,7 +181,7 @@ class Conversation:
         if intent is Intent.HELP:
             return Text(help_text(lang), lang=lang)
         if intent is Intent.NEW:
-            self._sets.drop_pending((platform, chat))
+            await self._sets.drop_pending((platform, chat))
             current = await self._store.current_session(platform, chat)
             await self._store.new_session(platform, chat, current.backend if current else self._backends.default.name)
             return text_reply("engine_fresh_start", lang)
@@ -167,7 +192,7 @@ class Conversation:
             await self._store.update_session(session.id, language=routed.argument)
             return text_reply("engine_language_set", routed.argument)  # said in the language just chosen
         if intent is Intent.CANCEL:
-            if self._sets.drop_pending((platform, chat)):
+            if await self._sets.drop_pending((platform, chat)):
                 return text_reply("engine_cancelled_queued", lang)
             current = await self._store.current_session(platform, chat)
             if current is not None and await self._sets.waiting_count(current):

@@ -33,7 +33,7 @@ from bot.engine.big_files import LinkOffers
 from bot.engine.conversation import Conversation
 from bot.engine.jobs import MediaFetcher, Notifier
 from bot.engine.messages import Incoming, Reply
-from bot.engine.platform_links import ATTACH_WAIT_S, PlatformLink, PlatformLinks
+from bot.engine.platform_links import ATTACH_WAIT_S, PlatformLink, PlatformLinks, StatusClearer
 from bot.engine.registry import BackendRegistry
 from bot.engine.replies import caption_for, result_facts
 from bot.engine.runner import SONG_KINDS, STALE_FOLDER_S, JobRunner
@@ -89,11 +89,14 @@ class Engine:
         notify: Notifier | None = None,
         upload_limit: int | None = None,
         bot_username: str | None = None,
+        clear_status: StatusClearer | None = None,
     ) -> None:
         """Let one adapter serve ``platform`` through this engine: how its files are fetched, how replies
-        nobody waits for reach its chats, its upload limit and the bot's @name there. One engine (one
-        dispatcher, one worker pool) serves every platform of the process."""
-        self._platforms.attach(platform, PlatformLink(fetch_media, notify, upload_limit, bot_username))
+        nobody waits for reach its chats, its upload limit and the bot's @name there, and how a progress
+        message a dead process left is removed. One engine (one dispatcher, one worker pool) serves every
+        platform of the process."""
+        link = PlatformLink(fetch_media, notify, upload_limit, bot_username, clear_status)
+        self._platforms.attach(platform, link)
         self._runner.wake()  # on a shared database, this platform's queued jobs are ours to run from now on
 
     def offer_links(self, offers: LinkOffers | None) -> None:
@@ -126,12 +129,16 @@ class Engine:
             yield reply
 
     async def start(self) -> None:
-        """Recover unfinished jobs (requeue or tell their users) and start dispatching. Idempotent."""
-        await self._runner.start()
+        """Recover unfinished jobs (requeue or tell their users) and sets being collected, and start
+        dispatching. Idempotent."""
+        if self._runner.dispatcher is None:
+            await self._runner.start()
+            await self._conversation.resume_collecting()
 
     async def close(self) -> None:
         """Stop dispatching and cancel running jobs (they stay ``running`` and are requeued on restart);
         close the backends this engine made (the one it was given belongs to the caller)."""
+        await self._conversation.close()
         await self._runner.close()
         await self._backends.close()
 
@@ -139,6 +146,35 @@ class Engine:
         """The chat can no longer be reached (the user blocked the bot, the chat was deleted): stop its job
         quietly and free its slot; nothing is sent there any more."""
         await self._runner.cancel(platform, chat_id)
+
+    # ----- what the serving loop reports (faults15) ----------------------------------------------------------
+
+    async def note_status(self, platform: str, chat_id: str, ref: str | None) -> None:
+        """The chat's progress message is now ``ref`` (for its newest job), so a restart can remove it if
+        this process dies first."""
+        await self._store.note_status(platform, chat_id, ref)
+
+    async def status_removed(self, platform: str, chat_id: str, ref: str) -> None:
+        """The progress message ``ref`` was removed by its adapter: nothing is left to remove after a crash."""
+        await self._store.status_removed(platform, chat_id, ref)
+
+    async def delivered(self, reply: Reply) -> None:
+        """The platform took a job's last reply (one with a ``delivery_id``)."""
+        delivery_id = getattr(reply, "delivery_id", None)
+        if delivery_id is not None:
+            await self._runner.courier.delivered(delivery_id)
+
+    async def undelivered(self, reply: Reply) -> None:
+        """The platform refused a job's last reply (its API down or slow): it is sent again, with backoff."""
+        delivery_id = getattr(reply, "delivery_id", None)
+        if delivery_id is not None:
+            await self._runner.courier.undelivered(delivery_id)
+
+    async def unreachable(self, reply: Reply) -> None:
+        """A job's last reply cannot reach its chat (blocked, deleted): it is not sent again."""
+        delivery_id = getattr(reply, "delivery_id", None)
+        if delivery_id is not None:
+            await self._runner.courier.gone(delivery_id)
 
     async def housekeeping(self) -> None:
         """Delete sessions retired long ago (rows, and what their backends keep) and stray job folders."""

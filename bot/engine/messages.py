@@ -9,7 +9,7 @@ other features never collide with ours, and a button from an old message still r
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -181,6 +181,9 @@ class Text:
     text: str
     lang: str = "en"
     buttons: tuple[Button, ...] = ()
+    delivery_id: int | None = field(default=None, compare=False, repr=False)
+    """Set on a job's last reply: the adapter says whether it showed it (``Engine.delivered``/``undelivered``),
+    so a result the platform refused is retried from the job row instead of lost."""
 
 
 @dataclass(frozen=True)
@@ -216,6 +219,9 @@ class Video:
     description: str = ""
     facts: tuple[Fact, ...] = ()
     lang: str = "en"
+    delivery_id: int | None = field(default=None, compare=False, repr=False)
+    """Set on a job's last reply: the adapter says whether it showed it (``Engine.delivered``/``undelivered``),
+    so a result the platform refused is retried from the job row instead of lost."""
 
 
 @dataclass(frozen=True)
@@ -226,6 +232,9 @@ class Error:
     text: str
     error_id: str
     lang: str = "en"
+    delivery_id: int | None = field(default=None, compare=False, repr=False)
+    """Set on a job's last reply: the adapter says whether it showed it (``Engine.delivered``/``undelivered``),
+    so a result the platform refused is retried from the job row instead of lost."""
 
 
 Reply = Progress | Text | Video | Error

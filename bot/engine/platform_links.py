@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 from bot.engine.jobs import MediaFetcher, Notifier
 
-__all__ = ["ATTACH_WAIT_S", "PlatformLink", "PlatformLinks"]
+__all__ = ["ATTACH_WAIT_S", "PlatformLink", "PlatformLinks", "StatusClearer"]
+
+StatusClearer = Callable[[str, str], Awaitable[None]]
+"""``clear(chat_id, ref)``: edit or delete the progress message ``ref`` in the chat."""
 
 ATTACH_WAIT_S = 60.0
 """How long a recovered job waits for its platform's adapter to attach before it is given up."""
@@ -30,6 +33,9 @@ class PlatformLink:
     notify: Notifier | None
     upload_limit: int | None
     bot_username: str | None
+    clear_status: StatusClearer | None = None
+    """Removes a progress message a dead process left (``clear(chat_id, ref)``; ``ref`` as the adapter
+    named it to ``Engine.note_status``); None where the platform has none to remove."""
 
 
 class PlatformLinks:

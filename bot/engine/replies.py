@@ -11,6 +11,7 @@ short id the user reads, because the id is made here.
 
 from __future__ import annotations
 
+import errno
 import logging
 import math
 
@@ -21,8 +22,10 @@ from bot.language import has_phrase, say
 from bot.language.reasons import word_reason
 
 __all__ = [
+    "DISK_FULL_ERRNOS",
     "busy_reply",
     "caption_for",
+    "disk_full",
     "error_reply",
     "export_video",
     "failure_reply",
@@ -155,6 +158,11 @@ def failure_reply(exc: Exception, lang: str, *, what: str) -> Error:
     """
     error_id = new_error_id()
     kind: ErrorKind
+    full = disk_full(exc)
+    if full is not None:  # the operator's to mend: one clear line, no trace; the user is told to try later
+        logger.error("%s failed: out of disk space (%s) (error %s)", what, full, error_id)
+        text = say("engine_disk_full", lang)
+        return Error("backend", f"{text} {say('engine_error_id', lang, error_id=error_id)}", error_id, lang=lang)
     if isinstance(exc, InputRejected):
         kind, text = "input", exc.in_language(lang)
         logger.info("%s rejected the input (error %s): %s", what, error_id, exc.reason)
@@ -170,3 +178,19 @@ def failure_reply(exc: Exception, lang: str, *, what: str) -> Error:
             kind, text = "internal", say("engine_internal_error", lang)
         logger.error("%s failed (error %s)", what, error_id, exc_info=exc)
     return Error(kind, f"{text} {say('engine_error_id', lang, error_id=error_id)}", error_id, lang=lang)
+
+
+DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+"""No space left, a quota reached, a file-size limit reached: the disk is full as far as a job can tell."""
+
+
+def disk_full(exc: BaseException) -> str | None:
+    """What the system said if ``exc`` (or what caused it) is a full disk, else None."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno in DISK_FULL_ERRNOS:
+            return current.strerror or str(current)
+        current = current.__cause__ or current.__context__
+    return None

@@ -4,8 +4,9 @@ At most ``settings.worker_count`` jobs run at once (the backend's process pool d
 oldest first. A job's events go to the chat's listener (the ``Engine.handle`` call that submitted it)
 through a per-chat :class:`Listener`; a job nobody listens to any more (the caller went away, or the job
 was recovered after a restart) reports through its platform's ``notify`` instead, so no result and no
-failure is silently lost. ``start`` recovers what a previous process left unfinished; a housekeeping
-loop deletes sessions retired long ago and stray scratch folders.
+failure is silently lost. A job's last reply is kept in its row until delivered (:mod:`bot.engine.outbox`);
+a job on a slow download lends its slot (:mod:`bot.engine.slots`). ``start`` recovers what a previous process
+left unfinished; a housekeeping loop deletes sessions retired long ago and stray scratch folders.
 """
 
 from __future__ import annotations
@@ -37,10 +38,12 @@ from bot.config import Settings
 from bot.engine.big_files import LinkOffers, backend_session_of, full_quality
 from bot.engine.jobs import RENDER_KINDS, JobKind, JobPayload, JobResult
 from bot.engine.messages import Progress, Reply, Text, new_error_id
+from bot.engine.outbox import Courier, clear_stale_statuses
 from bot.engine.platform_links import PlatformLinks
 from bot.engine.registry import BackendRegistry
 from bot.engine.replies import export_video, failure_reply, restarted_reply, result_video, stage_progress, text_reply
 from bot.engine.set_jobs import SET_KINDS, SetJobs
+from bot.engine.slots import SlotLender
 from bot.errors import BackendUnavailable, InputRejected
 from bot.language.intents import asks_for_song
 from bot.language.text import label_from_path
@@ -92,6 +95,7 @@ class JobRunner:
         self._links = links
         self._today = today
         self._warming: asyncio.Task[None] | None = None
+        self._clearing: asyncio.Task[None] | None = None
         self.workers = max(1, settings.worker_count)
         self.running: dict[int, asyncio.Task[None]] = {}
         """Job id → its task, while it runs."""
@@ -106,6 +110,8 @@ class JobRunner:
         """Download links for results past the chat's limit (``Engine.offer_links``); None: fitted as ever."""
         self._recovered: frozenset[str] | Literal["all"] = frozenset()
         """The platforms whose interrupted jobs ``_recover`` has taken back ("all" on a file of our own)."""
+        self.slots = SlotLender(self.workers, settings.download_slot_grace_s, self.running, self.wake)  # see slots
+        self.courier = Courier(settings, store, links)  # last replies kept until delivered: bot.engine.outbox
 
     # ----- lifecycle -------------------------------------------------------------------------------------
 
@@ -114,7 +120,7 @@ class JobRunner:
         if self.dispatcher is not None:
             return
         self._settings.job_temp_dir.mkdir(parents=True, exist_ok=True)
-        await self._recover()
+        recovered = await self._recover()
         # One bot process per SQLite file (the store's lock), so every job folder found now was left by a process
         # that died mid-job: its requeued job starts again in a fresh folder. On a shared database another live
         # process may use this data dir: the folders of jobs still running (there) stay.
@@ -122,6 +128,8 @@ class JobRunner:
         await asyncio.to_thread(
             _remove_stale_folders, self._settings.job_temp_dir, set(), older_than_s=0.0, keep_jobs=running
         )
+        self._clearing = asyncio.create_task(clear_stale_statuses(self._store, self._links, recovered))
+        self.courier.start()
         self.dispatcher = asyncio.create_task(self._dispatch_loop(), name="musiccog-dispatcher")
         self._housekeeper = asyncio.create_task(self._housekeeping_loop(), name="musiccog-housekeeping")
         backend = self._backends.default
@@ -129,30 +137,32 @@ class JobRunner:
             self._warming = asyncio.create_task(_warm(backend), name="musiccog-warm")
         self._wake.set()
 
-    async def _recover(self) -> None:
+    async def _recover(self) -> frozenset[int]:
         """Requeue the jobs a dead process left running, or tell their users it gave up on them: once at start,
         and on a shared database once more for each platform attached later (only the process that serves a
-        platform can tell its users)."""
+        platform can tell its users). Returns the ids of the jobs taken back."""
         served = self._claimable()
         if served is None:
             if self._recovered == "all":
-                return
+                return frozenset()
             self._recovered, platforms = "all", None
         else:
             done = self._recovered if isinstance(self._recovered, frozenset) else frozenset()
             if served <= done:
-                return
+                return frozenset()
             self._recovered = done | served
             platforms = served - done
         recovery = await self._store.recover_interrupted(platforms=platforms)
         for job in recovery.failed:
             error_id = new_error_id()
             logger.warning("job %d gave up after a restart (error %s)", job.id, error_id)
-            await self._deliver(job, restarted_reply(_payload_lang(job), error_id))
+            await self._deliver(job, restarted_reply(_payload_lang(job), error_id), last=True)
+        return frozenset(job.id for job in (*recovery.requeued, *recovery.failed))
 
     async def close(self) -> None:
         """Stop dispatching and cancel running jobs (they stay ``running`` and are requeued on restart)."""
-        for task in (self.dispatcher, self._housekeeper, self._warming):
+        await self.courier.close()
+        for task in (self.dispatcher, self._housekeeper, self._warming, self._clearing):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -168,7 +178,7 @@ class JobRunner:
 
     async def drain(self, *, poll_s: float = 0.05) -> None:
         """Wait until no job is queued or running (tests, graceful shutdown)."""
-        while self.running or await self._store.queued_count():
+        while self.running or await self._store.unfinished_jobs():  # a claimed job is running before its task is
             self._wake.set()
             await asyncio.sleep(poll_s)
 
@@ -178,7 +188,7 @@ class JobRunner:
 
     def free_slots(self) -> int:
         """Worker slots not running a job now (negative never; zero when all are busy)."""
-        return self.workers - len(self.running)
+        return self.slots.free()
 
     # ----- listeners ---------------------------------------------------------------------------------------
 
@@ -200,13 +210,21 @@ class JobRunner:
     async def replies(self, key: ChatKey, listener: Listener) -> AsyncIterator[Reply]:
         """The job's replies as they come; the chat is freed before its last reply is handed over, so a user
         who answers the result at once is never told "still working on your previous request"."""
-        while (item := await listener.queue.get()) is not None:
-            reply, last = item
-            if last and self._listeners.get(key) is listener:
+        finished = False
+        try:
+            while (item := await listener.queue.get()) is not None:
+                reply, last = item
+                if last and self._listeners.get(key) is listener:
+                    del self._listeners[key]
+                    finished = True
+                yield reply
+                if last:
+                    return
+            finished = True
+        finally:
+            if not finished and self._listeners.get(key) is listener:
+                # the caller went away mid-job (its platform failed it): the rest goes through the courier
                 del self._listeners[key]
-            yield reply
-            if last:
-                return
 
     def _end(self, key: ChatKey) -> None:
         listener = self._listeners.get(key)
@@ -243,7 +261,7 @@ class JobRunner:
             self._wake.clear()
             if self._store.shared:
                 await self._recover()  # a platform attached since: its dead jobs are ours to take back
-            while len(self.running) < self.workers:
+            while self.slots.busy() < self.workers:
                 job = await self._store.claim_next(self._claimable())
                 if job is None:
                     break
@@ -258,6 +276,7 @@ class JobRunner:
 
     def _job_done(self, job_id: int, _task: asyncio.Task[None]) -> None:
         self.running.pop(job_id, None)
+        self.slots.freed()
         self._wake.set()
 
     async def _run_job(self, job: Job) -> None:
@@ -307,15 +326,17 @@ class JobRunner:
         backend_id = session.backend_session_id
         backend = self._backends.named(session.backend)
         link = await self._links.ready(job.platform)
+        fetch = self.slots.fetcher(job.id, link.fetch_media) if link.fetch_media is not None else None
         limit = payload.upload_limit or link.upload_limit
         cap = limit if self.offers is None else None  # with download links: full quality first, a preview if too big
         if payload.kind in SET_KINDS:
             yield Stage("download", 0.0)
             set_events = self._sets.events(
+                job.id,
                 session,
                 backend,
                 payload,
-                fetch=link.fetch_media,
+                fetch=fetch,
                 workdir=workdir,
                 platform=job.platform,
                 max_output_bytes=cap,
@@ -336,9 +357,9 @@ class JobRunner:
                 events = backend.upload_link(backend_id, url, prompt=payload.text or None, max_output_bytes=cap)
             else:
                 yield Stage("download", 0.0)
-                if link.fetch_media is None:
+                if fetch is None:
                     raise BackendUnavailable(f"no media fetcher for {job.platform}")
-                media_path = await link.fetch_media(payload.media, workdir)
+                media_path = await fetch(payload.media, workdir)
                 if as_song:
                     if backend_id is None or not has_clip:
                         raise InputRejected("engine_song_needs_video")
@@ -403,8 +424,16 @@ class JobRunner:
         return result_video(event, lang), result
 
     async def _deliver(self, job: Job, reply: Reply, *, last: bool = False) -> None:
-        """To the waiting ``handle`` call if there is one, else through ``notify`` (or the log)."""
+        """To the waiting ``handle`` call if there is one, else through ``notify`` (or the log).
+
+        The job's last reply is kept in its row first, so a platform that refuses it (its API down) or a
+        restart before it was shown costs a retry, not the result (:class:`~bot.engine.outbox.Courier`)."""
         listener = self._listeners.get((job.platform, job.chat_id))
+        if last:
+            passed = await self.courier.hand_over(job.id, reply, listening=listener is not None)
+            if passed is None:
+                return  # the courier sends it
+            reply = passed
         if listener is not None:
             listener.queue.put_nowait((reply, last))
             return

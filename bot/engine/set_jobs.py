@@ -8,7 +8,9 @@ Both fetch every item first, each into its own folder (the platforms' fetchers a
 - Each separately (``JobKind.EACH``): every item gets a backend session of its own (remembered in the
   set's rows, so "the second one: calmer" finds it), rendered in order and delivered as soon as it is done,
   with "2 of 3" on its caption. An item the pipeline refuses is named with its reason and the batch goes on;
-  the session then points at the last item made (plain words edit that one).
+  the session then points at the last item made (plain words edit that one). How many items were delivered
+  is kept in the job's row, so a batch interrupted by a restart carries on from its first undelivered item
+  instead of sending the first ones again.
 """
 
 from __future__ import annotations
@@ -32,10 +34,10 @@ logger = logging.getLogger(__name__)
 SET_KINDS = frozenset({JobKind.MONTAGE, JobKind.EACH})
 
 
-async def fetch_items(fetch: MediaFetcher, payload: JobPayload, workdir: Path) -> list[Path]:
-    """Every item of the set, downloaded into ``workdir/item<N>/item<N>.<ext>``, in order."""
+async def fetch_items(fetch: MediaFetcher, payload: JobPayload, workdir: Path, *, first: int = 1) -> list[Path]:
+    """The set's items from position ``first`` on, downloaded into ``workdir/item<N>/item<N>.<ext>``, in order."""
     paths: list[Path] = []
-    for position, media in enumerate(payload.items, start=1):
+    for position, media in enumerate(payload.items[first - 1 :], start=first):
         folder = workdir / f"item{position}"
         folder.mkdir()
         fetched = await fetch(media, folder)
@@ -53,6 +55,7 @@ class SetJobs:
 
     async def events(
         self,
+        job_id: int,
         session: Session,
         backend: Backend,
         payload: JobPayload,
@@ -65,19 +68,24 @@ class SetJobs:
         """The job's events: one film, or each item's render in turn."""
         if fetch is None:
             raise BackendUnavailable(f"no media fetcher for {platform}")
-        paths = await fetch_items(fetch, payload, workdir)
         prompt = payload.text or None
         if payload.kind is JobKind.MONTAGE and isinstance(backend, MontageMaker):
+            paths = await fetch_items(fetch, payload, workdir)
             backend_id = session.backend_session_id or await self._open(backend, session, platform, payload.lang)
             async for event in backend.montage(backend_id, paths, prompt=prompt, max_output_bytes=max_output_bytes):
                 yield event
             await self._save_timeline(session, backend, backend_id)
             return
-        async for event in self._each(session, backend, paths, payload, platform, max_output_bytes):
+        _state, _tries, done = await self._store.delivery_state(job_id)
+        if done:
+            logger.info("batch job %d carries on after a restart from item %d", job_id, done + 1)
+        paths = await fetch_items(fetch, payload, workdir, first=done + 1)
+        async for event in self._each(job_id, session, backend, paths, payload, platform, max_output_bytes):
             yield event
 
     async def _each(
         self,
+        job_id: int,
         session: Session,
         backend: Backend,
         paths: Sequence[Path],
@@ -85,8 +93,12 @@ class SetJobs:
         platform: str,
         max_output_bytes: int | None,
     ) -> AsyncIterator[BackendEvent]:
-        total = len(paths)
-        for position, path in enumerate(paths, start=1):
+        """Each item's render in turn. The runner holds an item's result until the next event comes, so once
+        it asks for the event after the next item's first one, the previous item is delivered: recorded then."""
+        total = len(payload.items)
+        first = total - len(paths) + 1
+        recorded = first - 1
+        for position, path in enumerate(paths, start=first):
             backend_id = await backend.open_session(platform=platform, language=payload.lang)
             await self._store.set_item_backend(session.id, position, backend_id)
             await self._store.update_session(session.id, backend_session_id=backend_id)
@@ -99,6 +111,9 @@ class SetJobs:
                         notes = "\n".join(line for line in (place, event.notes) if line)
                         event = replace(event, notes=notes)
                     yield event
+                    if recorded < position - 1:
+                        recorded = position - 1
+                        await self._store.set_items_done(job_id, recorded)
             except InputRejected as exc:
                 logger.info("batch item %d of %d refused: %s", position, total, exc.reason)
                 yield Said(say("engine_item_skipped", payload.lang, place=place, reason=exc.in_language(payload.lang)))

@@ -14,19 +14,24 @@ concern a set; it answers from the chat's set:
   Each separately is one ``EACH`` job: one job toward the chat's "one at a time", one render per video
   toward the quota (a batch bigger than what is left today is refused up front).
 - After a batch, "the second one: calmer" points the session at that item's backend session and edits it.
+- Items being collected are also written to the store as they join, so a restart in those seconds carries
+  on with the set (:meth:`ChatSets.resume_collecting`; its replies then go through the platform's notify).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
 import json
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections import defaultdict
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.backends.base import MontageMaker
 from bot.config import Settings
-from bot.engine.collecting import ChatKey, Collector, PendingSet
+from bot.engine.collecting import ChatKey, Collector, PendingSet, incoming_from_json, incoming_to_json
 from bot.engine.jobs import JobKind, JobPayload
 from bot.engine.messages import Incoming, MediaRef, Reply, Text, set_buttons
 from bot.engine.registry import BackendRegistry
@@ -40,6 +45,8 @@ __all__ = ["Busy", "ChatSets", "Submit", "media_from_json", "media_to_json"]
 
 logger = logging.getLogger(__name__)
 
+Forward = Callable[[str, str, Reply], Awaitable[None]]
+"""``forward(platform, chat_id, reply)``: where the replies of a set resumed after a restart go."""
 Submit = Callable[[Incoming, Session, JobPayload, Lang, int], AsyncIterator[Reply]]
 """The conversation's ``submit(incoming, session, payload, lang, renders)``: checks, queues and streams a job."""
 Busy = Callable[[ChatKey], bool]
@@ -74,6 +81,7 @@ class ChatSets:
         self._submit = submit
         self._busy = busy
         self.collector = Collector(quiet_s=settings.collect_quiet_s, album_wait_s=settings.album_wait_s)
+        self._resumed: set[asyncio.Task[None]] = set()
 
     # ----- collecting ------------------------------------------------------------------------------------
 
@@ -84,18 +92,85 @@ class ChatSets:
         before = self.collector.peek(key)
         same_album = before is not None and incoming.group_id is not None and incoming.group_id in before.group_ids
         pending, leads = self.collector.add(key, items, routed.text, incoming.group_id)
+        await self._persist(incoming, items, routed.text)
         if not leads:
             if not same_album:  # an album is one upload: its own items say nothing
                 yield text_reply("engine_set_got", lang, count=len(pending.items))
             return
         taken = await self.collector.wait_quiet(key, pending)
         if taken is not None:
+            await self._store.clear_collecting(*key)
             async for reply in self.act(incoming, taken, lang):
                 yield reply
 
-    def take_with_words(self, incoming: Incoming) -> PendingSet | None:
+    async def take_with_words(self, incoming: Incoming) -> PendingSet | None:
         """A plain message while items are being collected ends the set (its words are the request)."""
-        return self.collector.take((incoming.platform, incoming.chat_id))
+        taken = self.collector.take((incoming.platform, incoming.chat_id))
+        if taken is not None:
+            await self._store.clear_collecting(incoming.platform, incoming.chat_id)
+        return taken
+
+    async def _persist(self, incoming: Incoming, items: tuple[MediaRef, ...], caption: str) -> None:
+        """Each item as it joins, so a restart while the chat is being waited for loses nothing."""
+        about = incoming_to_json(incoming)
+        for number, item in enumerate(items):
+            await self._store.add_collecting(
+                incoming.platform,
+                incoming.chat_id,
+                media_to_json(item),
+                caption if number == 0 else "",
+                incoming.group_id,
+                about,
+            )
+
+    # ----- after a restart --------------------------------------------------------------------------------
+
+    async def resume_collecting(self, forward: Forward, platforms: frozenset[str] | None = None) -> None:
+        """Put back the sets a previous process was collecting and carry on with each in the background: it
+        is acted on once its chat has been quiet, its replies going through ``forward``. ``platforms``: only
+        those platforms' sets (on a shared database another live process is collecting its own)."""
+        by_chat: dict[ChatKey, list[tuple[str, str, str | None, str]]] = defaultdict(list)
+        for row in await self._store.collecting_items():
+            if platforms is not None and row.platform not in platforms:
+                continue
+            by_chat[(row.platform, row.chat_id)].append((row.media_json, row.caption, row.group_id, row.incoming_json))
+        for key, rows in by_chat.items():
+            if self.collector.peek(key) is not None:
+                continue
+            pending = None
+            for media_json, caption, group_id, _ in rows:
+                pending, _leads = self.collector.add(key, (media_from_json(media_json),), caption, group_id)
+            assert pending is not None
+            incoming = incoming_from_json(rows[0][3])
+            logger.info("carrying on with a %s chat's set of %d items after a restart", key[0], len(pending.items))
+            task = asyncio.create_task(self._carry_on(key, pending, incoming, forward), name="musiccog-resumed-set")
+            self._resumed.add(task)
+            task.add_done_callback(self._resumed.discard)
+
+    async def _carry_on(self, key: ChatKey, pending: PendingSet, incoming: Incoming, forward: Forward) -> None:
+        try:
+            taken = await self.collector.wait_quiet(key, pending)
+            if taken is None:
+                return
+            await self._store.clear_collecting(*key)
+            session = await self._store.current_session(*key)
+            lang = choose_language(session.language if session else None, " ".join(taken.captions), incoming.language)
+            async for reply in self.act(incoming, taken, lang):
+                await forward(key[0], key[1], reply)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("a set resumed after a restart failed")
+
+    async def close(self) -> None:
+        """Stop collecting (every set's items stay stored for the next start) and the sets resumed after one."""
+        self.collector.release_all()
+        tasks = list(self._resumed)
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     async def act(
         self, incoming: Incoming, pending: PendingSet, lang: Lang, *, words: str = ""
@@ -231,9 +306,12 @@ class ChatSets:
             except Exception:
                 logger.warning("could not discard a replaced item's %s session", backend.name, exc_info=True)
 
-    def drop_pending(self, key: ChatKey) -> bool:
+    async def drop_pending(self, key: ChatKey) -> bool:
         """/cancel or /new while items are being collected: forget them."""
-        return self.collector.take(key) is not None
+        dropped = self.collector.take(key) is not None
+        if dropped:
+            await self._store.clear_collecting(*key)
+        return dropped
 
 
 def _label(media: MediaRef, lang: Lang) -> str:

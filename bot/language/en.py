@@ -445,4 +445,9 @@ PHRASES: dict[str, str] = {
     "engine_stage_queue": "Waiting for a free render worker…",
     "scale_needs_database": "MUSICCOG_STORAGE is set: MUSICCOG_DATABASE_URL must be a postgresql:// URL.",
     "engine_stage_queue_ahead": "Waiting for a free render worker ({ahead} ahead of you)…",
+    # ----- faults15 -----
+    "engine_disk_full": (
+        "The server ran out of disk space, so I couldn't make your video; the operator can see why. "
+        "Please try again later."
+    ),
 }

@@ -406,4 +406,6 @@ PHRASES: dict[str, str] = {
     "engine_stage_queue": "正在等待空闲的渲染节点…",
     "scale_needs_database": "已设置 MUSICCOG_STORAGE：MUSICCOG_DATABASE_URL 必须是 postgresql:// 地址。",
     "engine_stage_queue_ahead": "正在等待空闲的渲染节点（前面还有 {ahead} 个）…",
+    # ----- faults15 -----
+    "engine_disk_full": "服务器磁盘空间不足，没能完成你的视频；管理员能看到原因。请稍后再试。",
 }

@@ -9,6 +9,7 @@ of a second instead of finishing an encode nobody will see.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import signal
@@ -112,6 +113,8 @@ def run_ffmpeg(
     except subprocess.TimeoutExpired as exc:
         raise RenderFailed(f"{doing} took too long and was stopped.") from exc
     if returncode != 0:
+        if b"No space left on device" in stderr or returncode == -signal.SIGXFSZ:  # faults15: a full disk
+            raise OSError(errno.ENOSPC, f"{doing} failed: no space left on device")
         detail = stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
         logger.error("ffmpeg failed while %s (%s): %s", doing.lower(), returncode, " | ".join(detail))
         raise RenderFailed(f"{doing} failed.")
