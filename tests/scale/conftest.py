@@ -1,5 +1,6 @@
-"""Fixtures for scale-out mode: one throwaway PostgreSQL per test session (a fresh database per test), an S3
-API server on loopback (moto), and ``musiccog worker`` processes started and killed by the tests."""
+"""Fixtures for scale-out mode: an S3 API server on loopback (moto) and ``musiccog worker`` processes started
+and killed by the tests. PostgreSQL is the whole suite's: ``postgres_server`` (one per test session) and
+``postgres_url`` (a fresh database per test) from ``tests/conftest.py``."""
 
 from __future__ import annotations
 
@@ -8,33 +9,12 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 
-from tests.scale.pg import PostgresServer, postgres_binaries, throwaway_postgres
-
 REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[PostgresServer]:
-    if postgres_binaries() is None:
-        pytest.skip("PostgreSQL is not installed here (initdb not found); .ci/run installs it")
-    with throwaway_postgres() as server:
-        yield server
-
-
-@pytest.fixture
-def database_url(postgres: PostgresServer) -> str:
-    """A fresh database on the session's server, so each test has its own queue."""
-    name = f"t{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(postgres.url, autocommit=True) as connection:
-        connection.execute(f"CREATE DATABASE {name}")
-    return postgres.url.rsplit("/", 1)[0] + f"/{name}"
 
 
 @pytest.fixture(scope="session")

@@ -1,9 +1,9 @@
 """The issue's topology as separate processes on loopback: the fake Telegram Bot API (here), ONE bot process
 (``musiccog telegram``), two ``musiccog worker`` processes, PostgreSQL with procrastinate, a shared folder.
 
-Only what the chat sees is asserted (videos and how often), never the store's rows, so the same test runs
-with the bot's state in SQLite or in PostgreSQL: ``MUSICCOG_DATABASE_URL`` is given to every process, and
-where the state store reads it too, the whole topology shares the one database.
+``MUSICCOG_DATABASE_URL`` is given to every process, so the whole topology shares the one database: the bot's
+chat state (sessions, jobs, quotas) and the task queue. What the chat sees is asserted (videos and how often),
+and then that the bot's job rows really are in PostgreSQL (read with psycopg) and no SQLite file was made.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from bot.config import Settings
@@ -64,16 +65,23 @@ def bots() -> Iterator[list[BotProcess]]:
         bot.kill()
 
 
-async def _rendering(database_url: str, timeout_s: float = 180.0) -> None:
+async def _rendering(postgres_url: str, timeout_s: float = 180.0) -> None:
     """Once both clips are analysed and picked (four steps) and a later step runs on a worker."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
     while loop.time() < deadline:
-        rows = await asyncio.to_thread(_steps, database_url)
+        rows = await asyncio.to_thread(_steps, postgres_url)
         if len(rows) > 4 and any(status == "doing" for _, status, _ in rows[4:]):
             return
         await asyncio.sleep(0.05)
-    raise AssertionError(f"no render ran: {await asyncio.to_thread(_steps, database_url)}")
+    raise AssertionError(f"no render ran: {await asyncio.to_thread(_steps, postgres_url)}")
+
+
+def _chat_jobs(postgres_url: str) -> list[tuple[str, str]]:
+    """The chat-state store's job rows (chat, state), oldest first, straight from PostgreSQL."""
+    with psycopg.connect(postgres_url) as connection:
+        rows = connection.execute("SELECT chat_id, state FROM jobs ORDER BY id").fetchall()
+    return [(str(chat), str(state)) for chat, state in rows]
 
 
 def _to_chat(chat: int) -> Callable[[ApiCall], bool]:
@@ -83,13 +91,13 @@ def _to_chat(chat: int) -> Callable[[ApiCall], bool]:
 def test_bot_process_killed_mid_render_delivers_after_its_restart(
     tmp_path: Path,
     data_dir: Path,
-    database_url: str,
+    postgres_url: str,
     start_worker: Callable[..., WorkerProcess],
     bots: list[BotProcess],
 ) -> None:
     shared = {
         "MUSICCOG_DATA_DIR": str(data_dir),
-        "MUSICCOG_DATABASE_URL": database_url,
+        "MUSICCOG_DATABASE_URL": postgres_url,
         "MUSICCOG_STORAGE": str(tmp_path / "shared"),
         "MUSICCOG_WORKER_HEARTBEAT_S": "1",
         "MUSICCOG_WORKER_STALLED_S": "4",
@@ -118,7 +126,7 @@ def test_bot_process_killed_mid_render_delivers_after_its_restart(
             await fake.wait_for("getUpdates", timeout=120)
             for chat in chats:
                 fake.push_message(chat, chat, video=fake.add_file(clip.read_bytes(), kind="video"), caption="9:16")
-            await _rendering(database_url)
+            await _rendering(postgres_url)
             await asyncio.to_thread(bots[0].kill)  # the bot dies mid-render; the workers go on
             assert fake.calls_to("sendVideo") == []
             getmes = len(fake.calls_to("getMe"))
@@ -130,5 +138,8 @@ def test_bot_process_killed_mid_render_delivers_after_its_restart(
             assert sorted(c.params["chat_id"] for c in fake.calls_to("sendVideo")) == chats  # once each
             oops = [c for c in fake.calls_to("sendMessage") if "on my side" in c.params.get("text", "")]
             assert oops == [], (tmp_path / "bot.log").read_text("utf-8", "replace")[-3000:]
+            jobs = await asyncio.to_thread(_chat_jobs, postgres_url)
+            assert sorted(jobs) == [(str(chat), "done") for chat in chats]  # the bot's state is in PostgreSQL
+            assert not (tmp_path / "sessions.sqlite3").exists()  # not in the SQLite file it would otherwise use
 
     asyncio.run(main())
