@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -23,7 +20,7 @@ from bot.config import Settings
 from bot.media.library import load_library
 from tests.fakes.telegram_api import ApiCall, FakeBotApi
 from tests.mediagen import make_clip
-from tests.scale.conftest import REPO, WorkerProcess
+from tests.scale.conftest import CliProcess, WorkerProcess
 from tests.scale.test_telegram_scale import _steps
 
 pytestmark = pytest.mark.timeout(600)
@@ -36,33 +33,13 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-class BotProcess:
-    """``musiccog telegram`` in a process group of its own, served by the fake Bot API."""
-
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self._log = log.open("ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "telegram"],
-            cwd=REPO,
-            env=env,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    def kill(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=30)
-        self._log.close()
-
-
 @pytest.fixture
-def bots() -> Iterator[list[BotProcess]]:
-    started: list[BotProcess] = []
+def bots() -> Iterator[list[CliProcess]]:
+    """``musiccog telegram`` processes the test starts (each served by the fake Bot API), killed at the end."""
+    started: list[CliProcess] = []
     yield started
     for bot in started:
-        bot.kill()
+        bot.stop()
 
 
 async def _rendering(postgres_url: str, timeout_s: float = 180.0) -> None:
@@ -93,7 +70,7 @@ def test_bot_process_killed_mid_render_delivers_after_its_restart(
     data_dir: Path,
     postgres_url: str,
     start_worker: Callable[..., WorkerProcess],
-    bots: list[BotProcess],
+    bots: list[CliProcess],
 ) -> None:
     shared = {
         "MUSICCOG_DATA_DIR": str(data_dir),
@@ -122,7 +99,7 @@ def test_bot_process_killed_mid_render_delivers_after_its_restart(
                 "MUSICCOG_WORKERS": "4",
                 "MUSICCOG_PROGRESS_INTERVAL_S": "0.5",
             }
-            bots.append(BotProcess(env, tmp_path / "bot.log"))
+            bots.append(CliProcess(["telegram"], env, tmp_path / "bot.log", append=True))
             await fake.wait_for("getUpdates", timeout=120)
             for chat in chats:
                 fake.push_message(chat, chat, video=fake.add_file(clip.read_bytes(), kind="video"), caption="9:16")
@@ -130,7 +107,7 @@ def test_bot_process_killed_mid_render_delivers_after_its_restart(
             await asyncio.to_thread(bots[0].kill)  # the bot dies mid-render; the workers go on
             assert fake.calls_to("sendVideo") == []
             getmes = len(fake.calls_to("getMe"))
-            bots.append(BotProcess(env, tmp_path / "bot.log"))
+            bots.append(CliProcess(["telegram"], env, tmp_path / "bot.log", append=True))
             await fake.wait_for("getMe", lambda _call: len(fake.calls_to("getMe")) > getmes, timeout=120)
             videos = await asyncio.gather(*(fake.wait_for("sendVideo", _to_chat(chat), 300) for chat in chats))
             assert all(call.ok and call.files["video"].data[4:8] == b"ftyp" for call in videos)

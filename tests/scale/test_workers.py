@@ -55,14 +55,25 @@ def _step_rows(postgres_url: str) -> list[tuple[int, str, int, int | None]]:
         return [(int(r[0]), str(r[1]), int(r[2]), r[3]) for r in rows.fetchall()]
 
 
-async def _running_step(postgres_url: str, timeout_s: float = 120.0) -> int:
+async def _render_step_running(postgres_url: str, timeout_s: float = 120.0) -> int:
+    """The running step's id once the render step (the third: analyse, match, render) is queued and one runs:
+    the long re-encode, to interrupt mid-way."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        doing = [row[0] for row in await asyncio.to_thread(_step_rows, postgres_url) if row[1] == "doing"]
-        if doing:
+        rows = await asyncio.to_thread(_step_rows, postgres_url)
+        doing = [row[0] for row in rows if row[1] == "doing"]
+        if len(rows) >= 3 and doing:
             return doing[-1]
         await asyncio.sleep(0.1)
-    raise AssertionError("no step started")
+    raise AssertionError(f"the render step never ran: {await asyncio.to_thread(_step_rows, postgres_url)}")
+
+
+async def _long_render(backend: LocalBackend, clip: Path) -> tuple[str, asyncio.Future[BackendEvent]]:
+    """A new session and, in the background, the upload of ``clip`` rendered there (a title and 9:16: a
+    re-encode, long enough to interrupt)."""
+    session = await backend.open_session()
+    prompt = "calm, title 'Day 1', 9:16"
+    return session, asyncio.ensure_future(_last(backend.upload(session, clip, prompt=prompt)))
 
 
 def _worker_running(workers: list[WorkerProcess], job_id: int) -> WorkerProcess:
@@ -146,15 +157,9 @@ def test_a_killed_workers_step_finishes_on_the_other(
     backend = _backend(env, monkeypatch)
 
     async def scenario() -> Rendered:
-        session = await backend.open_session()
-        rendering = asyncio.ensure_future(_last(backend.upload(session, clip, prompt="calm, title 'Day 1', 9:16")))
+        _, rendering = await _long_render(backend, clip)
         try:
-            # wait for the render step (the re-encode: long enough to kill its worker mid-way)
-            while True:
-                job_id = await _running_step(postgres_url)
-                if len(await asyncio.to_thread(_step_rows, postgres_url)) >= 3:
-                    break
-                await asyncio.sleep(0.2)
+            job_id = await _render_step_running(postgres_url)  # the re-encode: kill its worker mid-way
             victim = _worker_running(workers, job_id)
             await asyncio.to_thread(victim.kill)
             done = await rendering
@@ -181,13 +186,9 @@ def test_cancel_stops_the_step_on_its_worker(
     backend = _backend(env, monkeypatch)
 
     async def scenario() -> float:
-        session = await backend.open_session()
-        rendering = asyncio.ensure_future(_last(backend.upload(session, clip, prompt="calm, title 'Day 1', 9:16")))
+        _, rendering = await _long_render(backend, clip)
         try:
-            while len(await asyncio.to_thread(_step_rows, postgres_url)) < 3:
-                await _running_step(postgres_url)
-                await asyncio.sleep(0.2)
-            job_id = await _running_step(postgres_url)
+            job_id = await _render_step_running(postgres_url)
             await asyncio.sleep(1.0)  # FFmpeg is encoding now
             rendering.cancel()
             began = time.monotonic()
@@ -221,12 +222,9 @@ def test_postgres_restarted_mid_render(
     backend = _backend(env, monkeypatch)
 
     async def scenario() -> Rendered:
-        session = await backend.open_session()
-        rendering = asyncio.ensure_future(_last(backend.upload(session, clip, prompt="calm, title 'Day 1', 9:16")))
+        session, rendering = await _long_render(backend, clip)
         try:
-            while len(await asyncio.to_thread(_step_rows, postgres_url)) < 3:
-                await _running_step(postgres_url)
-                await asyncio.sleep(0.2)
+            await _render_step_running(postgres_url)
             await asyncio.to_thread(postgres_server.stop, mode="immediate")
             await asyncio.sleep(1.0)
             await asyncio.to_thread(postgres_server.start)
