@@ -1,4 +1,6 @@
-"""A throwaway PostgreSQL server for the tests: its own data folder, a free loopback port, no Unix socket.
+"""A throwaway PostgreSQL server for the tests: its own data folder, a free loopback port, no Unix socket. The one
+helper of the whole suite (the ``postgres_server``/``postgres_url`` fixtures in ``tests/conftest.py``): the chat
+state's tests, the scale-out ones (``tests/scale``: the task queue, render workers, their restart test).
 
 ``PostgresServer.start()`` runs ``initdb`` (trust authentication, user ``postgres``) and ``postgres`` from the
 PATH (or Debian's ``/usr/lib/postgresql/<version>/bin``); ``database()`` makes a fresh database and returns

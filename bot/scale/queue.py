@@ -62,8 +62,11 @@ _CLAIM = (
 
 
 def queue_dsn(settings: Settings) -> str:
+    """The queue's PostgreSQL: ``queue_url``, else the chat state's ``database_url`` (one service for both). The
+    settings' alias covers ``MUSICCOG_DATABASE_URL`` from the environment; this covers ``Settings(database_url=…)``
+    given in code."""
     secret = settings.queue_url
-    dsn = secret.get_secret_value() if secret is not None else ""
+    dsn = (secret.get_secret_value().strip() if secret is not None else "") or settings.state_database_url or ""
     if not dsn.startswith(("postgresql://", "postgres://")):
         raise InputRejected("scale_needs_database")
     return dsn

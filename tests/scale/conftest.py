@@ -1,5 +1,6 @@
-"""Fixtures for scale-out mode: one throwaway PostgreSQL per test session (a fresh database per test), an S3
-API server on loopback (moto), and ``musiccog worker`` processes started and killed by the tests."""
+"""Fixtures for scale-out mode: an S3 API server on loopback (moto) and ``musiccog worker`` processes started
+and killed by the tests. PostgreSQL is the whole suite's: ``postgres_server`` (one per test session) and
+``postgres_url`` (a fresh database per test) from ``tests/conftest.py``."""
 
 from __future__ import annotations
 
@@ -8,33 +9,12 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 
-from tests.scale.pg import PostgresServer, postgres_binaries, throwaway_postgres
-
 REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[PostgresServer]:
-    if postgres_binaries() is None:
-        pytest.skip("PostgreSQL is not installed here (initdb not found); .ci/run installs it")
-    with throwaway_postgres() as server:
-        yield server
-
-
-@pytest.fixture
-def database_url(postgres: PostgresServer) -> str:
-    """A fresh database on the session's server, so each test has its own queue."""
-    name = f"t{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(postgres.url, autocommit=True) as connection:
-        connection.execute(f"CREATE DATABASE {name}")
-    return postgres.url.rsplit("/", 1)[0] + f"/{name}"
 
 
 @pytest.fixture(scope="session")
@@ -60,14 +40,15 @@ def s3_endpoint() -> Iterator[str]:
                 os.environ[name] = value
 
 
-class WorkerProcess:
-    """One ``musiccog worker`` in a process group of its own (so its pool and FFmpeg go with it)."""
+class CliProcess:
+    """``python -m bot.cli ARGS`` in a process group of its own (so its pool and FFmpeg go with it), its output
+    in ``log`` (appended to with ``append``: a restarted bot writes on in the same log)."""
 
-    def __init__(self, env: dict[str, str], log: Path, concurrency: int = 1) -> None:
+    def __init__(self, args: list[str], env: dict[str, str], log: Path, *, append: bool = False) -> None:
         self.log = log
-        self._handle = log.open("wb")
+        self._handle = log.open("ab" if append else "wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "-v", "worker", "--concurrency", str(concurrency)],
+            [sys.executable, "-m", "bot.cli", *args],
             cwd=REPO,
             env=env,
             stdout=self._handle,
@@ -78,6 +59,24 @@ class WorkerProcess:
     def text(self) -> str:
         return self.log.read_text("utf-8", "replace")
 
+    def kill(self) -> None:
+        """SIGKILL the process and everything it started (its process group)."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        """Killed if still running, and its log closed (the tests' fixtures call it at the end)."""
+        self.kill()
+        self._handle.close()
+
+
+class WorkerProcess(CliProcess):
+    """One ``musiccog worker``."""
+
+    def __init__(self, env: dict[str, str], log: Path, concurrency: int = 1) -> None:
+        super().__init__(["-v", "worker", "--concurrency", str(concurrency)], env, log)
+
     def wait_for(self, needle: str, timeout_s: float = 120.0) -> None:
         deadline = time.monotonic() + timeout_s
         while needle not in self.text():
@@ -86,18 +85,6 @@ class WorkerProcess:
             if time.monotonic() > deadline:
                 raise AssertionError(f"worker never said {needle!r}:\n{self.text()[-3000:]}")
             time.sleep(0.1)
-
-    def kill(self) -> None:
-        """SIGKILL the worker and everything it started (its process group)."""
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=30)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=30)
-        self._handle.close()
 
 
 @pytest.fixture

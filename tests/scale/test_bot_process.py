@@ -1,28 +1,26 @@
 """The issue's topology as separate processes on loopback: the fake Telegram Bot API (here), ONE bot process
 (``musiccog telegram``), two ``musiccog worker`` processes, PostgreSQL with procrastinate, a shared folder.
 
-Only what the chat sees is asserted (videos and how often), never the store's rows, so the same test runs
-with the bot's state in SQLite or in PostgreSQL: ``MUSICCOG_DATABASE_URL`` is given to every process, and
-where the state store reads it too, the whole topology shares the one database.
+``MUSICCOG_DATABASE_URL`` is given to every process, so the whole topology shares the one database: the bot's
+chat state (sessions, jobs, quotas) and the task queue. What the chat sees is asserted (videos and how often),
+and then that the bot's job rows really are in PostgreSQL (read with psycopg) and no SQLite file was made.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-import signal
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from bot.config import Settings
 from bot.media.library import load_library
 from tests.fakes.telegram_api import ApiCall, FakeBotApi
 from tests.mediagen import make_clip
-from tests.scale.conftest import REPO, WorkerProcess
+from tests.scale.conftest import CliProcess, WorkerProcess
 from tests.scale.test_telegram_scale import _steps
 
 pytestmark = pytest.mark.timeout(600)
@@ -35,45 +33,32 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-class BotProcess:
-    """``musiccog telegram`` in a process group of its own, served by the fake Bot API."""
-
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self._log = log.open("ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "telegram"],
-            cwd=REPO,
-            env=env,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    def kill(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=30)
-        self._log.close()
-
-
 @pytest.fixture
-def bots() -> Iterator[list[BotProcess]]:
-    started: list[BotProcess] = []
+def bots() -> Iterator[list[CliProcess]]:
+    """``musiccog telegram`` processes the test starts (each served by the fake Bot API), killed at the end."""
+    started: list[CliProcess] = []
     yield started
     for bot in started:
-        bot.kill()
+        bot.stop()
 
 
-async def _rendering(database_url: str, timeout_s: float = 180.0) -> None:
+async def _rendering(postgres_url: str, timeout_s: float = 180.0) -> None:
     """Once both clips are analysed and picked (four steps) and a later step runs on a worker."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
     while loop.time() < deadline:
-        rows = await asyncio.to_thread(_steps, database_url)
+        rows = await asyncio.to_thread(_steps, postgres_url)
         if len(rows) > 4 and any(status == "doing" for _, status, _ in rows[4:]):
             return
         await asyncio.sleep(0.05)
-    raise AssertionError(f"no render ran: {await asyncio.to_thread(_steps, database_url)}")
+    raise AssertionError(f"no render ran: {await asyncio.to_thread(_steps, postgres_url)}")
+
+
+def _chat_jobs(postgres_url: str) -> list[tuple[str, str]]:
+    """The chat-state store's job rows (chat, state), oldest first, straight from PostgreSQL."""
+    with psycopg.connect(postgres_url) as connection:
+        rows = connection.execute("SELECT chat_id, state FROM jobs ORDER BY id").fetchall()
+    return [(str(chat), str(state)) for chat, state in rows]
 
 
 def _to_chat(chat: int) -> Callable[[ApiCall], bool]:
@@ -83,13 +68,13 @@ def _to_chat(chat: int) -> Callable[[ApiCall], bool]:
 def test_bot_process_killed_mid_render_delivers_after_its_restart(
     tmp_path: Path,
     data_dir: Path,
-    database_url: str,
+    postgres_url: str,
     start_worker: Callable[..., WorkerProcess],
-    bots: list[BotProcess],
+    bots: list[CliProcess],
 ) -> None:
     shared = {
         "MUSICCOG_DATA_DIR": str(data_dir),
-        "MUSICCOG_DATABASE_URL": database_url,
+        "MUSICCOG_DATABASE_URL": postgres_url,
         "MUSICCOG_STORAGE": str(tmp_path / "shared"),
         "MUSICCOG_WORKER_HEARTBEAT_S": "1",
         "MUSICCOG_WORKER_STALLED_S": "4",
@@ -114,15 +99,15 @@ def test_bot_process_killed_mid_render_delivers_after_its_restart(
                 "MUSICCOG_WORKERS": "4",
                 "MUSICCOG_PROGRESS_INTERVAL_S": "0.5",
             }
-            bots.append(BotProcess(env, tmp_path / "bot.log"))
+            bots.append(CliProcess(["telegram"], env, tmp_path / "bot.log", append=True))
             await fake.wait_for("getUpdates", timeout=120)
             for chat in chats:
                 fake.push_message(chat, chat, video=fake.add_file(clip.read_bytes(), kind="video"), caption="9:16")
-            await _rendering(database_url)
+            await _rendering(postgres_url)
             await asyncio.to_thread(bots[0].kill)  # the bot dies mid-render; the workers go on
             assert fake.calls_to("sendVideo") == []
             getmes = len(fake.calls_to("getMe"))
-            bots.append(BotProcess(env, tmp_path / "bot.log"))
+            bots.append(CliProcess(["telegram"], env, tmp_path / "bot.log", append=True))
             await fake.wait_for("getMe", lambda _call: len(fake.calls_to("getMe")) > getmes, timeout=120)
             videos = await asyncio.gather(*(fake.wait_for("sendVideo", _to_chat(chat), 300) for chat in chats))
             assert all(call.ok and call.files["video"].data[4:8] == b"ftyp" for call in videos)
@@ -130,5 +115,8 @@ def test_bot_process_killed_mid_render_delivers_after_its_restart(
             assert sorted(c.params["chat_id"] for c in fake.calls_to("sendVideo")) == chats  # once each
             oops = [c for c in fake.calls_to("sendMessage") if "on my side" in c.params.get("text", "")]
             assert oops == [], (tmp_path / "bot.log").read_text("utf-8", "replace")[-3000:]
+            jobs = await asyncio.to_thread(_chat_jobs, postgres_url)
+            assert sorted(jobs) == [(str(chat), "done") for chat in chats]  # the bot's state is in PostgreSQL
+            assert not (tmp_path / "sessions.sqlite3").exists()  # not in the SQLite file it would otherwise use
 
     asyncio.run(main())

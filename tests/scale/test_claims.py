@@ -32,7 +32,7 @@ async def _fetch(app: App) -> tuple[int, Job]:
 
 
 def test_only_the_claim_holder_runs_and_publishes(
-    database_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    postgres_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     storage = FolderStorage(tmp_path / "shared")
     settings = Settings()
@@ -42,8 +42,8 @@ def test_only_the_claim_holder_runs_and_publishes(
     (tmp_path / "scratch").mkdir()
 
     async def scenario() -> None:
-        await ensure_schema(database_url)
-        app = make_app(database_url)
+        await ensure_schema(postgres_url)
+        app = make_app(postgres_url)
         async with app.open_async():
             app.task(name=TASK_NAME, queue=QUEUE, pass_context=True)(lambda context, prefix: None)
             job_id = await app.configure_task(TASK_NAME, queue=QUEUE).defer_async(prefix=prefix)
@@ -74,10 +74,10 @@ def test_only_the_claim_holder_runs_and_publishes(
     asyncio.run(scenario())
 
 
-def test_a_step_that_stalls_twice_is_given_up(database_url: str) -> None:
+def test_a_step_that_stalls_twice_is_given_up(postgres_url: str) -> None:
     async def scenario() -> None:
-        await ensure_schema(database_url)
-        app = make_app(database_url)
+        await ensure_schema(postgres_url)
+        app = make_app(postgres_url)
         async with app.open_async():
             job_id = await app.configure_task(TASK_NAME, queue=QUEUE).defer_async(prefix=new_step_prefix())
             for expected in (("todo", 1), ("failed", 2)):

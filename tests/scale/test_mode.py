@@ -47,3 +47,14 @@ def test_a_waiting_step_shows_its_place_in_the_queue() -> None:
     assert "3 ahead of you" in stage_progress(Stage("queue", 0.5, ahead=3), "en").text
     assert "前面还有 3 个" in stage_progress(Stage("queue", 0.5, ahead=3), "zh").text
     assert stage_progress(Stage("render", 0.5), "en").text == "Mixing and rendering… 50%"  # as ever
+
+
+def test_the_queue_shares_the_state_database_unless_told_otherwise(tmp_path: Path) -> None:
+    from bot.scale.queue import queue_dsn
+
+    state = "postgresql://musiccog@127.0.0.1:1/state"
+    given_in_code = Settings(storage=str(tmp_path / "shared"), database_url=state)  # no environment variable
+    assert queue_dsn(given_in_code) == state
+    assert isinstance(make_backend(given_in_code), LocalBackend)
+    apart = Settings(storage=str(tmp_path / "shared"), database_url=state, queue_url="postgresql://q@127.0.0.1:1/q")
+    assert queue_dsn(apart) == "postgresql://q@127.0.0.1:1/q"

@@ -1,15 +1,15 @@
 """The whole topology on loopback: the fake Telegram Bot API, the bot (PTB's real application and the real
 engine, in this process), two ``musiccog worker`` processes, PostgreSQL with procrastinate, shared storage.
 
-The bot's state is still the engine's SQLite file here (PostgreSQL state is pg14's part of issue 14; with it,
-the same tests run with ``MUSICCOG_DATABASE_URL`` as the store too). The bot's restart is the application
-stopped and a new one started on the same files, as ``tests/adapters/test_telegram_restart.py`` does.
+One PostgreSQL database holds it all, as an operator runs it: the bot's chat state (``database_url``: sessions,
+jobs, quotas) and the task queue (procrastinate's tables). The job rows are read back through the store. The
+bot's restart is the application stopped and a new one started on the same database and files, as
+``tests/adapters/test_telegram_restart.py`` does.
 """
 
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from adapters.telegram import teardown
 from bot.backends.factory import make_backend
 from bot.config import Settings
 from bot.media.library import load_library
+from bot.sessions import SessionStore
 from tests.adapters.telegram_bot import bot_settings, running_bot, text_in, to_chat
 from tests.fakes.telegram_api import FakeBotApi
 from tests.mediagen import make_clip
@@ -51,7 +52,7 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     return {"short": short.read_bytes(), "long": long.read_bytes()}
 
 
-def _settings(fake: FakeBotApi, tmp_path: Path, data_dir: Path, database_url: str, **overrides: Any) -> Settings:
+def _settings(fake: FakeBotApi, tmp_path: Path, data_dir: Path, postgres_url: str, **overrides: Any) -> Settings:
     return bot_settings(
         fake,
         tmp_path,
@@ -59,7 +60,7 @@ def _settings(fake: FakeBotApi, tmp_path: Path, data_dir: Path, database_url: st
         collect_quiet_s=0.0,
         workers=4,  # jobs the bot runs at once: here they only wait on the workers
         storage=str(tmp_path / "shared"),
-        queue_url=database_url,
+        database_url=postgres_url,  # the chat state, and (by default) the task queue too
         worker_heartbeat_s=1.0,
         worker_stalled_s=4.0,
         **overrides,
@@ -67,11 +68,11 @@ def _settings(fake: FakeBotApi, tmp_path: Path, data_dir: Path, database_url: st
 
 
 def _workers(
-    start_worker: Callable[..., WorkerProcess], data_dir: Path, database_url: str, tmp_path: Path, count: int
+    start_worker: Callable[..., WorkerProcess], data_dir: Path, postgres_url: str, tmp_path: Path, count: int
 ) -> list[WorkerProcess]:
     env = {
         "MUSICCOG_DATA_DIR": str(data_dir),
-        "MUSICCOG_DATABASE_URL": database_url,
+        "MUSICCOG_DATABASE_URL": postgres_url,
         "MUSICCOG_STORAGE": str(tmp_path / "shared"),
         **FAST,
     }
@@ -81,44 +82,46 @@ def _workers(
     return workers
 
 
-def _steps(database_url: str) -> list[tuple[int, str, int | None]]:
-    with psycopg.connect(database_url) as connection:
+def _steps(postgres_url: str) -> list[tuple[int, str, int | None]]:
+    with psycopg.connect(postgres_url) as connection:
         rows = connection.execute("SELECT id, status::text, worker_id FROM procrastinate_jobs ORDER BY id").fetchall()
     return [(int(r[0]), str(r[1]), r[2]) for r in rows]
 
 
-async def _render_step_running(database_url: str, timeout_s: float = 120.0) -> int:
+async def _render_step_running(postgres_url: str, timeout_s: float = 120.0) -> int:
     """The id of the third step (analyse, match, render) once it runs on a worker."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
     while loop.time() < deadline:
-        rows = await asyncio.to_thread(_steps, database_url)
+        rows = await asyncio.to_thread(_steps, postgres_url)
         if len(rows) >= 3 and rows[2][1] == "doing":
             return rows[2][0]
         await asyncio.sleep(0.1)
-    raise AssertionError(f"the render step never ran: {await asyncio.to_thread(_steps, database_url)}")
+    raise AssertionError(f"the render step never ran: {await asyncio.to_thread(_steps, postgres_url)}")
 
 
-def _jobs(db: Path) -> list[tuple[str, str, int]]:
-    with sqlite3.connect(db) as connection:
-        rows = connection.execute("SELECT chat_id, state, attempts FROM jobs ORDER BY id").fetchall()
-    connection.close()
-    return [(str(chat), state, attempts) for chat, state, attempts in rows]
+async def _jobs(settings: Settings, chat: int) -> list[tuple[str, str, int]]:
+    """The chat's jobs, oldest first, read through the chat-state store (PostgreSQL here, not the SQLite file)."""
+    assert settings.sessions_database == settings.state_database_url and not settings.engine_db.exists()
+    async with await SessionStore.open(settings.sessions_database) as store:
+        sessions = await store.chat_sessions("telegram", str(chat))
+        jobs = [job for session in sessions for job in await store.session_jobs(session.id)]
+    return [(job.chat_id, str(job.state), job.attempts) for job in sorted(jobs, key=lambda job: job.id)]
 
 
 def test_four_chats_at_once_get_four_videos_from_two_workers(
     tmp_path: Path,
     data_dir: Path,
-    database_url: str,
+    postgres_url: str,
     clips: dict[str, bytes],
     start_worker: Callable[..., WorkerProcess],
 ) -> None:
-    workers = _workers(start_worker, data_dir, database_url, tmp_path, 2)
+    workers = _workers(start_worker, data_dir, postgres_url, tmp_path, 2)
     chats = [61, 62, 63, 64]
 
     async def main() -> None:
         async with FakeBotApi() as fake:
-            settings = _settings(fake, tmp_path, data_dir, database_url)
+            settings = _settings(fake, tmp_path, data_dir, postgres_url)
             async with running_bot(settings, make_backend(settings)):
                 for chat in chats:
                     fake.push_message(chat, chat, video=fake.add_file(clips["short"], kind="video"), caption="calm")
@@ -128,9 +131,11 @@ def test_four_chats_at_once_get_four_videos_from_two_workers(
                 await asyncio.sleep(0.5)  # room for a duplicate to show up
             assert sorted(c.params["chat_id"] for c in fake.calls_to("sendVideo")) == chats  # once each
             assert not [c for c in fake.calls_to("sendMessage") if "on my side" in c.params.get("text", "")]
+            for chat in chats:  # the state lives in PostgreSQL, beside the queue
+                assert await _jobs(settings, chat) == [(str(chat), "done", 1)]
 
     asyncio.run(main())
-    steps = _steps(database_url)
+    steps = _steps(postgres_url)
     assert len(steps) == 12 and all(status == "succeeded" for _, status, _ in steps)
     assert len({worker_id for *_, worker_id in steps}) == 2  # the work spread over both workers
     assert all("step done" in worker.text() for worker in workers)
@@ -139,19 +144,19 @@ def test_four_chats_at_once_get_four_videos_from_two_workers(
 def test_a_bot_restarted_mid_render_still_delivers_once(
     tmp_path: Path,
     data_dir: Path,
-    database_url: str,
+    postgres_url: str,
     clips: dict[str, bytes],
     start_worker: Callable[..., WorkerProcess],
 ) -> None:
-    _workers(start_worker, data_dir, database_url, tmp_path, 2)
+    _workers(start_worker, data_dir, postgres_url, tmp_path, 2)
     chat = 71
 
     async def main() -> None:
         async with FakeBotApi() as fake:
-            settings = _settings(fake, tmp_path, data_dir, database_url)
+            settings = _settings(fake, tmp_path, data_dir, postgres_url)
             async with running_bot(settings, make_backend(settings)) as app:
                 fake.push_message(chat, chat, video=fake.add_file(clips["long"], kind="video"), caption="calm, 9:16")
-                await _render_step_running(database_url)
+                await _render_step_running(postgres_url)
                 await app.updater.stop()
                 await asyncio.wait_for(app.stop(), 30)
                 await teardown(app)
@@ -162,7 +167,7 @@ def test_a_bot_restarted_mid_render_still_delivers_once(
                 assert video.ok and video.files["video"].data[4:8] == b"ftyp"
                 await asyncio.sleep(1.0)
             assert [c.params["chat_id"] for c in fake.calls_to("sendVideo")] == [chat]  # once
-            assert _jobs(settings.engine_db) == [(str(chat), "done", 2)]
+            assert await _jobs(settings, chat) == [(str(chat), "done", 2)]
 
     asyncio.run(main())
 
@@ -170,29 +175,29 @@ def test_a_bot_restarted_mid_render_still_delivers_once(
 def test_cancel_stops_the_render_on_its_worker(
     tmp_path: Path,
     data_dir: Path,
-    database_url: str,
+    postgres_url: str,
     clips: dict[str, bytes],
     start_worker: Callable[..., WorkerProcess],
 ) -> None:
-    workers = _workers(start_worker, data_dir, database_url, tmp_path, 2)
+    workers = _workers(start_worker, data_dir, postgres_url, tmp_path, 2)
     chat = 81
 
     async def main() -> None:
         async with FakeBotApi() as fake:
-            settings = _settings(fake, tmp_path, data_dir, database_url)
+            settings = _settings(fake, tmp_path, data_dir, postgres_url)
             async with running_bot(settings, make_backend(settings)):
                 fake.push_message(chat, chat, video=fake.add_file(clips["long"], kind="video"), caption="calm, 9:16")
-                step = await _render_step_running(database_url)
+                step = await _render_step_running(postgres_url)
                 await asyncio.sleep(1.0)  # FFmpeg is encoding on the worker now
                 fake.push_message(chat, chat, "/cancel")
                 await fake.wait_for("sendMessage", text_in(chat, "stopped making"), 30)
                 loop = asyncio.get_running_loop()
                 deadline = loop.time() + 30
-                while dict((i, s) for i, s, _ in await asyncio.to_thread(_steps, database_url))[step] == "doing":
+                while dict((i, s) for i, s, _ in await asyncio.to_thread(_steps, postgres_url))[step] == "doing":
                     assert loop.time() < deadline, "the step still runs on its worker"
                     await asyncio.sleep(0.1)
             assert fake.calls_to("sendVideo") == []
-            statuses = dict((i, s) for i, s, _ in _steps(database_url))
+            statuses = dict((i, s) for i, s, _ in _steps(postgres_url))
             assert statuses[step] == "aborted"
 
     asyncio.run(main())

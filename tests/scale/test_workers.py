@@ -21,16 +21,16 @@ from bot.backends.local import LocalBackend
 from bot.config import Settings
 from bot.scale.client import QueueSteps
 from tests.mediagen import make_clip
+from tests.postgres_server import PostgresServer
 from tests.scale.conftest import WorkerProcess
-from tests.scale.pg import PostgresServer
 
 pytestmark = pytest.mark.timeout(600)
 
 FAST = {"MUSICCOG_WORKER_HEARTBEAT_S": "1", "MUSICCOG_WORKER_STALLED_S": "4"}
 
 
-def _env(database_url: str, storage: str) -> dict[str, str]:
-    return {"MUSICCOG_DATABASE_URL": database_url, "MUSICCOG_STORAGE": storage, **FAST}
+def _env(postgres_url: str, storage: str) -> dict[str, str]:
+    return {"MUSICCOG_DATABASE_URL": postgres_url, "MUSICCOG_STORAGE": storage, **FAST}
 
 
 def _backend(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> LocalBackend:
@@ -49,20 +49,31 @@ async def _last(events: AsyncIterator[BackendEvent]) -> BackendEvent:
     return last
 
 
-def _step_rows(database_url: str) -> list[tuple[int, str, int, int | None]]:
-    with psycopg.connect(database_url) as connection:
+def _step_rows(postgres_url: str) -> list[tuple[int, str, int, int | None]]:
+    with psycopg.connect(postgres_url) as connection:
         rows = connection.execute("SELECT id, status::text, attempts, worker_id FROM procrastinate_jobs ORDER BY id")
         return [(int(r[0]), str(r[1]), int(r[2]), r[3]) for r in rows.fetchall()]
 
 
-async def _running_step(database_url: str, timeout_s: float = 120.0) -> int:
+async def _render_step_running(postgres_url: str, timeout_s: float = 120.0) -> int:
+    """The running step's id once the render step (the third: analyse, match, render) is queued and one runs:
+    the long re-encode, to interrupt mid-way."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        doing = [row[0] for row in await asyncio.to_thread(_step_rows, database_url) if row[1] == "doing"]
-        if doing:
+        rows = await asyncio.to_thread(_step_rows, postgres_url)
+        doing = [row[0] for row in rows if row[1] == "doing"]
+        if len(rows) >= 3 and doing:
             return doing[-1]
         await asyncio.sleep(0.1)
-    raise AssertionError("no step started")
+    raise AssertionError(f"the render step never ran: {await asyncio.to_thread(_step_rows, postgres_url)}")
+
+
+async def _long_render(backend: LocalBackend, clip: Path) -> tuple[str, asyncio.Future[BackendEvent]]:
+    """A new session and, in the background, the upload of ``clip`` rendered there (a title and 9:16: a
+    re-encode, long enough to interrupt)."""
+    session = await backend.open_session()
+    prompt = "calm, title 'Day 1', 9:16"
+    return session, asyncio.ensure_future(_last(backend.upload(session, clip, prompt=prompt)))
 
 
 def _worker_running(workers: list[WorkerProcess], job_id: int) -> WorkerProcess:
@@ -88,16 +99,16 @@ def test_four_clips_spread_over_two_workers(
     storage_kind: str,
     request: pytest.FixtureRequest,
     tmp_path: Path,
-    database_url: str,
+    postgres_url: str,
     start_worker: Callable[..., WorkerProcess],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     if storage_kind == "s3":
         endpoint = request.getfixturevalue("s3_endpoint")
         bucket = _bucket(endpoint)
-        env = _env(database_url, f"s3://{bucket}/musiccog") | {"MUSICCOG_S3_ENDPOINT_URL": endpoint}
+        env = _env(postgres_url, f"s3://{bucket}/musiccog") | {"MUSICCOG_S3_ENDPOINT_URL": endpoint}
     else:
-        env = _env(database_url, str(tmp_path / "shared"))
+        env = _env(postgres_url, str(tmp_path / "shared"))
     workers = [start_worker(env), start_worker(env)]
     for worker in workers:
         worker.wait_for("worker ready")
@@ -122,7 +133,7 @@ def test_four_clips_spread_over_two_workers(
     assert len({r.path for r in rendered}) == 4
     for result in rendered:
         assert result.path.is_file() and result.duration_s == pytest.approx(3.0, abs=0.3)
-    rows = _step_rows(database_url)
+    rows = _step_rows(postgres_url)
     assert rows and all(status == "succeeded" and attempts == 1 for _, status, attempts, _ in rows)
     assert len({worker_id for *_, worker_id in rows}) == 2  # both workers took steps
     for worker in workers:
@@ -136,9 +147,9 @@ def test_four_clips_spread_over_two_workers(
 
 
 def test_a_killed_workers_step_finishes_on_the_other(
-    tmp_path: Path, database_url: str, start_worker: Callable[..., WorkerProcess], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, postgres_url: str, start_worker: Callable[..., WorkerProcess], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    env = _env(database_url, str(tmp_path / "shared"))
+    env = _env(postgres_url, str(tmp_path / "shared"))
     workers = [start_worker(env), start_worker(env)]
     for worker in workers:
         worker.wait_for("worker ready")
@@ -146,15 +157,9 @@ def test_a_killed_workers_step_finishes_on_the_other(
     backend = _backend(env, monkeypatch)
 
     async def scenario() -> Rendered:
-        session = await backend.open_session()
-        rendering = asyncio.ensure_future(_last(backend.upload(session, clip, prompt="calm, title 'Day 1', 9:16")))
+        _, rendering = await _long_render(backend, clip)
         try:
-            # wait for the render step (the re-encode: long enough to kill its worker mid-way)
-            while True:
-                job_id = await _running_step(database_url)
-                if len(await asyncio.to_thread(_step_rows, database_url)) >= 3:
-                    break
-                await asyncio.sleep(0.2)
+            job_id = await _render_step_running(postgres_url)  # the re-encode: kill its worker mid-way
             victim = _worker_running(workers, job_id)
             await asyncio.to_thread(victim.kill)
             done = await rendering
@@ -165,33 +170,29 @@ def test_a_killed_workers_step_finishes_on_the_other(
 
     done = asyncio.run(scenario())
     assert done.path.is_file() and done.width < done.height
-    rows = _step_rows(database_url)
+    rows = _step_rows(postgres_url)
     assert rows[-1][1] == "succeeded" and rows[-1][2] == 2  # the render step ran twice: killed, then finished
     survivor = next(w for w in workers if w.process.poll() is None)
     assert f"job {rows[-1][0]}: step done" in survivor.text()
 
 
 def test_cancel_stops_the_step_on_its_worker(
-    tmp_path: Path, database_url: str, start_worker: Callable[..., WorkerProcess], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, postgres_url: str, start_worker: Callable[..., WorkerProcess], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    env = _env(database_url, str(tmp_path / "shared"))
+    env = _env(postgres_url, str(tmp_path / "shared"))
     worker = start_worker(env)
     worker.wait_for("worker ready")
     clip = make_clip(tmp_path / "long.mp4", duration_s=30.0, size=(640, 360), cut_times_s=(5.0, 10.0, 15.0))
     backend = _backend(env, monkeypatch)
 
     async def scenario() -> float:
-        session = await backend.open_session()
-        rendering = asyncio.ensure_future(_last(backend.upload(session, clip, prompt="calm, title 'Day 1', 9:16")))
+        _, rendering = await _long_render(backend, clip)
         try:
-            while len(await asyncio.to_thread(_step_rows, database_url)) < 3:
-                await _running_step(database_url)
-                await asyncio.sleep(0.2)
-            job_id = await _running_step(database_url)
+            job_id = await _render_step_running(postgres_url)
             await asyncio.sleep(1.0)  # FFmpeg is encoding now
             rendering.cancel()
             began = time.monotonic()
-            while (await asyncio.to_thread(_step_rows, database_url))[-1][1] == "doing":
+            while (await asyncio.to_thread(_step_rows, postgres_url))[-1][1] == "doing":
                 await asyncio.sleep(0.1)
             assert f"job {job_id}" in worker.text()
             return time.monotonic() - began
@@ -200,7 +201,7 @@ def test_cancel_stops_the_step_on_its_worker(
 
     stopped_after_s = asyncio.run(scenario())
     assert stopped_after_s < 15.0
-    rows = _step_rows(database_url)
+    rows = _step_rows(postgres_url)
     assert rows[-1][1] == "aborted"
     worker.wait_for("cancelled; stopping it")
     assert not any((tmp_path / "shared" / "steps").iterdir())
@@ -208,28 +209,25 @@ def test_cancel_stops_the_step_on_its_worker(
 
 def test_postgres_restarted_mid_render(
     tmp_path: Path,
-    postgres: PostgresServer,
-    database_url: str,
+    postgres_server: PostgresServer,
+    postgres_url: str,
     start_worker: Callable[..., WorkerProcess],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Bot side and worker reconnect and carry on; the step in flight finishes (or runs again)."""
-    env = _env(database_url, str(tmp_path / "shared"))
+    env = _env(postgres_url, str(tmp_path / "shared"))
     worker = start_worker(env)
     worker.wait_for("worker ready")
     clip = make_clip(tmp_path / "long.mp4", duration_s=20.0, size=(640, 360), cut_times_s=(5.0, 10.0, 15.0))
     backend = _backend(env, monkeypatch)
 
     async def scenario() -> Rendered:
-        session = await backend.open_session()
-        rendering = asyncio.ensure_future(_last(backend.upload(session, clip, prompt="calm, title 'Day 1', 9:16")))
+        session, rendering = await _long_render(backend, clip)
         try:
-            while len(await asyncio.to_thread(_step_rows, database_url)) < 3:
-                await _running_step(database_url)
-                await asyncio.sleep(0.2)
-            await asyncio.to_thread(postgres.stop)
+            await _render_step_running(postgres_url)
+            await asyncio.to_thread(postgres_server.stop, mode="immediate")
             await asyncio.sleep(1.0)
-            await asyncio.to_thread(postgres.start)
+            await asyncio.to_thread(postgres_server.start)
             done = await rendering
             assert isinstance(done, Rendered)
             again = await _last(backend.instruct(session, "quieter"))  # and the next job runs as ever
@@ -243,11 +241,11 @@ def test_postgres_restarted_mid_render(
     assert worker.process.poll() is None
 
 
-async def _most_at_once(database_url: str, work: asyncio.Future[Any]) -> int:
+async def _most_at_once(postgres_url: str, work: asyncio.Future[Any]) -> int:
     """The most steps seen running at the same time (sampled every 50 ms) until ``work`` is done."""
     most = 0
     while not work.done():
-        rows = await asyncio.to_thread(_step_rows, database_url)
+        rows = await asyncio.to_thread(_step_rows, postgres_url)
         most = max(most, sum(1 for row in rows if row[1] == "doing"))
         await asyncio.sleep(0.05)
     return most
@@ -257,14 +255,14 @@ async def _most_at_once(database_url: str, work: asyncio.Future[Any]) -> int:
 def test_a_worker_runs_as_many_steps_as_asked_and_queued_ones_say_so(
     concurrency: int,
     tmp_path: Path,
-    database_url: str,
+    postgres_url: str,
     start_worker: Callable[..., WorkerProcess],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """One worker, clips at once: with ``--concurrency 1`` one step runs and the others wait (never taken early:
     no prefetch), and a waiting one's progress says so, with its place, instead of an estimate; with 2, two run
     at once."""
-    env = _env(database_url, str(tmp_path / "shared"))
+    env = _env(postgres_url, str(tmp_path / "shared"))
     start_worker(env, concurrency).wait_for("worker ready")
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -281,7 +279,7 @@ def test_a_worker_runs_as_many_steps_as_asked_and_queued_ones_say_so(
     async def scenario() -> tuple[list[list[BackendEvent]], int]:
         try:
             work = asyncio.gather(*(stages(clip) for clip in clips))
-            most = await _most_at_once(database_url, work)
+            most = await _most_at_once(postgres_url, work)
             return list(await work), most
         finally:
             await backend.close()
