@@ -128,7 +128,8 @@ def describe_inputs() -> str:
 
 def moviepy_plan(ours: Json, timeline: Json, music_path: str) -> Json:
     """What MoviePy is asked to make: our film's segments (with each photo's move), size, rate and music."""
-    from bot.media.montage_render import FILM_FPS, X264
+    from bot.media.encoding import CRF, PRESET
+    from bot.media.montage_render import FILM_FPS
     from bot.media.render import AUDIO_BITRATE
 
     moves = [segment.get("move", "zoom_in") for segment in timeline["segments"]]
@@ -137,8 +138,8 @@ def moviepy_plan(ours: Json, timeline: Json, music_path: str) -> Json:
         "width": ours["width"],
         "height": ours["height"],
         "fps": FILM_FPS,
-        "preset": X264[X264.index("-preset") + 1],
-        "crf": X264[X264.index("-crf") + 1],
+        "preset": PRESET,
+        "crf": str(CRF),
         "audio_bitrate": AUDIO_BITRATE,
         "segments": segments,
         "music": {"path": music_path, "start_s": timeline["music"].get("start_offset_s") or 0.0},
@@ -220,6 +221,11 @@ def run(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["encoders"]:
+        from bench import montage_encoder
+
+        return montage_encoder.main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m bench montage", description=__doc__)
     parser.add_argument("--duration", type=float, default=60.0, metavar="S", help="the film's length (default 60)")
     parser.add_argument("--scale", type=float, default=1.0, help="shrink every input (a quick look, e.g. 0.25)")
