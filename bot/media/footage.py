@@ -37,7 +37,7 @@ logger = logging.getLogger(__name__)
 
 SAMPLE_FPS = 6.0
 SAMPLE_SIZE = (320, 180)
-"""The grey picture sharpness, shake and saliency are measured on."""
+"""The grey picture sharpness, shake and saliency are measured on (the clip's own size when smaller)."""
 THUMB_SIZE = (64, 36)
 """The colour thumbnail cuts, black, frozen, motion, light and colour are measured on."""
 CUT_JUMP = 0.10
@@ -67,6 +67,8 @@ JITTER_SCALE = 0.008
 EDGE_S = 1.0 / SAMPLE_FPS + 0.02
 """Kept clear of each cut (a cut lies somewhere between two samples), so a stretch never shows a frame
 of the neighbouring shot."""
+PROFILE_BINS = 128
+"""Positions along each axis of a saliency profile (``reframe`` samples 128 px along the long side)."""
 MOTION_SCALE = 0.09
 """``motion = 1 - exp(-mean difference / MOTION_SCALE)``, on the scale of ``VideoAnalysis.motion`` (whose
 differences are between neighbouring frames, a third of the distance between samples here)."""
@@ -124,9 +126,11 @@ def sample_footage(path: str, duration_s: float, *, turns: int = 0) -> Footage:
     measures = _Measures(turns)
     times: list[float] = []
     for at, frame in sampled_video_frames(path, fps=SAMPLE_FPS):
+        # never enlarged: an enlarged picture has no fine detail and would look blurred
+        width, height = min(SAMPLE_SIZE[0], frame.width) // 2 * 2, min(SAMPLE_SIZE[1], frame.height) // 2 * 2
         measures.add(
             frame.to_ndarray(format="rgb24", width=THUMB_SIZE[0], height=THUMB_SIZE[1], interpolation="AREA"),
-            frame.to_ndarray(format="gray", width=SAMPLE_SIZE[0], height=SAMPLE_SIZE[1], interpolation="AREA"),
+            frame.to_ndarray(format="gray", width=width, height=height, interpolation="AREA"),
         )
         times.append(at)
     if not times:
@@ -196,8 +200,9 @@ class _Measures:
     def _shift(self, half: np.ndarray) -> tuple[float, float]:
         """The whole picture's move since the previous sample (dy, dx) as shares of the frame."""
         h, w = half.shape
-        if self._window is None:
+        if self._window is None or self._window.shape != (h, w):  # the first sample, or the stream changed size
             self._window = np.outer(np.hanning(h), np.hanning(w)).astype(np.float32)
+            self._spectrum = None
         spectrum = np.fft.rfft2((gaussian_filter(half, 1.0) - half.mean()) * self._window)
         previous, self._spectrum = self._spectrum, spectrum
         if previous is None:
@@ -214,13 +219,14 @@ class _Measures:
         """Motion, detail and standing out at 160x90 (``reframe``'s recipe), summed per shown axis."""
         detail = np.abs(small - uniform_filter(small, size=5))
         stand_out = np.abs(small - float(small.mean()))
-        motion = np.abs(small - self._salient_base) if self._salient_base is not None else 0.0
+        base = self._salient_base
+        motion = np.abs(small - base) if base is not None and base.shape == small.shape else 0.0
         self._salient_base = small
         salient = 2.0 * motion + detail + 0.5 * stand_out
         if self.turns:
             salient = np.rot90(salient, k=self.turns)
-        self.along_x.append(salient.sum(axis=0))
-        self.along_y.append(salient.sum(axis=1))
+        self.along_x.append(_binned(salient.sum(axis=0)))
+        self.along_y.append(_binned(salient.sum(axis=1)))
 
 
 def sampled_frames(
@@ -270,6 +276,12 @@ def best_stretch(footage: Footage, length_s: float) -> tuple[float, float] | Non
             if best is None or score > best[0] + 1e-9:
                 best = (score, (float(at), float(at + length_s)))
     return best[1] if best else None
+
+
+def _binned(profile: np.ndarray) -> np.ndarray:
+    """``profile`` resampled to ``PROFILE_BINS`` positions (so every sample's has the same length)."""
+    where = (np.arange(PROFILE_BINS) + 0.5) * profile.size / PROFILE_BINS - 0.5
+    return np.interp(where, np.arange(profile.size), profile) * (profile.size / PROFILE_BINS)
 
 
 def _vertex(before: float, at: float, after: float) -> float:
