@@ -78,7 +78,8 @@ class MontageBench:
     moviepy_note: str = ""
     """Why there is no MoviePy run, when there is none."""
     moviepy_defaults: Run | None = None
-    """MoviePy as a user writes it: ``write_videofile(path, fps=30)``, its own defaults (libx264 medium, CRF 23, MP3 audio)."""
+    """MoviePy as a user writes it: ``write_videofile(path, fps=30)``, its own defaults (libx264 medium,
+    CRF 23, MP3 audio)."""
 
 
 def format_table(bench: MontageBench) -> str:
