@@ -117,6 +117,7 @@ def run(candidates: Sequence[Candidate], duration_s: float) -> list[EncoderRun]:
                 wall, cpu = encode(source, target, picture, candidate)
                 size = target.stat().st_size / 2**20
                 runs.append(EncoderRun(shape, candidate, wall, cpu, size, ssim(target, source, picture)))
+                print(f"  {wall:.1f} s, CPU {cpu:.1f} s, {size:.1f} MB, SSIM {runs[-1].ssim:.4f}", file=sys.stderr)
     return runs
 
 
