@@ -13,11 +13,11 @@ the README. Measured (CPU seconds including the source's decode; 9:16 / 16:9):
 Every candidate clears ``MIN_SSIM`` by far. ``veryfast``'s 37.7 CPU-s for the 60 s 9:16 clip are 0.31x its
 length spread over two cores (the #12 target is 0.5x); the wall time measured on the shared machine (load
 12-20) was 1.9x, so the target is met in CPU, not yet shown in wall time. The faster presets save CPU but,
-without x264's macroblock tree and psychovisual tuning, spend 1.6-2.2x the bytes on phone grain: a 60 s
-1080p film that fits a chat's 50 MB at ``veryfast`` would go over and pay a two-pass fit encode
-(``fit_size``), costing far more than the preset saved. So ``veryfast`` CRF 20 stays. x264's own thread
-count (1.5x the cores) is kept: two threads by hand measured 1-7 % less CPU, within the noise of a shared
-machine.
+without x264's macroblock tree and psychovisual tuning, spend 1.6-2.2x the bytes on phone grain: the
+montage benchmark's film, 36 MB at ``veryfast``, would come out at about 58-79 MB by those ratios, over a
+chat's 50 MB, and pay a two-pass fit encode (``fit_size``) costing more than the preset saved. So
+``veryfast`` CRF 20 stays. x264's own thread count (1.5x the cores) is kept: two threads by hand measured
+1-7 % less CPU, within the noise of a shared machine.
 """
 
 from __future__ import annotations
