@@ -281,7 +281,7 @@ def best_stretch(footage: Footage, length_s: float) -> tuple[float, float] | Non
 def _binned(profile: np.ndarray) -> np.ndarray:
     """``profile`` resampled to ``PROFILE_BINS`` positions (so every sample's has the same length)."""
     where = (np.arange(PROFILE_BINS) + 0.5) * profile.size / PROFILE_BINS - 0.5
-    return np.interp(where, np.arange(profile.size), profile) * (profile.size / PROFILE_BINS)
+    return (np.interp(where, np.arange(profile.size), profile) * (profile.size / PROFILE_BINS)).astype(np.float32)
 
 
 def _vertex(before: float, at: float, after: float) -> float:

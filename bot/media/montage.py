@@ -5,7 +5,9 @@ film is cut on that track's measured beats. Each item gets a share of the length
 footage it has (a photo counts as a couple of bars), at least one beat, and every boundary between
 segments is a beat of the grid — a downbeat where one is within a beat, so phrases start on bars — so
 every cut is on a beat by construction. The film ends on a bar line. From each clip the stretch with
-the most motion inside one shot is taken (``footage.best_stretch``), never across the clip's own cuts.
+the most steady, sharp motion inside one shot is taken (``footage.best_stretch``), never across the clip's
+own cuts nor over blurred or shaky parts. A clip cropped to the film's shape has its window follow the
+subject (``MontageAnalysis.crop_paths``, from the saliency sampled with the footage).
 """
 
 from __future__ import annotations
