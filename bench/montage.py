@@ -5,8 +5,12 @@ user waits for it (interpreter start, imports, analysis, matching, planning, mix
 after a warm-up run that makes sure the music library is indexed (a one-time cost per install). Its
 stage times come from its JSON. MoviePy 2 then makes the same film from our plan — same sources, same
 stretches, same order, same frame size, 30 fps, libx264 at our preset and CRF, the same music from the
-same start — in its own process (``bench.montage_moviepy``), measured the same way. MoviePy is a
-bench-only extra (``pip install -e '.[bench]'``); without it the MoviePy column says so.
+same start — in its own process (``bench.montage_moviepy``), measured the same way. With
+``--moviepy-defaults`` MoviePy also runs as a user would write it, ``write_videofile(path, fps=30)`` with its
+own encoder defaults (libx264 ``medium``, CRF 23, MP3 audio): a third column. MoviePy is a bench-only extra
+(``pip install -e '.[bench]'``); without it the MoviePy column says so.
+
+``python -m bench montage encoders`` measures the x264 setting instead (``bench/montage_encoder.py``).
 
 Prints one table. Benchmarks are not tests: nothing here asserts a time. The machine is whatever runs
 it; on a shared machine, say so next to the numbers.
@@ -70,39 +74,56 @@ class MontageBench:
     cuts_on_beat_ratio: float = 0.0
     loudness_lufs: float = 0.0
     moviepy: Run | None = None
+    """MoviePy at our x264 preset and CRF (the encoder's cost alike: what the rest costs)."""
     moviepy_note: str = ""
     """Why there is no MoviePy run, when there is none."""
+    moviepy_defaults: Run | None = None
+    """MoviePy as a user writes it: ``write_videofile(path, fps=30)``, its own defaults (libx264 medium,
+    CRF 23, MP3 audio)."""
 
 
 def format_table(bench: MontageBench) -> str:
-    """One Markdown table: a row per measure, a column for ours and one for MoviePy."""
-    ours, mp = bench.ours, bench.moviepy
+    """One Markdown table: a row per measure, a column for ours and one per MoviePy run."""
+    ours, mp, mpd = bench.ours, bench.moviepy, bench.moviepy_defaults
     absent = bench.moviepy_note or "not run"
+    extra = mpd is not None
 
-    def side_by_side(measure_name: str, show: Callable[[Run], str]) -> tuple[str, str, str]:
-        return measure_name, show(ours), show(mp) if mp is not None else absent
+    def side_by_side(measure_name: str, show: Callable[[Run], str]) -> tuple[str, ...]:
+        cells = (measure_name, show(ours), show(mp) if mp is not None else absent)
+        return (*cells, show(mpd)) if mpd is not None else cells
 
-    rows: list[tuple[str, str, str]] = [
-        ("inputs", bench.inputs, "same"),
-        ("film", f"{bench.film_s:.1f} s, {bench.width}x{bench.height}, 30 fps, {bench.segments} segments", "same"),
+    def same(measure_name: str, value: str, other: str) -> tuple[str, ...]:
+        return (measure_name, value, other, other) if extra else (measure_name, value, other)
+
+    film = f"{bench.film_s:.1f} s, {bench.width}x{bench.height}, 30 fps, {bench.segments} segments"
+    rows: list[tuple[str, ...]] = [
+        same("inputs", bench.inputs, "same"),
+        same("film", film, "same"),
         side_by_side(f"load average at start ({os.cpu_count()} cores)", lambda run: _load(run.load_before)),
-        *((f"stage: {stage}", f"{seconds:.2f} s", "") for stage, seconds in bench.stage_times_s.items()),
+        *(same(f"stage: {stage}", f"{seconds:.2f} s", "") for stage, seconds in bench.stage_times_s.items()),
         side_by_side("end-to-end (whole process)", lambda run: f"{run.wall_s:.2f} s"),
         side_by_side("ratio to film length", lambda run: f"{run.wall_s / bench.film_s:.2f}x"),
         side_by_side("CPU time, user+sys (whole tree)", lambda run: f"{run.cpu_s:.1f} s"),
     ]
     if mp is not None:
-        rows.append(("speed-up vs MoviePy (wall)", f"{mp.wall_s / ours.wall_s:.1f}x", "1.0x"))
-        rows.append(("speed-up vs MoviePy (CPU time)", f"{mp.cpu_s / ours.cpu_s:.1f}x", "1.0x"))
+        rows.append(same("speed-up vs MoviePy (wall)", f"{mp.wall_s / ours.wall_s:.1f}x", "1.0x"))
+        rows.append(same("speed-up vs MoviePy (CPU time)", f"{mp.cpu_s / ours.cpu_s:.1f}x", "1.0x"))
+    if mpd is not None:
+        rows.append(same("speed-up vs MoviePy defaults (wall)", f"{mpd.wall_s / ours.wall_s:.1f}x", ""))
+        rows.append(same("speed-up vs MoviePy defaults (CPU time)", f"{mpd.cpu_s / ours.cpu_s:.1f}x", ""))
+    cuts = "same cuts" if mp is not None else absent
+    loudness = "not normalised" if mp is not None else absent
     rows += [
         side_by_side("peak RSS, largest process", lambda run: f"{run.peak_rss_mb:.0f} MB"),
         side_by_side("peak RSS, process tree (sampled)", lambda run: _mb(run.peak_tree_rss_mb)),
-        ("cuts on beat", f"{bench.cuts_on_beat_ratio:.0%}", "same cuts" if mp is not None else absent),
-        ("loudness", f"{bench.loudness_lufs:.1f} LUFS", "not normalised" if mp is not None else absent),
+        same("cuts on beat", f"{bench.cuts_on_beat_ratio:.0%}", cuts),
+        same("loudness", f"{bench.loudness_lufs:.1f} LUFS", loudness),
         side_by_side("output file", lambda run: f"{run.output_mb:.1f} MB"),
     ]
-    header = ("measure", "musiccog montage", "MoviePy 2 (same plan)")
-    widths = [max(len(row[i]) for row in [*rows, header]) for i in range(3)]
+    header: tuple[str, ...] = ("measure", "musiccog montage", "MoviePy 2 (same plan, our x264 setting)")
+    if extra:
+        header = (*header, "MoviePy 2 (same plan, its defaults)")
+    widths = [max(len(row[i]) for row in [*rows, header]) for i in range(len(header))]
 
     def line(cells: Sequence[str]) -> str:
         return "| " + " | ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)) + " |"
@@ -126,9 +147,11 @@ def describe_inputs() -> str:
     return f"{len(VIDEOS)} videos (1080p30/60, 720p30/25, 4K60, vertical, rotated, VFR), {len(PHOTOS)} photos"
 
 
-def moviepy_plan(ours: Json, timeline: Json, music_path: str) -> Json:
-    """What MoviePy is asked to make: our film's segments (with each photo's move), size, rate and music."""
-    from bot.media.montage_render import FILM_FPS, X264
+def moviepy_plan(ours: Json, timeline: Json, music_path: str, *, own_defaults: bool = False) -> Json:
+    """What MoviePy is asked to make: our film's segments (with each photo's move), size, rate and music;
+    encoded at our x264 preset and CRF, or (``own_defaults``) as ``write_videofile`` does by itself."""
+    from bot.media.encoding import CRF, PRESET
+    from bot.media.montage_render import FILM_FPS
     from bot.media.render import AUDIO_BITRATE
 
     moves = [segment.get("move", "zoom_in") for segment in timeline["segments"]]
@@ -137,8 +160,8 @@ def moviepy_plan(ours: Json, timeline: Json, music_path: str) -> Json:
         "width": ours["width"],
         "height": ours["height"],
         "fps": FILM_FPS,
-        "preset": X264[X264.index("-preset") + 1],
-        "crf": X264[X264.index("-crf") + 1],
+        "preset": None if own_defaults else PRESET,
+        "crf": None if own_defaults else str(CRF),
         "audio_bitrate": AUDIO_BITRATE,
         "segments": segments,
         "music": {"path": music_path, "start_s": timeline["music"].get("start_offset_s") or 0.0},
@@ -170,10 +193,10 @@ def run_ours(inputs: Sequence[Path], workdir: Path, duration_s: float) -> tuple[
     return measured, json.loads(measured.stdout), json.loads(timeline_path.read_text(encoding="utf-8"))
 
 
-def run_moviepy(plan: Json, workdir: Path) -> Measured:
-    plan_path = workdir / "moviepy-plan.json"
+def run_moviepy(plan: Json, workdir: Path, name: str = "moviepy") -> Measured:
+    plan_path = workdir / f"{name}-plan.json"
     plan_path.write_text(json.dumps(plan, indent=1), encoding="utf-8")
-    args = [sys.executable, "-m", "bench.montage_moviepy", str(plan_path), str(workdir / "moviepy.mp4")]
+    args = [sys.executable, "-m", "bench.montage_moviepy", str(plan_path), str(workdir / f"{name}.mp4")]
     measured = measure(args, timeout_s=TIMEOUT_S)
     if measured.returncode != 0:
         raise RuntimeError(f"MoviePy failed ({measured.returncode}): {measured.stderr[-2000:]}")
@@ -181,7 +204,13 @@ def run_moviepy(plan: Json, workdir: Path) -> Measured:
 
 
 def run(
-    *, duration_s: float, scale: float, max_clip_s: float | None, with_moviepy: bool, keep: Path | None
+    *,
+    duration_s: float,
+    scale: float,
+    max_clip_s: float | None,
+    with_moviepy: bool,
+    keep: Path | None,
+    with_defaults: bool = False,
 ) -> MontageBench:
     print("Preparing the inputs (cached in the user cache dir after the first run)…", file=sys.stderr)
     inputs = make_montage_inputs(scale=scale, max_duration_s=max_clip_s)
@@ -194,6 +223,7 @@ def run(
         ours_load = _load_now()
         measured, ours, timeline = run_ours(inputs, workdir, duration_s)
         moviepy: Run | None = None
+        defaults: Run | None = None
         note = ""
         if not with_moviepy:
             note = "skipped (--no-moviepy)"
@@ -204,6 +234,12 @@ def run(
             plan = moviepy_plan(ours, timeline, _track_path(ours["track"]["id"]))
             moviepy_load = _load_now()
             moviepy = Run.of(run_moviepy(plan, workdir), workdir / "moviepy.mp4", moviepy_load)
+            if with_defaults:
+                print("Running MoviePy 2 with its own encoder defaults (slower)…", file=sys.stderr)
+                plan = moviepy_plan(ours, timeline, _track_path(ours["track"]["id"]), own_defaults=True)
+                load = _load_now()
+                measured_defaults = run_moviepy(plan, workdir, "moviepy-defaults")
+                defaults = Run.of(measured_defaults, workdir / "moviepy-defaults.mp4", load)
         return MontageBench(
             inputs=describe_inputs(),
             film_s=float(ours["duration_s"]),
@@ -216,15 +252,24 @@ def run(
             loudness_lufs=float(ours["loudness_lufs"]),
             moviepy=moviepy,
             moviepy_note=note,
+            moviepy_defaults=defaults,
         )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["encoders"]:
+        from bench import montage_encoder
+
+        return montage_encoder.main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m bench montage", description=__doc__)
     parser.add_argument("--duration", type=float, default=60.0, metavar="S", help="the film's length (default 60)")
     parser.add_argument("--scale", type=float, default=1.0, help="shrink every input (a quick look, e.g. 0.25)")
     parser.add_argument("--max-clip-s", type=float, metavar="S", help="cap each input clip's length")
     parser.add_argument("--no-moviepy", action="store_true", help="skip the slow MoviePy run")
+    parser.add_argument(
+        "--moviepy-defaults", action="store_true", help="also run MoviePy with its own encoder defaults (slow)"
+    )
     parser.add_argument("--keep", type=Path, metavar="DIR", help="keep both films and the plan in DIR")
     parser.add_argument("--json", action="store_true", help="print the raw numbers as JSON too")
     args = parser.parse_args(argv)
@@ -233,6 +278,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         scale=args.scale,
         max_clip_s=args.max_clip_s,
         with_moviepy=not args.no_moviepy,
+        with_defaults=args.moviepy_defaults,
         keep=args.keep,
     )
     print(format_table(bench))

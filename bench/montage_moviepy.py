@@ -11,7 +11,9 @@ Written as a MoviePy user would, taking the fast options it offers: each stretch
 cover the frame and a little more, then zoomed (a shrinking centre crop scaled back to the frame with
 PIL, as MoviePy's own ``resized`` does) or panned (a moving crop) as our plan says; the pieces are
 chained with ``concatenate_videoclips``, the music file laid under from the same start with a fade-out,
-and the film written with libx264 at our preset and CRF, 30 fps, AAC.
+and the film written with libx264 at our preset and CRF, 30 fps, AAC — or, when the plan names no preset,
+with ``write_videofile(path, fps=30)`` alone: MoviePy's own defaults (libx264 ``medium``, x264's CRF 23,
+MP3 audio at 44.1 kHz).
 
 MoviePy is a bench-only extra (``pip install -e '.[bench]'``): nothing else imports this module.
 """
@@ -55,6 +57,10 @@ def make_film(plan: dict[str, Any], target: Path) -> None:
         sound = sound.with_effects([afx.AudioLoop(duration=start + length)])
     sound = sound.subclipped(start, start + length).with_effects([afx.AudioFadeOut(FADE_OUT_S)])
     film = film.with_audio(sound)
+    if plan["preset"] is None:  # as a user writes it: MoviePy's own defaults (libx264 medium, CRF 23, MP3 audio)
+        film.write_videofile(str(target), fps=int(plan["fps"]), logger=None)
+        film.close()
+        return
     film.write_videofile(
         str(target),
         fps=int(plan["fps"]),

@@ -28,6 +28,11 @@ def add_parsers(sub: Any) -> None:
     montage.add_argument("--order", choices=("given", "time"), default="given", help="as given, or by capture time")
     montage.add_argument("--prompt", help='what you want, e.g. "epic travel montage"')
     montage.add_argument("--keep-original-sound", action="store_true", help="keep the clips' sound under the music")
+    montage.add_argument(
+        "--reframe",
+        choices=("subject", "centre"),
+        help="clips cropped to the film's shape: follow the subject or centre",
+    )
     montage.add_argument("--title", metavar="TEXT", help="a title shown at the start")
     montage.add_argument("--max-size", metavar="SIZE", help="at most this big, e.g. 50MB")
     montage.add_argument("--timeline-out", metavar="FILE", help="save the film's timeline (JSON)")
@@ -67,6 +72,8 @@ def run(args: argparse.Namespace) -> int:
         output_settings = replace(
             timeline.output, target_size_bytes=parse_size(args.max_size) if args.max_size else None
         )
+        if args.reframe:
+            output_settings = replace(output_settings, reframe=args.reframe)
         original = replace(timeline.original, keep=args.keep_original_sound)
         timeline = replace(timeline, title=title, output=output_settings, original=original)
         outcome = render_timeline(

@@ -2,9 +2,19 @@
 
 Each clip is decoded once with frame threading, non-reference frames skipped (they are most of a phone
 clip's frames and a montage needs no more than ``SAMPLE_FPS`` of them), and every kept sample is shrunk
-to 64x36 grey. From those: shots (a jump in the picture is a cut), black stretches, frozen stretches,
-and motion. A stretch is chosen inside one shot, never across the clip's own cuts, away from black and
-frozen parts, preferring motion.
+(area-averaged) to a 64x36 colour thumbnail and a 320x180 grey picture. From those, per sample:
+
+- at 64x36: shots (a jump in the picture is a cut), black and frozen stretches, motion,
+  light and colour;
+- at 320x180 grey: sharpness, the variance of the Laplacian, relative to the clip's own sharp samples
+  (a 64x36 thumbnail is too small to tell a blurred frame from a sharp one: blur lives in the detail);
+- at 160x90 grey: the frame-to-frame shift of the whole picture (phase correlation) and its jitter, the
+  part a smooth camera move does not explain (a shaking hand), as a share of the frame;
+- at 160x90 grey too: where the picture is salient, summed along each axis (``Saliency``), so a montage can
+  crop a clip around its subject (``reframe``) without decoding it again.
+
+A stretch is chosen inside one shot, never across the clip's own cuts, away from black, frozen, blurred
+and shaky parts, preferring motion with steady framing.
 """
 
 from __future__ import annotations
@@ -12,20 +22,24 @@ from __future__ import annotations
 import itertools
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import av
 import numpy as np
+from scipy.ndimage import gaussian_filter, median_filter, uniform_filter
 
 from bot.media import cancel
 from bot.media.frame_features import colour_histogram
 
-__all__ = ["Footage", "best_stretch", "sample_footage", "sampled_frames"]
+__all__ = ["Footage", "Saliency", "best_stretch", "sample_footage", "sampled_frames"]
 
 logger = logging.getLogger(__name__)
 
 SAMPLE_FPS = 6.0
-SAMPLE_SIZE = (64, 36)
+SAMPLE_SIZE = (320, 180)
+"""The grey picture sharpness, shake and saliency are measured on (the clip's own size when smaller)."""
+THUMB_SIZE = (64, 36)
+"""The colour thumbnail cuts, black, frozen, motion, light and colour are measured on."""
 CUT_JUMP = 0.10
 """Mean absolute grey difference (0..1) between samples that marks a cut."""
 HIST_CUT = 0.45
@@ -33,12 +47,41 @@ HIST_CUT = 0.45
 even when the picture difference alone looks like the motion around it."""
 BLACK_LUMA = 0.06
 FROZEN_DIFF = 0.002
+BLURRED = 0.3
+"""A sample whose sharpness (fine-to-coarse detail, see below) is under this share of the clip's sharp samples
+(their 90th percentile) is blurred. Measured on generated footage: a Gaussian blur of sigma 6 on 640x360
+0.27; a pan over flat areas and sharp edges never under 0.37."""
+BLURRED_DETAIL = 0.2
+"""Sharpness is the Laplacian's variance at 320x180 over its variance at 160x90: blur takes the finest detail
+first, so the ratio falls (sharp footage 0.3-0.8, grainy 2-3, the blur above 0.12) while a plainer picture
+of the same sharpness keeps it (the Laplacian's variance alone fell to 0.1 on a pan over a flat area). Under
+this it is blurred in any clip."""
+SHARP_ENOUGH = 0.6
+"""Sharper than this share of the clip's sharp level counts as fully sharp when stretches are compared."""
+SHAKY = 0.015
+"""Jitter (share of the frame per sample) above which a sample is shaky. Measured on generated footage
+(sub-pixel phase correlation): steady pans 0.000-0.006, a fast pan under heavy grain up to 0.014, a crop
+jumping ±3 % of the frame at random every frame 0.017-0.054."""
+JITTER_SCALE = 0.008
+"""Jitter at which motion counts for 1/e of itself when stretches are compared (``exp(-jitter / JITTER_SCALE)``)."""
 EDGE_S = 1.0 / SAMPLE_FPS + 0.02
 """Kept clear of each cut (a cut lies somewhere between two samples), so a stretch never shows a frame
 of the neighbouring shot."""
+PROFILE_BINS = 128
+"""Positions along each axis of a saliency profile (``reframe`` samples 128 px along the long side)."""
 MOTION_SCALE = 0.09
 """``motion = 1 - exp(-mean difference / MOTION_SCALE)``, on the scale of ``VideoAnalysis.motion`` (whose
 differences are between neighbouring frames, a third of the distance between samples here)."""
+
+
+@dataclass(frozen=True)
+class Saliency:
+    """Where each sample is salient (motion, detail, standing out), summed over the shown picture's rows
+    (``along_x``: one value per column) and columns (``along_y``), as :func:`bot.media.reframe.plan_reframe`
+    measures it; rows match ``Footage.times_s``."""
+
+    along_x: np.ndarray
+    along_y: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -51,10 +94,15 @@ class Footage:
     """Mean grey difference to the previous sample, per sample."""
     shots: tuple[tuple[float, float], ...]
     usable: tuple[tuple[float, float], ...]
-    """Parts of shots that are neither black nor frozen, at least one sample long."""
+    """Parts of shots that are neither black, frozen, blurred nor shaky, at least one sample long."""
     brightness: float = 0.0
     saturation: float = 0.0
     warmth: float = 0.0
+    sharpness: tuple[float, ...] = ()
+    """Per sample, relative to the clip's sharp samples (1 = as sharp as they are)."""
+    jitter: tuple[float, ...] = ()
+    """Per sample, the unsteady part of the picture's shift (share of the frame)."""
+    saliency: Saliency | None = field(default=None, compare=False, repr=False)
 
     @property
     def mean_motion(self) -> float:
@@ -72,32 +120,43 @@ class Footage:
         return sum(end - start for start, end in self.usable)
 
 
-def sample_footage(path: str, duration_s: float) -> Footage:
-    """Sample ``path`` (a probed video of ``duration_s``) and find its shots and usable stretches."""
+def sample_footage(path: str, duration_s: float, *, turns: int = 0) -> Footage:
+    """Sample ``path`` (a probed video of ``duration_s``, shown turned ``turns`` quarter-turns) and find its
+    shots and usable stretches. Each sample is reduced as it arrives: memory follows the thumbnails only."""
+    measures = _Measures(turns)
     times: list[float] = []
-    pictures: list[np.ndarray] = []
-    for at, rgb in sampled_frames(path, fps=SAMPLE_FPS, size=SAMPLE_SIZE, fmt="rgb24"):
-        pictures.append(rgb)
+    for at, frame in sampled_video_frames(path, fps=SAMPLE_FPS):
+        # never enlarged: an enlarged picture has no fine detail and would look blurred
+        width, height = min(SAMPLE_SIZE[0], frame.width) // 2 * 2, min(SAMPLE_SIZE[1], frame.height) // 2 * 2
+        measures.add(
+            frame.to_ndarray(format="rgb24", width=THUMB_SIZE[0], height=THUMB_SIZE[1], interpolation="AREA"),
+            frame.to_ndarray(format="gray", width=width, height=height, interpolation="AREA"),
+        )
         times.append(at)
-    if not pictures:
+    if not times:
         return Footage(duration_s=duration_s, times_s=(), motion=(), shots=(), usable=())
-    hists = np.stack([colour_histogram(picture) for picture in pictures])
-    rgb = np.stack(pictures).astype(np.float32) / 255.0
-    stack = 0.2126 * rgb[..., 0] + 0.7152 * rgb[..., 1] + 0.0722 * rgb[..., 2]
+    thumbnails = np.stack(measures.thumbnails)
+    hists = np.stack([colour_histogram(thumbnail) for thumbnail in thumbnails])
+    small = thumbnails.astype(np.float32) / 255.0
+    n = small.shape[0]
+    stack = 0.2126 * small[..., 0] + 0.7152 * small[..., 1] + 0.0722 * small[..., 2]
     diffs = np.concatenate([[0.0], np.abs(np.diff(stack, axis=0)).mean(axis=(1, 2))])
     luma = stack.mean(axis=(1, 2))
-    top, bottom = rgb.max(axis=3), rgb.min(axis=3)
+    top, bottom = small.max(axis=3), small.min(axis=3)
     saturation = float(np.where(top > 1e-3, (top - bottom) / np.maximum(top, 1e-3), 0.0).mean())
-    red, blue = float(rgb[..., 0].mean()), float(rgb[..., 2].mean())
+    red, blue = float(small[..., 0].mean()), float(small[..., 2].mean())
     changed = np.concatenate([[0.0], 0.5 * np.abs(np.diff(hists, axis=0)).sum(axis=1)])
-    cut_at = [
-        times[i]
-        for i in range(1, len(times))
+    cut_index = [
+        i
+        for i in range(1, n)
         if diffs[i] > CUT_JUMP and (diffs[i] > 3 * _median_near(diffs, i) or changed[i] > HIST_CUT)
     ]
-    bounds = [0.0, *cut_at, duration_s]
+    bounds = [0.0, *(times[i] for i in cut_index), duration_s]
     shots = tuple((a, b) for a, b in itertools.pairwise(bounds) if b - a > 1e-3)
-    good = (luma > BLACK_LUMA) & ~_frozen(diffs)
+    not_black = luma > BLACK_LUMA
+    sharpness = _sharpness(np.asarray(measures.detail), not_black)
+    jitter = _jitter(np.asarray(measures.shifts), cut_index)
+    good = not_black & ~_frozen(diffs) & (sharpness >= BLURRED) & (jitter <= SHAKY)
     usable = _usable(np.asarray(times), good, shots, duration_s)
     return Footage(
         duration_s=duration_s,
@@ -108,15 +167,82 @@ def sample_footage(path: str, duration_s: float) -> Footage:
         brightness=float(luma.mean()),
         saturation=saturation,
         warmth=(red - blue) / (red + blue) if red + blue > 1e-6 else 0.0,
+        sharpness=tuple(float(s) for s in sharpness),
+        jitter=tuple(float(j) for j in jitter),
+        saliency=Saliency(along_x=np.stack(measures.along_x), along_y=np.stack(measures.along_y)),
     )
+
+
+class _Measures:
+    """Per sample, as it arrives: the 64x36 thumbnail, the Laplacian's variance at 320x180 grey, the shift
+    from the previous sample (phase correlation at 160x90) and the saliency profiles (160x90)."""
+
+    def __init__(self, turns: int) -> None:
+        self.turns = turns
+        self.thumbnails: list[np.ndarray] = []
+        self.detail: list[float] = []
+        self.shifts: list[tuple[float, float]] = []
+        self.along_x: list[np.ndarray] = []
+        self.along_y: list[np.ndarray] = []
+        self._spectrum: np.ndarray | None = None
+        self._window: np.ndarray | None = None
+        self._salient_base: np.ndarray | None = None
+
+    def add(self, thumbnail: np.ndarray, luma: np.ndarray) -> None:
+        self.thumbnails.append(thumbnail)
+        grey = luma.astype(np.float32) / 255.0
+        h, w = grey.shape
+        half = grey.reshape(h // 2, 2, w // 2, 2).mean(axis=(1, 3))
+        self.detail.append(_laplacian_energy(grey) / max(_laplacian_energy(half), 1e-9))
+        self.shifts.append(self._shift(half))
+        self._add_saliency(half)
+
+    def _shift(self, half: np.ndarray) -> tuple[float, float]:
+        """The whole picture's move since the previous sample (dy, dx) as shares of the frame."""
+        h, w = half.shape
+        if self._window is None or self._window.shape != (h, w):  # the first sample, or the stream changed size
+            self._window = np.outer(np.hanning(h), np.hanning(w)).astype(np.float32)
+            self._spectrum = None
+        spectrum = np.fft.rfft2((gaussian_filter(half, 1.0) - half.mean()) * self._window)
+        previous, self._spectrum = self._spectrum, spectrum
+        if previous is None:
+            return 0.0, 0.0
+        cross = spectrum * np.conj(previous)
+        # Halfway to a pure phase correlation: pure phase follows the grain, plain correlation the big shapes.
+        peak = np.fft.irfft2(cross / np.sqrt(np.maximum(np.abs(cross), 1e-9)), s=(h, w))
+        py, px = np.unravel_index(int(np.argmax(peak)), peak.shape)
+        dy = (py + h // 2) % h - h // 2 + _vertex(peak[(py - 1) % h, px], peak[py, px], peak[(py + 1) % h, px])
+        dx = (px + w // 2) % w - w // 2 + _vertex(peak[py, (px - 1) % w], peak[py, px], peak[py, (px + 1) % w])
+        return dy / h, dx / w
+
+    def _add_saliency(self, small: np.ndarray) -> None:
+        """Motion, detail and standing out at 160x90 (``reframe``'s recipe), summed per shown axis."""
+        detail = np.abs(small - uniform_filter(small, size=5))
+        stand_out = np.abs(small - float(small.mean()))
+        base = self._salient_base
+        motion = np.abs(small - base) if base is not None and base.shape == small.shape else 0.0
+        self._salient_base = small
+        salient = 2.0 * motion + detail + 0.5 * stand_out
+        if self.turns:
+            salient = np.rot90(salient, k=self.turns)
+        self.along_x.append(_binned(salient.sum(axis=0)))
+        self.along_y.append(_binned(salient.sum(axis=1)))
 
 
 def sampled_frames(
     path: str, *, fps: float, size: tuple[int, int], fmt: str, turns: int = 0
 ) -> Iterator[tuple[float, np.ndarray]]:
-    """``(time_s, picture)`` about ``fps`` times a second, each shrunk to ``size`` in ``fmt`` (``rgb24``/``gray``)
-    and turned ``turns`` quarter-turns as shown. One decode with frame threading, non-reference frames skipped
-    (most of a phone clip's frames, and no sample needs them); times are the frames' own (clip seconds)."""
+    """``(time_s, picture)`` about ``fps`` times a second, each shrunk (area-averaged) to ``size`` in ``fmt``
+    (``rgb24``/``gray``) and turned ``turns`` quarter-turns as shown (see ``sampled_video_frames``)."""
+    for at, frame in sampled_video_frames(path, fps=fps):
+        picture = frame.to_ndarray(format=fmt, width=size[0], height=size[1], interpolation="AREA")
+        yield at, np.rot90(picture, k=turns) if turns else picture
+
+
+def sampled_video_frames(path: str, *, fps: float) -> Iterator[tuple[float, av.VideoFrame]]:
+    """``(time_s, frame)`` about ``fps`` times a second. One decode with frame threading, non-reference
+    frames skipped (most of a phone clip's frames, and no sample needs them); times are the frames' own
+    (clip seconds)."""
     next_t: float | None = None
     with av.open(path) as container:
         stream = container.streams.video[0]
@@ -126,15 +252,19 @@ def sampled_frames(
             if frame.time is None or (next_t is not None and frame.time + 1e-6 < next_t):
                 continue
             cancel.check()
-            picture = frame.to_ndarray(format=fmt, width=size[0], height=size[1])
-            yield float(frame.time), np.rot90(picture, k=turns) if turns else picture
+            yield float(frame.time), frame
             next_t = float(frame.time) + 1.0 / fps
 
 
 def best_stretch(footage: Footage, length_s: float) -> tuple[float, float] | None:
-    """The ``length_s`` seconds of one usable stretch with the most motion, or None if none is long enough."""
+    """The ``length_s`` seconds of one usable stretch with the most steady motion, or None if none is long
+    enough. Motion counts as much as the framing is steady and the picture sharp."""
     times = np.asarray(footage.times_s)
-    motion = np.asarray(footage.motion)
+    appeal = np.asarray(footage.motion, dtype=float)
+    if len(footage.jitter) == appeal.size:
+        appeal = appeal * np.exp(-np.asarray(footage.jitter) / JITTER_SCALE)
+    if len(footage.sharpness) == appeal.size:
+        appeal = appeal * np.clip(np.asarray(footage.sharpness) / SHARP_ENOUGH, 0.0, 1.0)
     best: tuple[float, tuple[float, float]] | None = None
     for start, end in footage.usable:
         if end - start + 1e-6 < length_s:
@@ -142,10 +272,51 @@ def best_stretch(footage: Footage, length_s: float) -> tuple[float, float] | Non
         candidates = np.linspace(start, end - length_s, num=max(1, int((end - start - length_s) * 4) + 1))
         for at in candidates:
             inside = (times >= at) & (times < at + length_s)
-            score = float(motion[inside].mean()) if inside.any() else 0.0
+            score = float(appeal[inside].mean()) if inside.any() else 0.0
             if best is None or score > best[0] + 1e-9:
                 best = (score, (float(at), float(at + length_s)))
     return best[1] if best else None
+
+
+def _binned(profile: np.ndarray) -> np.ndarray:
+    """``profile`` resampled to ``PROFILE_BINS`` positions (so every sample's has the same length)."""
+    where = (np.arange(PROFILE_BINS) + 0.5) * profile.size / PROFILE_BINS - 0.5
+    return (np.interp(where, np.arange(profile.size), profile) * (profile.size / PROFILE_BINS)).astype(np.float32)
+
+
+def _vertex(before: float, at: float, after: float) -> float:
+    """Where a parabola through three neighbouring values peaks, relative to the middle one (-0.5..0.5)."""
+    curve = before - 2.0 * at + after
+    return float(np.clip(0.5 * (before - after) / curve, -0.5, 0.5)) if curve < -1e-12 else 0.0
+
+
+def _laplacian_energy(grey: np.ndarray) -> float:
+    lap = grey[1:-1, :-2] + grey[1:-1, 2:] + grey[:-2, 1:-1] + grey[2:, 1:-1] - 4.0 * grey[1:-1, 1:-1]
+    return float(lap.var())
+
+
+def _sharpness(detail: np.ndarray, lit: np.ndarray) -> np.ndarray:
+    """Each sample's fine-to-coarse detail over the clip's sharp level (its lit samples' 90th percentile);
+    a sample under ``BLURRED_DETAIL`` is taken as blurred whatever the clip's level."""
+    reference = float(np.percentile(detail[lit], 90)) if lit.any() else 0.0
+    if reference <= 1e-9:
+        return np.ones_like(detail)
+    return np.asarray(np.where(detail < BLURRED_DETAIL, 0.0, detail / reference))
+
+
+def _jitter(shifts: np.ndarray, cut_index: list[int]) -> np.ndarray:
+    """Per sample, how far the picture's shift departs from the smooth camera move around it (a 5-sample
+    median inside the shot), as a share of the frame; 0 for a shot's first sample (its shift is the cut)."""
+    n = shifts.shape[0]
+    jitter = np.zeros(n)
+    for start, end in itertools.pairwise([0, *cut_index, n]):
+        first = start + 1  # the shift into a shot's first sample is across the cut (or there is none)
+        part = shifts[first:end]
+        if len(part) < 3:
+            continue
+        raw = np.hypot(*(part - median_filter(part, size=(5, 1), mode="nearest")).T)
+        jitter[first:end] = median_filter(raw, size=5, mode="reflect")  # a lone wrong match is not a shake
+    return jitter
 
 
 def _median_near(values: np.ndarray, i: int, radius: int = 6) -> float:

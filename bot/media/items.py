@@ -1,9 +1,10 @@
 """What each of several inputs is — a video clip or a photo — and whether a montage can use it.
 
-A photo is any still picture FFmpeg decodes (JPEG, PNG, WebP, a one-frame GIF; HEIC where this FFmpeg
-build reads it); an animated GIF is a short clip. Photos are sized from their headers before anything is
-decoded, so a 200-megapixel picture is refused without holding 800 MB of pixels. Each unusable item is
-refused with its own reason; the montage goes on with the rest.
+A photo is any still picture FFmpeg decodes (JPEG, PNG, WebP, a one-frame GIF; HEIC and AVIF, which
+FFmpeg 7.1+ and PyAV's own FFmpeg read: the container's brand says picture though the codec is a video
+one); an animated GIF is a short clip. Photos are sized from their headers before anything is decoded,
+so a 200-megapixel picture is refused without holding 800 MB of pixels. Each unusable item is refused
+with its own reason; the montage goes on with the rest.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ logger = logging.getLogger(__name__)
 
 MAX_PHOTO_PIXELS = 64_000_000
 """Largest photo taken (a 50 MP phone camera fits; decoding one costs ~200 MB)."""
+HEIF_BRANDS = frozenset({"heic", "heix", "heim", "heis", "mif1", "msf1", "avif", "avis"})
+"""``ftyp`` brands of HEIF pictures and picture sequences (a sequence of more than one frame is a clip)."""
 MIN_CLIP_S = 0.5
 """Shorter clips cannot hold a beat of a montage."""
 
@@ -81,7 +84,8 @@ def _is_still(path: Path) -> bool:
     try:
         with av.open(str(path)) as container:
             videos = container.streams.video
-            if not videos or videos[0].codec_context.name not in IMAGE_CODECS:
+            still_codec = videos and videos[0].codec_context.name in IMAGE_CODECS
+            if not videos or not (still_codec or _heif(container.metadata)):
                 return False
             frames = 0
             for packet in container.demux(videos[0]):
@@ -92,6 +96,12 @@ def _is_still(path: Path) -> bool:
             return frames == 1
     except (av.FFmpegError, OSError, ValueError):
         return False  # not a picture PyAV reads: probe_media words the reason
+
+
+def _heif(metadata: dict[str, str]) -> bool:
+    """A HEIF picture (an iPhone's HEIC, an AVIF): an ISO media file whose brand says image, its codec a
+    video codec (HEVC, AV1) holding one frame."""
+    return metadata.get("major_brand", "").strip().lower() in HEIF_BRANDS
 
 
 def _photo(path: Path) -> Item:

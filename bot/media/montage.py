@@ -5,7 +5,9 @@ film is cut on that track's measured beats. Each item gets a share of the length
 footage it has (a photo counts as a couple of bars), at least one beat, and every boundary between
 segments is a beat of the grid — a downbeat where one is within a beat, so phrases start on bars — so
 every cut is on a beat by construction. The film ends on a bar line. From each clip the stretch with
-the most motion inside one shot is taken (``footage.best_stretch``), never across the clip's own cuts.
+the most steady, sharp motion inside one shot is taken (``footage.best_stretch``), never across the clip's
+own cuts nor over blurred or shaky parts. A clip cropped to the film's shape has its window follow the
+subject (``MontageAnalysis.crop_paths``, from the saliency sampled with the footage).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from bot.media.library import Library
 from bot.media.matching import pick_reason, rank_tracks, with_honest_words, with_pick_reason
 from bot.media.models import AudioFeatures, Track, VideoAnalysis
 from bot.media.montage_render import FILM_FPS, film_fps
+from bot.media.reframe import CropPath, path_from_profile
 from bot.media.speech import detect_speech
 from bot.media.sync import intro_end_s, on_timeline, plan_sync
 from bot.media.timeline import PHOTO_MOVES, MusicTrack, OutputSettings, Segment, Timeline, VideoTrack
@@ -100,6 +103,40 @@ class MontageAnalysis:
         ]
         return tuple(dict.fromkeys(small))
 
+    def crop_paths(
+        self, segments: Sequence[Segment], size: tuple[int, int], output: OutputSettings
+    ) -> dict[int, CropPath]:
+        """Per video segment that is cropped to the film's shape, where its window looks: following the subject
+        as a single clip's does (``reframe``), from the saliency sampled with the footage (nothing is decoded
+        again). Empty when the film fits on a blur or keeps the centre (``--reframe centre``)."""
+        if output.fit != "crop" or output.reframe != "subject":
+            return {}
+        items = {item.path: item for item in self.items}
+        film_w, film_h = size
+        paths: dict[int, CropPath] = {}
+        for index, segment in enumerate(segments):
+            item, footage = items.get(segment.source), self.footage.get(segment.source)
+            if segment.kind != "video" or item is None or footage is None or footage.saliency is None:
+                continue
+            if item.width * film_h > item.height * film_w * 1.01:
+                axis, ratio, profile = "x", item.height * film_w / film_h / item.width, footage.saliency.along_x
+            elif item.height * film_w > item.width * film_h * 1.01:
+                axis, ratio, profile = "y", item.width * film_h / film_w / item.height, footage.saliency.along_y
+            else:
+                continue
+            times = np.asarray(footage.times_s)
+            inside = (times >= segment.source_start_s - 1e-6) & (times <= segment.source_end_s + 1e-6)
+            if not inside.any():
+                continue
+            paths[index] = path_from_profile(
+                [float(t) - segment.source_start_s for t in times[inside]],
+                profile[inside],
+                window_ratio=ratio,
+                axis=axis,
+                cut_times_s=(),
+            )
+        return paths
+
     def largest_short_side(self) -> int:
         return max((min(item.width, item.height) for item in self.items), default=1080)
 
@@ -160,7 +197,8 @@ def analyse_items(paths: Sequence[Path], settings: Settings, *, order: str = "gi
                 raise InputRejected("montage_too_long", minutes=settings.max_montage_footage_s / 60)
             if item.kind == "video":
                 footage_s += item.duration_s
-                sampled = sample_footage(item.path, item.duration_s)
+                turns = (item.info.rotation_deg // 90) % 4 if item.info is not None else 0
+                sampled = sample_footage(item.path, item.duration_s, turns=turns)
                 if sampled.longest_usable_s < 0.3:
                     raise InputRejected("montage_no_picture")
                 footage[item.path] = sampled

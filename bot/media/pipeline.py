@@ -277,6 +277,7 @@ def render_timeline(
                 sample_rate=SAMPLE_RATE,
                 target=output,
                 timeout_s=ffmpeg_timeout_s,
+                crop_paths=analysis.crop_paths(timeline.segments, size, out),
             )
         else:
             reframe = subject_path(analysis.info, out, cuts)

@@ -24,7 +24,7 @@ from scipy.ndimage import gaussian_filter1d, median_filter, uniform_filter
 from bot.media.footage import sampled_frames
 from bot.media.models import MediaInfo
 
-__all__ = ["CropPath", "plan_reframe", "position_expression"]
+__all__ = ["CropPath", "path_from_profile", "plan_reframe", "position_expression"]
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +61,14 @@ def plan_reframe(info: MediaInfo, *, window_ratio: float, axis: str, cut_times_s
     if not times:
         return CropPath(axis=axis, times_s=(0.0,), positions=(0.5,))
     profile = np.stack([m.sum(axis=0 if axis == "x" else 1) for m in maps])  # (samples, positions)
+    return path_from_profile(times, profile, window_ratio=window_ratio, axis=axis, cut_times_s=cut_times_s)
+
+
+def path_from_profile(
+    times: list[float], profile: np.ndarray, *, window_ratio: float, axis: str, cut_times_s: tuple[float, ...]
+) -> CropPath:
+    """The path from saliency already summed along ``axis`` (samples x positions, at ``times`` from the first
+    sample): a montage measures it while sampling its footage (``footage.Saliency``)."""
     size = profile.shape[1]
     window = max(1, min(size, round(size * window_ratio)))
     free = size - window

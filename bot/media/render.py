@@ -23,6 +23,7 @@ import imageio_ffmpeg
 import numpy as np
 
 from bot.media.cancel import run_ffmpeg
+from bot.media.encoding import x264_args
 from bot.media.fit_size import FitResult, encode_to_fit, fits
 from bot.media.models import MediaInfo
 from bot.media.reframe import CropPath, position_expression
@@ -145,7 +146,7 @@ def _encode_args(info: MediaInfo, visual: VisualPlan | None, copy: bool) -> tupl
         if info.video_codec == "hevc":
             args += ["-tag:v", "hvc1"]  # what Apple players expect in MP4
         return args, display_size(info)
-    x264 = ["-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-profile:v", "high", "-pix_fmt", "yuv420p"]
+    x264 = list(x264_args())
     if visual is not None:
         return ["-filter_complex", visual.filter_complex, "-map", f"[{visual.output_label}]", *x264], (
             visual.width,

@@ -1,12 +1,16 @@
-"""Sampling a clip for a montage: shots, black and frozen parts, and a cut between two busy shots."""
+"""Sampling a clip for a montage: shots, black, frozen, blurred and shaky parts, a cut between two busy shots."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from bot.media.footage import best_stretch, sample_footage
+from bot.config import get_settings
+from bot.media.footage import Footage, best_stretch, sample_footage
+from bot.media.library import loaded_library
+from bot.media.montage import analyse_items, first_montage
 from tests.mediagen import make_clip
 
 
@@ -35,3 +39,57 @@ def test_black_and_frozen_parts_are_not_usable(tmp_path: Path) -> None:
     assert footage.usable, footage
     for start, end in footage.usable:
         assert start >= 1.9 and end <= 5.3, footage.usable
+
+
+def _two_halves(path: Path, second: str) -> Path:
+    """4 s of a slowly moving test card, then 4 s of the same card moving fast and spoiled by ``second``
+    (a lavfi filter chain): without judging the picture, the busier second half would be chosen."""
+    source = (
+        "testsrc2=s=680x384:r=30:d=4,crop=640:360:x='t*5':y=12[a];"
+        f"testsrc2=s=680x384:r=30:d=4,scroll=h=0.004,{second}[b];[a][b]concat=n=2:v=1:a=0[out0]"
+    )
+    return make_clip(path, duration_s=8.0, size=(640, 360), video_source=source, audio=None)
+
+
+@pytest.fixture(scope="module")
+def spoiled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("spoiled")
+    return {
+        "blurred": _two_halves(root / "blurred.mp4", "crop=640:360:x=20:y=12,gblur=sigma=6"),
+        "shaken": _two_halves(root / "shaken.mp4", "crop=640:360:x='20+18*(2*random(1)-1)':y='12+10*(2*random(2)-1)'"),
+    }
+
+
+@pytest.mark.parametrize("kind", ["blurred", "shaken"])
+def test_blurred_and_shaken_stretches_are_skipped(spoiled: dict[str, Path], kind: str) -> None:
+    footage = sample_footage(str(spoiled[kind]), 8.0)
+    assert footage.usable and all(end <= 4.0 + 1e-6 for _start, end in footage.usable), footage.usable
+    stretch = best_stretch(footage, 2.0)
+    assert stretch is not None and stretch[1] <= 4.0 + 1e-6
+
+
+def test_the_plan_takes_the_sharp_and_steady_stretches(spoiled: dict[str, Path]) -> None:
+    analysis = analyse_items([spoiled["blurred"], spoiled["shaken"]], get_settings())
+    timeline = first_montage(analysis, loaded_library(), prompt=None, duration_s=6.0, aspect="16:9")
+    assert [segment.source for segment in timeline.segments] == [str(spoiled["blurred"]), str(spoiled["shaken"])]
+    for segment in timeline.segments:
+        assert segment.source_end_s <= 4.0 + 1e-6, f"{segment.source} from {segment.source_start_s}"
+
+
+def test_steady_motion_is_preferred_to_shake_and_sharp_to_soft() -> None:
+    """The ranking itself, without the skipping: the same motion counts for less when shaky or soft."""
+    times = tuple(i / 6 for i in range(24))
+    footage = Footage(
+        duration_s=4.0,
+        times_s=times,
+        motion=tuple([0.05] * 12 + [0.08] * 12),
+        shots=((0.0, 4.0),),
+        usable=((0.0, 4.0),),
+        sharpness=tuple([1.0] * 24),
+        jitter=tuple([0.0] * 12 + [0.015] * 12),
+    )
+    stretch = best_stretch(footage, 1.5)
+    assert stretch is not None and stretch[1] <= 2.0 + 1e-6
+    soft = replace(footage, jitter=tuple([0.0] * 24), sharpness=tuple([1.0] * 12 + [0.35] * 12))
+    stretch = best_stretch(soft, 1.5)
+    assert stretch is not None and stretch[1] <= 2.0 + 1e-6
