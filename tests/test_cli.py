@@ -154,6 +154,21 @@ def test_render_a_photo_makes_a_short_film(tmp_path: Path, capsys: pytest.Captur
     assert data["height"] > data["width"], "vertical as asked"
 
 
+def test_render_a_heic_photo_makes_a_short_film(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An iPhone's HEIC (HEVC in a HEIF container: it opens as a one-frame MP4) is a photo, not a bad clip."""
+    pillow_heif = pytest.importorskip("pillow_heif")
+    from PIL import Image
+
+    heic = tmp_path / "photo.heic"
+    with Image.open(_image(tmp_path)) as picture:
+        pillow_heif.from_pillow(picture.convert("RGB")).save(str(heic), quality=90)
+    out = tmp_path / "heic-music.mp4"
+    assert main(["render", str(heic), "-o", str(out), "--json", "--duration", "5"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["timeline"]["segments"][0]["kind"] == "photo"
+    assert abs(data["duration_s"] - 5.0) <= 2.5 and out.stat().st_size > 0
+
+
 def test_render_an_unreadable_photo_says_why(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     tiny = tmp_path / "tiny.png"
     run_ffmpeg(["-f", "lavfi", "-i", "testsrc2=s=8x8:d=1", "-frames:v", "1", str(tiny)])

@@ -22,7 +22,7 @@ from bot.config import Settings
 from bot.errors import InputRejected
 from bot.media.exif import jpeg_segments, read_exif
 from bot.media.models import MediaInfo
-from bot.media.probe import IMAGE_CODECS, check_file, check_frame, probe_media
+from bot.media.probe import IMAGE_CODECS, check_file, check_frame, is_heif, probe_media
 from bot.media.render import display_size
 
 __all__ = ["MAX_PHOTO_PIXELS", "MIN_CLIP_S", "Item", "probe_item"]
@@ -31,8 +31,6 @@ logger = logging.getLogger(__name__)
 
 MAX_PHOTO_PIXELS = 64_000_000
 """Largest photo taken (a 50 MP phone camera fits; decoding one costs ~200 MB)."""
-HEIF_BRANDS = frozenset({"heic", "heix", "heim", "heis", "mif1", "msf1", "avif", "avis"})
-"""``ftyp`` brands of HEIF pictures and picture sequences (a sequence of more than one frame is a clip)."""
 MIN_CLIP_S = 0.5
 """Shorter clips cannot hold a beat of a montage."""
 
@@ -85,7 +83,7 @@ def _is_still(path: Path) -> bool:
         with av.open(str(path)) as container:
             videos = container.streams.video
             still_codec = videos and videos[0].codec_context.name in IMAGE_CODECS
-            if not videos or not (still_codec or _heif(container.metadata)):
+            if not videos or not (still_codec or is_heif(container.metadata)):
                 return False
             frames = 0
             for packet in container.demux(videos[0]):
@@ -96,12 +94,6 @@ def _is_still(path: Path) -> bool:
             return frames == 1
     except (av.FFmpegError, OSError, ValueError):
         return False  # not a picture PyAV reads: probe_media words the reason
-
-
-def _heif(metadata: dict[str, str]) -> bool:
-    """A HEIF picture (an iPhone's HEIC, an AVIF): an ISO media file whose brand says image, its codec a
-    video codec (HEVC, AV1) holding one frame."""
-    return metadata.get("major_brand", "").strip().lower() in HEIF_BRANDS
 
 
 def _photo(path: Path) -> Item:

@@ -27,7 +27,7 @@ from bot.config import Settings, get_settings
 from bot.errors import InputRejected
 from bot.media.models import MediaInfo
 
-__all__ = ["MAX_ASPECT", "MIN_SIDE_PX", "check_file", "check_frame", "probe_media"]
+__all__ = ["HEIF_BRANDS", "MAX_ASPECT", "MIN_SIDE_PX", "check_file", "check_frame", "is_heif", "probe_media"]
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +36,16 @@ IMAGE_CODECS = frozenset(
      "pam", "dpx", "exr", "sgi", "targa", "xbm", "xpm", "pcx", "sunrast", "hdr", "avif", "heif", "psd"}
 )  # fmt: skip
 """Codecs that usually carry stills; with at most one frame they are a picture, not a video."""
+HEIF_BRANDS = frozenset({"heic", "heix", "heim", "heis", "mif1", "msf1", "avif", "avis"})
+"""``ftyp`` brands of HEIF pictures and picture sequences (a sequence of more than one frame is a clip)."""
+
+
+def is_heif(metadata: dict[str, str]) -> bool:
+    """A HEIF picture (an iPhone's HEIC, an AVIF): an ISO media file whose brand says image, its codec a
+    video codec (HEVC, AV1) holding one frame."""
+    return metadata.get("major_brand", "").strip().lower() in HEIF_BRANDS
+
+
 ISO_BMFF_BOXES = (b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pnot")
 
 DAMAGED = "video_damaged"
@@ -99,7 +109,8 @@ def _describe(p: Path, size: int, container: av.container.InputContainer, settin
     # A still opens as a one-frame video; an MJPEG or PNG *video* has frames (or at least a length:
     # Matroska doesn't count frames).
     one_frame = frames == 1 or (frames == 0 and (duration is None or duration < 0.2))
-    if fmt == "image2" or fmt.endswith("_pipe") or (codec in IMAGE_CODECS and one_frame):
+    heif_still = is_heif(container.metadata) and one_frame
+    if fmt == "image2" or fmt.endswith("_pipe") or (codec in IMAGE_CODECS and one_frame) or heif_still:
         raise InputRejected("still_image")
     width, height = int(cc.width or 0), int(cc.height or 0)
     if width <= 0 or height <= 0:
