@@ -20,7 +20,15 @@ from typing import Any
 
 from bot.language import has_phrase, say
 
-__all__ = ["BackendRefused", "BackendUnavailable", "InputRejected", "LibraryError", "MusicCogError", "RenderFailed"]
+__all__ = [
+    "BackendRefused",
+    "BackendUnavailable",
+    "InputRejected",
+    "LibraryError",
+    "MusicCogError",
+    "PlatformFileTooBig",
+    "RenderFailed",
+]
 
 
 class _Worded(Exception):
@@ -64,6 +72,11 @@ class MusicCogError(Exception):
 
 class InputRejected(_Worded, MusicCogError):
     """The input cannot be used. ``in_language(lang)`` is one friendly sentence, safe to show the user."""
+
+
+class PlatformFileTooBig(InputRejected):
+    """The chat platform will not hand the file over (over its download limit): the upload page, when it
+    is on, is the way round, so the engine offers it with this sentence."""
 
 
 class LibraryError(MusicCogError):

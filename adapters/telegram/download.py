@@ -19,7 +19,7 @@ from telegram.ext import ExtBot
 from adapters.files import DEFAULT_SUFFIX, MIB, mib_text, safe_suffix
 from bot.config import Settings
 from bot.engine.messages import MediaKind, MediaRef
-from bot.errors import InputRejected
+from bot.errors import PlatformFileTooBig
 
 __all__ = ["download_file", "media_ref", "too_big"]
 
@@ -60,14 +60,14 @@ def media_ref(message: Message) -> MediaRef | None:
     )
 
 
-def too_big(size_bytes: int | None, settings: Settings) -> InputRejected:
+def too_big(size_bytes: int | None, settings: Settings) -> PlatformFileTooBig:
     """The refusal of a file over Telegram's download limit (its size when known; the way out depends on
     whether a local Bot API server already lifted the limit)."""
     key = "telegram_file_too_big" + ("_local" if settings.telegram_local_mode else "")
     limit_mb = settings.telegram_download_limit_bytes // MIB
     if size_bytes:
-        return InputRejected(key, size_mb=mib_text(size_bytes), limit_mb=limit_mb)
-    return InputRejected(key + "_unsized", limit_mb=limit_mb)
+        return PlatformFileTooBig(key, size_mb=mib_text(size_bytes), limit_mb=limit_mb)
+    return PlatformFileTooBig(key + "_unsized", limit_mb=limit_mb)
 
 
 async def download_file(bot: ExtBot[Any], settings: Settings, media: MediaRef, folder: Path) -> Path:

@@ -35,16 +35,16 @@ from bot.backends.base import (
     Warmable,
 )
 from bot.config import Settings
-from bot.engine.big_files import LinkOffers, backend_session_of, full_quality
+from bot.engine.big_files import LinkOffers, backend_session_of, full_quality, upload_sentence
 from bot.engine.jobs import RENDER_KINDS, JobKind, JobPayload, JobResult
-from bot.engine.messages import Progress, Reply, Text, new_error_id
+from bot.engine.messages import Error, Progress, Reply, Text, new_error_id
 from bot.engine.outbox import Courier, clear_stale_statuses
 from bot.engine.platform_links import PlatformLinks
 from bot.engine.registry import BackendRegistry
 from bot.engine.replies import export_video, failure_reply, restarted_reply, result_video, stage_progress, text_reply
 from bot.engine.set_jobs import SET_KINDS, SetJobs
 from bot.engine.slots import SlotLender
-from bot.errors import BackendUnavailable, InputRejected
+from bot.errors import BackendUnavailable, InputRejected, PlatformFileTooBig
 from bot.language.intents import asks_for_song
 from bot.language.text import label_from_path
 from bot.links import check_public_url
@@ -307,7 +307,7 @@ class JobRunner:
             with contextlib.suppress(Exception):
                 await self._store.fail_job(job.id, CANCELLED)
         except Exception as exc:
-            held = failure_reply(exc, _payload_lang(job), what=f"job {job.id} ({job.kind})")
+            held = await self._failure(job, exc)
             with contextlib.suppress(Exception):
                 await self._store.fail_job(job.id, held.error_id)
         finally:
@@ -317,6 +317,19 @@ class JobRunner:
             if held is not None:
                 await self._deliver(job, held, last=True)
             self._end((job.platform, job.chat_id))
+
+    async def _failure(self, job: Job, exc: Exception) -> Error:
+        """The job's failure in words; a file the platform would not hand over also gets an upload link when
+        the upload page is on (its size was not known before the download was tried)."""
+        lang = _payload_lang(job)
+        reply = failure_reply(exc, lang, what=f"job {job.id} ({job.kind})")
+        if self.offers is None or not isinstance(exc, PlatformFileTooBig):
+            return reply
+        try:
+            link = await self.offers.upload_link(job.platform, job.chat_id, job.user_id, lang)
+        except InputRejected:  # this chat's links for the hour are spent: the refusal alone
+            return reply
+        return replace(reply, text=upload_sentence(link, lang, exc))
 
     async def _job_events(self, job: Job, payload: JobPayload, workdir: Path) -> AsyncIterator[BackendEvent]:
         """The backend's events for this job; a render also saves the session's new timeline."""

@@ -120,6 +120,8 @@ class StoredFile:
     file_name: str | None = None
     mime_type: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    size_announced: bool = True
+    """Whether messages carrying it say its size (the API may leave ``file_size`` out)."""
 
 
 @dataclass
@@ -265,11 +267,13 @@ class FakeBotApi(LoopbackServer):
         mime_type: str | None = None,
         kind: str = "document",
         size: int | None = None,
+        size_announced: bool = True,
         **meta: Any,
     ) -> str:
         """Store a file "on Telegram's servers" and return its file_id.
 
-        ``size`` overrides the announced size (to test limits without allocating the bytes); ``meta``
+        ``size`` overrides the announced size (to test limits without allocating the bytes), and
+        ``size_announced=False`` leaves it out of the messages (getFile still knows it); ``meta``
         (width, height, duration, performer, ...) is copied into the media object of pushed messages.
         """
         number = next(self._file_ids)
@@ -288,6 +292,7 @@ class FakeBotApi(LoopbackServer):
             file_name=file_name,
             mime_type=mime_type or _DEFAULT_MIME.get(kind),
             meta=dict(meta),
+            size_announced=size_announced,
         )
         self.files[file_id] = stored
         return file_id
@@ -489,11 +494,9 @@ class FakeBotApi(LoopbackServer):
         ]
 
     def _media_object(self, stored: StoredFile, kind: str) -> dict[str, Any]:
-        obj: dict[str, Any] = {
-            "file_id": stored.file_id,
-            "file_unique_id": stored.file_unique_id,
-            "file_size": stored.size,
-        }
+        obj: dict[str, Any] = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id}
+        if stored.size_announced:
+            obj["file_size"] = stored.size
         mime_type = stored.mime_type or _DEFAULT_MIME.get(kind)
         if mime_type:
             obj["mime_type"] = mime_type

@@ -132,3 +132,30 @@ def test_a_25_mb_clip_through_the_page_and_a_result_over_the_limit_as_preview_an
                 assert oops == []
 
     asyncio.run(main())
+
+
+def test_a_file_whose_size_telegram_did_not_announce_gets_the_link_when_getfile_refuses_it(
+    tmp_path: Path, pool: ProcessPoolExecutor
+) -> None:
+    """No ``file_size`` in the message: the bot tries ``getFile``, Telegram says "file is too big", and the
+    refusal comes with an upload link, in the chat's language, as it does when the size was announced."""
+    port = free_port()
+
+    async def main() -> None:
+        async with FakeBotApi() as fake:
+            settings = bot_settings(fake, tmp_path, public_url=f"http://127.0.0.1:{port}/", web_port=port)
+            async with running_bot(settings, LocalBackend(settings, executor=pool)), aiohttp.ClientSession() as http:
+                big = 30 * 1024 * 1024
+                file_id = fake.add_file(b"\0" * 64, file_name="big.mp4", kind="video", size=big, size_announced=False)
+                fake.push_message(CHAT, CHAT, video=file_id, caption="安静一点")
+                offer = await fake.wait_for("sendMessage", text_in(CHAT, "http://127.0.0.1"), timeout=120)
+                assert len(fake.calls_to("getFile")) >= 1, "the size was learned from getFile"
+                text = offer.params["text"]
+                assert "20 MB" in text and "20" in text
+                url = text.split()[-1].rstrip("。.")
+                url = url[url.index("http") :]
+                assert f"127.0.0.1:{port}/u/" in url
+                async with http.get(url) as page:
+                    assert page.status == 200 and "<progress" in await page.text()
+
+    asyncio.run(main())
