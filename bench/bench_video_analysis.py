@@ -40,9 +40,6 @@ def bench_clip() -> Path:
     return shared_clip()
 
 
-
-
-
 def match(found: Sequence[float], truth: Sequence[float], tol: float) -> tuple[int, int, int, float]:
     """(matched, missed, false, worst error in s) with greedy nearest matching."""
     left = list(found)
