@@ -1,7 +1,9 @@
 """``python -m bench``: time the local pipeline on a phone-like clip against a naive re-encode.
 
 ``python -m bench montage`` is the montage benchmark instead (``bench/montage.py``, its own options);
-``python -m bench matrix`` the video-analysis clip matrix (``bench/analysis_matrix.py``).
+``python -m bench matrix`` the video-analysis clip matrix (``bench/analysis_matrix.py``);
+``python -m bench process`` the whole ``musiccog render`` process on every 1080p matrix clip and the first
+demo (``bench/whole_process.py``).
 
 Prints one table: per-stage times, end-to-end, ratio to clip length, peak RSS of the worker that ran
 the pipeline, and the naive baseline (libx264 re-encode of the whole video plus the music), all from
@@ -79,6 +81,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         analysis_matrix.main(argv[1:])
         return 0
+    if argv[:1] == ["process"]:
+        from bench import whole_process
+
+        return whole_process.main(argv[1:])
     if argv[:1] == ["montage"]:
         from bench import montage
 
