@@ -151,16 +151,17 @@ def _splice(
     zero = packets[0].pts
     section_start = float((min(p.pts for p in packets[first:end]) - zero) * time_base)
     _encode_section(cut_out, encoded, title, section_start, info, header, new_id, workdir, timeout_s)
-    section = _read_section(encoded, header.length_size, new_id)
-    if section is None or len(section) != end - first:
+    read = _read_section(encoded, header.length_size, new_id)
+    if read is None or len(read[0]) != end - first:
         logger.info(
             "smart render not used for %s: the section came out as %s frames, not %d",
             info.path,
-            None if section is None else len(section),
+            None if read is None else len(read[0]),
             end - first,
         )
         return None
-    _write_spliced(info.path, spliced, packets, span, section)
+    section, sets = read
+    _write_spliced(info.path, spliced, packets, span, section, sets)
     stop = packets[end].pts if end < len(packets) else max(p.pts + p.duration for p in packets)
     start_s = section_start
     stop_s = float((stop - zero) * time_base)
@@ -261,9 +262,9 @@ def _encode_section(
         plan.cleanup()
 
 
-def _read_section(encoded: Path, length_size: int, new_id: int) -> list[tuple[bytes, bool]] | None:
+def _read_section(encoded: Path, length_size: int, new_id: int) -> tuple[list[tuple[bytes, bool]], list[bytes]] | None:
     """The encoded section's packets (decode order) as the source's NAL framing, parameter sets in-band
-    before every IDR; None when its parameter sets don't carry ``new_id``."""
+    before every IDR, and those parameter sets; None when they don't carry ``new_id``."""
     with av.open(str(encoded)) as container:
         stream = container.streams.video[0]
         extradata = bytes(stream.codec_context.extradata or b"")
@@ -280,19 +281,26 @@ def _read_section(encoded: Path, length_size: int, new_id: int) -> list[tuple[by
             if packet.is_keyframe:
                 nals = sets + nals
             out.append((b"".join(len(n).to_bytes(length_size, "big") + n for n in nals), bool(packet.is_keyframe)))
-    return out
+    return out, sets
 
 
 def _write_spliced(
-    source: str, target: Path, packets: list[_Packet], span: tuple[int, int], section: list[tuple[bytes, bool]]
+    source: str,
+    target: Path,
+    packets: list[_Packet],
+    span: tuple[int, int],
+    section: list[tuple[bytes, bool]],
+    sets: list[bytes],
 ) -> None:
-    """The source's video packets with ``packets[first:end]`` replaced by ``section`` (same timestamps)."""
+    """The source's video packets with ``packets[first:end]`` replaced by ``section`` (same timestamps);
+    the header lists the section's parameter sets ``sets`` after the source's."""
     first, end = span
     shown = sorted(packets[first:end], key=lambda p: p.pts)
     decode_dts = [p.dts for p in packets[first:end]]
     with av.open(source) as src, av.open(str(target), "w", format="mp4") as out:
         stream = src.streams.video[0]
         copy = out.add_stream_from_template(stream)
+        copy.codec_context.extradata = _merged_avcc(bytes(stream.codec_context.extradata or b""), sets)
         out.metadata.update(src.metadata)
         i = -1
         for packet in src.demux(stream):
@@ -336,6 +344,33 @@ def _avc_header(extradata: bytes) -> _AvcHeader | None:
     if not ids:
         return None
     return _AvcHeader(extradata[1], extradata[3], (extradata[4] & 3) + 1, frozenset(ids))
+
+
+def _merged_avcc(extradata: bytes, extra_sets: list[bytes]) -> bytes:
+    """The ``avcC`` record with ``extra_sets`` (SPS and PPS NAL units) added to its two arrays.
+
+    An ``avc1`` track should list every parameter set its samples use in its header (some hardware
+    decoders read only the header); the section's also travel in-band, for decoders that read one set.
+    """
+    groups: dict[int, list[bytes]] = {7: [], 8: []}
+    for nal in _parameter_sets(extradata) + extra_sets:
+        groups[nal[0] & 0x1F].append(nal)
+    pos = 5
+    for count_at in (pos, -1):  # skip the source's two arrays to find what follows them (High-profile fields)
+        if count_at == -1:
+            count, pos = extradata[pos], pos + 1
+        else:
+            count, pos = extradata[pos] & 0x1F, pos + 1
+        for _ in range(count):
+            pos += 2 + int.from_bytes(extradata[pos : pos + 2], "big")
+    out = bytearray(extradata[:5])
+    out.append(0xE0 | len(groups[7]))
+    for nal in groups[7]:
+        out += len(nal).to_bytes(2, "big") + nal
+    out.append(len(groups[8]))
+    for nal in groups[8]:
+        out += len(nal).to_bytes(2, "big") + nal
+    return bytes(out + extradata[pos:])
 
 
 def _parameter_sets(extradata: bytes) -> list[bytes]:

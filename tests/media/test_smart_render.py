@@ -59,6 +59,9 @@ def _frames(path: Path) -> list[float]:
 def _check_splice(source: Path, spliced: Path, section_s: tuple[float, float] | None) -> None:
     """Decodes cleanly, same frames and duration, monotonic timestamps, untouched GOPs byte-identical."""
     assert _decode_errors(spliced) == ""
+    with av.open(str(spliced)) as container:
+        header = bytes(container.streams.video[0].codec_context.extradata or b"")
+    assert header[0] == 1 and header[5] & 0x1F == 2, "the avcC header lists the source's SPS and the section's"
     before, after = _packets(source), _packets(spliced)
     assert len(after) == len(before)
     dts = [d for _b, _p, d, _k in after]
