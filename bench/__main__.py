@@ -2,7 +2,10 @@
 
 ``python -m bench montage`` is the montage benchmark instead (``bench/montage.py``, its own options);
 ``python -m bench matrix`` the video-analysis clip matrix (``bench/analysis_matrix.py``); ``python -m bench
-capacity`` one render worker core's jobs per hour, copy and re-encode paths (``bench/capacity.py``).
+capacity`` one render worker core's jobs per hour, copy and re-encode paths (``bench/capacity.py``);
+``python -m bench process`` the whole ``musiccog render`` process on every 1080p matrix clip and the first
+demo (``bench/whole_process.py``); ``python -m bench chat`` upload → video through the engine
+(``bench/chat_latency.py``).
 
 Prints one table: per-stage times, end-to-end, ratio to clip length, peak RSS of the worker that ran
 the pipeline, and the naive baseline (libx264 re-encode of the whole video plus the music), all from
@@ -84,6 +87,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bench import capacity
 
         return capacity.main(argv[1:])
+    if argv[:1] == ["chat"]:
+        from bench import chat_latency
+
+        return chat_latency.main(argv[1:])
+    if argv[:1] == ["process"]:
+        from bench import whole_process
+
+        return whole_process.main(argv[1:])
     if argv[:1] == ["montage"]:
         from bench import montage
 

@@ -157,3 +157,14 @@ def test_the_copy_is_kept_when_it_already_fits(clip: Path, tmp_path: Path, capsy
     data = render_json(capsys, str(clip), "-o", str(tmp_path / "c.mp4"), "--max-size", "10MiB")
     assert data["video_copied"] is True
     assert int(data["output_size_bytes"]) <= 10 * 1024 * 1024  # type: ignore[call-overload]
+
+
+def test_a_roomy_cap_leaves_a_vertical_render_as_it_was(
+    clip: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A cap is a ceiling: a 9:16 re-encode with ``--max-size`` far above its size is the same size as without."""
+    shape = ("--aspect", "9:16", "--fit", "blur")
+    free = render_json(capsys, str(clip), "-o", str(tmp_path / "free.mp4"), *shape)
+    capped = render_json(capsys, str(clip), "-o", str(tmp_path / "capped.mp4"), *shape, "--max-size", "50MB")
+    assert not free["video_copied"] and not capped["video_copied"]
+    assert capped["output_size_bytes"] == pytest.approx(free["output_size_bytes"], rel=0.03)

@@ -79,6 +79,8 @@ def print_summary(outcome: RenderOutcome, lang: str = "en") -> None:
     print(f"Sync:      {sync}, music from {outcome.music_offset_s:.2f} s{looped}")
     print(f"Loudness:  {outcome.loudness_lufs:.1f} LUFS, true peak {outcome.true_peak_dbtp:.1f} dBTP")
     video = "copied untouched" if outcome.video_copied else f"re-encoded to {outcome.width}x{outcome.height}"
+    if outcome.video_reencoded_s is not None:
+        video = f"copied, except {outcome.video_reencoded_s:.1f} s re-encoded for the title"
     print(f"Video:     {video}")
     print(f"Time:      {outcome.elapsed_s:.2f} s for a {outcome.duration_s:.1f} s clip")
 

@@ -110,11 +110,20 @@ class RenderOutcome:
     track_peak_s: float | None = None
     why: PickReason | None = None
     """``reason`` as values, for a reply worded in the reader's language (None: a timeline saved without them)."""
+    video_reencoded_s: float | None = None
+    """Seconds of video re-encoded when only part of it was (smart render of a title); None otherwise."""
 
     @property
     def cuts_on_beat_ratio(self) -> float | None:
         """None when there is no cut to sync (a clip of one shot): nothing was measured, not 100 %."""
         return self.cuts_on_beat / self.cuts_total if self.cuts_total else None
+
+    @property
+    def video_copy(self) -> str:
+        """``whole`` (stream-copied), ``partial`` (only the titled GOPs re-encoded) or ``none``."""
+        if self.video_reencoded_s is not None:
+            return "partial"
+        return "whole" if self.video_copied else "none"
 
     def to_json(self) -> dict[str, object]:
         data = dataclasses.asdict(self)
@@ -135,6 +144,7 @@ class RenderOutcome:
         data["loudness_lufs"] = round(self.loudness_lufs, 2)
         data["true_peak_dbtp"] = round(self.true_peak_dbtp, 2)
         data["music_offset_s"] = round(self.music_offset_s, 4)
+        data["video_copy"] = self.video_copy
         if self.reframe_travel is not None:
             data["reframe_travel"] = round(self.reframe_travel, 3)
         return data
@@ -326,6 +336,7 @@ def render_timeline(
         hit_at_s=plan.hit_at_s,
         track_peak_s=plan.track_peak_s,
         why=why,
+        video_reencoded_s=rendered.reencoded_s,
     )
 
 

@@ -4,8 +4,10 @@ The mix arrives on FFmpeg's stdin as raw float PCM, so no temporary audio file e
 stream is copied untouched when it is H.264 or HEVC and nothing visual changes (the fast, lossless
 path: about 0.1 s for a minute of 1080p); otherwise it is re-encoded to H.264 yuv420p, at most
 1080p, keeping the aspect — through ``visual.py``'s filter graph when the user asked for an aspect,
-a title or a smaller size. A target size is a ceiling: the normal result (the copy, or a quality-based
-encode) is kept when it fits, and only a result over the cap goes through ``fit_size.encode_to_fit``.
+a title or a smaller size. A title alone on an H.264 clip re-encodes only the GOPs it covers and copies
+the rest (``smart_render.py``; anything it can't splice safely is re-encoded whole). A target size is a
+ceiling: the normal result (the copy, or a quality-based encode) is kept when it fits, and only a result
+over the cap goes through ``fit_size.encode_to_fit``.
 The output is written beside the target and renamed into place only when FFmpeg succeeded, so a failure
 never leaves a partial file.
 """
@@ -27,6 +29,7 @@ from bot.media.encoding import x264_args
 from bot.media.fit_size import FitResult, encode_to_fit, fits
 from bot.media.models import MediaInfo
 from bot.media.reframe import CropPath, position_expression
+from bot.media.smart_render import SplicedVideo, splice_title
 from bot.media.timeline import TitleTrack
 from bot.media.visual import VisualPlan, even, plan_visual
 
@@ -79,6 +82,8 @@ class RenderedFile:
     size_bytes: int
     title_dropped: str = ""
     """Characters of the title the font could not draw (emoji), to tell the user."""
+    reencoded_s: float | None = None
+    """Seconds of video re-encoded when only part of it was (smart render: the rest copied); else None."""
 
 
 def ffmpeg_exe() -> str:
@@ -179,7 +184,8 @@ def render(
     inputs = [*_audio_input(sample_rate, audio.shape[0]), "-i", info.path]
     tail = ["-map", "0:a:0", "-c:a", "aac", *AUDIO_ARGS, "-b:a", AUDIO_BITRATE, "-ar", str(sample_rate)]
     tail += ["-map_metadata", "1", "-movflags", "+faststart", "-f", "mp4"]
-    head = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", *inputs]
+    quiet = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y"]
+    head = [*quiet, *inputs]
     shown_w, shown_h = display_size(info)
     with tempfile.TemporaryDirectory(prefix="musiccog-visual-") as workdir:
         visual = plan_visual(
@@ -195,12 +201,18 @@ def render(
         )
         try:
             copy = visual is None and can_copy_video(info)
-            video_args, (width, height) = _encode_args(info, visual, copy)
+            spliced = _smart_title(info, edits, visual, (shown_w, shown_h), Path(workdir), timeout_s)
+            if spliced is not None:
+                video_args, (width, height) = _encode_args(info, None, True)
+                source_args = [*quiet, *_audio_input(sample_rate, audio.shape[0]), "-i", str(spliced.path)]
+            else:
+                video_args, (width, height) = _encode_args(info, visual, copy)
+                source_args = head
             target = edits.target_size_bytes
             env = visual.ffmpeg_env() if visual is not None else None
             # A size cap is a ceiling: the normal result first (copy or quality-based encode), fitted to the
             # cap by bitrate only when it does not fit — never a file inflated up to the cap.
-            run_render([*head, *video_args, *tail], pcm=pcm, output=output, timeout_s=timeout_s, env=env)
+            run_render([*source_args, *video_args, *tail], pcm=pcm, output=output, timeout_s=timeout_s, env=env)
             if target is not None and not fits(output, target):
                 logger.info(
                     "the %s video does not fit %d bytes: encoding it to fit", "copied" if copy else "encoded", target
@@ -209,6 +221,9 @@ def render(
                 if copy:
                     width, height = scaled_size(shown_w, shown_h)
                     copy = False
+                if visual is not None:
+                    width, height = visual.width, visual.height
+                spliced = None
                 result = encode_to_fit(
                     output=output,
                     input_args=inputs,
@@ -234,4 +249,20 @@ def render(
         height=height,
         size_bytes=output.stat().st_size,
         title_dropped=visual.title_dropped if visual is not None else "",
+        reencoded_s=spliced.reencoded_s if spliced is not None else None,
     )
+
+
+def _smart_title(
+    info: MediaInfo,
+    edits: VideoEdits,
+    visual: VisualPlan | None,
+    shown: tuple[int, int],
+    workdir: Path,
+    timeout_s: float,
+) -> SplicedVideo | None:
+    """The clip with only its titled GOPs re-encoded, when a title is the only visual change (else None)."""
+    title_only = visual is not None and visual.title_text and (visual.width, visual.height) == shown
+    if not title_only or edits.title is None or not can_copy_video(info):
+        return None
+    return splice_title(info, edits.title, workdir, timeout_s=timeout_s)

@@ -8,6 +8,15 @@ on average, so the keyframe's snap back looked like a cut; at 1080p / 8 Mbit/s a
 became two cuts the same way (``bench/analysis_matrix.py``). Frame
 threading is on (slice threading measured 1.5-1.7x slower).
 
+Other decoder options, measured for #12 (CPU s of a full decode of a 30 s matrix clip, frame threading;
+phone 1080p / x264-defaults 1080p / 720p-low): plain 9.62 / 9.05 / 1.92; ``skip_loop_filter=noref`` (ours)
+8.87 / 8.70 / 1.70; ``skip_loop_filter=all`` 7.66 / 7.67 / 1.43 (drifts into false cuts, above);
+``flags2=+fast`` 9.38 / 9.12 / 1.82; ``skip_loop_filter=all`` + ``skip_idct=bidir`` 8.25 / 7.66 / 1.45;
+``skip_frame=noref`` 7.06 / 5.84 / 1.13 but only 610 / 583 / 547 of 900 frames come out, and
+``skip_frame=bidir`` 4.32 / 4.49 / 0.76 with 348 / 432 / 380 frames: a cut on a dropped B-frame can
+only be placed by decoding its GOP again. Our 64x36 thumbnail adds ~0.7 ms a 1080p frame. No option
+alone gets near the issue's 0.3x of a full decode (shared machine, load 8-12: ±10 %).
+
 Damage: a stream whose packets stop early (an MP4 cut short with its index in front) raises
 :class:`~bot.errors.InputRejected` (``video_damaged``) from :meth:`StreamContext.check_complete`.
 """

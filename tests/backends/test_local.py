@@ -220,3 +220,29 @@ def test_warming_starts_the_workers_with_the_library_loaded(pool: ProcessPoolExe
     assert isinstance(backend, Warmable)
     asyncio.run(backend.warm())
     assert pool.submit(warm_task, settings).result(timeout=300) >= 28
+
+
+def test_a_vertical_delivery_is_no_larger_than_the_cli_render(
+    tmp_path: Path, pool: ProcessPoolExecutor, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every bot delivery passes the platform limit as a cap: that cap must never inflate a 9:16 result."""
+    import json
+
+    from bot.cli import main
+
+    clip = make_clip(tmp_path / "pan.mp4", duration_s=3.0, size=(320, 180), cut_times_s=(1.5,))
+    assert main(["render", str(clip), "-o", str(tmp_path / "cli.mp4"), "--prompt", "calm",
+                 "--instruction", "vertical 9:16", "--json"]) == 0  # fmt: skip
+    cli = json.loads(capsys.readouterr().out)
+    assert not cli["video_copied"] and cli["height"] > cli["width"]
+    backend = LocalBackend(Settings(), executor=pool)
+    telegram_limit = 50 * 1024 * 1024
+
+    async def scenario() -> None:
+        session = await backend.open_session()
+        await _collect(backend.upload(session, clip, prompt="calm", max_output_bytes=telegram_limit))
+        vertical = (await _collect(backend.instruct(session, "vertical 9:16", max_output_bytes=telegram_limit)))[-1]
+        assert isinstance(vertical, Rendered)
+        assert vertical.path.stat().st_size <= cli["output_size_bytes"] * 1.03
+
+    asyncio.run(scenario())
