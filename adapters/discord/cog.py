@@ -27,7 +27,13 @@ from discord.ext import commands
 
 from adapters import serving
 from adapters.discord.download import attachment_ref, download_attachment, too_big
-from adapters.discord.surfaces import ChannelSurface, InteractionSurface, MessageSurface, keep_typing
+from adapters.discord.surfaces import (
+    ChannelStatusSurface,
+    ChannelSurface,
+    InteractionSurface,
+    MessageSurface,
+    keep_typing,
+)
 from adapters.discord.translator import phrase
 from adapters.discord.views import ALL_BUTTONS, ResultView
 from adapters.files import MIB, fetch_media
@@ -112,6 +118,7 @@ class MusicCog(commands.Cog):
                 upload_limit=int(settings.discord_default_upload_mb * MIB),
                 bot_username=self.bot.user.name if self.bot.user else None,
                 clear_status=self.clear_status,
+                serve_in_chat=self.serve_in_chat,
             )
             await services.start()
             if settings.public_url:  # the upload page is on: /upload asks for a link (issue 17)
@@ -306,6 +313,16 @@ class MusicCog(commands.Cog):
             await ChannelSurface(self, target, limit).show(reply)
         except ChatGone as gone:
             logger.info("discord chat %s can no longer be reached (%s): result dropped", chat_id, gone)
+
+    async def serve_in_chat(self, incoming: Incoming) -> None:
+        """A file sent through the upload page, served in its channel like a message sent there."""
+        channel_id = _channel_of(incoming.chat_id)
+        channel = self.bot.get_channel(channel_id)
+        limit = upload_limit_for(self.settings, interaction_limit=None, guild=getattr(channel, "guild", None))
+        target: discord.abc.Messageable = (
+            channel if isinstance(channel, discord.abc.Messageable) else self.bot.get_partial_messageable(channel_id)
+        )
+        await serving.serve(self.runtime, ChannelStatusSurface(self, target, limit), incoming)
 
     async def clear_status(self, chat_id: str, ref: str) -> None:
         """A status reply a dead process left ("Mixing… 50%") is deleted (``ref``: its message id)."""

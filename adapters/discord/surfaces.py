@@ -29,6 +29,7 @@ __all__ = [
     "MAX_CONTENT",
     "TOKEN_FRESH_S",
     "UNREACHABLE_CODES",
+    "ChannelStatusSurface",
     "ChannelSurface",
     "InteractionSurface",
     "MessageSurface",
@@ -111,35 +112,55 @@ class ChannelSurface(_DiscordSurface):
         await self.channel.send(content, file=file or discord.utils.MISSING, **extra)
 
 
-class MessageSurface(_DiscordSurface):
-    """A plain message's replies: a status message (a reply) edited in place, results replying to the message."""
+class _StatusSurface(_DiscordSurface):
+    """A surface with a status message of its own, edited in place and deleted when the event is done."""
 
-    def __init__(self, buttons: ButtonHandler, message: discord.Message, limit: int) -> None:
-        super().__init__(buttons, limit)
-        self.message = message
-        self.status: discord.Message | None = None
+    status: discord.Message | None = None
 
     @property
     def status_ref(self) -> str | None:
-        """The status reply's id (what ``clear_status`` deletes after a crash), while there is one. (An
+        """The status message's id (what ``clear_status`` deletes after a crash), while there is one. (An
         interaction's "thinking…" response is not named: deleting it needs its token, which is not kept.)"""
         return str(self.status.id) if self.status is not None else None
+
+    async def _post_status(self, text: str) -> discord.Message:
+        raise NotImplementedError
 
     async def progress(self, text: str) -> None:
         with contextlib.suppress(discord.HTTPException):  # a missed status edit is no failure
             if self.status is None:
-                self.status = await self.message.reply(text[:MAX_CONTENT], mention_author=False)
+                self.status = await self._post_status(text[:MAX_CONTENT])
             else:
                 self.status = await self.status.edit(content=text[:MAX_CONTENT])
-
-    async def send(self, content: str | None, *, file: discord.File | None = None, **extra: Any) -> None:
-        await self.message.reply(content, file=file or discord.utils.MISSING, mention_author=False, **extra)
 
     async def finish(self) -> None:
         if self.status is not None:
             status, self.status = self.status, None
             with contextlib.suppress(discord.HTTPException):
                 await status.delete()
+
+
+class ChannelStatusSurface(_StatusSurface, ChannelSurface):
+    """A channel's replies to an event that came another way (a file sent through the upload page): a status
+    message of its own kept up to date, then the results, as a plain message's are."""
+
+    async def _post_status(self, text: str) -> discord.Message:
+        return await self.channel.send(text)
+
+
+class MessageSurface(_StatusSurface):
+    """A plain message's replies: a status message (a reply) edited in place, results replying to the message."""
+
+    def __init__(self, buttons: ButtonHandler, message: discord.Message, limit: int) -> None:
+        super().__init__(buttons, limit)
+        self.message = message
+        self.status = None
+
+    async def _post_status(self, text: str) -> discord.Message:
+        return await self.message.reply(text, mention_author=False)
+
+    async def send(self, content: str | None, *, file: discord.File | None = None, **extra: Any) -> None:
+        await self.message.reply(content, file=file or discord.utils.MISSING, mention_author=False, **extra)
 
 
 class InteractionSurface(_DiscordSurface):

@@ -23,6 +23,7 @@ from telegram.ext import (
     filters,
 )
 
+from adapters import serving
 from adapters.files import fetch_media
 from adapters.runtime import AdapterRuntime
 from adapters.serving import ChatGone
@@ -32,7 +33,7 @@ from adapters.telegram.handlers import MEDIA_FILTER, on_button, on_error, on_mes
 from adapters.telegram.surface import ChatSurface
 from bot.backends.base import Backend
 from bot.config import Settings
-from bot.engine.messages import MediaRef, Reply
+from bot.engine.messages import Incoming, MediaRef, Reply
 from bot.errors import InputRejected
 from bot.language import say
 from bot.services import Services
@@ -130,6 +131,10 @@ async def setup(app: TelegramApp) -> None:
         except ChatGone as gone:
             logger.info("telegram chat %s can no longer be reached (%s): result dropped", chat_id, gone)
 
+    async def serve_in_chat(incoming: Incoming) -> None:
+        """A file sent through the upload page, served in its chat like a message sent there."""
+        await serving.serve(data.serving(), ChatSurface(bot, settings, int(incoming.chat_id)), incoming)
+
     async def clear_status(chat_id: str, ref: str) -> None:
         """A status message a dead process left ("Mixing… 50%") is deleted (one from before the restart)."""
         await bot.delete_message(int(chat_id), int(ref))
@@ -141,6 +146,7 @@ async def setup(app: TelegramApp) -> None:
         upload_limit=settings.telegram_upload_limit_bytes,
         bot_username=bot.username,
         clear_status=clear_status,
+        serve_in_chat=serve_in_chat,
     )
     data.runtime = AdapterRuntime.create(settings, services, owns_services=data.lent_services is None)
     menu = (*COMMANDS, BACKEND_COMMAND) if settings.allow_backend_choice else COMMANDS

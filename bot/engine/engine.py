@@ -33,7 +33,7 @@ from bot.engine.big_files import LinkOffers
 from bot.engine.conversation import Conversation
 from bot.engine.jobs import MediaFetcher, Notifier
 from bot.engine.messages import Incoming, Reply
-from bot.engine.platform_links import ATTACH_WAIT_S, PlatformLink, PlatformLinks, StatusClearer
+from bot.engine.platform_links import ATTACH_WAIT_S, InChatServer, PlatformLink, PlatformLinks, StatusClearer
 from bot.engine.registry import BackendRegistry
 from bot.engine.replies import caption_for, result_facts
 from bot.engine.runner import SONG_KINDS, STALE_FOLDER_S, JobRunner
@@ -90,12 +90,13 @@ class Engine:
         upload_limit: int | None = None,
         bot_username: str | None = None,
         clear_status: StatusClearer | None = None,
+        serve_in_chat: InChatServer | None = None,
     ) -> None:
         """Let one adapter serve ``platform`` through this engine: how its files are fetched, how replies
         nobody waits for reach its chats, its upload limit and the bot's @name there, and how a progress
-        message a dead process left is removed. One engine (one dispatcher, one worker pool) serves every
-        platform of the process."""
-        link = PlatformLink(fetch_media, notify, upload_limit, bot_username, clear_status)
+        message a dead process left is removed, and how an event that came another way (the upload page) is
+        served in its chat. One engine (one dispatcher, one worker pool) serves every platform of the process."""
+        link = PlatformLink(fetch_media, notify, upload_limit, bot_username, clear_status, serve_in_chat)
         self._platforms.attach(platform, link)
         self._runner.wake()  # on a shared database, this platform's queued jobs are ours to run from now on
 
@@ -113,6 +114,15 @@ class Engine:
         """A file the platform will not hand over (``refusal`` says why): that, in the chat's language, and
         an upload link when the upload page is on."""
         return await self._conversation.too_big(incoming, refusal)
+
+    async def serve_in_chat(self, incoming: Incoming) -> bool:
+        """Serve ``incoming`` (it came another way: the upload page) in its chat through its adapter, status
+        message and all; False when the platform's adapter offers no such way (use :meth:`notify`)."""
+        serve = self._platforms.get(incoming.platform).serve_in_chat
+        if serve is None:
+            return False
+        await serve(incoming)
+        return True
 
     async def notify(self, platform: str, chat_id: str, reply: Reply) -> None:
         """Deliver ``reply`` to a chat nobody is serving now, through its platform's notifier (or the log)."""

@@ -15,11 +15,16 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 from bot.engine.jobs import MediaFetcher, Notifier
+from bot.engine.messages import Incoming
 
-__all__ = ["ATTACH_WAIT_S", "PlatformLink", "PlatformLinks", "StatusClearer"]
+__all__ = ["ATTACH_WAIT_S", "InChatServer", "PlatformLink", "PlatformLinks", "StatusClearer"]
 
 StatusClearer = Callable[[str, str], Awaitable[None]]
 """``clear(chat_id, ref)``: edit or delete the progress message ``ref`` in the chat."""
+
+InChatServer = Callable[[Incoming], Awaitable[None]]
+"""``serve(incoming)``: serve an event that did not arrive through the platform (a file sent through the
+upload page) in its chat as the adapter serves a message: a status message kept up to date, then the results."""
 
 ATTACH_WAIT_S = 60.0
 """How long a recovered job waits for its platform's adapter to attach before it is given up."""
@@ -36,6 +41,8 @@ class PlatformLink:
     clear_status: StatusClearer | None = None
     """Removes a progress message a dead process left (``clear(chat_id, ref)``; ``ref`` as the adapter
     named it to ``Engine.note_status``); None where the platform has none to remove."""
+    serve_in_chat: InChatServer | None = None
+    """Serves an event that came another way (the upload page) in its chat, like a message; None: not offered."""
 
 
 class PlatformLinks:

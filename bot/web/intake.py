@@ -3,8 +3,9 @@
 The file enters the engine as an ``Incoming`` of the link's chat and user with a ``MediaRef`` naming it
 (:func:`bot.web.files.upload_file_id`): the engine routes, collects, queues and runs it exactly as it does
 a chat attachment (the same sniffing, probe, quotas and job path; the adapter's fetcher copies the file
-in). Nobody is watching a status message in the chat, so the replies go through the platform's notifier:
-the first progress as a message ("Got it — …"), then the results and failures; later progress is not sent.
+in). The adapter serves it in the chat as it serves a message (``Engine.serve_in_chat``: a status message
+kept up to date, the results, the delivery acknowledged); an adapter that offers no such way gets the
+replies through its notifier: the first progress as a message, then the results and failures.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ async def serve_upload(engine: Engine, link: WebLink, path: Path) -> None:
     progressed = False
     lang = link.lang
     try:
+        if await engine.serve_in_chat(incoming):
+            return
         async for reply in engine.handle(incoming):
             lang = reply.lang
             if isinstance(reply, Progress):

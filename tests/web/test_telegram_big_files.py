@@ -105,6 +105,12 @@ def test_a_25_mb_clip_through_the_page_and_a_result_over_the_limit_as_preview_an
                 await _upload(http, url, big_clip, port)
                 preview = await fake.wait_for("sendVideo", to_chat(CHAT), timeout=240)
                 assert preview.ok, preview.error
+                # served like a clip sent in the chat: a status message kept up to date, gone with the result
+                messages = fake.calls_to("sendMessage")
+                statuses = [c for c in messages[messages.index(offer) + 1 :] if c.ok]
+                assert statuses, "a status message while the uploaded clip was worked on"
+                await fake.wait_for("deleteMessage", to_chat(CHAT), timeout=30)
+                assert fake.calls_to("sendChatAction"), "the chat shows the bot at work, as for an attachment"
                 sent = preview.files["video"].data
                 assert len(sent) <= 8 * 1024 * 1024 and sent[4:8] == b"ftyp" and "BPM" in preview.params["caption"]
                 full = await fake.wait_for("sendMessage", text_in(CHAT, "Full quality"), timeout=30)
