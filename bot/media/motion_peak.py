@@ -35,14 +35,16 @@ def motion_peak_s(times_s: Sequence[float], motion: Sequence[float], duration_s:
     m = np.asarray(motion, dtype=float)
     if t.size < 4 or t.size != m.size or duration_s < 2 * PEAK_WINDOW_S:
         return None
+    order = np.argsort(t, kind="stable")
+    t, m = t[order], m[order]
     centres = np.arange(PEAK_WINDOW_S / 2, duration_s - PEAK_WINDOW_S / 2 + 1e-9, STEP_S)
-    means = np.full(centres.size, np.nan)
-    for i, c in enumerate(centres):
-        inside = m[np.abs(t - c) <= PEAK_WINDOW_S / 2]
-        if inside.size:
-            means[i] = float(inside.mean())
-    if np.all(np.isnan(means)):
+    lo = np.searchsorted(t, centres - PEAK_WINDOW_S / 2, side="left")
+    hi = np.searchsorted(t, centres + PEAK_WINDOW_S / 2, side="right")
+    sums = np.concatenate([[0.0], np.cumsum(m)])
+    counts = hi - lo
+    if not counts.any():
         return None
+    means = np.where(counts > 0, (sums[hi] - sums[lo]) / np.maximum(counts, 1), np.nan)
     best = int(np.nanargmax(means))
     typical = float(np.median(m))
     if means[best] < MIN_PEAK_MOTION or means[best] < PEAK_OVER_MEDIAN * typical:
