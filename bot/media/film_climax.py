@@ -4,13 +4,14 @@ A film is cut on beats by construction, so its cuts say nothing about where the 
 the pieces does. Each clip's sampled motion (``Footage.motion``) is laid on the film's timeline where its
 piece plays (a photo counts as still), and ``motion_peak.motion_peak_s`` finds a clear peak. The music then
 starts so that the track's strongest rise (``sync.track_peak_s``) lands on it, on a beat (a downbeat when
-one is within half a beat), while the film still ends before the track does.
+one is within half a beat), while the film still ends before the track does. A new start moves the pieces a
+little (the cut follows the beats from it), so ``on_climax`` tries a few and keeps the one that lands closest.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -18,11 +19,14 @@ from bot.media.footage import SAMPLE_FPS, Footage
 from bot.media.models import AudioFeatures
 from bot.media.motion_peak import motion_peak_s
 from bot.media.sync import track_peak_s
-from bot.media.timeline import Segment
+from bot.media.timeline import Segment, Timeline
 
-__all__ = ["climax_offset_s", "film_climax_s"]
+__all__ = ["CLIMAX_TRIES", "climax_offset_s", "film_climax_s", "on_climax"]
 
 logger = logging.getLogger(__name__)
+
+CLIMAX_TRIES = 3
+"""Plans tried to lay the music's big moment on the film's motion peak (each start moves the pieces a little)."""
 
 
 def film_climax_s(footage: Mapping[str, Footage], segments: Sequence[Segment]) -> float | None:
@@ -68,3 +72,36 @@ def climax_offset_s(features: AudioFeatures, climax_s: float | None, length_s: f
         return None
     logger.debug("film climax at %.2f s: music from %.2f s puts its rise (%.2f s) there", climax_s, offset, peak)
     return offset
+
+
+def on_climax(
+    first: Timeline,
+    plan_from: Callable[[float], Timeline],
+    *,
+    footage: Mapping[str, Footage],
+    features: AudioFeatures,
+    length_s: float,
+) -> Timeline:
+    """The film (``first``, or one ``plan_from(start)`` cuts again with the music from ``start``) whose music's
+    big moment lands nearest the motion peak of the pieces it ends up with: each start moves the pieces a
+    little, so a few starts are tried. ``first`` when none lands closer."""
+    best, best_miss, timeline = first, _climax_miss(footage, features, first), first
+    for _ in range(CLIMAX_TRIES):
+        if timeline.music is None or timeline.music.start_offset_s is None:
+            break
+        moved = climax_offset_s(features, film_climax_s(footage, timeline.segments), length_s)
+        if moved is None or abs(moved - timeline.music.start_offset_s) < 1e-3:
+            break
+        timeline = plan_from(moved)
+        miss = _climax_miss(footage, features, timeline)
+        if miss < best_miss:
+            best, best_miss = timeline, miss
+    return best
+
+
+def _climax_miss(footage: Mapping[str, Footage], features: AudioFeatures, timeline: Timeline) -> float:
+    """How far (seconds) the track's big moment lands from the film's motion peak; infinite when neither is."""
+    peak, climax = track_peak_s(features), film_climax_s(footage, timeline.segments)
+    if peak is None or climax is None or timeline.music is None or timeline.music.start_offset_s is None:
+        return float("inf")
+    return abs(peak - timeline.music.start_offset_s - climax)

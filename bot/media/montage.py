@@ -25,7 +25,7 @@ from bot.language.vocabulary import parse_mood_words
 from bot.media import cancel
 from bot.media.audio_io import decode_audio
 from bot.media.edits import SetAspect, SetLength, SetMaxHeight, SetOriginalAudio
-from bot.media.film_climax import climax_offset_s, film_climax_s
+from bot.media.film_climax import on_climax
 from bot.media.footage import Footage, best_stretch, sample_footage
 from bot.media.instructions import parse_instruction
 from bot.media.items import Item, probe_item
@@ -35,7 +35,7 @@ from bot.media.models import AudioFeatures, Track, VideoAnalysis
 from bot.media.montage_render import FILM_FPS, film_fps
 from bot.media.reframe import CropPath, path_from_profile
 from bot.media.speech import detect_speech
-from bot.media.sync import intro_end_s, on_timeline, plan_sync, track_peak_s
+from bot.media.sync import intro_end_s, on_timeline, plan_sync
 from bot.media.timeline import PHOTO_MOVES, MusicTrack, OutputSettings, Segment, Timeline, VideoTrack
 from bot.media.track_grid import beat_grid
 
@@ -57,8 +57,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-CLIMAX_TRIES = 3
-"""Plans tried to lay the music's big moment on the film's motion peak (each start moves the pieces a little)."""
 DEFAULT_LENGTH_S = 60.0
 """A film's length when none is asked: the usable footage, up to this."""
 PHOTO_SHARE_S = 4.0
@@ -311,40 +309,14 @@ def plan_montage(
     offset = _music_start(features, length_s) if offset_s is None else _nearest_beat_time(features, offset_s)
     timeline = _planned_from(analysis, features, music, length_s, output, offset)
     if offset_s is None:
-        timeline = _on_climax(analysis, features, music, length_s, output, timeline)
+        timeline = on_climax(
+            timeline,
+            lambda start: _planned_from(analysis, features, music, length_s, output, start),
+            footage=analysis.footage,
+            features=features,
+            length_s=length_s,
+        )
     return replace(timeline, original=replace(timeline.original, keep=original_keep))
-
-
-def _on_climax(
-    analysis: MontageAnalysis,
-    features: AudioFeatures,
-    music: MusicTrack,
-    length_s: float,
-    output: OutputSettings,
-    timeline: Timeline,
-) -> Timeline:
-    """The film started so the track's big moment lands nearest the motion peak of the pieces it ends up with
-    (each start moves the pieces a little, so a few starts are tried); unchanged when nothing lands closer."""
-    best, best_miss = timeline, _climax_miss(analysis, features, timeline)
-    for _ in range(CLIMAX_TRIES):
-        assert timeline.music is not None and timeline.music.start_offset_s is not None
-        climax = film_climax_s(analysis.footage, timeline.segments)
-        moved = climax_offset_s(features, climax, length_s)
-        if moved is None or abs(moved - timeline.music.start_offset_s) < 1e-3:
-            break
-        timeline = _planned_from(analysis, features, music, length_s, output, moved)
-        miss = _climax_miss(analysis, features, timeline)
-        if miss < best_miss:
-            best, best_miss = timeline, miss
-    return best
-
-
-def _climax_miss(analysis: MontageAnalysis, features: AudioFeatures, timeline: Timeline) -> float:
-    """How far (seconds) the track's big moment lands from the film's motion peak; infinite when neither is."""
-    peak, climax = track_peak_s(features), film_climax_s(analysis.footage, timeline.segments)
-    if peak is None or climax is None or timeline.music is None or timeline.music.start_offset_s is None:
-        return float("inf")
-    return abs(peak - timeline.music.start_offset_s - climax)
 
 
 def _planned_from(
