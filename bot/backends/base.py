@@ -10,7 +10,7 @@ dataclasses, no chat-platform types); the engine turns them into chat replies.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -59,6 +59,9 @@ class Rendered:
     original_muted: bool
     notes: str = ""
     """What the instruction changed ("another track: …"), empty for a first render or an export."""
+    notes_in: dict[str, str] = field(default_factory=dict)
+    """``notes`` worded in each language the bot speaks (the engine shows the chat's); empty when the backend
+    only has ``notes`` (a cloud agent's answer), which is then shown as it is."""
     why: PickReason | None = None
     """``reason`` as values, worded by the engine in the chat's language; None when the backend only has a
     sentence (a cloud agent's answer), which is then shown as it is."""

@@ -223,6 +223,7 @@ class LocalBackend:
         timeline: Timeline,
         notes: str = "",
         *,
+        notes_in: dict[str, str] | None = None,
         save: bool = True,
         max_output_bytes: int | None = None,
     ) -> Rendered:
@@ -243,11 +244,11 @@ class LocalBackend:
         except BaseException:
             output.unlink(missing_ok=True)
             raise
+        notes_in = dict(notes_in or {})
         if outcome.enlarged:
             lang = await asyncio.to_thread(self._language, session_id)
-            names = say("timeline_list_separator", lang).join(shown_name(Path(p)) for p in outcome.enlarged)
-            small = say("montage_photos_enlarged", lang, names=names)
-            notes = say("edits_reply_separator", lang).join(part for part in (notes, small) if part)
+            notes = _with_enlarged(notes, outcome.enlarged, lang)
+            notes_in = {other: _with_enlarged(text, outcome.enlarged, other) for other, text in notes_in.items()}
         rendered = Rendered(
             path=output,
             track_title=outcome.track.title,
@@ -261,6 +262,7 @@ class LocalBackend:
             duration_s=outcome.duration_s,
             original_muted=not timeline.original.keep,
             notes=notes,
+            notes_in=notes_in,
             why=outcome.why,
         )
         if save:
@@ -430,7 +432,7 @@ class LocalBackend:
         await self._save_timeline(session_id, new)
         yield Stage("render", 0.3)
         rendering = asyncio.ensure_future(
-            self._render(session_id, new, report.reply, max_output_bytes=max_output_bytes)
+            self._render(session_id, new, report.reply, notes_in=report.replies, max_output_bytes=max_output_bytes)
         )
         async for tick in self._ticks("render", 0.3, 1.0, expected_render_s(new), rendering):
             yield tick
@@ -527,3 +529,10 @@ def _request_stop(marker: Path, future: Future[Any]) -> None:
     marker.parent.mkdir(parents=True, exist_ok=True)
     marker.touch()
     future.add_done_callback(lambda _done: marker.unlink(missing_ok=True))
+
+
+def _with_enlarged(notes: str, enlarged: tuple[str, ...], lang: str) -> str:
+    """``notes`` and, after them, which photos were enlarged to fill the frame, in ``lang``."""
+    names = say("timeline_list_separator", lang).join(shown_name(Path(p)) for p in enlarged)
+    small = say("montage_photos_enlarged", lang, names=names)
+    return say("edits_reply_separator", lang).join(part for part in (notes, small) if part)

@@ -131,5 +131,7 @@ async def full_quality(
             continue
         logger.info("a %d-byte result is over the chat's %d-byte limit: a preview and a link", size, limit)
         async for preview in backend.export(made_by, ExportOptions(max_size_bytes=limit)):
-            yield replace(preview, notes=event.notes) if isinstance(preview, Rendered) else preview
+            if isinstance(preview, Rendered):
+                preview = replace(preview, notes=event.notes, notes_in=event.notes_in)
+            yield preview
         yield Said(sentence)

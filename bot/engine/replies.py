@@ -29,6 +29,7 @@ __all__ = [
     "error_reply",
     "export_video",
     "failure_reply",
+    "notes_text",
     "reason_text",
     "restarted_reply",
     "result_facts",
@@ -109,10 +110,16 @@ def reason_text(rendered: Rendered, lang: str = "en") -> str:
     return word_reason(rendered.why, lang) if rendered.why is not None else rendered.reason
 
 
+def notes_text(rendered: Rendered, lang: str = "en") -> str:
+    """What the instruction changed, in the chat's language when the backend worded it in that one (the words
+    of the message may be another: "music quieter" typed in a chat set to Chinese gets a Chinese note)."""
+    return rendered.notes_in.get(lang, rendered.notes)
+
+
 def caption_for(rendered: Rendered, lang: str = "en") -> str:
     """The result caption: what just changed, the track, why it fits, then its facts on one line."""
     facts = " · ".join(fact.text for fact in result_facts(rendered, lang))
-    lines = [rendered.notes, f"🎵 {rendered.track_title}", reason_text(rendered, lang), facts]
+    lines = [notes_text(rendered, lang), f"🎵 {rendered.track_title}", reason_text(rendered, lang), facts]
     return "\n".join(line for line in lines if line)[:MAX_CAPTION_CHARS]
 
 
@@ -126,7 +133,7 @@ def result_video(rendered: Rendered, lang: str) -> Video:
         height=rendered.height,
         duration_s=rendered.duration_s,
         title=rendered.track_title,
-        description="\n".join(line for line in (rendered.notes, reason_text(rendered, lang)) if line),
+        description="\n".join(line for line in (notes_text(rendered, lang), reason_text(rendered, lang)) if line),
         facts=result_facts(rendered, lang),
         lang=lang,
     )

@@ -109,7 +109,10 @@ class SetJobs:
                 ):
                     if isinstance(event, Rendered):
                         notes = "\n".join(line for line in (place, event.notes) if line)
-                        event = replace(event, notes=notes)
+                        placed = {
+                            lang: "\n".join((place, text)) if text else place for lang, text in event.notes_in.items()
+                        }
+                        event = replace(event, notes=notes, notes_in=placed)
                     yield event
                     if recorded < position - 1:
                         recorded = position - 1

@@ -13,9 +13,9 @@ length, its music or where the music starts, the cut is planned again on the mus
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
-from bot.language import say
+from bot.language import LANGS, say
 from bot.language.vocabulary import parse_mood_words
 from bot.media.edits import FILM_EDITS, MOOD_EDITS, Edit, SetHit, StartMusic, apply_edits_explained, moods_after
 from bot.media.instructions import parse_instruction
@@ -49,6 +49,14 @@ class InstructionReport:
     understood: bool
     edits: tuple[str, ...]
     reply: str
+    """Worded in the language of the message's words."""
+    replies: dict[str, str] = field(default_factory=dict)
+    """``reply`` worded in each language the bot speaks, for the chat that chose one (``/language``): the
+    words' language is only a guess at the reader's. Empty when nothing was understood."""
+
+    def reply_in(self, lang: str) -> str:
+        """The reply in ``lang`` (``reply`` itself when it was not worded in that language)."""
+        return self.replies.get(lang, self.reply)
 
     def to_json(self) -> dict[str, object]:
         return {"text": self.text, "understood": self.understood, "edits": list(self.edits), "reply": self.reply}
@@ -120,15 +128,28 @@ def apply_instruction(
         moods = moods_after(timeline, result.edits) if result.needs_rerank else _moods(timeline)
         ranking = rank_tracks(video=described, tracks=library.tracks, prompt=" ".join(moods) or None)
     ranked = ranking.ranked if ranking is not None else music.ranking if music is not None else ()
-    new, notes = apply_edits_explained(
-        timeline, result.edits, ranked_track_ids=ranked, titles=library.titles(), lang=result.language
-    )
+    titles = library.titles()
+    new, notes = apply_edits_explained(timeline, result.edits, ranked_track_ids=ranked, titles=titles, lang="en")
     new = _settle_pick(new, before=timeline, video=described, library=library, ranking=ranking)
+    more: list[tuple[str, dict[str, object]]] = []
     if film is not None:
         new, more = _replan_film(new, before=timeline, analysis=film, library=library, edits=result.edits)
-        notes = (*notes, *(say(key, result.language, **values) for key, values in more))
-    reply = "; ".join([*notes, *result.errors])
-    return new, InstructionReport(text=text, understood=True, edits=notes, reply=reply)
+    worded: dict[str, tuple[str, ...]] = {}
+    for lang in LANGS:  # the same pure edits explained again: only the words differ
+        said = notes if lang == "en" else _explained(timeline, result.edits, ranked, titles, lang)
+        worded[lang] = (*said, *(say(key, lang, **values) for key, values in more))
+    replies = {
+        lang: "; ".join([*lines, *(say(key, lang) for key in result.error_keys)]) for lang, lines in worded.items()
+    }
+    mine = result.language
+    return new, InstructionReport(text=text, understood=True, edits=worded[mine], reply=replies[mine], replies=replies)
+
+
+def _explained(
+    timeline: Timeline, edits: Sequence[Edit], ranked: Sequence[str], titles: dict[str, str], lang: str
+) -> tuple[str, ...]:
+    """The notes ``apply_edits_explained`` words for ``edits`` on ``timeline``, in ``lang``."""
+    return apply_edits_explained(timeline, edits, ranked_track_ids=ranked, titles=titles, lang=lang)[1]
 
 
 def with_user_song(

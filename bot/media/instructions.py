@@ -109,6 +109,8 @@ class ParseResult:
     language: Lang
     errors: tuple[str, ...] = ()
     ignored: tuple[str, ...] = ()
+    error_keys: tuple[str, ...] = ()
+    """``errors`` as phrase keys, to word them in another language (the chat's, not the message's)."""
 
     @property
     def needs_rerank(self) -> bool:
@@ -139,8 +141,11 @@ def parse_instruction(text: str) -> ParseResult:
     problems = [item for item in read.items if isinstance(item, Problem)]
     if not edits and not problems:
         return ParseResult(edits=(), understood=False, language=language, ignored=read.ignored)
-    errors = tuple(dict.fromkeys(say(problem.key, language) for problem in problems))
-    return ParseResult(edits=tuple(edits), understood=True, language=language, errors=errors, ignored=read.ignored)
+    keys = tuple(dict.fromkeys(problem.key for problem in problems))
+    errors = tuple(say(key, language) for key in keys)
+    return ParseResult(
+        edits=tuple(edits), understood=True, language=language, errors=errors, ignored=read.ignored, error_keys=keys
+    )
 
 
 def _combine_moods(edits: Sequence[Edit]) -> list[Edit]:

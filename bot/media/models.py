@@ -73,6 +73,8 @@ class VideoAnalysis:
     speech_intervals: tuple[tuple[float, float], ...]
     """(start_s, end_s) where someone speaks in the original audio; pauses < ~300 ms merged."""
     frames_decoded: int = 0
+    motion_peak_s: float | None = None
+    """Where the motion clearly peaks (``motion_peak.motion_peak_s``), None when it is even."""
 
     @property
     def cuts_per_minute(self) -> float:

@@ -25,6 +25,7 @@ from bot.language.vocabulary import parse_mood_words
 from bot.media import cancel
 from bot.media.audio_io import decode_audio
 from bot.media.edits import SetAspect, SetLength, SetMaxHeight, SetOriginalAudio
+from bot.media.film_climax import on_climax
 from bot.media.footage import Footage, best_stretch, sample_footage
 from bot.media.instructions import parse_instruction
 from bot.media.items import Item, probe_item
@@ -304,21 +305,41 @@ def plan_montage(
 ) -> Timeline:
     """The timeline of a film of about ``length_s`` cut on ``features``' beats; the music starts at ``offset_s``
     (track seconds, moved to the nearest beat: the film's first piece starts on one), or when None on a
-    downbeat after the intro."""
+    downbeat after the intro, moved so the track's big moment lands on the film's motion peak if it has one."""
     offset = _music_start(features, length_s) if offset_s is None else _nearest_beat_time(features, offset_s)
+    timeline = _planned_from(analysis, features, music, length_s, output, offset)
+    if offset_s is None:
+        timeline = on_climax(
+            timeline,
+            lambda start: _planned_from(analysis, features, music, length_s, output, start),
+            footage=analysis.footage,
+            features=features,
+            length_s=length_s,
+        )
+    return replace(timeline, original=replace(timeline.original, keep=original_keep))
+
+
+def _planned_from(
+    analysis: MontageAnalysis,
+    features: AudioFeatures,
+    music: MusicTrack,
+    length_s: float,
+    output: OutputSettings,
+    offset: float,
+) -> Timeline:
+    """The film cut on the beats of ``features`` started at ``offset`` (track seconds)."""
     plan = plan_sync(cut_times_s=(), video_duration_s=length_s + 8.0, track=features, offset_s=offset)
     beats = np.asarray(plan.music_beats_on_timeline_s)
     downbeats = np.asarray(on_timeline(features.downbeat_times_s, plan.segments))
     segments = plan_segments(analysis, beats=beats, downbeats=downbeats, length_s=length_s, fps=film_fps(output))
     film_s = segments[-1].end_s
     first = segments[0].source
-    timeline = Timeline(
+    return Timeline(
         video=VideoTrack(path=first, label="montage", start_s=0.0, end_s=film_s),
         music=replace(music, start_offset_s=offset, skip_intro=False),
         output=output,
         segments=segments,
     )
-    return replace(timeline, original=replace(timeline.original, keep=original_keep))
 
 
 def plan_segments(

@@ -24,6 +24,7 @@ from bot.errors import InputRejected
 from bot.language.reasons import PickReason, peak_sentence, word_reason
 from bot.media import cancel
 from bot.media.audio_io import decode_audio
+from bot.media.film_climax import film_climax_s
 from bot.media.library import Library
 from bot.media.matching import track_moods
 from bot.media.mix import SAMPLE_RATE, build_music_bed, mix
@@ -257,11 +258,18 @@ def render_timeline(
         track = library.track_for(music.track_id, music.user_path)
         features = _on_grid(track.features, music.grid)
         start = intro_end_s(features) if music.skip_intro else music.start_offset_s
+        motion_peak = None if isinstance(analysis, MontageAnalysis) else analysis.video.motion_peak_s
         plan = plan_sync(
-            cut_times_s=cuts, video_duration_s=duration_s, track=features, offset_s=start, hit_at_s=music.hit_at_s
+            cut_times_s=cuts,
+            video_duration_s=duration_s,
+            track=features,
+            offset_s=start,
+            hit_at_s=music.hit_at_s,
+            motion_peak_s=motion_peak,
         )
         if isinstance(analysis, MontageAnalysis):
-            plan = _film_moment(plan, features, music.hit_at_s)
+            climax = film_climax_s(analysis.footage, timeline.segments) if music.hit_at_s is None else music.hit_at_s
+            plan = _film_moment(plan, features, climax)
     with clock.stage("mix"):
         samples = decode_audio(track.path, sample_rate=SAMPLE_RATE, channels=2)
         bed = build_music_bed(samples, plan, SAMPLE_RATE)
@@ -348,14 +356,15 @@ def _with_peak(why: PickReason | None, plan: SyncPlan, *, pinned: bool) -> PickR
     return dataclasses.replace(why, hit_at_s=plan.hit_at_s, track_peak_s=plan.track_peak_s, hit_pinned=pinned)
 
 
-def _film_moment(plan: SyncPlan, features: AudioFeatures, pinned_s: float | None) -> SyncPlan:
+def _film_moment(plan: SyncPlan, features: AudioFeatures, aimed_s: float | None) -> SyncPlan:
     """A film's music starts where its cut was planned (so the sync plan lays no moment itself); when that start
-    was chosen from a pin ("drop at 6 s") and puts the track's big moment within a beat of it, say so."""
-    peak = track_peak_s(features) if pinned_s is not None and plan.loops == 0 else None
-    if peak is None or pinned_s is None or features.bpm <= 0:
+    was chosen for a pin ("drop at 6 s") or the film's motion peak, and puts the track's big moment within a beat
+    of it, say so."""
+    peak = track_peak_s(features) if aimed_s is not None and plan.loops == 0 else None
+    if peak is None or aimed_s is None or features.bpm <= 0:
         return plan
     lands = peak - plan.offset_s
-    if abs(lands - pinned_s) > 60.0 / features.bpm + 1e-3:
+    if abs(lands - aimed_s) > 60.0 / features.bpm + 1e-3:
         return plan
     return dataclasses.replace(plan, hit_at_s=round(lands, 3), track_peak_s=round(peak, 3))
 

@@ -5,9 +5,10 @@ track's start offset exhaustively over the offsets that put some cut exactly on 
 other offset can only do worse), scoring cuts within ±50 ms of a beat, downbeats counting extra.
 
 Among the offsets that land the most cuts, two wishes choose: the track's strongest rise (a drop, a
-chorus entry: the biggest step up in energy) on the clip's climax (the densest cuts, or a time the user
-pinned: "drop at 20 s"), and the track's own ending (a final chord ringing out, not a fade) on the
-video's last frame. Otherwise the music ends with a short fade that starts on a bar line, never mid-note.
+chorus entry: the biggest step up in energy) on the clip's climax (the densest cuts, else where its motion
+peaks, or a time the user pinned: "drop at 20 s"), and the track's own ending (a final chord ringing out,
+not a fade) on the video's last frame. Otherwise the music ends with a short fade that starts on a bar
+line, never mid-note.
 
 When the video is longer than the track, the track loops: each repeat starts ``xfade`` before a
 downbeat near the start and the previous piece fades out over the same span ending on a downbeat
@@ -217,11 +218,13 @@ def plan_sync(
     track: AudioFeatures,
     offset_s: float | None = None,
     hit_at_s: float | None = None,
+    motion_peak_s: float | None = None,
 ) -> SyncPlan:
     """The start offset (and loops) that put the most cuts on beats, downbeats preferred.
 
     ``offset_s`` fixes where in the track the music starts (the user said "start at 12 s"); ``hit_at_s``
-    pins where the track's strongest rise should land (else the clip's climax, when it has a clear one).
+    pins where the track's strongest rise should land (else the clip's climax, when it has a clear one: the
+    densest cuts, or failing those ``motion_peak_s``, where the clip's motion clearly peaks).
     """
     cuts = np.asarray([c for c in cut_times_s if 0.0 < c < video_duration_s], dtype=float)
     beats = np.asarray(track.beat_times_s, dtype=float)
@@ -249,6 +252,7 @@ def plan_sync(
 
     peak = track_peak_s(track) if offset_s is None and loop is None else None
     climax = hit_at_s if hit_at_s is not None else clip_climax_s(tuple(cuts.tolist()), video_duration_s)
+    climax = climax if climax is not None else motion_peak_s
     climax = climax if peak is not None else None
     natural = natural_end_s(track) if offset_s is None and loop is None else None
     wished: list[tuple[float, float]] = []  # (offset, how far from it is still the wish)

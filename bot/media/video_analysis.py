@@ -40,6 +40,7 @@ from bot.media.audio_io import decode_audio
 from bot.media.cut_detection import detect_cuts
 from bot.media.frame_features import DecodedFrames
 from bot.media.models import MediaInfo, VideoAnalysis
+from bot.media.motion_peak import motion_peak_s
 from bot.media.packet_index import PacketIndex, decode_cost, mean_gop, read_packet_index
 from bot.media.sparse_decode import SPARSE_BUDGET, decode_sparse, head_ranges
 from bot.media.speech import VAD_RATE, detect_speech
@@ -96,6 +97,7 @@ def analyse_video(
         warmth=frames.warmth,
         speech_intervals=speech,
         frames_decoded=decoded,
+        motion_peak_s=_motion_peak(frames, set(cuts), time_of, info.duration_s),
     )
     logger.info(
         "analysed %s (%s): %d cuts, %d frames decoded, motion %.2f, %d speech intervals in %.2f s",
@@ -138,6 +140,14 @@ def _analyse_pictures(
     except (av.FFmpegError, OSError, ValueError, MemoryError) as exc:
         logger.info("analysis of %s failed: %s", info.path, exc)
         raise InputRejected("video_damaged") from exc
+
+
+def _motion_peak(
+    frames: DecodedFrames, cuts: set[int], time_of: Callable[[int], float], duration_s: float
+) -> float | None:
+    """Where the frame-to-frame motion clearly peaks; the jumps at hard cuts are no motion."""
+    pairs = sorted((k, pix) for k, (pix, _h) in frames.pairs.items() if k not in cuts and k + 1 not in cuts)
+    return motion_peak_s([time_of(k) for k, _ in pairs], [pix for _, pix in pairs], duration_s)
 
 
 def _sparse_pays(index: PacketIndex) -> bool:
