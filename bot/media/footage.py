@@ -17,10 +17,11 @@ A stretch is chosen inside one shot, never across the clip's own cuts, away from
 and shaky parts, preferring motion with steady framing.
 
 Cost is bounded: the decode (every reference frame of a sampled stretch: a phone's clip is nearly all
-P-frames, each needing the one before) is nearly all of it, so a clip longer than ``DENSE_S`` is sampled
-only in ``WINDOW_S`` windows spread evenly over it, ``DENSE_S`` seconds in all, each reached by a seek to the
-keyframe before it. Nothing between windows is usable (a gap is bounded like a cut), so a stretch is
-only ever chosen from footage that was looked at.
+P-frames, each needing the one before) is nearly all of it and grows with the pixels decoded a second, so a
+clip is sampled throughout only when that is no more work than ``DENSE_S`` seconds of 1080p30 (a longer or
+bigger clip: that much, ``MIN_DENSE_S`` at least, in ``WINDOW_S`` windows spread evenly over it, each
+reached by a seek to the keyframe before it). Nothing between windows is usable (a gap is bounded like a
+cut), so a stretch is only ever chosen from footage that was looked at.
 """
 
 from __future__ import annotations
@@ -84,7 +85,13 @@ of the neighbouring shot."""
 PROFILE_BINS = 128
 """Positions along each axis of a saliency profile (``reframe`` samples 128 px along the long side)."""
 DENSE_S = 60.0
-"""Most seconds of one clip that are sampled (a longer clip is sampled in windows spread over it)."""
+"""Seconds of 1080p30 footage one clip's sampling may decode; a bigger or faster clip gets fewer seconds."""
+DENSE_RATE = 1920 * 1080 * 30
+"""Pixels a second of the footage ``DENSE_S`` is counted in."""
+MIN_DENSE_S = 20.0
+"""Seconds of a clip sampled however costly it is to decode (two windows)."""
+MAX_DENSE_S = 600.0
+"""Seconds of a clip sampled however cheap (the samples' thumbnails are kept while the clip is sampled)."""
 WINDOW_S = 10.0
 """Length of each sampled window of a longer clip: room for a few stretches of a few bars each."""
 GAP_S = 0.75
@@ -140,13 +147,14 @@ class Footage:
         return sum(end - start for start, end in self.usable)
 
 
-def sample_footage(path: str, duration_s: float, *, turns: int = 0, dense_s: float = DENSE_S) -> Footage:
+def sample_footage(path: str, duration_s: float, *, turns: int = 0, dense_s: float | None = None) -> Footage:
     """Sample ``path`` (a probed video of ``duration_s``, shown turned ``turns`` quarter-turns) and find its
-    shots and usable stretches, looking at ``dense_s`` seconds of it at most (see ``sampling_windows``).
-    Each sample is reduced as it arrives: memory follows the thumbnails only."""
+    shots and usable stretches, looking at ``dense_s`` seconds of it at most (by default as many as
+    ``dense_seconds`` allows; see ``sampling_windows``). Each sample is reduced as it arrives: memory
+    follows the thumbnails only."""
     measures = _Measures(turns)
     times: list[float] = []
-    windows = sampling_windows(duration_s, dense_s)
+    windows = sampling_windows(duration_s, dense_seconds(path) if dense_s is None else dense_s)
     for at, frame in sampled_video_frames(path, fps=SAMPLE_FPS, windows=windows):
         # never enlarged: an enlarged picture has no fine detail and would look blurred
         width, height = min(SAMPLE_SIZE[0], frame.width) // 2 * 2, min(SAMPLE_SIZE[1], frame.height) // 2 * 2
@@ -268,6 +276,17 @@ def sampled_frames(
     for at, frame in sampled_video_frames(path, fps=fps):
         picture = frame.to_ndarray(format=fmt, width=size[0], height=size[1], interpolation="AREA")
         yield at, np.rot90(picture, k=turns) if turns else picture
+
+
+def dense_seconds(path: str) -> float:
+    """How many seconds of ``path`` sampling may decode: ``DENSE_S`` seconds of 1080p30's work, from the
+    video stream's coded size and frame rate (``MIN_DENSE_S``..``MAX_DENSE_S``)."""
+    with av.open(path) as container:
+        stream = container.streams.video[0]
+        rate = stream.average_rate or stream.guessed_rate
+        fps = float(rate) if rate else 30.0
+        pixels_per_s = max(1, stream.codec_context.width * stream.codec_context.height) * max(fps, 1.0)
+    return float(np.clip(DENSE_S * DENSE_RATE / pixels_per_s, MIN_DENSE_S, MAX_DENSE_S))
 
 
 def sampling_windows(duration_s: float, dense_s: float = DENSE_S) -> tuple[tuple[float, float], ...]:
