@@ -154,15 +154,17 @@ def sample_footage(path: str, duration_s: float, *, turns: int = 0, dense_s: flo
     follows the thumbnails only."""
     measures = _Measures(turns)
     times: list[float] = []
-    windows = sampling_windows(duration_s, dense_seconds(path) if dense_s is None else dense_s)
-    for at, frame in sampled_video_frames(path, fps=SAMPLE_FPS, windows=windows):
-        # never enlarged: an enlarged picture has no fine detail and would look blurred
-        width, height = min(SAMPLE_SIZE[0], frame.width) // 2 * 2, min(SAMPLE_SIZE[1], frame.height) // 2 * 2
-        measures.add(
-            frame.to_ndarray(format="rgb24", width=THUMB_SIZE[0], height=THUMB_SIZE[1], interpolation="AREA"),
-            frame.to_ndarray(format="gray", width=width, height=height, interpolation="AREA"),
-        )
-        times.append(at)
+    with av.open(path) as container:
+        stream = container.streams.video[0]
+        windows = sampling_windows(duration_s, dense_seconds(stream) if dense_s is None else dense_s)
+        for at, frame in _sampled(container, stream, fps=SAMPLE_FPS, windows=windows):
+            # never enlarged: an enlarged picture has no fine detail and would look blurred
+            width, height = min(SAMPLE_SIZE[0], frame.width) // 2 * 2, min(SAMPLE_SIZE[1], frame.height) // 2 * 2
+            measures.add(
+                frame.to_ndarray(format="rgb24", width=THUMB_SIZE[0], height=THUMB_SIZE[1], interpolation="AREA"),
+                frame.to_ndarray(format="gray", width=width, height=height, interpolation="AREA"),
+            )
+            times.append(at)
     if not times:
         return Footage(duration_s=duration_s, times_s=(), motion=(), shots=(), usable=())
     thumbnails = np.stack(measures.thumbnails)
@@ -278,14 +280,12 @@ def sampled_frames(
         yield at, np.rot90(picture, k=turns) if turns else picture
 
 
-def dense_seconds(path: str) -> float:
-    """How many seconds of ``path`` sampling may decode: ``DENSE_S`` seconds of 1080p30's work, from the
-    video stream's coded size and frame rate (``MIN_DENSE_S``..``MAX_DENSE_S``)."""
-    with av.open(path) as container:
-        stream = container.streams.video[0]
-        rate = stream.average_rate or stream.guessed_rate
-        fps = float(rate) if rate else 30.0
-        pixels_per_s = max(1, stream.codec_context.width * stream.codec_context.height) * max(fps, 1.0)
+def dense_seconds(stream: av.VideoStream) -> float:
+    """How many seconds of a video ``stream`` sampling may decode: ``DENSE_S`` seconds of 1080p30's work,
+    from its coded size and frame rate (``MIN_DENSE_S``..``MAX_DENSE_S``)."""
+    rate = stream.average_rate or stream.guessed_rate
+    fps = float(rate) if rate else 30.0
+    pixels_per_s = max(1, stream.codec_context.width * stream.codec_context.height) * max(fps, 1.0)
     return float(np.clip(DENSE_S * DENSE_RATE / pixels_per_s, MIN_DENSE_S, MAX_DENSE_S))
 
 
@@ -307,20 +307,29 @@ def sampled_video_frames(
     (clip seconds, in order: each reached by a seek to the keyframe before it). Decoded with frame
     threading, non-reference frames skipped (no sample needs them); times are the frames' own."""
     with av.open(path) as container:
-        stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
-        stream.codec_context.skip_frame = "NONREF"
-        if not windows:
-            yield from _every(container.decode(stream), fps, float("-inf"), float("inf"))
-            return
-        time_base = stream.time_base
-        for start_s, end_s in windows:
-            if time_base is not None:
-                container.seek(int(start_s / time_base), stream=stream, backward=True)
-            else:
-                container.seek(int(start_s * av.time_base), backward=True)
-            stream.codec_context.flush_buffers()
-            yield from _every(container.decode(stream), fps, start_s, end_s)
+        yield from _sampled(container, container.streams.video[0], fps=fps, windows=windows)
+
+
+def _sampled(
+    container: av.container.InputContainer,
+    stream: av.VideoStream,
+    *,
+    fps: float,
+    windows: tuple[tuple[float, float], ...],
+) -> Iterator[tuple[float, av.VideoFrame]]:
+    stream.thread_type = "AUTO"
+    stream.codec_context.skip_frame = "NONREF"
+    if not windows:
+        yield from _every(container.decode(stream), fps, float("-inf"), float("inf"))
+        return
+    time_base = stream.time_base
+    for start_s, end_s in windows:
+        if time_base is not None:
+            container.seek(int(start_s / time_base), stream=stream, backward=True)
+        else:
+            container.seek(int(start_s * av.time_base), backward=True)
+        stream.codec_context.flush_buffers()
+        yield from _every(container.decode(stream), fps, start_s, end_s)
 
 
 def _every(
