@@ -15,6 +15,13 @@ clip's frames and a montage needs no more than ``SAMPLE_FPS`` of them), and ever
 
 A stretch is chosen inside one shot, never across the clip's own cuts, away from black, frozen, blurred
 and shaky parts, preferring motion with steady framing.
+
+Cost is bounded: the decode (every reference frame of a sampled stretch: a phone's clip is nearly all
+P-frames, each needing the one before) is nearly all of it and grows with the pixels decoded a second, so a
+clip is sampled throughout only when that is no more work than ``DENSE_S`` seconds of 1080p30 (a longer or
+bigger clip: that much, ``MIN_DENSE_S`` at least, in ``WINDOW_S`` windows spread evenly over it, each
+reached by a seek to the keyframe before it). Nothing between windows is usable (a gap is bounded like a
+cut), so a stretch is only ever chosen from footage that was looked at.
 """
 
 from __future__ import annotations
@@ -31,7 +38,15 @@ from scipy.ndimage import gaussian_filter, median_filter, uniform_filter
 from bot.media import cancel
 from bot.media.frame_features import colour_histogram
 
-__all__ = ["Footage", "Saliency", "best_stretch", "sample_footage", "sampled_frames"]
+__all__ = [
+    "Footage",
+    "Saliency",
+    "best_stretch",
+    "sample_footage",
+    "sampled_frames",
+    "sampled_video_frames",
+    "sampling_windows",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +84,18 @@ EDGE_S = 1.0 / SAMPLE_FPS + 0.02
 of the neighbouring shot."""
 PROFILE_BINS = 128
 """Positions along each axis of a saliency profile (``reframe`` samples 128 px along the long side)."""
+DENSE_S = 60.0
+"""Seconds of 1080p30 footage one clip's sampling may decode; a bigger or faster clip gets fewer seconds."""
+DENSE_RATE = 1920 * 1080 * 30
+"""Pixels a second of the footage ``DENSE_S`` is counted in."""
+MIN_DENSE_S = 20.0
+"""Seconds of a clip sampled however costly it is to decode (two windows)."""
+MAX_DENSE_S = 600.0
+"""Seconds of a clip sampled however cheap (the samples' thumbnails are kept while the clip is sampled)."""
+WINDOW_S = 10.0
+"""Length of each sampled window of a longer clip: room for a few stretches of a few bars each."""
+GAP_S = 0.75
+"""Samples further apart than this have unseen footage between them (a window's edge): like a cut."""
 MOTION_SCALE = 0.09
 """``motion = 1 - exp(-mean difference / MOTION_SCALE)``, on the scale of ``VideoAnalysis.motion`` (whose
 differences are between neighbouring frames, a third of the distance between samples here)."""
@@ -120,19 +147,24 @@ class Footage:
         return sum(end - start for start, end in self.usable)
 
 
-def sample_footage(path: str, duration_s: float, *, turns: int = 0) -> Footage:
+def sample_footage(path: str, duration_s: float, *, turns: int = 0, dense_s: float | None = None) -> Footage:
     """Sample ``path`` (a probed video of ``duration_s``, shown turned ``turns`` quarter-turns) and find its
-    shots and usable stretches. Each sample is reduced as it arrives: memory follows the thumbnails only."""
+    shots and usable stretches, looking at ``dense_s`` seconds of it at most (by default as many as
+    ``dense_seconds`` allows; see ``sampling_windows``). Each sample is reduced as it arrives: memory
+    follows the thumbnails only."""
     measures = _Measures(turns)
     times: list[float] = []
-    for at, frame in sampled_video_frames(path, fps=SAMPLE_FPS):
-        # never enlarged: an enlarged picture has no fine detail and would look blurred
-        width, height = min(SAMPLE_SIZE[0], frame.width) // 2 * 2, min(SAMPLE_SIZE[1], frame.height) // 2 * 2
-        measures.add(
-            frame.to_ndarray(format="rgb24", width=THUMB_SIZE[0], height=THUMB_SIZE[1], interpolation="AREA"),
-            frame.to_ndarray(format="gray", width=width, height=height, interpolation="AREA"),
-        )
-        times.append(at)
+    with av.open(path) as container:
+        stream = container.streams.video[0]
+        windows = sampling_windows(duration_s, dense_seconds(stream) if dense_s is None else dense_s)
+        for at, frame in _sampled(container, stream, fps=SAMPLE_FPS, windows=windows):
+            # never enlarged: an enlarged picture has no fine detail and would look blurred
+            width, height = min(SAMPLE_SIZE[0], frame.width) // 2 * 2, min(SAMPLE_SIZE[1], frame.height) // 2 * 2
+            measures.add(
+                frame.to_ndarray(format="rgb24", width=THUMB_SIZE[0], height=THUMB_SIZE[1], interpolation="AREA"),
+                frame.to_ndarray(format="gray", width=width, height=height, interpolation="AREA"),
+            )
+            times.append(at)
     if not times:
         return Footage(duration_s=duration_s, times_s=(), motion=(), shots=(), usable=())
     thumbnails = np.stack(measures.thumbnails)
@@ -146,16 +178,25 @@ def sample_footage(path: str, duration_s: float, *, turns: int = 0) -> Footage:
     saturation = float(np.where(top > 1e-3, (top - bottom) / np.maximum(top, 1e-3), 0.0).mean())
     red, blue = float(small[..., 0].mean()), float(small[..., 2].mean())
     changed = np.concatenate([[0.0], 0.5 * np.abs(np.diff(hists, axis=0)).sum(axis=1)])
+    gaps = [i for i in range(1, n) if times[i] - times[i - 1] > GAP_S]
+    for i in gaps:  # the jump across unseen footage is neither motion nor a cut
+        diffs[i] = diffs[i + 1] if i + 1 < n and i + 1 not in gaps else 0.0
+        changed[i] = 0.0
     cut_index = [
         i
         for i in range(1, n)
         if diffs[i] > CUT_JUMP and (diffs[i] > 3 * _median_near(diffs, i) or changed[i] > HIST_CUT)
     ]
-    bounds = [0.0, *(times[i] for i in cut_index), duration_s]
+    unseen = [(times[i - 1] + 1.0 / SAMPLE_FPS, times[i]) for i in gaps]
+    if windows and times[-1] + 1.0 / SAMPLE_FPS < duration_s - GAP_S:
+        unseen.append((times[-1] + 1.0 / SAMPLE_FPS, duration_s))
+    if windows and times[0] > GAP_S:
+        unseen.insert(0, (0.0, times[0]))
+    bounds = sorted({0.0, *(times[i] for i in cut_index), *(t for gap in unseen for t in gap), duration_s})
     shots = tuple((a, b) for a, b in itertools.pairwise(bounds) if b - a > 1e-3)
     not_black = luma > BLACK_LUMA
     sharpness = _sharpness(np.asarray(measures.detail), not_black)
-    jitter = _jitter(np.asarray(measures.shifts), cut_index)
+    jitter = _jitter(np.asarray(measures.shifts), sorted({*cut_index, *gaps}))
     good = not_black & ~_frozen(diffs) & (sharpness >= BLURRED) & (jitter <= SHAKY)
     usable = _usable(np.asarray(times), good, shots, duration_s)
     return Footage(
@@ -239,21 +280,71 @@ def sampled_frames(
         yield at, np.rot90(picture, k=turns) if turns else picture
 
 
-def sampled_video_frames(path: str, *, fps: float) -> Iterator[tuple[float, av.VideoFrame]]:
-    """``(time_s, frame)`` about ``fps`` times a second. One decode with frame threading, non-reference
-    frames skipped (most of a phone clip's frames, and no sample needs them); times are the frames' own
-    (clip seconds)."""
-    next_t: float | None = None
+def dense_seconds(stream: av.VideoStream) -> float:
+    """How many seconds of a video ``stream`` sampling may decode: ``DENSE_S`` seconds of 1080p30's work,
+    from its coded size and frame rate (``MIN_DENSE_S``..``MAX_DENSE_S``)."""
+    rate = stream.average_rate or stream.guessed_rate
+    fps = float(rate) if rate else 30.0
+    pixels_per_s = max(1, stream.codec_context.width * stream.codec_context.height) * max(fps, 1.0)
+    return float(np.clip(DENSE_S * DENSE_RATE / pixels_per_s, MIN_DENSE_S, MAX_DENSE_S))
+
+
+def sampling_windows(duration_s: float, dense_s: float = DENSE_S) -> tuple[tuple[float, float], ...]:
+    """The stretches of a clip of ``duration_s`` to sample: none (the whole clip) when it is no longer than
+    ``dense_s``, else ``dense_s`` seconds in windows of about ``WINDOW_S`` centred on evenly spread points."""
+    if duration_s <= dense_s:
+        return ()
+    count = max(1, round(dense_s / WINDOW_S))
+    length = dense_s / count
+    centres = [(k + 0.5) * duration_s / count for k in range(count)]
+    return tuple((max(0.0, c - length / 2), min(duration_s, c + length / 2)) for c in centres)
+
+
+def sampled_video_frames(
+    path: str, *, fps: float, windows: tuple[tuple[float, float], ...] = ()
+) -> Iterator[tuple[float, av.VideoFrame]]:
+    """``(time_s, frame)`` about ``fps`` times a second, over the whole clip or only inside ``windows``
+    (clip seconds, in order: each reached by a seek to the keyframe before it). Decoded with frame
+    threading, non-reference frames skipped (no sample needs them); times are the frames' own."""
     with av.open(path) as container:
-        stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
-        stream.codec_context.skip_frame = "NONREF"
-        for frame in container.decode(stream):
-            if frame.time is None or (next_t is not None and frame.time + 1e-6 < next_t):
-                continue
-            cancel.check()
-            yield float(frame.time), frame
-            next_t = float(frame.time) + 1.0 / fps
+        yield from _sampled(container, container.streams.video[0], fps=fps, windows=windows)
+
+
+def _sampled(
+    container: av.container.InputContainer,
+    stream: av.VideoStream,
+    *,
+    fps: float,
+    windows: tuple[tuple[float, float], ...],
+) -> Iterator[tuple[float, av.VideoFrame]]:
+    stream.thread_type = "AUTO"
+    stream.codec_context.skip_frame = "NONREF"
+    if not windows:
+        yield from _every(container.decode(stream), fps, float("-inf"), float("inf"))
+        return
+    time_base = stream.time_base
+    for start_s, end_s in windows:
+        if time_base is not None:
+            container.seek(int(start_s / time_base), stream=stream, backward=True)
+        else:
+            container.seek(int(start_s * av.time_base), backward=True)
+        stream.codec_context.flush_buffers()
+        yield from _every(container.decode(stream), fps, start_s, end_s)
+
+
+def _every(
+    frames: Iterator[av.VideoFrame], fps: float, start_s: float, end_s: float
+) -> Iterator[tuple[float, av.VideoFrame]]:
+    """The frames from ``start_s`` to before ``end_s``, about ``fps`` a second (the decode stops at ``end_s``)."""
+    next_t = start_s
+    for frame in frames:
+        if frame.time is None or frame.time + 1e-6 < next_t:
+            continue
+        if frame.time >= end_s:
+            return
+        cancel.check()
+        yield float(frame.time), frame
+        next_t = float(frame.time) + 1.0 / fps
 
 
 def best_stretch(footage: Footage, length_s: float) -> tuple[float, float] | None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import get_settings
-from bot.media.footage import Footage, best_stretch, sample_footage
+from bot.media.footage import SAMPLE_FPS, Footage, best_stretch, sample_footage, sampling_windows
 from bot.media.library import loaded_library
 from bot.media.montage import analyse_items, first_montage
 from tests.mediagen import make_clip
@@ -93,3 +93,24 @@ def test_steady_motion_is_preferred_to_shake_and_sharp_to_soft() -> None:
     soft = replace(footage, jitter=tuple([0.0] * 24), sharpness=tuple([1.0] * 12 + [0.35] * 12))
     stretch = best_stretch(soft, 1.5)
     assert stretch is not None and stretch[1] <= 2.0 + 1e-6
+
+
+def test_a_long_clip_is_sampled_only_in_windows_and_chosen_from_what_was_seen(tmp_path: Path) -> None:
+    """Past ``dense_s`` seconds a clip is sampled in windows spread over it; its cuts are still found inside
+    them, and no usable stretch reaches into footage that was not looked at."""
+    source = (
+        "testsrc2=s=320x180:r=30:d=12,scroll=h=0.003[a];"
+        "testsrc2=s=320x180:r=30:d=12,hue=h=150,negate,scroll=v=0.003[b];[a][b]concat=n=2:v=1:a=0[out0]"
+    )
+    clip = make_clip(tmp_path / "long.mp4", duration_s=24.0, video_source=source, audio=None)
+    windows = sampling_windows(24.0, 8.0)
+    assert len(windows) >= 1 and sum(end - start for start, end in windows) == pytest.approx(8.0)
+    footage = sample_footage(str(clip), 24.0, dense_s=8.0)
+    assert len(footage.times_s) <= 8.0 * SAMPLE_FPS + len(windows), "only the windows are decoded and sampled"
+    assert all(any(start - 1e-6 <= t < end for start, end in windows) for t in footage.times_s)
+    assert footage.usable, footage
+    for start, end in footage.usable:
+        assert any(w_start - 1e-6 <= start and end <= w_end + 1e-6 for w_start, w_end in windows), footage.usable
+        assert not (start < 12.0 < end), "never across the clip's own cut"
+    whole = sample_footage(str(clip), 24.0)
+    assert len(whole.times_s) > 2 * len(footage.times_s), "a clip within the budget is sampled throughout"
