@@ -253,6 +253,10 @@ class CollectingItem:
     incoming_json: str
 
 
+COLLECT_INSERT_TRIES: Final = 8
+"""How often an item of a set being collected is placed again when a sibling took its place at once."""
+
+
 def _session(row: Row) -> Session:
     return Session(
         id=row["id"],
@@ -713,7 +717,15 @@ class SessionStore:
             "incoming_json": incoming_json,
             "now": self._clock(),
         }
-        await self._faults_write(faults_sql.INSERT_COLLECTING_ITEM, params)
+        # The item's place is MAX(seq) + 1 of its chat: an album's items arrive together and, on PostgreSQL
+        # (read committed), two of them can read the same MAX. The loser takes the next place.
+        for attempt in range(COLLECT_INSERT_TRIES):
+            try:
+                await self._faults_write(faults_sql.INSERT_COLLECTING_ITEM, params)
+                return
+            except DatabaseIntegrityError:
+                if attempt == COLLECT_INSERT_TRIES - 1:
+                    raise
 
     async def clear_collecting(self, platform: str, chat_id: str) -> None:
         await self._faults_write(faults_sql.DELETE_COLLECTING_ITEMS, {"platform": platform, "chat_id": chat_id})
