@@ -33,8 +33,9 @@ def decode_audio(
     total = sum(chunk.shape[1] for chunk in chunks)
     samples = np.empty((channels, total), dtype=np.float32)
     at = 0
+    chunks.reverse()
     while chunks:  # each decoded chunk is freed as soon as it is copied: never two whole soundtracks at once
-        chunk = chunks.pop(0)
+        chunk = chunks.pop()
         samples[:, at : at + chunk.shape[1]] = chunk
         at += chunk.shape[1]
     return samples
