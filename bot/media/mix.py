@@ -4,6 +4,9 @@ Doing this in numpy instead of one FFmpeg ``filter_complex`` keeps every gain ex
 (the ducking envelope is returned, not inferred) and costs about 0.3 s for a minute at 48 kHz.
 Loudness is ITU-R BS.1770 (``loudness.py``); true peak is measured 4× oversampled and held under
 the ceiling by a look-ahead limiter, with a margin for the AAC encoder's overshoot.
+
+This module holds whole arrays (a montage's sound, tests); a clip's soundtrack, which may be ten minutes long, is
+mixed by :mod:`bot.media.mix_stream` in blocks with the same arithmetic (``mix_levels``, ``limiter_gain``).
 """
 
 from __future__ import annotations
