@@ -67,8 +67,7 @@ def detect_speech(samples: np.ndarray, sample_rate: int) -> tuple[tuple[float, f
     vad = _webrtc_decisions(frames)
     rms_db = 10.0 * np.log10(_by_rows(frames, _mean_square) + 1e-12)
     loud = rms_db >= ENERGY_GATE_DBFS
-    voice_band = _band_limited(mono[: n_frames * FRAME])
-    modulation = _modulation_index(voice_band, n_frames)
+    modulation = _modulation_index(_voice_envelope(mono[: n_frames * FRAME]), n_frames)
     stationarity = _stationarity(frames, vad & loud)
     speech = vad & loud & (modulation >= MIN_MODULATION) & (stationarity <= MAX_STATIONARITY)
     # One-frame holes and blips from the per-frame decisions: a 3-frame majority vote.
@@ -120,25 +119,26 @@ def _mean_square(frames: np.ndarray) -> np.ndarray:
     return np.asarray(np.mean(frames.astype(np.float64) ** 2, axis=1))
 
 
-def _band_limited(mono: np.ndarray) -> np.ndarray:
-    """The voice band of ``mono`` as float32, filtered in pieces (the filter's state carried over)."""
-    out = np.empty(len(mono), dtype=np.float32)
+def _voice_envelope(mono: np.ndarray) -> np.ndarray:
+    """The 10 ms RMS envelope of ``mono``'s voice band (250-3500 Hz), filtered in pieces (the filter's state
+    carried over) and reduced as it goes: the band-limited sound is never whole in memory."""
+    hop = VAD_RATE // 100
     state = np.zeros((_VOICE_BAND.shape[0], 2))
-    step = ROWS * FRAME
-    for i in range(0, len(mono), step):
-        piece, state = sosfilt(_VOICE_BAND, mono[i : i + step], zi=state)
-        out[i : i + step] = piece
-    return out
+    step = ROWS * FRAME  # a whole number of hops
+    mean_squares = []
+    usable = len(mono) // hop * hop
+    for i in range(0, usable, step):
+        piece, state = sosfilt(_VOICE_BAND, mono[i : min(i + step, usable)], zi=state)
+        mean_squares.append(_mean_square(piece.astype(np.float32).reshape(-1, hop)))
+    return np.sqrt(np.concatenate(mean_squares)) if mean_squares else np.zeros(0)
 
 
 def _window_frames() -> int:
     return int(round(WINDOW_S / FRAME_S)) | 1  # odd, centred
 
 
-def _modulation_index(mono: np.ndarray, n_frames: int) -> np.ndarray:
-    """Per 30 ms frame: 2-8 Hz modulation of the 10 ms RMS envelope over the surrounding window."""
-    hop = VAD_RATE // 100
-    env = np.sqrt(_by_rows(mono[: len(mono) // hop * hop].reshape(-1, hop), _mean_square))
+def _modulation_index(env: np.ndarray, n_frames: int) -> np.ndarray:
+    """Per 30 ms frame: 2-8 Hz modulation of the 10 ms RMS envelope ``env`` over the surrounding window."""
     win = int(round(WINDOW_S * 100))
     if len(env) < win:
         env = np.pad(env, (0, win - len(env)))
