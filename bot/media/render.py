@@ -176,10 +176,13 @@ def render(
     """Write ``output`` (MP4, faststart) from the source video, the mixed audio and the visual edits."""
     edits = edits or VideoEdits()
     if isinstance(audio, Path):  # audio15: a long mix arrives as a raw stereo f32le file, never whole in memory
-        pcm, inputs = None, ["-f", "f32le", "-ar", str(sample_rate), "-ac", "2", "-i", str(audio), "-i", info.path]
+        pcm, audio_input = None, ["-f", "f32le", "-ar", str(sample_rate), "-ac", "2", "-i", str(audio)]
     else:
-        pcm = np.ascontiguousarray(audio.T, dtype="<f4").tobytes()
-        inputs = [*_audio_input(sample_rate, audio.shape[0]), "-i", info.path]
+        pcm, audio_input = (
+            np.ascontiguousarray(audio.T, dtype="<f4").tobytes(),
+            _audio_input(sample_rate, audio.shape[0]),
+        )
+    inputs = [*audio_input, "-i", info.path]
     tail = ["-map", "0:a:0", "-c:a", "aac", *AUDIO_ARGS, "-b:a", AUDIO_BITRATE, "-ar", str(sample_rate)]
     tail += ["-map_metadata", "1", "-movflags", "+faststart", "-f", "mp4"]
     head = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", *inputs]
