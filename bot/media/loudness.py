@@ -21,6 +21,7 @@ __all__ = [
     "OVERSAMPLE",
     "RELATIVE_GATE_LU",
     "STEP_S",
+    "LoudnessMeter",
     "integrated_loudness",
     "true_peak_dbtp",
     "true_peak_envelope",
@@ -50,31 +51,61 @@ def _oversampling_phases() -> np.ndarray:
 
 def integrated_loudness(samples: np.ndarray, sample_rate: int) -> float:
     """Gated integrated loudness (LUFS) of float samples shaped (channels, n); ``-inf`` if silent or < 0.4 s."""
-    block = int(round(BLOCK_S * sample_rate))
-    step = int(round(STEP_S * sample_rate))
-    n = samples.shape[-1]
-    if n < block:
-        return float("-inf")
-    weighted = sosfilt(_k_weighting_sos(sample_rate), samples.astype(np.float32, copy=False), axis=-1)
-    # 400 ms blocks every 100 ms = sums of four consecutive 100 ms steps
-    steps = n // step
-    squared = np.square(weighted[:, : steps * step])
-    step_energy = squared.reshape(-1, steps, step).sum(axis=-1, dtype=np.float64)
-    per_block = BLOCK_S / STEP_S
-    kernel = np.ones(int(round(per_block)))
-    block_power = np.stack([np.convolve(ch, kernel, mode="valid") for ch in step_energy]) / block
-    # channel weights: 1.0 for L, R, C (surround channels are not expected here: we mix to stereo)
-    z = block_power.sum(axis=0)
-    with np.errstate(divide="ignore"):
-        block_lufs = -0.691 + 10.0 * np.log10(z)
-    kept = z[block_lufs > ABSOLUTE_GATE_LUFS]
-    if kept.size == 0:
-        return float("-inf")
-    relative_gate = -0.691 + 10.0 * math.log10(kept.mean()) + RELATIVE_GATE_LU
-    gated = z[(block_lufs > ABSOLUTE_GATE_LUFS) & (block_lufs > relative_gate)]
-    if gated.size == 0:
-        return float("-inf")
-    return float(-0.691 + 10.0 * math.log10(gated.mean()))
+    meter = LoudnessMeter(sample_rate, samples.shape[0] if samples.ndim > 1 else 1)
+    meter.feed(samples if samples.ndim > 1 else samples[np.newaxis, :])
+    return meter.integrated()
+
+
+class LoudnessMeter:
+    """:func:`integrated_loudness` fed in consecutive blocks of any length: the same figure, bounded memory.
+
+    The K-weighting filter carries its state from block to block and the 100 ms step energies are summed over
+    the same samples, so a ten-minute soundtrack is measured without ever being whole in memory.
+    """
+
+    def __init__(self, sample_rate: int, channels: int) -> None:
+        self.sample_rate = sample_rate
+        self._block = int(round(BLOCK_S * sample_rate))
+        self._step = int(round(STEP_S * sample_rate))
+        self._sos = _k_weighting_sos(sample_rate)
+        self._state = np.zeros((self._sos.shape[0], channels, 2), dtype=np.float32)
+        self._pending = np.zeros((channels, 0), dtype=np.float32)
+        self._energies: list[np.ndarray] = []
+        self.n = 0
+
+    def feed(self, samples: np.ndarray) -> None:
+        """The next ``(channels, k)`` samples."""
+        if samples.shape[-1] == 0:
+            return
+        self.n += samples.shape[-1]
+        weighted, self._state = sosfilt(self._sos, samples.astype(np.float32, copy=False), axis=-1, zi=self._state)
+        if self._pending.shape[-1]:
+            weighted = np.concatenate([self._pending, weighted], axis=-1)
+        steps = weighted.shape[-1] // self._step
+        squared = np.square(weighted[:, : steps * self._step])
+        self._energies.append(squared.reshape(weighted.shape[0], steps, self._step).sum(axis=-1, dtype=np.float64))
+        self._pending = weighted[:, steps * self._step :].copy()
+
+    def integrated(self) -> float:
+        """The gated integrated loudness of everything fed so far (LUFS, ``-inf`` if silent or < 0.4 s)."""
+        if self.n < self._block or not self._energies:
+            return float("-inf")
+        step_energy = np.concatenate(self._energies, axis=-1)
+        per_block = BLOCK_S / STEP_S
+        kernel = np.ones(int(round(per_block)))
+        block_power = np.stack([np.convolve(ch, kernel, mode="valid") for ch in step_energy]) / self._block
+        # channel weights: 1.0 for L, R, C (surround channels are not expected here: we mix to stereo)
+        z = block_power.sum(axis=0)
+        with np.errstate(divide="ignore"):
+            block_lufs = -0.691 + 10.0 * np.log10(z)
+        kept = z[block_lufs > ABSOLUTE_GATE_LUFS]
+        if kept.size == 0:
+            return float("-inf")
+        relative_gate = -0.691 + 10.0 * math.log10(kept.mean()) + RELATIVE_GATE_LU
+        gated = z[(block_lufs > ABSOLUTE_GATE_LUFS) & (block_lufs > relative_gate)]
+        if gated.size == 0:
+            return float("-inf")
+        return float(-0.691 + 10.0 * math.log10(gated.mean()))
 
 
 def true_peak_envelope(samples: np.ndarray, *, only_above: float = 0.0) -> np.ndarray:

@@ -4,6 +4,9 @@ Doing this in numpy instead of one FFmpeg ``filter_complex`` keeps every gain ex
 (the ducking envelope is returned, not inferred) and costs about 0.3 s for a minute at 48 kHz.
 Loudness is ITU-R BS.1770 (``loudness.py``); true peak is measured 4× oversampled and held under
 the ceiling by a look-ahead limiter, with a margin for the AAC encoder's overshoot.
+
+This module holds whole arrays (a montage's sound, tests); a clip's soundtrack, which may be ten minutes long, is
+mixed by :mod:`bot.media.mix_stream` in blocks with the same arithmetic (``mix_levels``, ``limiter_gain``).
 """
 
 from __future__ import annotations
@@ -32,15 +35,19 @@ __all__ = [
     "SPEECH_PREROLL_S",
     "SPEECH_SHARE_FOR_VOICE_MIX",
     "Mastered",
+    "MixLevels",
     "MixResult",
     "build_music_bed",
     "db_to_gain",
     "duck_envelope",
     "gain_to_db",
     "limit",
+    "limiter_gain",
     "master",
     "merge_short_pauses",
     "mix",
+    "mix_levels",
+    "raised_cosine",
 ]
 
 SAMPLE_RATE = 48000
@@ -84,7 +91,17 @@ def gain_to_db(gain: float) -> float:
 
 
 def limit(samples: np.ndarray, ceiling_dbtp: float, sample_rate: int = SAMPLE_RATE) -> tuple[np.ndarray, float]:
-    """Look-ahead peak limiter; returns the limited samples and their true peak (dBTP).
+    """Look-ahead peak limiter; returns the limited samples and their true peak (dBTP)."""
+    peaks, gain = limiter_gain(samples, ceiling_dbtp, sample_rate)
+    if gain is None:
+        return samples, gain_to_db(float(peaks.max()))
+    return (samples * gain[None, :]).astype(np.float32), gain_to_db(float((peaks * gain).max()))
+
+
+def limiter_gain(
+    samples: np.ndarray, ceiling_dbtp: float, sample_rate: int = SAMPLE_RATE
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """The samples' true-peak envelope and the limiter's per-sample gain (None: nothing to limit).
 
     The minimum filter (width 2L) followed by a moving average (width L) never exceeds the gain each
     peak needs, and the average makes the gain change smoothly over L (5 ms).
@@ -93,15 +110,14 @@ def limit(samples: np.ndarray, ceiling_dbtp: float, sample_rate: int = SAMPLE_RA
     peaks = true_peak_envelope(samples, only_above=ceiling * INTERSAMPLE_HEADROOM)
     need = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-12))
     if need.min() >= 1.0:
-        return samples, gain_to_db(float(peaks.max()))
+        return peaks, None
     look = max(3, int(0.005 * sample_rate))
     gain = minimum_filter1d(need, size=2 * look + 1)
     gain = uniform_filter1d(gain, size=look)
-    gain = np.minimum(gain, need)
-    return (samples * gain[None, :]).astype(np.float32), gain_to_db(float((peaks * gain).max()))
+    return peaks, np.minimum(gain, need)
 
 
-def _raised_cosine(n: int) -> np.ndarray:
+def raised_cosine(n: int) -> np.ndarray:
     return 0.5 - 0.5 * np.cos(np.linspace(0.0, np.pi, n, endpoint=True)) if n > 0 else np.zeros(0)
 
 
@@ -127,9 +143,9 @@ def build_music_bed(music: np.ndarray, plan: SyncPlan, sample_rate: int = SAMPLE
     fade_in = min(int(plan.fade_in_s * sample_rate), n_out)
     fade_out = min(int(plan.fade_out_s * sample_rate), n_out)
     if fade_in:
-        bed[:, :fade_in] *= _raised_cosine(fade_in)
+        bed[:, :fade_in] *= raised_cosine(fade_in)
     if fade_out:
-        bed[:, n_out - fade_out :] *= _raised_cosine(fade_out)[::-1]
+        bed[:, n_out - fade_out :] *= raised_cosine(fade_out)[::-1]
     return bed
 
 
@@ -166,10 +182,10 @@ def duck_envelope(
             continue
         depth[max(a, 0) : b] = 1.0
         ramp_in_start = max(0, a - attack)
-        ramp = _raised_cosine(a - ramp_in_start)
+        ramp = raised_cosine(a - ramp_in_start)
         depth[ramp_in_start:a] = np.maximum(depth[ramp_in_start:a], ramp)
         ramp_out_end = min(n, b + release)
-        ramp = _raised_cosine(ramp_out_end - b)[::-1]
+        ramp = raised_cosine(ramp_out_end - b)[::-1]
         depth[b:ramp_out_end] = np.maximum(depth[b:ramp_out_end], ramp)
     # interpolate in dB so the dip sounds even
     return np.asarray(10 ** ((depth * duck_db) / 20.0), dtype=np.float32)
@@ -179,6 +195,41 @@ def _fit_length(samples: np.ndarray, n: int) -> np.ndarray:
     if samples.shape[1] >= n:
         return samples[:, :n]
     return np.pad(samples, ((0, 0), (0, n - samples.shape[1])))
+
+
+@dataclass(frozen=True)
+class MixLevels:
+    """The gains the mix applies, from the loudness of its two sources."""
+
+    music_gain: float
+    """Linear, on the music bed (ducking multiplies it)."""
+    original_gain: float
+    """Linear, on the original sound (0.0 when it is left out)."""
+    target_lufs: float
+    """The loudness the mastering aims at."""
+
+
+def mix_levels(
+    *,
+    orig_lufs: float | None,
+    music_lufs: float,
+    speech_intervals: tuple[tuple[float, float], ...],
+    n: int,
+    options: MixOptions,
+    sample_rate: int = SAMPLE_RATE,
+) -> MixLevels:
+    """The music's and the original sound's gains and the mastering target (``orig_lufs`` None: music alone)."""
+    speech_s = sum(e - s for s, e in speech_intervals)
+    voiced = orig_lufs is not None and speech_s >= SPEECH_SHARE_FOR_VOICE_MIX * (n / sample_rate)
+    music_target = MUSIC_UNDER_SPEECH_LUFS if voiced else MUSIC_LEAD_LUFS
+    volume_db = gain_to_db(max(options.music_volume_pct, 0.0) / 100.0) if options.music_volume_pct > 0 else -120.0
+    music_gain_db = (music_target - music_lufs if math.isfinite(music_lufs) else 0.0) + volume_db
+    if orig_lufs is None:
+        # Music alone: its level is the output's level. 100 % (or more) is the loudness target, and each
+        # step down lowers the whole output by as much, as the user asked (normalising would undo it).
+        return MixLevels(db_to_gain(music_gain_db), 0.0, options.target_lufs + min(0.0, volume_db))
+    orig_target = ORIGINAL_WITH_SPEECH_LUFS if voiced else AMBIENCE_LUFS
+    return MixLevels(db_to_gain(music_gain_db), db_to_gain(orig_target - orig_lufs), options.target_lufs)
 
 
 def mix(
@@ -196,27 +247,25 @@ def mix(
     orig_lufs = integrated_loudness(orig, sample_rate) if orig is not None else float("-inf")
     if orig is not None and not orig_lufs > SILENT_LUFS:
         orig = None  # a silent track adds nothing but noise after normalisation
-    speech_s = sum(e - s for s, e in speech_intervals)
-    voiced = orig is not None and speech_s >= SPEECH_SHARE_FOR_VOICE_MIX * (n / sample_rate)
-
     music_lufs = integrated_loudness(music_bed, sample_rate)
-    music_target = MUSIC_UNDER_SPEECH_LUFS if voiced else MUSIC_LEAD_LUFS
-    volume_db = gain_to_db(max(options.music_volume_pct, 0.0) / 100.0) if options.music_volume_pct > 0 else -120.0
-    music_gain_db = (music_target - music_lufs if math.isfinite(music_lufs) else 0.0) + volume_db
+    levels = mix_levels(
+        orig_lufs=orig_lufs if orig is not None else None,
+        music_lufs=music_lufs,
+        speech_intervals=speech_intervals,
+        n=n,
+        options=options,
+        sample_rate=sample_rate,
+    )
     ducking = (
         duck_envelope(speech_intervals, n, duck_db=options.duck_db, sample_rate=sample_rate)
         if orig is not None and options.duck and speech_intervals
         else np.ones(n, dtype=np.float32)
     )
-    music_gain = ducking * db_to_gain(music_gain_db)
+    music_gain = ducking * levels.music_gain
     out = music_bed * music_gain[None, :]
     if orig is not None:
-        orig_target = ORIGINAL_WITH_SPEECH_LUFS if voiced else AMBIENCE_LUFS
-        out = out + orig * db_to_gain(orig_target - orig_lufs)
-    if orig is None:
-        # Music alone: its level is the output's level. 100 % (or more) is the loudness target, and each
-        # step down lowers the whole output by as much, as the user asked (normalising would undo it).
-        options = replace(options, target_lufs=options.target_lufs + min(0.0, volume_db))
+        out = out + orig * levels.original_gain
+    options = replace(options, target_lufs=levels.target_lufs)
     mastered = master(out.astype(np.float32), options=options, sample_rate=sample_rate)
     return MixResult(
         samples=mastered.samples,

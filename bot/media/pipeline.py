@@ -11,13 +11,17 @@ through an optional callback ``(stage, fraction)``; stages are named as in the b
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from bot.config import Settings, get_settings
 from bot.errors import InputRejected
@@ -28,6 +32,7 @@ from bot.media.film_climax import film_climax_s
 from bot.media.library import Library
 from bot.media.matching import track_moods
 from bot.media.mix import SAMPLE_RATE, build_music_bed, mix
+from bot.media.mix_stream import mix_to_file
 from bot.media.models import AudioFeatures, MediaInfo, MixOptions, SyncPlan, Track, VideoAnalysis
 from bot.media.montage import MontageAnalysis, montage_sound
 from bot.media.montage_render import film_size, render_montage
@@ -270,51 +275,69 @@ def render_timeline(
         if isinstance(analysis, MontageAnalysis):
             climax = film_climax_s(analysis.footage, timeline.segments) if music.hit_at_s is None else music.hit_at_s
             plan = _film_moment(plan, features, climax)
-    with clock.stage("mix"):
-        samples = decode_audio(track.path, sample_rate=SAMPLE_RATE, channels=2)
-        bed = build_music_bed(samples, plan, SAMPLE_RATE)
-        keep = timeline.original.keep
-        original = None
-        if keep and isinstance(analysis, MontageAnalysis):
-            original, speech = montage_sound(timeline.segments, SAMPLE_RATE)
-        elif keep and isinstance(analysis, ClipAnalysis) and analysis.info.has_audio:
-            original = decode_audio(analysis.info.path, sample_rate=SAMPLE_RATE, channels=2)
-        options = MixOptions(music_volume_pct=music.volume_pct, keep_original=keep, duck=timeline.original.duck)
-        mixed = mix(music_bed=bed, original=original, speech_intervals=speech, options=options)
-    with clock.stage("render"):
-        out = timeline.output
-        if isinstance(analysis, MontageAnalysis):
-            size = film_size(out.aspect or "16:9", analysis.largest_short_side(), out.max_height)
-            enlarged = analysis.smaller_photos(timeline.segments, min(size))
-            rendered = render_montage(
-                segments=timeline.segments,
-                size=size,
-                output=out,
-                title=timeline.title,
-                audio=mixed.samples,
-                sample_rate=SAMPLE_RATE,
-                target=output,
-                timeout_s=ffmpeg_timeout_s,
-                crop_paths=analysis.crop_paths(timeline.segments, size, out),
-            )
-        else:
-            reframe = subject_path(analysis.info, out, cuts)
-            edits = VideoEdits(
-                aspect=out.aspect,
-                fit=out.fit,
-                max_height=out.max_height,
-                title=timeline.title,
-                target_size_bytes=out.target_size_bytes,
-                reframe=reframe,
-            )
-            rendered = render(
-                info=analysis.info,
-                audio=mixed.samples,
-                sample_rate=SAMPLE_RATE,
-                output=output,
-                edits=edits,
-                timeout_s=ffmpeg_timeout_s,
-            )
+    with contextlib.ExitStack() as scratch:
+        with clock.stage("mix"):
+            samples = decode_audio(track.path, sample_rate=SAMPLE_RATE, channels=2)
+            keep = timeline.original.keep
+            options = MixOptions(music_volume_pct=music.volume_pct, keep_original=keep, duck=timeline.original.duck)
+            audio: np.ndarray | Path
+            if isinstance(analysis, MontageAnalysis):
+                original = None
+                if keep:
+                    original, speech = montage_sound(timeline.segments, SAMPLE_RATE)
+                bed = build_music_bed(samples, plan, SAMPLE_RATE)
+                mixed = mix(music_bed=bed, original=original, speech_intervals=speech, options=options)
+                audio, loudness_lufs, true_peak = mixed.samples, mixed.loudness_lufs, mixed.true_peak_dbtp
+                del bed, original
+            else:
+                # One clip's sound may be ten minutes long: mixed in blocks through files beside the output.
+                output.parent.mkdir(parents=True, exist_ok=True)
+                workdir = scratch.enter_context(tempfile.TemporaryDirectory(prefix=".musiccog-mix-", dir=output.parent))
+                has_sound = keep and analysis.info.has_audio
+                mixed_file = mix_to_file(
+                    music=samples,
+                    plan=plan,
+                    original_path=analysis.info.path if has_sound else None,
+                    speech_intervals=speech,
+                    options=options,
+                    workdir=Path(workdir),
+                )
+                audio, loudness_lufs, true_peak = mixed_file.path, mixed_file.loudness_lufs, mixed_file.true_peak_dbtp
+            del samples
+        with clock.stage("render"):
+            out = timeline.output
+            if isinstance(analysis, MontageAnalysis) and isinstance(audio, np.ndarray):
+                size = film_size(out.aspect or "16:9", analysis.largest_short_side(), out.max_height)
+                enlarged = analysis.smaller_photos(timeline.segments, min(size))
+                rendered = render_montage(
+                    segments=timeline.segments,
+                    size=size,
+                    output=out,
+                    title=timeline.title,
+                    audio=audio,
+                    sample_rate=SAMPLE_RATE,
+                    target=output,
+                    timeout_s=ffmpeg_timeout_s,
+                    crop_paths=analysis.crop_paths(timeline.segments, size, out),
+                )
+            elif isinstance(analysis, ClipAnalysis):
+                reframe = subject_path(analysis.info, out, cuts)
+                edits = VideoEdits(
+                    aspect=out.aspect,
+                    fit=out.fit,
+                    max_height=out.max_height,
+                    title=timeline.title,
+                    target_size_bytes=out.target_size_bytes,
+                    reframe=reframe,
+                )
+                rendered = render(
+                    info=analysis.info,
+                    audio=audio,
+                    sample_rate=SAMPLE_RATE,
+                    output=output,
+                    edits=edits,
+                    timeout_s=ffmpeg_timeout_s,
+                )
     why = _with_peak(music.why, plan, pinned=music.hit_at_s is not None)
     return RenderOutcome(
         output_path=str(output),
@@ -326,8 +349,8 @@ def render_timeline(
         loops=plan.loops,
         cuts_on_beat=plan.cuts_on_beat,
         cuts_total=plan.cuts_total,
-        loudness_lufs=mixed.loudness_lufs,
-        true_peak_dbtp=mixed.true_peak_dbtp,
+        loudness_lufs=loudness_lufs,
+        true_peak_dbtp=true_peak,
         video_copied=rendered.video_copied,
         duration_s=duration_s,
         width=rendered.width,

@@ -128,7 +128,7 @@ def _audio_input(sample_rate: int, channels: int) -> list[str]:
 
 
 def run_render(
-    args: Sequence[str], *, pcm: bytes, output: Path, timeout_s: float, env: Mapping[str, str] | None = None
+    args: Sequence[str], *, pcm: bytes | None, output: Path, timeout_s: float, env: Mapping[str, str] | None = None
 ) -> None:
     """Run FFmpeg (``args`` without the output), ``pcm`` on stdin, into a temporary file renamed to ``output``."""
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -172,7 +172,7 @@ def _crop_position(path: CropPath | None) -> tuple[str, str] | None:
 def render(
     *,
     info: MediaInfo,
-    audio: np.ndarray,
+    audio: np.ndarray | Path,
     sample_rate: int,
     output: Path,
     edits: VideoEdits | None = None,
@@ -180,8 +180,14 @@ def render(
 ) -> RenderedFile:
     """Write ``output`` (MP4, faststart) from the source video, the mixed audio and the visual edits."""
     edits = edits or VideoEdits()
-    pcm = np.ascontiguousarray(audio.T, dtype="<f4").tobytes()
-    inputs = [*_audio_input(sample_rate, audio.shape[0]), "-i", info.path]
+    if isinstance(audio, Path):  # audio15: a long mix arrives as a raw stereo f32le file, never whole in memory
+        pcm, audio_input = None, ["-f", "f32le", "-ar", str(sample_rate), "-ac", "2", "-i", str(audio)]
+    else:
+        pcm, audio_input = (
+            np.ascontiguousarray(audio.T, dtype="<f4").tobytes(),
+            _audio_input(sample_rate, audio.shape[0]),
+        )
+    inputs = [*audio_input, "-i", info.path]
     tail = ["-map", "0:a:0", "-c:a", "aac", *AUDIO_ARGS, "-b:a", AUDIO_BITRATE, "-ar", str(sample_rate)]
     tail += ["-map_metadata", "1", "-movflags", "+faststart", "-f", "mp4"]
     quiet = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y"]
@@ -204,7 +210,7 @@ def render(
             spliced = _smart_title(info, edits, visual, (shown_w, shown_h), Path(workdir), timeout_s)
             if spliced is not None:
                 video_args, (width, height) = _encode_args(info, None, True)
-                source_args = [*quiet, *_audio_input(sample_rate, audio.shape[0]), "-i", str(spliced.path)]
+                source_args = [*quiet, *audio_input, "-i", str(spliced.path)]
             else:
                 video_args, (width, height) = _encode_args(info, visual, copy)
                 source_args = head
