@@ -105,7 +105,7 @@ class QueueSteps:
         prepared = await asyncio.to_thread(self._prepare, name, args)
         reused = await self._reused(app, prepared)
         if reused is not None:
-            return await asyncio.to_thread(self._receive, *reused)
+            return reused[0]
         prefix = new_step_prefix()
         try:
             await asyncio.to_thread(self._send, prefix, prepared)
@@ -136,9 +136,9 @@ class QueueSteps:
             digest.update(hashlib.sha256(relative.encode()).digest() + content)
         return _Prepared(name, packed, files, digest.hexdigest())
 
-    async def _reused(self, app: App, prepared: _Prepared) -> tuple[bytes, dict[str, str]] | None:
-        """The result of the same step queued earlier (before a restart): followed while it is queued or
-        running, taken when it has finished; its objects are deleted once read. None: queue it anew."""
+    async def _reused(self, app: App, prepared: _Prepared) -> tuple[Any] | None:
+        """The value of the same step queued earlier (before a restart), alone in a tuple: followed while it is
+        queued or running, taken when it has finished; its objects are deleted once read. None: queue it anew."""
         try:
             earlier = await step_by_key(app, prepared.key)
         except DATABASE_ERRORS:
@@ -158,7 +158,7 @@ class QueueSteps:
                 logger.info("step %s (%s) ended %s without a result; queued anew", job_id, prepared.name, status)
                 return None
             logger.info("step %s (%s): its result is taken, not made again", job_id, prepared.name)
-            return data, rename
+            return (await asyncio.to_thread(self._receive, data, rename),)
         finally:
             await asyncio.shield(asyncio.to_thread(self._storage.delete_prefix, prefix))
 

@@ -13,7 +13,8 @@ can name a file outside the step's own folder.
 
 A step's *identity* (:func:`identity`) is the same pickle with each path that names nothing yet (a render's
 output, a fresh name each run) reduced to its folder and suffix: two runs of the same work in the same session
-have the same identity, which is how a re-run finds a step it already queued (``bot.scale.client``). Those
+have the same identity (measurements of the work, ``stage_times_s``, are left out too: they differ every
+run), which is how a re-run finds a step it already queued (``bot.scale.client``). Those
 fresh paths are listed in order (:attr:`Packed.fresh`) so a reused result's files can take the new names.
 
 The bytes are pickles: the database and the shared storage are trusted like the bot's own data folder
@@ -26,7 +27,7 @@ import io
 import pickle
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, is_dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -36,6 +37,8 @@ from bot.errors import MusicCogError
 __all__ = ["Packed", "ParcelError", "identity", "pack", "safe_relative", "sanitised_relative", "unpack"]
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+_MEASURED = ("stage_times_s",)
+"""Fields that time the work that made an object (an analysis): not part of what was made."""
 
 
 class ParcelError(MusicCogError):
@@ -78,6 +81,10 @@ class _Pickler(pickle.Pickler):
     def persistent_id(self, obj: Any) -> Any:
         if isinstance(obj, Settings):
             return ("settings",)
+        if self._keyed and is_dataclass(obj) and not isinstance(obj, type):
+            measured: dict[str, Any] = {name: {} for name in _MEASURED if getattr(obj, name, None)}
+            if measured:  # the same object without its timings (pickled in the id, as any other object)
+                return ("measured", replace(obj, **measured))
         if not isinstance(obj, str | Path):
             return None
         text = str(obj)
