@@ -22,6 +22,7 @@ import contextlib
 import hashlib
 import logging
 import pickle
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,6 +61,7 @@ OUTAGE_S = 600.0
 
 _SONG_PREFIX = "song-"  # the local backend's name for a user's song in the session folder
 _FOLLOWED = frozenset({"todo", "doing", "succeeded"})
+_DIGESTS_KEPT = 256
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,9 @@ class QueueSteps:
         self._opening = asyncio.Lock()
         self._waiting: dict[asyncio.Future[Any], int] = {}
         """Tasks whose step is queued and not yet taken by a worker → steps queued before it."""
+        self._digests: dict[Path, tuple[tuple[int, int], bytes]] = {}
+        """Input file → (size, mtime) and its content's SHA-256 (oldest first; read from worker threads)."""
+        self._digests_lock = threading.Lock()
 
     async def _opened(self) -> App:
         async with self._opening:
@@ -131,10 +136,24 @@ class QueueSteps:
         digest = hashlib.sha256(name.encode())
         digest.update(hashlib.sha256(identity(args, self._root)).digest())
         for relative in sorted(files):
-            with files[relative].open("rb") as handle:
-                content = hashlib.file_digest(handle, "sha256").digest()
-            digest.update(hashlib.sha256(relative.encode()).digest() + content)
+            digest.update(hashlib.sha256(relative.encode()).digest() + self._content_digest(files[relative]))
         return _Prepared(name, packed, files, digest.hexdigest())
+
+    def _content_digest(self, path: Path) -> bytes:
+        """SHA-256 of the file, remembered by size and modification time: an upload's clip is read by several
+        steps (analyse, render), hashed once."""
+        stat = path.stat()
+        stamp = (stat.st_size, stat.st_mtime_ns)
+        known = self._digests.get(path)
+        if known is not None and known[0] == stamp:
+            return known[1]
+        with path.open("rb") as handle:
+            content = hashlib.file_digest(handle, "sha256").digest()
+        with self._digests_lock:
+            self._digests[path] = (stamp, content)
+            while len(self._digests) > _DIGESTS_KEPT:
+                self._digests.pop(next(iter(self._digests)))
+        return content
 
     async def _reused(self, app: App, prepared: _Prepared) -> tuple[Any] | None:
         """The value of the same step queued earlier (before a restart), alone in a tuple: followed while it is
