@@ -1,13 +1,14 @@
-"""A bot process killed while its render runs on a worker: the worker finishes meanwhile, and the restarted bot
-delivers that render instead of making it again (issue #14). Separate processes on loopback: the fake Telegram
-Bot API (here), ``musiccog telegram``, two ``musiccog worker`` processes, PostgreSQL, a shared folder. The
-render steps run are counted in the workers' own logs."""
+"""A bot process killed while its render runs on a worker: whether the worker finishes before the bot is back or
+after, the restarted bot delivers that render instead of making it again (issue #14). Separate processes on
+loopback: the fake Telegram Bot API (here), ``musiccog telegram``, two ``musiccog worker`` processes, PostgreSQL,
+a shared folder. The render steps run are counted in the workers' own logs."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import re
+import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -65,7 +66,9 @@ async def _until(check: Callable[[], bool], what: str, timeout_s: float = 180.0)
         await asyncio.sleep(0.1)
 
 
-def test_a_render_finished_while_the_bot_was_down_is_delivered_not_made_again(
+@pytest.mark.parametrize("meanwhile", ["finished", "still-running"])
+def test_a_render_started_before_the_bot_died_is_delivered_not_made_again(
+    meanwhile: str,
     tmp_path: Path,
     data_dir: Path,
     postgres_url: str,
@@ -77,7 +80,8 @@ def test_a_render_finished_while_the_bot_was_down_is_delivered_not_made_again(
         "MUSICCOG_DATABASE_URL": postgres_url,
         "MUSICCOG_STORAGE": str(tmp_path / "shared"),
         "MUSICCOG_WORKER_HEARTBEAT_S": "1",
-        "MUSICCOG_WORKER_STALLED_S": "4",
+        # a worker held still (below) must not be taken for dead meanwhile
+        "MUSICCOG_WORKER_STALLED_S": "4" if meanwhile == "finished" else "600",
     }
     workers = [start_worker(shared), start_worker(shared)]
     for worker in workers:
@@ -102,11 +106,20 @@ def test_a_render_finished_while_the_bot_was_down_is_delivered_not_made_again(
             await fake.wait_for("getUpdates", timeout=120)
             fake.push_message(chat, chat, video=fake.add_file(clip.read_bytes(), kind="video"), caption="9:16")
             await _until(lambda: bool(_renders(workers)), "no render step ran")
-            await asyncio.to_thread(bots[0].kill)  # the bot dies mid-render; the worker goes on
             [step] = _renders(workers)
-            await _until(lambda: _status(postgres_url, step) == "succeeded", f"render step {step} never finished")
+            rendering = next(worker for worker in workers if f"job {step}: running render_task" in worker.text())
+            if meanwhile != "finished":  # the render's worker (its FFmpeg too) held still until the bot is back
+                os.killpg(rendering.process.pid, signal.SIGSTOP)
+            await asyncio.to_thread(bots[0].kill)  # the bot dies mid-render; the worker goes on
+            if meanwhile == "finished":
+                await _until(lambda: _status(postgres_url, step) == "succeeded", f"render step {step} never finished")
             assert fake.calls_to("sendVideo") == []
             bots.append(CliProcess(["telegram"], env, tmp_path / "bot.log", append=True))  # the bot again
+            if meanwhile != "finished":
+                try:
+                    await _until(lambda: "following it" in bots[1].text(), "the restarted bot did not follow the step")
+                finally:
+                    os.killpg(rendering.process.pid, signal.SIGCONT)
             video = await fake.wait_for("sendVideo", lambda call: call.params.get("chat_id") == chat, 300)
             assert video.ok and video.files["video"].data[4:8] == b"ftyp"
             await asyncio.sleep(2.0)  # room for a duplicate to show up
