@@ -6,15 +6,25 @@ prefix is queued, and its status is watched. When it succeeds the result is read
 the step made (a render) are fetched into the session folder, and the prefix is deleted — whatever
 happened, so storage keeps nothing of a finished step. Cancelling the waiting coroutine (``/cancel``)
 asks procrastinate to abort the job, which stops the step on the worker that runs it.
+
+Every step is queued with its identity ``key``: a hash of the step's name, its arguments (paths relative to
+the session folder; an output's fresh name reduced to its folder and suffix) and the bytes of the files it
+reads. When the bot was restarted mid-job, the engine runs the job again in the same session, so its steps
+have the keys they had: a step still queued or running is followed rather than queued again, and one that
+finished meanwhile (its result still in storage, not yet received) is taken as it is, its output files given
+this run's names. A step that failed, was aborted or whose result is gone is queued anew.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import pickle
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -22,7 +32,7 @@ from procrastinate import App
 
 from bot.config import Settings
 from bot.errors import RenderFailed
-from bot.scale.parcel import pack, safe_relative, unpack
+from bot.scale.parcel import Packed, identity, pack, safe_relative, unpack
 from bot.scale.queue import (
     DATABASE_ERRORS,
     MAX_ATTEMPTS,
@@ -31,6 +41,7 @@ from bot.scale.queue import (
     ensure_schema,
     make_app,
     queue_dsn,
+    step_by_key,
     step_status,
     steps_ahead,
 )
@@ -49,6 +60,18 @@ OUTAGE_S = 600.0
 """How long the database may be unreachable before a waiting step is given up."""
 
 _SONG_PREFIX = "song-"  # the local backend's name for a user's song in the session folder
+_FOLLOWED = frozenset({"todo", "doing", "succeeded"})
+_DIGESTS_KEPT = 256
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A step's call, packed, with the files it sends and its identity."""
+
+    name: str
+    packed: Packed
+    files: dict[str, Path]
+    key: str
 
 
 class QueueSteps:
@@ -63,6 +86,9 @@ class QueueSteps:
         self._opening = asyncio.Lock()
         self._waiting: dict[asyncio.Future[Any], int] = {}
         """Tasks whose step is queued and not yet taken by a worker → steps queued before it."""
+        self._digests: dict[Path, tuple[tuple[int, int], bytes]] = {}
+        """Input file → (size, mtime) and its content's SHA-256 (oldest first; read from worker threads)."""
+        self._digests_lock = threading.Lock()
 
     async def _opened(self) -> App:
         async with self._opening:
@@ -76,57 +102,127 @@ class QueueSteps:
     async def run(self, func: Callable[..., T], *args: Any) -> T:
         """``func(*args)`` on a worker; its exceptions (``InputRejected``, ``RenderFailed``…) are raised here.
 
-        A step marked done without a result was ended by a worker that had lost its claim (procrastinate lets
-        any worker finish a job): it is queued once more, within ``MAX_ATTEMPTS``."""
+        The same step queued before a restart is followed or taken (:meth:`_reused`). A step marked done
+        without a result was ended by a worker that had lost its claim (procrastinate lets any worker finish a
+        job): it is queued once more, within ``MAX_ATTEMPTS``."""
         name = step_name(func)
         app = await self._opened()
+        prepared = await asyncio.to_thread(self._prepare, name, args)
+        reused = await self._reused(app, prepared)
+        if reused is not None:
+            return reused[0]
         prefix = new_step_prefix()
         try:
-            await asyncio.to_thread(self._send, prefix, name, args)
+            await asyncio.to_thread(self._send, prefix, prepared)
             for _attempt in range(MAX_ATTEMPTS):
-                job_id = await self._defer(app, prefix)
+                job_id = await self._defer(app, prefix, prepared.key)
                 logger.info("step %s (%s) queued", job_id, name)
-                try:
-                    status = await self._wait(app, job_id)
-                except asyncio.CancelledError:
-                    await asyncio.shield(self._abort(app, job_id))
-                    raise
+                status = await self._wait_or_abort(app, job_id)
                 if status != "succeeded":
                     raise RenderFailed("A render worker could not finish the step.")
                 data = await asyncio.to_thread(self._storage.get_bytes, f"{prefix}/result")
                 if data is not None:
-                    return await asyncio.to_thread(self._receive, data)
+                    return await asyncio.to_thread(self._receive, data, {})
                 logger.warning("step %s was ended without a result (a worker lost its claim)", job_id)
             raise RenderFailed("A render worker finished without a result.")
         finally:
             await asyncio.shield(asyncio.to_thread(self._storage.delete_prefix, prefix))
 
-    def _send(self, prefix: str, name: str, args: tuple[Any, ...]) -> None:
+    def _prepare(self, name: str, args: tuple[Any, ...]) -> _Prepared:
         packed = pack(args, self._root)
         files = packed.files
         if name in LIGHT_STEPS:
             files = {rel: path for rel, path in files.items() if Path(rel).name.startswith(_SONG_PREFIX)}
-        inputs = list(files)
+        digest = hashlib.sha256(name.encode())
+        digest.update(hashlib.sha256(identity(args, self._root)).digest())
+        for relative in sorted(files):
+            digest.update(hashlib.sha256(relative.encode()).digest() + self._content_digest(files[relative]))
+        return _Prepared(name, packed, files, digest.hexdigest())
+
+    def _content_digest(self, path: Path) -> bytes:
+        """SHA-256 of the file, remembered by size and modification time: an upload's clip is read by several
+        steps (analyse, render), hashed once."""
+        stat = path.stat()
+        stamp = (stat.st_size, stat.st_mtime_ns)
+        known = self._digests.get(path)
+        if known is not None and known[0] == stamp:
+            return known[1]
+        with path.open("rb") as handle:
+            content = hashlib.file_digest(handle, "sha256").digest()
+        with self._digests_lock:
+            self._digests[path] = (stamp, content)
+            while len(self._digests) > _DIGESTS_KEPT:
+                self._digests.pop(next(iter(self._digests)))
+        return content
+
+    async def _reused(self, app: App, prepared: _Prepared) -> tuple[Any] | None:
+        """The value of the same step queued earlier (before a restart), alone in a tuple: followed while it is
+        queued or running, taken when it has finished; its objects are deleted once read. None: queue it anew."""
+        try:
+            earlier = await step_by_key(app, prepared.key)
+        except DATABASE_ERRORS:
+            return None
+        if earlier is None or earlier[1] not in _FOLLOWED:
+            return None
+        job_id, status, prefix = earlier
+        try:
+            rename = await asyncio.to_thread(self._renames, prefix, prepared)
+            if rename is None:
+                return None
+            if status != "succeeded":
+                logger.info("step %s (%s) was queued before a restart; following it", job_id, prepared.name)
+                status = await self._wait_or_abort(app, job_id)
+            data = await asyncio.to_thread(self._storage.get_bytes, f"{prefix}/result")
+            if status != "succeeded" or data is None:
+                logger.info("step %s (%s) ended %s without a result; queued anew", job_id, prepared.name, status)
+                return None
+            logger.info("step %s (%s): its result is taken, not made again", job_id, prepared.name)
+            return (await asyncio.to_thread(self._receive, data, rename),)
+        finally:
+            await asyncio.shield(asyncio.to_thread(self._storage.delete_prefix, prefix))
+
+    def _renames(self, prefix: str, prepared: _Prepared) -> dict[str, str] | None:
+        """The earlier call's fresh output paths → this call's (None if its call is gone: nothing to take)."""
+        data = self._storage.get_bytes(f"{prefix}/call")
+        if data is None:
+            return None
+        earlier = pickle.loads(data)  # our own, through our own storage
+        fresh = list(earlier.get("fresh", ()))
+        if len(fresh) != len(prepared.packed.fresh):
+            return None
+        return dict(zip(fresh, prepared.packed.fresh, strict=True))
+
+    def _send(self, prefix: str, prepared: _Prepared) -> None:
+        inputs = list(prepared.files)
         for index, relative in enumerate(inputs):
-            self._storage.put_file(f"{prefix}/in/{index}", files[relative])
-        call = {"step": name, "args": packed.data, "inputs": inputs}
+            self._storage.put_file(f"{prefix}/in/{index}", prepared.files[relative])
+        call = {"step": prepared.name, "args": prepared.packed.data, "inputs": inputs, "fresh": prepared.packed.fresh}
         self._storage.put_bytes(f"{prefix}/call", pickle.dumps(call, protocol=pickle.HIGHEST_PROTOCOL))
 
-    def _receive(self, data: bytes) -> Any:
+    async def _wait_or_abort(self, app: App, job_id: int) -> str:
+        """The step's final status; cancelling the caller (``/cancel``) aborts the step on its worker."""
+        try:
+            return await self._wait(app, job_id)
+        except asyncio.CancelledError:
+            await asyncio.shield(self._abort(app, job_id))
+            raise
+
+    def _receive(self, data: bytes, rename: Mapping[str, str]) -> Any:
+        """The step's value (or its exception raised); its output files fetched, under ``rename``d names."""
         outcome = pickle.loads(data)  # our own worker's, through our own storage
         if not outcome["ok"]:
             raise outcome["error"]
         for relative, key in outcome["outputs"]:
-            target = self._root.joinpath(*safe_relative(relative).parts)
+            target = self._root.joinpath(*safe_relative(rename.get(relative, relative)).parts)
             self._storage.get_file(key, target)
-        value, _names = unpack(outcome["value"], self._root, None, sanitise=False)
+        value, _names = unpack(outcome["value"], self._root, None, sanitise=False, rename=rename)
         return value
 
-    async def _defer(self, app: App, prefix: str) -> int:
+    async def _defer(self, app: App, prefix: str, key: str) -> int:
         task = app.configure_task(TASK_NAME, queue=QUEUE)
         for delay_s in (0.5, 1.0, 2.0, 4.0, 8.0, 0.0):
             try:
-                return await task.defer_async(prefix=prefix)
+                return await task.defer_async(prefix=prefix, key=key)
             except DATABASE_ERRORS:
                 if not delay_s:
                     raise

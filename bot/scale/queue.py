@@ -8,7 +8,9 @@ fallback). pgqueuer would fit too; procrastinate's stalled-job detection and abo
 this mode leans on.
 
 One procrastinate job is one step of a bot job (the bot's own ``jobs`` table still holds the chat's job).
-Its only argument is the step's storage prefix; the call and the result are in storage.
+Its arguments are the step's storage prefix and its identity ``key`` (``bot.scale.client``: a hash of the
+step and what it reads, so a restarted bot finds the step it had queued, :func:`step_by_key`); the call and
+the result are in storage.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ __all__ = [
     "make_app",
     "queue_dsn",
     "retry_stalled",
+    "step_by_key",
     "step_status",
     "steps_ahead",
 ]
@@ -54,6 +57,10 @@ _SCHEMA_LOCK = 0x6D75_7369  # "musi": one process applies the schema, the others
 _STATUS = "SELECT status, attempts FROM procrastinate_jobs WHERE id = %(job_id)s"
 _AHEAD = (
     "SELECT count(*) AS n FROM procrastinate_jobs WHERE queue_name = %(queue)s AND status = 'todo' AND id < %(job_id)s"
+)
+_BY_KEY = (
+    "SELECT id, status::text AS status, args->>'prefix' AS prefix FROM procrastinate_jobs"
+    " WHERE queue_name = %(queue)s AND task_name = %(task)s AND args->>'key' = %(key)s ORDER BY id DESC LIMIT 1"
 )
 _CLAIM = (
     "SELECT EXISTS (SELECT 1 FROM procrastinate_jobs"
@@ -94,6 +101,15 @@ async def step_status(app: App, job_id: int) -> tuple[str, int] | None:
     """The step's procrastinate status (``todo``, ``doing``, ``succeeded``…) and finished attempts."""
     rows = await app.connector.execute_query_all_async(_STATUS, job_id=job_id)
     return (str(rows[0]["status"]), int(rows[0]["attempts"])) if rows else None
+
+
+async def step_by_key(app: App, key: str) -> tuple[int, str, str] | None:
+    """The newest step queued with this identity: its id, status and storage prefix (None if there is none).
+    Reads the queue's rows of a day at most (``delete_old_jobs``), so no index of our own is needed."""
+    rows = await app.connector.execute_query_all_async(_BY_KEY, queue=QUEUE, task=TASK_NAME, key=key)
+    if not rows or not rows[0]["prefix"]:
+        return None
+    return int(rows[0]["id"]), str(rows[0]["status"]), str(rows[0]["prefix"])
 
 
 async def steps_ahead(app: App, job_id: int) -> int:

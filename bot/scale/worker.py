@@ -86,8 +86,9 @@ class StepWorker:
         counts = await asyncio.gather(*(asyncio.wrap_future(f) for f in futures))
         logger.info("worker warm: %d process(es), %d tracks each", len(counts), min(counts, default=0))
 
-    async def run_step(self, context: JobContext, prefix: str) -> None:
-        """The procrastinate task: one step, its outcome (value or exception) published as ``result``."""
+    async def run_step(self, context: JobContext, prefix: str, key: str = "") -> None:
+        """The procrastinate task: one step, its outcome (value or exception) published as ``result``. ``key``
+        (the step's identity) is for the bot to find the step again after a restart; the worker needs none."""
         job = context.job
         assert job.id is not None
         logger.info("job %s: step started on pid %d", job.id, os.getpid())
@@ -101,6 +102,7 @@ class StepWorker:
                 logger.warning("job %s: its call is gone (cancelled or finished elsewhere)", job.id)
                 return
             func, args, names = loaded
+            logger.info("job %s: running %s", job.id, func.__name__)
             before = _files(folder)
             try:
                 value = await self._execute(folder, func, args)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 from bot.config import Settings
 from bot.media.timeline import Timeline
-from bot.scale.parcel import ParcelError, pack, safe_relative, sanitised_relative, unpack
+from bot.scale.parcel import ParcelError, identity, pack, safe_relative, sanitised_relative, unpack
 
 
 def test_paths_under_the_root_move_to_the_other_root_and_settings_stay_behind(tmp_path: Path) -> None:
@@ -46,3 +47,34 @@ def test_a_result_cannot_carry_settings(tmp_path: Path) -> None:
     packed = pack(Settings(), tmp_path)
     with pytest.raises(ParcelError):
         unpack(packed.data, tmp_path, None, sanitise=False)
+
+
+def test_the_same_work_asked_again_has_the_same_identity_and_its_outputs_take_the_new_names(tmp_path: Path) -> None:
+    root = tmp_path / "bot"
+    source = root / "abc" / "source.mp4"
+    source.parent.mkdir(parents=True)
+    source.write_bytes(b"video")
+    timeline = Timeline.for_video(str(source), 5.0)
+    first_output, second_output = str(root / "abc" / "renders" / "1.mp4"), str(root / "abc" / "renders" / "2.mp4")
+    first, second = (timeline, str(source), first_output), (timeline, str(source), second_output)
+    assert identity(first, root) == identity(second, root)  # an output's fresh name is not the work
+    assert identity(first, root) != identity((timeline, str(source), str(root / "abc" / "other" / "1.mp4")), root)
+    assert identity(first, root) != identity((Timeline.for_video(str(source), 4.0), str(source), first_output), root)
+    old, new = pack(first, root), pack(second, root)
+    assert old.fresh == ["abc/renders/1.mp4"] and new.fresh == ["abc/renders/2.mp4"]
+    rename = dict(zip(old.fresh, new.fresh, strict=True))
+    (_, _, output), _ = unpack(old.data, root, None, sanitise=False, rename=rename)
+    assert output == second_output  # a reused result's file lands where this run expects it
+
+
+@dataclass(frozen=True)
+class Measured:
+    """Made like an analysis: a value and how long making it took."""
+
+    value: int
+    stage_times_s: dict[str, float] = field(default_factory=dict)
+
+
+def test_timings_are_not_part_of_an_identity(tmp_path: Path) -> None:
+    assert identity(Measured(1, {"probe": 0.1}), tmp_path) == identity(Measured(1, {"probe": 0.7}), tmp_path)
+    assert identity(Measured(1), tmp_path) != identity(Measured(2), tmp_path)
