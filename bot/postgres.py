@@ -78,6 +78,12 @@ def _named_rows(cursor: Any) -> Callable[[Sequence[Any]], NamedRow]:
     return lambda values: NamedRow(index, values)
 
 
+def cancelling() -> bool:
+    """Whether the running task has been asked to stop (an error raised on the way must not swallow that)."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
+
+
 def _connection_lost(exc: BaseException) -> bool:
     """Whether ``exc`` means "the connection is gone" (worth a retry), not "the statement is wrong"."""
     if isinstance(exc, PoolClosed) or not isinstance(exc, psycopg.OperationalError):
@@ -159,6 +165,8 @@ class PostgresDatabase:
             try:
                 return await attempt()
             except psycopg.Error as exc:
+                if cancelling():  # psycopg can turn a cancelled statement into an error: stay cancelled
+                    raise asyncio.CancelledError from exc
                 if not _connection_lost(exc) or loop.time() + delay > deadline:
                     raise
                 logger.warning("database connection lost during %s (%s); trying again", what, type(exc).__name__)

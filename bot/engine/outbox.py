@@ -144,6 +144,9 @@ class Courier:
                 await self.send_due()
                 next_at = await self._store.next_delivery_at()
             except Exception:
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():  # raised while being stopped: stop, don't go round
+                    raise asyncio.CancelledError from None
                 logger.exception("the courier failed; will try again")
                 next_at = None
             wait_s = 5.0 if next_at is None else min(5.0, max(0.05, next_at - time.time()))

@@ -479,8 +479,16 @@ class JobRunner:
             try:
                 await self.housekeeping()
             except Exception:
+                if _cancelling():  # an error raised while being cancelled (a database rollback) ends the loop
+                    raise asyncio.CancelledError from None
                 logger.exception("housekeeping failed; will try again")
             await asyncio.sleep(max(60.0, self._settings.cleanup_interval_s))
+
+
+def _cancelling() -> bool:
+    """Whether the running task has been asked to stop (``close`` waits for it: a loop must not go on)."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
 
 
 def _song_title(file_name: str | None) -> str | None:
