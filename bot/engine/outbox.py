@@ -149,6 +149,9 @@ class Courier:
                     raise asyncio.CancelledError from None
                 logger.exception("the courier failed; will try again")
                 next_at = None
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():  # close() asked, whatever swallowed it on the way
+                raise asyncio.CancelledError
             wait_s = 5.0 if next_at is None else min(5.0, max(0.05, next_at - time.time()))
             self._wake.clear()
             with contextlib.suppress(TimeoutError):

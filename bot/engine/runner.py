@@ -257,6 +257,8 @@ class JobRunner:
     async def _dispatch_loop(self) -> None:
         """Start queued jobs, oldest first, whenever a worker slot is free."""
         while True:
+            if _cancelling():  # close() asked, whatever swallowed its cancellation on the way (psycopg)
+                raise asyncio.CancelledError
             await self._wake.wait()
             self._wake.clear()
             if self._store.shared:
@@ -482,6 +484,8 @@ class JobRunner:
                 if _cancelling():  # an error raised while being cancelled (a database rollback) ends the loop
                     raise asyncio.CancelledError from None
                 logger.exception("housekeeping failed; will try again")
+            if _cancelling():  # close() asked, whatever swallowed its cancellation on the way (psycopg)
+                raise asyncio.CancelledError
             await asyncio.sleep(max(60.0, self._settings.cleanup_interval_s))
 
 
