@@ -290,9 +290,10 @@ def render_timeline(
                 audio, loudness_lufs, true_peak = mixed.samples, mixed.loudness_lufs, mixed.true_peak_dbtp
                 del bed, original
             else:
-                # One clip's sound may be ten minutes long: mixed in blocks through files beside the output.
+                # One clip's sound may be ten minutes long: mixed in blocks through raw files in the temp dir
+                # (TMPDIR; not the session folder, whose disk holds the user's files and results).
                 output.parent.mkdir(parents=True, exist_ok=True)
-                workdir = scratch.enter_context(tempfile.TemporaryDirectory(prefix=".musiccog-mix-", dir=output.parent))
+                workdir = scratch.enter_context(tempfile.TemporaryDirectory(prefix="musiccog-mix-"))
                 has_sound = keep and analysis.info.has_audio
                 mixed_file = mix_to_file(
                     music=samples,
