@@ -37,8 +37,10 @@ __all__ = [
     "Mastered",
     "MixLevels",
     "MixResult",
+    "bed_block",
     "build_music_bed",
     "db_to_gain",
+    "duck_block",
     "duck_envelope",
     "gain_to_db",
     "limit",
@@ -123,8 +125,14 @@ def raised_cosine(n: int) -> np.ndarray:
 
 def build_music_bed(music: np.ndarray, plan: SyncPlan, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
     """The track laid out on the video's timeline: segments, equal-power crossfades, fade in/out."""
+    return bed_block(music, plan, 0, int(round(plan.video_duration_s * sample_rate)), sample_rate)
+
+
+def bed_block(music: np.ndarray, plan: SyncPlan, a: int, b: int, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
+    """The music bed's samples ``[a, b)`` (see :func:`build_music_bed`), computed for that range only: a long
+    clip's mix goes block by block (``mix_stream``)."""
     n_out = int(round(plan.video_duration_s * sample_rate))
-    bed = np.zeros((2, n_out), dtype=np.float32)
+    bed = np.zeros((2, b - a), dtype=np.float32)
     n_src = music.shape[1]
     for seg in plan.segments:
         src0 = int(round(seg.source_start_s * sample_rate))
@@ -132,21 +140,64 @@ def build_music_bed(music: np.ndarray, plan: SyncPlan, sample_rate: int = SAMPLE
         length = min(int(round(seg.duration_s * sample_rate)), n_out - dst0, n_src - src0)
         if length <= 0:
             continue
-        piece = music[:, src0 : src0 + length].astype(np.float32, copy=True)
+        lo, hi = max(dst0, a), min(dst0 + length, b)
+        if hi <= lo:
+            continue
+        piece = music[:, src0 + lo - dst0 : src0 + hi - dst0].astype(np.float32, copy=True)
         xf = min(int(round(seg.crossfade_in_s * sample_rate)), length)
-        if xf > 0:
-            ramp = np.linspace(0.0, np.pi / 2, xf)
-            piece[:, :xf] *= np.sin(ramp)
-            # the previous piece already covers [dst0, dst0 + xf) and fades out there
-            bed[:, dst0 : dst0 + xf] *= np.cos(ramp)
-        bed[:, dst0 : dst0 + length] += piece
+        fade_hi = min(dst0 + xf, hi)
+        if xf > 0 and fade_hi > lo:
+            ramp = np.linspace(0.0, np.pi / 2, xf)[lo - dst0 : fade_hi - dst0]
+            piece[:, : fade_hi - lo] *= np.sin(ramp)
+            # the previous piece already covers this stretch and fades out there
+            bed[:, lo - a : fade_hi - a] *= np.cos(ramp)
+        bed[:, lo - a : hi - a] += piece
     fade_in = min(int(plan.fade_in_s * sample_rate), n_out)
     fade_out = min(int(plan.fade_out_s * sample_rate), n_out)
-    if fade_in:
-        bed[:, :fade_in] *= raised_cosine(fade_in)
-    if fade_out:
-        bed[:, n_out - fade_out :] *= raised_cosine(fade_out)[::-1]
+    if fade_in and a < fade_in:
+        bed[:, : min(b, fade_in) - a] *= raised_cosine(fade_in)[a : min(b, fade_in)]
+    if fade_out and b > n_out - fade_out:
+        start = max(a, n_out - fade_out)
+        curve = raised_cosine(fade_out)[::-1]
+        bed[:, start - a :] *= curve[start - (n_out - fade_out) : b - (n_out - fade_out)]
     return bed
+
+
+def duck_block(
+    speech_intervals: tuple[tuple[float, float], ...],
+    n: int,
+    a: int,
+    b: int,
+    *,
+    duck_db: float,
+    sample_rate: int = SAMPLE_RATE,
+) -> np.ndarray:
+    """The ducking envelope's samples ``[a, b)`` of ``n`` (see :func:`duck_envelope`), for that range only."""
+    if duck_db >= 0:
+        return np.ones(b - a, dtype=np.float32)
+    depth = np.zeros(b - a, dtype=np.float32)
+    attack = max(1, int(DUCK_ATTACK_S * sample_rate))
+    release = max(1, int(DUCK_RELEASE_S * sample_rate))
+
+    def raise_to(start: int, values: np.ndarray) -> None:
+        lo, hi = max(start, a), min(start + len(values), b)
+        if hi > lo:
+            window = depth[lo - a : hi - a]
+            depth[lo - a : hi - a] = np.maximum(window, values[lo - start : hi - start])
+
+    for start_s, end_s in merge_short_pauses(speech_intervals):
+        s0 = int(max(0.0, start_s - SPEECH_PREROLL_S) * sample_rate)
+        s1 = int(min(n / sample_rate, end_s) * sample_rate)
+        if s1 <= 0 or s0 >= n:
+            continue
+        lo, hi = max(s0, 0, a), min(s1, b)
+        if hi > lo:
+            depth[lo - a : hi - a] = 1.0
+        ramp_in_start = max(0, s0 - attack)
+        raise_to(ramp_in_start, raised_cosine(s0 - ramp_in_start))
+        ramp_out_end = min(n, s1 + release)
+        raise_to(s1, raised_cosine(ramp_out_end - s1)[::-1])
+    return np.asarray(10 ** ((depth * duck_db) / 20.0), dtype=np.float32)
 
 
 def merge_short_pauses(
@@ -170,25 +221,7 @@ def duck_envelope(
     sample_rate: int = SAMPLE_RATE,
 ) -> np.ndarray:
     """Linear music gain: 1 outside speech, ``duck_db`` inside, with raised-cosine attack/release."""
-    if duck_db >= 0:
-        return np.ones(n, dtype=np.float32)
-    depth = np.zeros(n, dtype=np.float32)
-    attack = max(1, int(DUCK_ATTACK_S * sample_rate))
-    release = max(1, int(DUCK_RELEASE_S * sample_rate))
-    for start_s, end_s in merge_short_pauses(speech_intervals):
-        a = int(max(0.0, start_s - SPEECH_PREROLL_S) * sample_rate)
-        b = int(min(n / sample_rate, end_s) * sample_rate)
-        if b <= 0 or a >= n:
-            continue
-        depth[max(a, 0) : b] = 1.0
-        ramp_in_start = max(0, a - attack)
-        ramp = raised_cosine(a - ramp_in_start)
-        depth[ramp_in_start:a] = np.maximum(depth[ramp_in_start:a], ramp)
-        ramp_out_end = min(n, b + release)
-        ramp = raised_cosine(ramp_out_end - b)[::-1]
-        depth[b:ramp_out_end] = np.maximum(depth[b:ramp_out_end], ramp)
-    # interpolate in dB so the dip sounds even
-    return np.asarray(10 ** ((depth * duck_db) / 20.0), dtype=np.float32)
+    return duck_block(speech_intervals, n, 0, n, duck_db=duck_db, sample_rate=sample_rate)
 
 
 def _fit_length(samples: np.ndarray, n: int) -> np.ndarray:

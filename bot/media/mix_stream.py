@@ -22,21 +22,18 @@ from bot.media.audio_io import iter_audio
 from bot.media.loudness import LoudnessMeter, true_peak_envelope
 from bot.media.mix import (
     AAC_PEAK_MARGIN_DB,
-    DUCK_ATTACK_S,
-    DUCK_RELEASE_S,
     SAMPLE_RATE,
     SILENT_LUFS,
-    SPEECH_PREROLL_S,
+    bed_block,
     db_to_gain,
+    duck_block,
     gain_to_db,
     limiter_gain,
-    merge_short_pauses,
     mix_levels,
-    raised_cosine,
 )
 from bot.media.models import MixOptions, SyncPlan
 
-__all__ = ["BLOCK", "CHANNELS", "CONTEXT", "MixedFile", "RawAudio", "bed_block", "duck_block", "mix_to_file"]
+__all__ = ["BLOCK", "CHANNELS", "CONTEXT", "MixedFile", "RawAudio", "mix_to_file"]
 
 CHANNELS = 2
 BLOCK = 614_400
@@ -84,77 +81,6 @@ class MixedFile:
 def _ranges(n: int) -> Iterator[tuple[int, int]]:
     for a in range(0, n, BLOCK):
         yield a, min(n, a + BLOCK)
-
-
-def bed_block(music: np.ndarray, plan: SyncPlan, a: int, b: int, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
-    """``build_music_bed(music, plan)[:, a:b]``, computed for that range only."""
-    n_out = int(round(plan.video_duration_s * sample_rate))
-    bed = np.zeros((2, b - a), dtype=np.float32)
-    n_src = music.shape[1]
-    for seg in plan.segments:
-        src0 = int(round(seg.source_start_s * sample_rate))
-        dst0 = int(round(seg.timeline_start_s * sample_rate))
-        length = min(int(round(seg.duration_s * sample_rate)), n_out - dst0, n_src - src0)
-        if length <= 0:
-            continue
-        lo, hi = max(dst0, a), min(dst0 + length, b)
-        if hi <= lo:
-            continue
-        piece = music[:, src0 + lo - dst0 : src0 + hi - dst0].astype(np.float32, copy=True)
-        xf = min(int(round(seg.crossfade_in_s * sample_rate)), length)
-        fade_hi = min(dst0 + xf, hi)
-        if xf > 0 and fade_hi > lo:
-            ramp = np.linspace(0.0, np.pi / 2, xf)[lo - dst0 : fade_hi - dst0]
-            piece[:, : fade_hi - lo] *= np.sin(ramp)
-            # the previous piece already covers this stretch and fades out there
-            bed[:, lo - a : fade_hi - a] *= np.cos(ramp)
-        bed[:, lo - a : hi - a] += piece
-    fade_in = min(int(plan.fade_in_s * sample_rate), n_out)
-    fade_out = min(int(plan.fade_out_s * sample_rate), n_out)
-    if fade_in and a < fade_in:
-        bed[:, : min(b, fade_in) - a] *= raised_cosine(fade_in)[a : min(b, fade_in)]
-    if fade_out and b > n_out - fade_out:
-        start = max(a, n_out - fade_out)
-        curve = raised_cosine(fade_out)[::-1]
-        bed[:, start - a :] *= curve[start - (n_out - fade_out) : b - (n_out - fade_out)]
-    return bed
-
-
-def duck_block(
-    speech_intervals: tuple[tuple[float, float], ...],
-    n: int,
-    a: int,
-    b: int,
-    *,
-    duck_db: float,
-    sample_rate: int = SAMPLE_RATE,
-) -> np.ndarray:
-    """``duck_envelope(speech_intervals, n, duck_db=duck_db)[a:b]``, computed for that range only."""
-    if duck_db >= 0:
-        return np.ones(b - a, dtype=np.float32)
-    depth = np.zeros(b - a, dtype=np.float32)
-    attack = max(1, int(DUCK_ATTACK_S * sample_rate))
-    release = max(1, int(DUCK_RELEASE_S * sample_rate))
-
-    def raise_to(start: int, values: np.ndarray) -> None:
-        lo, hi = max(start, a), min(start + len(values), b)
-        if hi > lo:
-            window = depth[lo - a : hi - a]
-            depth[lo - a : hi - a] = np.maximum(window, values[lo - start : hi - start])
-
-    for start_s, end_s in merge_short_pauses(speech_intervals):
-        s0 = int(max(0.0, start_s - SPEECH_PREROLL_S) * sample_rate)
-        s1 = int(min(n / sample_rate, end_s) * sample_rate)
-        if s1 <= 0 or s0 >= n:
-            continue
-        lo, hi = max(s0, 0, a), min(s1, b)
-        if hi > lo:
-            depth[lo - a : hi - a] = 1.0
-        ramp_in_start = max(0, s0 - attack)
-        raise_to(ramp_in_start, raised_cosine(s0 - ramp_in_start))
-        ramp_out_end = min(n, s1 + release)
-        raise_to(s1, raised_cosine(ramp_out_end - s1)[::-1])
-    return np.asarray(10 ** ((depth * duck_db) / 20.0), dtype=np.float32)
 
 
 def _decode_fitted(path: str, n: int, target: RawAudio) -> float:
