@@ -14,6 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.config import Settings
+from bot.media.library import load_library
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -85,6 +88,23 @@ class WorkerProcess(CliProcess):
             if time.monotonic() > deadline:
                 raise AssertionError(f"worker never said {needle!r}:\n{self.text()[-3000:]}")
             time.sleep(0.1)
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data dir whose library is loaded, shared by the bot and worker processes of the end-to-end tests."""
+    path = tmp_path_factory.getbasetemp() / "musiccog-data"
+    load_library(Settings(data_dir=path))
+    return path
+
+
+@pytest.fixture
+def bots() -> Iterator[list[CliProcess]]:
+    """``musiccog telegram`` processes the test starts (each served by the fake Bot API), killed at the end."""
+    started: list[CliProcess] = []
+    yield started
+    for bot in started:
+        bot.stop()
 
 
 @pytest.fixture

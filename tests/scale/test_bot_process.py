@@ -10,36 +10,18 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
 import pytest
 
-from bot.config import Settings
-from bot.media.library import load_library
 from tests.fakes.telegram_api import ApiCall, FakeBotApi
 from tests.mediagen import make_clip
 from tests.scale.conftest import CliProcess, WorkerProcess
 from tests.scale.test_telegram_scale import _steps
 
 pytestmark = pytest.mark.timeout(600)
-
-
-@pytest.fixture(scope="module")
-def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.getbasetemp() / "musiccog-data"
-    load_library(Settings(data_dir=path))
-    return path
-
-
-@pytest.fixture
-def bots() -> Iterator[list[CliProcess]]:
-    """``musiccog telegram`` processes the test starts (each served by the fake Bot API), killed at the end."""
-    started: list[CliProcess] = []
-    yield started
-    for bot in started:
-        bot.stop()
 
 
 async def _rendering(postgres_url: str, timeout_s: float = 180.0) -> None:

@@ -9,14 +9,12 @@ import asyncio
 import os
 import re
 import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
 import pytest
 
-from bot.config import Settings
-from bot.media.library import load_library
 from tests.fakes.telegram_api import FakeBotApi
 from tests.mediagen import make_clip
 from tests.scale.conftest import CliProcess, WorkerProcess
@@ -24,21 +22,6 @@ from tests.scale.conftest import CliProcess, WorkerProcess
 pytestmark = pytest.mark.timeout(600)
 
 _RENDER_RAN = re.compile(r"job (\d+): running render_task")
-
-
-@pytest.fixture(scope="module")
-def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.getbasetemp() / "musiccog-data"
-    load_library(Settings(data_dir=path))
-    return path
-
-
-@pytest.fixture
-def bots() -> Iterator[list[CliProcess]]:
-    started: list[CliProcess] = []
-    yield started
-    for bot in started:
-        bot.stop()
 
 
 def _renders(workers: list[WorkerProcess]) -> list[int]:

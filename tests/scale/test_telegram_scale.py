@@ -20,7 +20,6 @@ import pytest
 from adapters.telegram import teardown
 from bot.backends.factory import make_backend
 from bot.config import Settings
-from bot.media.library import load_library
 from bot.sessions import SessionStore
 from tests.adapters.telegram_bot import bot_settings, running_bot, text_in, to_chat
 from tests.fakes.telegram_api import FakeBotApi
@@ -35,13 +34,6 @@ FAST = {"MUSICCOG_WORKER_HEARTBEAT_S": "1", "MUSICCOG_WORKER_STALLED_S": "4"}
 @pytest.fixture(autouse=True)
 def _ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PTB_TIMEDELTA", "1")
-
-
-@pytest.fixture(scope="module")
-def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.getbasetemp() / "musiccog-data"
-    load_library(Settings(data_dir=path))
-    return path
 
 
 @pytest.fixture(scope="module")
