@@ -38,6 +38,7 @@ __all__ = [
     "NamedRow",
     "Row",
     "SqliteDatabase",
+    "cancelling",
     "is_postgres_url",
     "new_owner_key",
     "open_database",
@@ -101,6 +102,13 @@ class Database(Executor, Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+def cancelling() -> bool:
+    """Whether the running task has been asked to stop. A loop checks it: a database driver may swallow the
+    ``CancelledError`` or turn it into an error on the way out of a statement, and ``close()`` waits for it."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
 
 
 def is_postgres_url(target: Path | str) -> bool:

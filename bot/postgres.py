@@ -40,6 +40,7 @@ from bot.database import (
     Executor,
     NamedRow,
     Row,
+    cancelling,
     new_owner_key,
     prepare,
     schema_statements,
@@ -76,12 +77,6 @@ _CONNECTION_LOST_STATES: Final = frozenset({"57P01", "57P02", "57P03"})  # admin
 def _named_rows(cursor: Any) -> Callable[[Sequence[Any]], NamedRow]:
     index = {column.name: position for position, column in enumerate(cursor.description or ())}
     return lambda values: NamedRow(index, values)
-
-
-def cancelling() -> bool:
-    """Whether the running task has been asked to stop (an error raised on the way must not swallow that)."""
-    task = asyncio.current_task()
-    return task is not None and task.cancelling() > 0
 
 
 def _connection_lost(exc: BaseException) -> bool:

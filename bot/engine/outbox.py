@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import Settings
+from bot.database import cancelling
 from bot.engine.messages import Button, Error, Fact, Progress, Reply, Text, Video
 from bot.engine.platform_links import PlatformLinks
 from bot.sessions import Delivery, DeliveryState, JobState, SessionStore
@@ -144,13 +145,11 @@ class Courier:
                 await self.send_due()
                 next_at = await self._store.next_delivery_at()
             except Exception:
-                task = asyncio.current_task()
-                if task is not None and task.cancelling():  # raised while being stopped: stop, don't go round
+                if cancelling():  # raised while being stopped: stop, don't go round
                     raise asyncio.CancelledError from None
                 logger.exception("the courier failed; will try again")
                 next_at = None
-            task = asyncio.current_task()
-            if task is not None and task.cancelling():  # close() asked, whatever swallowed it on the way
+            if cancelling():  # close() asked, whatever swallowed it on the way
                 raise asyncio.CancelledError
             wait_s = 5.0 if next_at is None else min(5.0, max(0.05, next_at - time.time()))
             self._wake.clear()

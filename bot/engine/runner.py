@@ -35,6 +35,7 @@ from bot.backends.base import (
     Warmable,
 )
 from bot.config import Settings
+from bot.database import cancelling
 from bot.engine.big_files import LinkOffers, backend_session_of, full_quality, upload_sentence
 from bot.engine.jobs import RENDER_KINDS, JobKind, JobPayload, JobResult
 from bot.engine.messages import Error, Progress, Reply, Text, new_error_id
@@ -257,7 +258,7 @@ class JobRunner:
     async def _dispatch_loop(self) -> None:
         """Start queued jobs, oldest first, whenever a worker slot is free."""
         while True:
-            if _cancelling():  # close() asked, whatever swallowed its cancellation on the way (psycopg)
+            if cancelling():  # close() asked, whatever swallowed its cancellation on the way (psycopg)
                 raise asyncio.CancelledError
             await self._wake.wait()
             self._wake.clear()
@@ -481,18 +482,12 @@ class JobRunner:
             try:
                 await self.housekeeping()
             except Exception:
-                if _cancelling():  # an error raised while being cancelled (a database rollback) ends the loop
+                if cancelling():  # an error raised while being cancelled (a database rollback) ends the loop
                     raise asyncio.CancelledError from None
                 logger.exception("housekeeping failed; will try again")
-            if _cancelling():  # close() asked, whatever swallowed its cancellation on the way (psycopg)
+            if cancelling():  # close() asked, whatever swallowed its cancellation on the way (psycopg)
                 raise asyncio.CancelledError
             await asyncio.sleep(max(60.0, self._settings.cleanup_interval_s))
-
-
-def _cancelling() -> bool:
-    """Whether the running task has been asked to stop (``close`` waits for it: a loop must not go on)."""
-    task = asyncio.current_task()
-    return task is not None and task.cancelling() > 0
 
 
 def _song_title(file_name: str | None) -> str | None:
