@@ -638,23 +638,19 @@ class SessionStore:
 
     # ----- faults15: deliveries, status messages, batch progress, sets being collected ----------------
 
-    async def _faults_write(self, sql: str, params: dict[str, Any]) -> list[Row]:
-        """This block's one way to write (a single statement, returning its rows)."""
-        return await self._all(sql, params)
-
     async def note_status(self, platform: str, chat_id: str, ref: str | None) -> None:
         """Remember (or forget, ``None``) the progress message shown for the chat's newest job."""
         row = await self._one(faults_sql.SELECT_NEWEST_CHAT_JOB, {"platform": platform, "chat_id": chat_id})
         if row is not None:
-            await self._faults_write(faults_sql.UPSERT_STATUS_REF, {"job_id": row[0], "status_ref": ref})
+            await self._all(faults_sql.UPSERT_STATUS_REF, {"job_id": row[0], "status_ref": ref})
 
     async def status_removed(self, platform: str, chat_id: str, ref: str) -> None:
         """The chat's progress message ``ref`` is gone (whichever of its jobs noted it)."""
         params = {"platform": platform, "chat_id": chat_id, "status_ref": ref}
-        await self._faults_write(faults_sql.CLEAR_CHAT_STATUS_REF, params)
+        await self._all(faults_sql.CLEAR_CHAT_STATUS_REF, params)
 
     async def forget_status(self, job_id: int) -> None:
-        await self._faults_write(faults_sql.UPSERT_STATUS_REF, {"job_id": job_id, "status_ref": None})
+        await self._all(faults_sql.UPSERT_STATUS_REF, {"job_id": job_id, "status_ref": None})
 
     async def status_refs(self) -> tuple[StatusRef, ...]:
         """Every progress message still remembered (at start-up: all left behind by the dead process)."""
@@ -664,7 +660,7 @@ class SessionStore:
     async def put_final_reply(self, job_id: int, reply_json: str, state: DeliveryState) -> None:
         """Keep a job's last reply until it is delivered (``HANDED`` to a waiting adapter or ``PENDING``)."""
         params = {"job_id": job_id, "reply_json": reply_json, "state": state.value, "next_try_at": self._clock()}
-        await self._faults_write(faults_sql.UPSERT_FINAL_REPLY, params)
+        await self._all(faults_sql.UPSERT_FINAL_REPLY, params)
 
     async def set_delivery(
         self, job_id: int, state: DeliveryState, *, tries: int = 0, next_try_at: float | None = None
@@ -672,7 +668,7 @@ class SessionStore:
         """Move an undelivered reply on (delivered, dropped, or pending again at ``next_try_at``); False when
         it was already delivered or dropped."""
         params = {"job_id": job_id, "state": state.value, "tries": tries, "next_try_at": next_try_at}
-        return bool(await self._faults_write(faults_sql.UPDATE_DELIVERY, params))
+        return bool(await self._all(faults_sql.UPDATE_DELIVERY, params))
 
     async def claim_deliveries(self, *, lease_s: float, job_id: int | None = None) -> tuple[Delivery, ...]:
         """Pending replies whose next try is due (only ``job_id``'s, if given), oldest job first, each claimed
@@ -681,9 +677,9 @@ class SessionStore:
         now = self._clock()
         params: dict[str, Any] = {"now": now, "lease_until": now + lease_s}
         if job_id is None:
-            rows = await self._faults_write(faults_sql.CLAIM_DUE_DELIVERIES, params)
+            rows = await self._all(faults_sql.CLAIM_DUE_DELIVERIES, params)
         else:
-            rows = await self._faults_write(faults_sql.CLAIM_DUE_DELIVERY, {**params, "job_id": job_id})
+            rows = await self._all(faults_sql.CLAIM_DUE_DELIVERY, {**params, "job_id": job_id})
         found = []
         claimed: list[tuple[int, str, int]] = sorted((int(row[0]), str(row[1]), int(row[2])) for row in rows)
         for claimed_id, reply_json, tries in claimed:
@@ -703,7 +699,7 @@ class SessionStore:
 
     async def set_items_done(self, job_id: int, items_done: int) -> None:
         """A batch's first ``items_done`` items are delivered: a rerun starts after them."""
-        await self._faults_write(faults_sql.UPSERT_ITEMS_DONE, {"job_id": job_id, "items_done": items_done})
+        await self._all(faults_sql.UPSERT_ITEMS_DONE, {"job_id": job_id, "items_done": items_done})
 
     async def add_collecting(
         self, platform: str, chat_id: str, media_json: str, caption: str, group_id: str | None, incoming_json: str
@@ -721,14 +717,14 @@ class SessionStore:
         # (read committed), two of them can read the same MAX. The loser takes the next place.
         for attempt in range(COLLECT_INSERT_TRIES):
             try:
-                await self._faults_write(faults_sql.INSERT_COLLECTING_ITEM, params)
+                await self._all(faults_sql.INSERT_COLLECTING_ITEM, params)
                 return
             except DatabaseIntegrityError:
                 if attempt == COLLECT_INSERT_TRIES - 1:
                     raise
 
     async def clear_collecting(self, platform: str, chat_id: str) -> None:
-        await self._faults_write(faults_sql.DELETE_COLLECTING_ITEMS, {"platform": platform, "chat_id": chat_id})
+        await self._all(faults_sql.DELETE_COLLECTING_ITEMS, {"platform": platform, "chat_id": chat_id})
 
     async def collecting_items(self) -> tuple[CollectingItem, ...]:
         """Every item of every set still being collected, by chat, in the order sent."""
