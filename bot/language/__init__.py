@@ -10,6 +10,6 @@ its exceptions), so the pipeline, the engine, the backends and the adapters can 
 
 from __future__ import annotations
 
-from bot.language.phrases import LANGS, Lang, has_phrase, say, t
+from bot.language.phrases import LANGS, Lang, Phrase, has_phrase, say, t
 
-__all__ = ["LANGS", "Lang", "has_phrase", "say", "t"]
+__all__ = ["LANGS", "Lang", "Phrase", "has_phrase", "say", "t"]

@@ -8,11 +8,12 @@ it, and a test can check that every table has every key with the same placeholde
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Literal
 
 from bot.language import en, zh
 
-__all__ = ["LANGS", "TABLES", "Lang", "has_phrase", "say", "t"]
+__all__ = ["LANGS", "TABLES", "Lang", "Phrase", "has_phrase", "say", "t"]
 
 Lang = Literal["en", "zh"]
 """The languages the bot speaks."""
@@ -33,6 +34,27 @@ def say(key: str, lang: str = "en", /, **values: object) -> str:
     if template is None:
         template = en.PHRASES[key]
     return template.format(**values) if values else template
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A sentence kept as its key and values, worded only where it is read, in the reader's language.
+
+    What a pure step has to say (an edit's outcome, "music −3 dB (71%)") is made once as a value and
+    worded for whoever reads it, instead of the step being run again per language. A value may itself be
+    a phrase ("{change} → {title}"), worded in the same language.
+    """
+
+    key: str
+    values: tuple[tuple[str, object], ...] = ()
+
+    @classmethod
+    def of(cls, key: str, /, **values: object) -> Phrase:
+        return cls(key, tuple(values.items()))
+
+    def worded(self, lang: str = "en") -> str:
+        """The sentence in ``lang`` (see :func:`say`)."""
+        return say(self.key, lang, **{k: v.worded(lang) if isinstance(v, Phrase) else v for k, v in self.values})
 
 
 def has_phrase(key: str) -> bool:

@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from bot.language import LANGS, say
+from bot.language import LANGS, Phrase, say
 from bot.language.vocabulary import parse_mood_words
-from bot.media.edits import FILM_EDITS, MOOD_EDITS, Edit, SetHit, StartMusic, apply_edits_explained, moods_after
+from bot.media.edits import FILM_EDITS, MOOD_EDITS, Edit, SetHit, StartMusic, apply_edits_phrased, moods_after
 from bot.media.instructions import parse_instruction
 from bot.media.library import Library
 from bot.media.matching import pick_reason, rank_tracks, song_pick_reason, with_honest_words, with_pick_reason
@@ -128,28 +128,17 @@ def apply_instruction(
         moods = moods_after(timeline, result.edits) if result.needs_rerank else _moods(timeline)
         ranking = rank_tracks(video=described, tracks=library.tracks, prompt=" ".join(moods) or None)
     ranked = ranking.ranked if ranking is not None else music.ranking if music is not None else ()
-    titles = library.titles()
-    new, notes = apply_edits_explained(timeline, result.edits, ranked_track_ids=ranked, titles=titles, lang="en")
+    new, notes = apply_edits_phrased(timeline, result.edits, ranked_track_ids=ranked, titles=library.titles())
     new = _settle_pick(new, before=timeline, video=described, library=library, ranking=ranking)
-    more: list[tuple[str, dict[str, object]]] = []
+    more: list[Phrase] = []
     if film is not None:
         new, more = _replan_film(new, before=timeline, analysis=film, library=library, edits=result.edits)
-    worded: dict[str, tuple[str, ...]] = {}
-    for lang in LANGS:  # the same pure edits explained again: only the words differ
-        said = notes if lang == "en" else _explained(timeline, result.edits, ranked, titles, lang)
-        worded[lang] = (*said, *(say(key, lang, **values) for key, values in more))
-    replies = {
-        lang: "; ".join([*lines, *(say(key, lang) for key in result.error_keys)]) for lang, lines in worded.items()
-    }
+    said = (*notes, *more)
+    errors = tuple(Phrase(key) for key in result.error_keys)
+    worded: dict[str, tuple[str, ...]] = {lang: tuple(note.worded(lang) for note in said) for lang in LANGS}
+    replies = {lang: "; ".join([*lines, *(e.worded(lang) for e in errors)]) for lang, lines in worded.items()}
     mine = result.language
     return new, InstructionReport(text=text, understood=True, edits=worded[mine], reply=replies[mine], replies=replies)
-
-
-def _explained(
-    timeline: Timeline, edits: Sequence[Edit], ranked: Sequence[str], titles: dict[str, str], lang: str
-) -> tuple[str, ...]:
-    """The notes ``apply_edits_explained`` words for ``edits`` on ``timeline``, in ``lang``."""
-    return apply_edits_explained(timeline, edits, ranked_track_ids=ranked, titles=titles, lang=lang)[1]
 
 
 def with_user_song(
@@ -221,9 +210,9 @@ def _described(timeline: Timeline, video: VideoAnalysis | MontageAnalysis) -> Vi
 
 def _replan_film(
     timeline: Timeline, *, before: Timeline, analysis: MontageAnalysis, library: Library, edits: Sequence[Edit]
-) -> tuple[Timeline, list[tuple[str, dict[str, object]]]]:
+) -> tuple[Timeline, list[Phrase]]:
     """The film cut again on the beats when the edits changed its items, length, music or music start;
-    plus notes (phrase key, values) for what the user should know about the result."""
+    plus notes for what the user should know about the result."""
     music = timeline.music
     if music is None:
         return timeline, []
@@ -242,10 +231,10 @@ def _replan_film(
     if hit is not None and peak is not None:  # the music starts so that its big moment lands where asked
         offset = max(0.0, peak - hit.at_s)
     new = _replanned(timeline, analysis, track.features, length_s=asked_s, offset_s=offset)
-    notes: list[tuple[str, dict[str, object]]] = []
+    notes: list[Phrase] = []
     beat_s = 60.0 / track.features.bpm if track.features.bpm > 0 else 0.5
     if not same_length and asked_s - new.duration_s > FOOTAGE_SHORT_BY_BEATS * beat_s:
-        notes.append(("note_footage_limit", {"seconds": round(new.duration_s)}))
+        notes.append(Phrase.of("note_footage_limit", seconds=round(new.duration_s)))
     return new, notes
 
 

@@ -5,7 +5,7 @@ re-rank the library first (``ParseResult.needs_rerank``); the caller computes th
 ``moods_after`` and passes the fresh ranking in.
 
 No prose here: the words for an edit ("music −3 dB", "换一首") are phrases of :mod:`bot.language`,
-picked by :func:`describe_edit` from the edit's kind and values.
+picked by :func:`edit_phrase` from the edit's kind and values and worded where they are read.
 
 One job at ~650 lines: an edit's type, its wording and its effect on the timeline are read together (a new
 edit adds a class, a phrase key and a branch of ``_apply_one``); split apart they would import each other.
@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import ClassVar
 
-from bot.language import say
+from bot.language import Phrase
 from bot.language.vocabulary import parse_mood_words
 from bot.media.timeline import (
     DEFAULT_TITLE_DURATION_S,
@@ -67,7 +67,9 @@ __all__ = [
     "SwapItems",
     "apply_edits",
     "apply_edits_explained",
+    "apply_edits_phrased",
     "describe_edit",
+    "edit_phrase",
     "format_size",
     "merge_mood_words",
     "moods_after",
@@ -337,27 +339,27 @@ def format_size(size_bytes: int) -> str:
     return f"{size_bytes} bytes"
 
 
-def _describe_title(text: str, duration_s: float | None, lang: str) -> str:
+def _describe_title(text: str, duration_s: float | None) -> Phrase:
     if duration_s is None:
-        return say("edit_title", lang, text=text)
-    return say("edit_title_for", lang, text=text, seconds=format_seconds(duration_s))
+        return Phrase.of("edit_title", text=text)
+    return Phrase.of("edit_title_for", text=text, seconds=format_seconds(duration_s))
 
 
-def _describe_start(edit: StartMusic, lang: str) -> str:
+def _describe_start(edit: StartMusic) -> Phrase:
     if edit.offset_s is not None:
         if edit.offset_s >= 60:
             minutes, rest = divmod(edit.offset_s, 60)
-            return say("edit_start_at_clock", lang, clock=f"{int(minutes)}:{format_seconds(rest).zfill(2)}")
-        return say("edit_start_at_seconds", lang, seconds=format_seconds(edit.offset_s))
-    return say("edit_skip_intro" if edit.skip_intro else "edit_start_auto", lang)
+            return Phrase.of("edit_start_at_clock", clock=f"{int(minutes)}:{format_seconds(rest).zfill(2)}")
+        return Phrase.of("edit_start_at_seconds", seconds=format_seconds(edit.offset_s))
+    return Phrase.of("edit_skip_intro" if edit.skip_intro else "edit_start_auto")
 
 
-def _describe_size(edit: SetTargetSize, lang: str) -> str:
+def _describe_size(edit: SetTargetSize) -> Phrase:
     if edit.size_bytes is None:
-        return say("edit_no_size_limit", lang)
+        return Phrase.of("edit_no_size_limit")
     if edit.label:
-        return say("edit_size_under_for", lang, size=format_size(edit.size_bytes), platform=edit.label)
-    return say("edit_size_under", lang, size=format_size(edit.size_bytes))
+        return Phrase.of("edit_size_under_for", size=format_size(edit.size_bytes), platform=edit.label)
+    return Phrase.of("edit_size_under", size=format_size(edit.size_bytes))
 
 
 _ASPECT_KEYS: dict[str | None, str] = {
@@ -370,50 +372,53 @@ _ASPECT_KEYS: dict[str | None, str] = {
 
 def describe_edit(edit: Edit, lang: str = "en") -> str:
     """What the edit does, in the user's language, for the bot's reply ("music +6 dB", "换一首")."""
+    return edit_phrase(edit).worded(lang)
+
+
+def edit_phrase(edit: Edit) -> Phrase:
+    """What the edit does, as a phrase worded where it is read."""
     if isinstance(edit, ShiftMood):
-        return say(f"edit_shift_{edit.direction}", lang)
+        return Phrase.of(f"edit_shift_{edit.direction}")
     if isinstance(edit, SetMood):
-        return say("edit_set_mood", lang, words=", ".join(edit.words))
+        return Phrase.of("edit_set_mood", words=", ".join(edit.words))
     if isinstance(edit, ChangeVolume):
         sign = "+" if edit.steps > 0 else "−"
-        return say("edit_change_volume", lang, gain=f"{sign}{format_seconds(abs(edit.gain_db))}")
+        return Phrase.of("edit_change_volume", gain=f"{sign}{format_seconds(abs(edit.gain_db))}")
     if isinstance(edit, SetVolume):
-        return say("edit_set_volume", lang, pct=format_seconds(edit.pct))
+        return Phrase.of("edit_set_volume", pct=format_seconds(edit.pct))
     if isinstance(edit, SetOriginalAudio):
-        return say("edit_original_kept" if edit.keep else "edit_original_muted", lang)
+        return Phrase.of("edit_original_kept" if edit.keep else "edit_original_muted")
     if isinstance(edit, SetDucking):
-        return say("edit_ducking_on" if edit.enabled else "edit_ducking_off", lang)
+        return Phrase.of("edit_ducking_on" if edit.enabled else "edit_ducking_off")
     if isinstance(edit, StartMusic):
-        return _describe_start(edit, lang)
+        return _describe_start(edit)
     if isinstance(edit, SetHit):
-        return say("edit_hit_at", lang, seconds=format_seconds(edit.at_s))
+        return Phrase.of("edit_hit_at", seconds=format_seconds(edit.at_s))
     if isinstance(edit, SetTitle):
-        return _describe_title(edit.text, edit.duration_s, lang)
+        return _describe_title(edit.text, edit.duration_s)
     if isinstance(edit, SetAspect):
-        return say(_ASPECT_KEYS[edit.aspect], lang)
+        return Phrase.of(_ASPECT_KEYS[edit.aspect])
     if isinstance(edit, SetFit):
-        return say(f"edit_fit_{edit.mode}", lang)
+        return Phrase.of(f"edit_fit_{edit.mode}")
     if isinstance(edit, SetMaxHeight):
         if edit.height is None:
-            return say("edit_original_resolution", lang)
-        return say("edit_max_height", lang, height=edit.height)
+            return Phrase.of("edit_original_resolution")
+        return Phrase.of("edit_max_height", height=edit.height)
     if isinstance(edit, SetTargetSize):
-        return _describe_size(edit, lang)
+        return _describe_size(edit)
     if isinstance(edit, SetLength):
-        return say("edit_set_length", lang, seconds=format_seconds(edit.seconds))
+        return Phrase.of("edit_set_length", seconds=format_seconds(edit.seconds))
     if isinstance(edit, ChangeLength):
-        return say(f"edit_{edit.direction}", lang)
+        return Phrase.of(f"edit_{edit.direction}")
     if isinstance(edit, SwapItems):
-        return say(
-            "edit_swap_items", lang, first=_ordinal_label(edit.first, lang), second=_ordinal_label(edit.second, lang)
-        )
+        return Phrase.of("edit_swap_items", first=_ordinal_label(edit.first), second=_ordinal_label(edit.second))
     if isinstance(edit, DropItem):
-        return say("edit_drop_item", lang, item=_ordinal_label(edit.index, lang))
-    return say(f"edit_{edit.kind}", lang)
+        return Phrase.of("edit_drop_item", item=_ordinal_label(edit.index))
+    return Phrase.of(f"edit_{edit.kind}")
 
 
-def _ordinal_label(index: int, lang: str) -> str:
-    return say("item_last", lang) if index < 0 else say("item_number", lang, number=index)
+def _ordinal_label(index: int) -> Phrase:
+    return Phrase.of("item_last") if index < 0 else Phrase.of("item_number", number=index)
 
 
 # ----- applying ------------------------------------------------------------------------------------
@@ -450,7 +455,6 @@ def moods_after(timeline: Timeline, edits: Sequence[Edit]) -> tuple[str, ...]:
 class _Env:
     ranked: tuple[str, ...]
     titles: Mapping[str, str]
-    lang: str
 
 
 def _switch(music: MusicTrack | None, track_id: str, env: _Env, *, new_round: bool = False) -> MusicTrack:
@@ -471,7 +475,7 @@ def _switch(music: MusicTrack | None, track_id: str, env: _Env, *, new_round: bo
     )
 
 
-def _next_track(timeline: Timeline, env: _Env) -> tuple[Timeline, str]:
+def _next_track(timeline: Timeline, env: _Env) -> tuple[Timeline, Phrase]:
     music = timeline.music
     current = music.track_id if music is not None else None
     offered_this_round = set(music.offered[music.round_start :]) if music is not None else set()
@@ -481,15 +485,15 @@ def _next_track(timeline: Timeline, env: _Env) -> tuple[Timeline, str]:
     else:
         others = [t for t in env.ranked if t != current]
         if not others:
-            return timeline, say("note_no_other_track", env.lang)
+            return timeline, Phrase.of("note_no_other_track")
         new_music = _switch(music, others[0], env, new_round=True)
-    return replace(timeline, music=new_music), say("note_another_track", env.lang, title=new_music.title)
+    return replace(timeline, music=new_music), Phrase.of("note_another_track", title=new_music.title)
 
 
-def _previous_track(timeline: Timeline, env: _Env) -> tuple[Timeline, str]:
+def _previous_track(timeline: Timeline, env: _Env) -> tuple[Timeline, Phrase]:
     music = timeline.music
     if music is None or music.current <= 0:
-        return timeline, say("note_no_previous_track", env.lang)
+        return timeline, Phrase.of("note_no_previous_track")
     index = music.current - 1
     track_id = music.offered[index]
     new_music = replace(
@@ -500,12 +504,12 @@ def _previous_track(timeline: Timeline, env: _Env) -> tuple[Timeline, str]:
         start_offset_s=None,
         current=index,
     )
-    return replace(timeline, music=new_music), say("note_back_to", env.lang, title=new_music.title)
+    return replace(timeline, music=new_music), Phrase.of("note_back_to", title=new_music.title)
 
 
-def _mood(timeline: Timeline, edit: ShiftMood | SetMood, env: _Env) -> tuple[Timeline, str]:
+def _mood(timeline: Timeline, edit: ShiftMood | SetMood, env: _Env) -> tuple[Timeline, Phrase]:
     music = timeline.music
-    base = describe_edit(edit, env.lang)
+    base = edit_phrase(edit)
     if not env.ranked:
         if music is None:
             return timeline, base
@@ -516,19 +520,19 @@ def _mood(timeline: Timeline, edit: ShiftMood | SetMood, env: _Env) -> tuple[Tim
         new_music = replace(music, moods=moods)
     else:
         new_music = replace(_switch(music, best, env), moods=moods)
-    return replace(timeline, music=new_music), say("note_mood_track", env.lang, change=base, title=new_music.title)
+    return replace(timeline, music=new_music), Phrase.of("note_mood_track", change=base, title=new_music.title)
 
 
-def _change_volume(timeline: Timeline, edit: ChangeVolume, env: _Env) -> tuple[Timeline, str]:
+def _change_volume(timeline: Timeline, edit: ChangeVolume, env: _Env) -> tuple[Timeline, Phrase]:
     music = timeline.music
     if music is None:
-        return timeline, say("note_no_music_yet", env.lang)
+        return timeline, Phrase.of("note_no_music_yet")
     if music.volume_pct <= 0 and edit.steps > 0:
         pct = VOLUME_FROM_SILENCE_PCT * 10 ** (STEP_DB * (edit.steps - 1) / 20)
     else:
         pct = music.volume_pct * 10 ** (edit.gain_db / 20)
     new_music = replace(music, volume_pct=min(MAX_VOLUME_PCT, max(0.0, pct)))
-    note = say("note_volume", env.lang, change=describe_edit(edit, env.lang), pct=round(new_music.volume_pct))
+    note = Phrase.of("note_volume", change=edit_phrase(edit), pct=round(new_music.volume_pct))
     return replace(timeline, music=new_music), note
 
 
@@ -541,10 +545,9 @@ def _set_title(timeline: Timeline, edit: SetTitle) -> Timeline:
     return replace(timeline, title=TitleTrack(text=edit.text, start_s=start, duration_s=duration))
 
 
-def _apply_one(timeline: Timeline, edit: Edit, env: _Env) -> tuple[Timeline, str]:
-    lang = env.lang
+def _apply_one(timeline: Timeline, edit: Edit, env: _Env) -> tuple[Timeline, Phrase]:
     music = timeline.music
-    note = describe_edit(edit, lang)
+    note = edit_phrase(edit)
     if isinstance(edit, NextTrack):
         return _next_track(timeline, env)
     if isinstance(edit, PreviousTrack):
@@ -555,7 +558,7 @@ def _apply_one(timeline: Timeline, edit: Edit, env: _Env) -> tuple[Timeline, str
         return _change_volume(timeline, edit, env)
     if isinstance(edit, SetVolume | StartMusic | SetHit):
         if music is None:
-            return timeline, say("note_no_music_yet", lang)
+            return timeline, Phrase.of("note_no_music_yet")
         if isinstance(edit, SetVolume):
             return replace(timeline, music=replace(music, volume_pct=edit.pct)), note
         if isinstance(edit, SetHit):
@@ -572,7 +575,7 @@ def _apply_one(timeline: Timeline, edit: Edit, env: _Env) -> tuple[Timeline, str
     if isinstance(edit, SetTitle):
         new = _set_title(timeline, edit)
         assert new.title is not None
-        return new, _describe_title(new.title.text, new.title.duration_s, lang)
+        return new, _describe_title(new.title.text, new.title.duration_s)
     if isinstance(edit, RemoveTitle):
         return replace(timeline, title=None), note
     if isinstance(edit, SetAspect):
@@ -584,7 +587,7 @@ def _apply_one(timeline: Timeline, edit: Edit, env: _Env) -> tuple[Timeline, str
     if isinstance(edit, SetTargetSize):
         return replace(timeline, output=replace(timeline.output, target_size_bytes=edit.size_bytes)), note
     if isinstance(edit, FILM_EDITS):
-        return _rearrange(timeline, edit, lang)
+        return _rearrange(timeline, edit)
     raise TypeError(f"unknown edit {edit!r}")
 
 
@@ -593,10 +596,10 @@ def _apply_one(timeline: Timeline, edit: Edit, env: _Env) -> tuple[Timeline, str
 # are rewritten here, and the caller re-plans the cut on the music's beats from that (``bot.media.editing``).
 
 
-def _rearrange(timeline: Timeline, edit: Edit, lang: str) -> tuple[Timeline, str]:
+def _rearrange(timeline: Timeline, edit: Edit) -> tuple[Timeline, Phrase]:
     if not timeline.is_montage:
-        return timeline, say("note_film_only", lang)
-    note = describe_edit(edit, lang)
+        return timeline, Phrase.of("note_film_only")
+    note = edit_phrase(edit)
     segments = list(timeline.segments)
     if isinstance(edit, SetLength | ChangeLength):
         if isinstance(edit, SetLength):
@@ -609,16 +612,14 @@ def _rearrange(timeline: Timeline, edit: Edit, lang: str) -> tuple[Timeline, str
         first, second = _position(edit.first, len(segments)), _position(edit.second, len(segments))
         missing = edit.first if first is None else edit.second if second is None else None
         if first is None or second is None:
-            return timeline, say(
-                "note_no_such_item", lang, item=_ordinal_label(missing or 0, lang), count=len(segments)
-            )
+            return timeline, Phrase.of("note_no_such_item", item=_ordinal_label(missing or 0), count=len(segments))
         segments[first], segments[second] = segments[second], segments[first]
     elif isinstance(edit, DropItem):
         position = _position(edit.index, len(segments))
         if position is None:
-            return timeline, say("note_no_such_item", lang, item=_ordinal_label(edit.index, lang), count=len(segments))
+            return timeline, Phrase.of("note_no_such_item", item=_ordinal_label(edit.index), count=len(segments))
         if len(segments) == 1:
-            return timeline, say("note_last_item", lang)
+            return timeline, Phrase.of("note_last_item")
         del segments[position]
     return replace(timeline, segments=_retimed(segments)), note
 
@@ -640,6 +641,23 @@ def _retimed(segments: Sequence[Segment]) -> tuple[Segment, ...]:
     return tuple(out)
 
 
+def apply_edits_phrased(
+    timeline: Timeline,
+    edits: Sequence[Edit],
+    *,
+    ranked_track_ids: Sequence[str],
+    titles: Mapping[str, str] | None = None,
+) -> tuple[Timeline, tuple[Phrase, ...]]:
+    """``apply_edits`` plus one note per edit with the outcome ("music −3 dB (71%)", "another track: Lo-fi"),
+    as phrases: the edits run once, the notes are worded for each reader."""
+    env = _Env(ranked=tuple(dict.fromkeys(ranked_track_ids)), titles=titles or {})
+    notes: list[Phrase] = []
+    for edit in edits:
+        timeline, note = _apply_one(timeline, edit, env)
+        notes.append(note)
+    return timeline, tuple(notes)
+
+
 def apply_edits_explained(
     timeline: Timeline,
     edits: Sequence[Edit],
@@ -648,13 +666,9 @@ def apply_edits_explained(
     titles: Mapping[str, str] | None = None,
     lang: str = "en",
 ) -> tuple[Timeline, tuple[str, ...]]:
-    """``apply_edits`` plus one note per edit with the outcome ("music −3 dB (71%)", "another track: Lo-fi")."""
-    env = _Env(ranked=tuple(dict.fromkeys(ranked_track_ids)), titles=titles or {}, lang=lang)
-    notes: list[str] = []
-    for edit in edits:
-        timeline, note = _apply_one(timeline, edit, env)
-        notes.append(note)
-    return timeline, tuple(notes)
+    """:func:`apply_edits_phrased` with its notes worded in ``lang``."""
+    new, notes = apply_edits_phrased(timeline, edits, ranked_track_ids=ranked_track_ids, titles=titles)
+    return new, tuple(note.worded(lang) for note in notes)
 
 
 def apply_edits(

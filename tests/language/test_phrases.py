@@ -40,3 +40,13 @@ def test_errors_word_themselves_and_survive_a_process_boundary() -> None:
     assert isinstance(again, InputRejected) and again.in_language("zh") == error.in_language("zh")
     refused = pickle.loads(pickle.dumps(BackendRefused("send_video_first")))
     assert isinstance(refused, BackendRefused) and refused.key == "send_video_first"
+
+
+def test_a_phrase_value_is_worded_where_it_is_read_with_its_nested_values_in_the_same_language() -> None:
+    from bot.language import Phrase
+
+    change = Phrase.of("edit_change_volume", gain="−3")
+    note = Phrase.of("note_volume", change=change, pct=71)
+    assert note.worded("en") == say("note_volume", "en", change=say("edit_change_volume", "en", gain="−3"), pct=71)
+    assert note.worded("zh") == say("note_volume", "zh", change=say("edit_change_volume", "zh", gain="−3"), pct=71)
+    assert note.worded("en") != note.worded("zh")
