@@ -45,6 +45,10 @@ class MediaInfo:
     audio_codec: str | None
     audio_channels: int
     audio_sample_rate: int
+    pixel_format: str = ""
+    """The decoder's pixel format (``yuv420p``, ``yuv444p``, ``yuv420p10le``…); empty when unknown."""
+    sample_aspect: float = 1.0
+    """Width of a stored pixel over its height as shown: 4/3 for 1440x1080 HDV shown as 16:9, else 1."""
 
     @property
     def has_audio(self) -> bool:

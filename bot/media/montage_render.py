@@ -37,7 +37,7 @@ from bot.media.fit_size import encode_to_fit, fits
 from bot.media.reframe import CropPath, position_expression
 from bot.media.render import AUDIO_ARGS, AUDIO_BITRATE, RenderedFile, ffmpeg_exe
 from bot.media.timeline import OutputSettings, Segment, TitleTrack
-from bot.media.visual import ASPECT_RATIOS, OUTPUT_LABEL, blur_graph, even, plan_visual
+from bot.media.visual import ASPECT_RATIOS, OUTPUT_LABEL, SQUARE_PIXELS, blur_graph, even, plan_visual
 
 __all__ = ["FILM_FPS", "film_fps", "film_size", "frame_index", "piece_args", "render_montage"]
 
@@ -175,7 +175,7 @@ def piece_args(segment: Segment, frame: tuple[int, int, int], fit: str, crop: Cr
 def _clip_graph(src: str, frames: int, frame: tuple[int, int, int], fit: str, crop: CropPath | None) -> str:
     """A clip's stretch at the film's rate and frame, exactly ``frames`` long (the last frame held if short)."""
     width, height, fps = frame
-    timing = f"{src}fps={fps},setpts=PTS-STARTPTS,setsar=1[timed]"
+    timing = f"{src}{SQUARE_PIXELS},fps={fps},setpts=PTS-STARTPTS[timed]"
     exact = f"[framed]tpad=stop_mode=clone:stop={frames},scale=out_range=tv,format=yuv420p[piece]"
     return ";".join((timing, _framed("[timed]", "framed", width, height, fit, crop), exact))
 

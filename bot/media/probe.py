@@ -151,9 +151,20 @@ def _describe(p: Path, size: int, container: av.container.InputContainer, settin
         audio_codec=audio.codec_context.name if audio else None,
         audio_channels=int(audio.codec_context.channels or 0) if audio else 0,
         audio_sample_rate=int(audio.codec_context.sample_rate or 0) if audio else 0,
+        pixel_format=str(cc.pix_fmt or ""),
+        sample_aspect=_sample_aspect(video),
     )
     logger.debug("probe %s: %s", p, info)
     return info
+
+
+def _sample_aspect(video: av.video.stream.VideoStream) -> float:
+    """The stream's pixel aspect ratio (1 when unset or absurd: no real source stretches pixels 4x)."""
+    sar = video.sample_aspect_ratio or video.codec_context.sample_aspect_ratio
+    if not sar or sar.numerator <= 0 or sar.denominator <= 0:
+        return 1.0
+    value = float(sar)
+    return value if 0.25 <= value <= 4.0 and abs(value - 1.0) > 1e-3 else 1.0
 
 
 def _is_attached_picture(stream: av.stream.Stream) -> bool:

@@ -137,7 +137,7 @@ def _decimate(times: np.ndarray) -> list[int]:
 
 def _saliency(info: MediaInfo) -> tuple[list[float], list[np.ndarray]]:
     """Sample times (from the first frame) and a saliency map per sample, as the picture is shown."""
-    width, height = info.width, info.height
+    width, height = info.width * info.sample_aspect, info.height  # sampled as shown: square pixels
     scale = SAMPLE_LONG_SIDE / max(width, height)
     size = (max(8, round(width * scale)), max(8, round(height * scale)))
     turns = (info.rotation_deg // 90) % 4

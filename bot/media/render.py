@@ -53,6 +53,11 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 COPYABLE_CODECS = frozenset({"h264", "hevc"})
+PLAYABLE_PIXEL_FORMATS = {
+    "h264": frozenset({"yuv420p", "yuvj420p"}),
+    "hevc": frozenset({"yuv420p", "yuvj420p", "yuv420p10le"}),
+}
+"""Pixel formats a copied stream may have: what phones and browsers decode (HEVC Main and Main 10)."""
 OUTPUT_MODE = 0o644
 MAX_LONG_SIDE = 1920
 MAX_SHORT_SIDE = 1080
@@ -91,12 +96,18 @@ def ffmpeg_exe() -> str:
 
 
 def can_copy_video(info: MediaInfo) -> bool:
-    return info.video_codec in COPYABLE_CODECS
+    """H.264 in 8-bit 4:2:0 and HEVC in 8/10-bit 4:2:0 play on phones and in browsers as they are; H.264
+    4:4:4, 4:2:2 or 10-bit (screen recorders, editors) mostly do not, so those are re-encoded."""
+    if info.video_codec not in COPYABLE_CODECS:
+        return False
+    return not info.pixel_format or info.pixel_format in PLAYABLE_PIXEL_FORMATS[info.video_codec]
 
 
 def display_size(info: MediaInfo) -> tuple[int, int]:
-    """The picture as shown: width and height swap for 90/270° rotation."""
-    return (info.height, info.width) if info.rotation_deg in (90, 270) else (info.width, info.height)
+    """The picture as shown: non-square pixels widened (to an even width), width and height swapped for
+    90/270° rotation."""
+    width = info.width if info.sample_aspect == 1.0 else even(info.width * info.sample_aspect)
+    return (info.height, width) if info.rotation_deg in (90, 270) else (width, info.height)
 
 
 def fit_file(path: Path, info: MediaInfo, target_bytes: int, *, timeout_s: float) -> FitResult:
@@ -159,7 +170,7 @@ def _encode_args(info: MediaInfo, visual: VisualPlan | None, copy: bool) -> tupl
         )
     # FFmpeg autorotates decoded frames, so size the displayed (rotated) picture.
     w, h = scaled_size(*display_size(info))
-    return ["-map", "1:v:0", "-vf", f"scale={w}:{h}:flags=bicubic,format=yuv420p", *x264], (w, h)
+    return ["-map", "1:v:0", "-vf", f"scale={w}:{h}:flags=bicubic,setsar=1,format=yuv420p", *x264], (w, h)
 
 
 def _crop_position(path: CropPath | None) -> tuple[str, str] | None:
@@ -204,6 +215,7 @@ def render(
             workdir=Path(workdir),
             input_label="1:v",
             crop_position=_crop_position(edits.reframe),
+            sample_aspect=info.sample_aspect,
         )
         try:
             copy = visual is None and can_copy_video(info)

@@ -116,6 +116,8 @@ def _refusal(info: MediaInfo) -> str | None:
         return f"the video is {info.video_codec}, not H.264"
     if info.rotation_deg:
         return "the video is stored rotated"
+    if info.sample_aspect != 1.0:
+        return "the pixels are not square"
     return None
 
 

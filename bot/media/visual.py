@@ -44,6 +44,7 @@ __all__ = [
     "MAX_SHORT_SIDE",
     "OUTPUT_LABEL",
     "SAME_ASPECT_TOLERANCE",
+    "SQUARE_PIXELS",
     "TITLE_FADE_S",
     "TITLE_MAX_LINES",
     "TITLE_MAX_WIDTH",
@@ -67,6 +68,8 @@ MAX_LONG_SIDE = 1920
 SAME_ASPECT_TOLERANCE = 0.01
 """Relative difference under which a clip already has the requested aspect (1280x720 is 16:9)."""
 OUTPUT_LABEL = "vout"
+SQUARE_PIXELS = "scale=w='trunc(iw*sar/2)*2':h=ih,setsar=1"
+"""Widen non-square pixels (HDV's 1440x1080 shown as 16:9) to the picture as shown; a no-op on square ones."""
 
 TITLE_SIZE = 0.07
 """Font size (px per em) as a fraction of the output's short side: 76 px at 1080p, 50 px at 720p."""
@@ -152,11 +155,14 @@ def plan_visual(
     workdir: Path,
     input_label: str = "0:v",
     crop_position: tuple[str, str] | None = None,
+    sample_aspect: float = 1.0,
 ) -> VisualPlan | None:
     """The filter graph for the requested edits, or None when the picture would not change.
 
     ``workdir`` receives a private temporary directory for the title (``VisualPlan.cleanup``).
     ``crop_position``: ``(axis, expression)`` moving a cropped window over time (``reframe``), else centred.
+    ``sample_aspect``: the source's pixel aspect; non-square pixels are widened first, so every crop below
+    works on the picture as shown (``display_width`` is already the shown width).
     """
     if display_width <= 0 or display_height <= 0:
         raise ValueError("display size must be positive")
@@ -176,6 +182,9 @@ def plan_visual(
 
     parts: list[str] = []
     src = f"[{input_label}]"
+    if sample_aspect != 1.0:
+        parts.append(f"{src}{SQUARE_PIXELS}[square]")
+        src = "[square]"
     if ratio is not None and fit == "blur":
         parts.append(blur_graph(src, width, height))
         chain = "[fitted]"

@@ -43,6 +43,4 @@ def render_file(
         timeline, _report = apply_instruction(timeline, text, video=analysis.video, library=library)
     if reframe is not None:
         timeline = replace(timeline, output=replace(timeline.output, reframe=reframe))
-    if reframe is not None:
-        timeline = replace(timeline, output=replace(timeline.output, reframe=reframe))
     return render_timeline(timeline, analysis, library, output_path=str(output))
