@@ -92,7 +92,7 @@ class StreamContext:
         return cls(
             time_base=tb,
             start_pts=int(stream.start_time or 0),
-            expected_frames=int(stream.frames or 0),
+            expected_frames=_shown_frames(stream, info),
             duration_s=info.duration_s,
             fps=info.fps or 30.0,
         )
@@ -117,6 +117,15 @@ class StreamContext:
             return self.seconds(p) if p is not None else display / self.fps
 
         return time_of
+
+
+def _shown_frames(stream: av.video.stream.VideoStream, info: MediaInfo) -> int:
+    """The frames the header promises to show: an MP4 edit list that starts inside a GOP (a clip trimmed
+    without re-encoding) stores frames before its start that the decoder drops, so the stored count is capped
+    by the shown length."""
+    stored = int(stream.frames or 0)
+    shown = round(info.duration_s * info.fps) if info.duration_s > 0 and info.fps > 0 else 0
+    return min(stored, shown) if stored and shown else stored
 
 
 def decode_full(
