@@ -450,4 +450,6 @@ PHRASES: dict[str, str] = {
         "The server ran out of disk space, so I couldn't make your video; the operator can see why. "
         "Please try again later."
     ),
+    # ----- lead: inputs -----
+    "photo_animated_webp": "I can't read animated WebP pictures yet: please send it as a GIF or a video.",
 }

@@ -408,4 +408,6 @@ PHRASES: dict[str, str] = {
     "engine_stage_queue_ahead": "正在等待空闲的渲染节点（前面还有 {ahead} 个）…",
     # ----- faults15 -----
     "engine_disk_full": "服务器磁盘空间不足，没能完成你的视频；管理员能看到原因。请稍后再试。",
+    # ----- lead: inputs -----
+    "photo_animated_webp": "我暂时读不了动态 WebP 图片：请以 GIF 或视频的形式发送。",
 }

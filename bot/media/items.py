@@ -25,7 +25,7 @@ from bot.media.models import MediaInfo
 from bot.media.probe import IMAGE_CODECS, check_file, check_frame, is_heif, probe_media
 from bot.media.render import display_size
 
-__all__ = ["MAX_PHOTO_PIXELS", "MIN_CLIP_S", "Item", "probe_item"]
+__all__ = ["MAX_PHOTO_PIXELS", "MIN_CLIP_S", "Item", "is_animated_webp", "probe_item"]
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +102,8 @@ def _photo(path: Path) -> Item:
             frame = next(container.decode(video=0))
             width, height = frame.width, frame.height
     except (av.FFmpegError, OSError, ValueError, StopIteration) as exc:
+        if is_animated_webp(path):  # FFmpeg's WebP decoder reads still WebP only
+            raise InputRejected("photo_animated_webp") from exc
         raise InputRejected("photo_unreadable") from exc
     check_frame(width, height)
     exif = read_exif(path)
@@ -109,6 +111,16 @@ def _photo(path: Path) -> Item:
         width, height = height, width
     taken = exif.taken_at.replace(tzinfo=UTC).timestamp() if exif.taken_at else None
     return Item(path=str(path), kind="photo", width=width, height=height, duration_s=0.0, taken_at=taken)
+
+
+def is_animated_webp(path: Path) -> bool:
+    """A WebP file whose extended header (``VP8X``) sets the animation flag."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(21)
+    except OSError:
+        return False
+    return head[:4] == b"RIFF" and head[8:16] == b"WEBPVP8X" and len(head) == 21 and bool(head[20] & 0x02)
 
 
 def _creation_time(path: Path) -> float | None:

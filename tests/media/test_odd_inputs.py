@@ -1,6 +1,9 @@
-"""A clip trimmed without re-encoding (``ffmpeg -ss … -c copy``, gallery apps' quick trims) keeps the frames
+"""Inputs real users send that generated clips rarely are.
+
+A clip trimmed without re-encoding (``ffmpeg -ss … -c copy``, gallery apps' quick trims) keeps the frames
 before its start in the file behind an MP4 edit list; the decoder drops them. Such a clip is whole, not
-damaged: its cuts are where they are shown and it renders like any other."""
+damaged: its cuts are where they are shown and it renders like any other. An animated WebP (FFmpeg reads
+still WebP only) is refused with its own sentence, not as a damaged picture."""
 
 from __future__ import annotations
 
@@ -44,3 +47,19 @@ def test_a_trimmed_clip_renders(trimmed: Path, tmp_path: Path) -> None:
     with av.open(str(tmp_path / "titled.mp4")) as container:
         frames = sum(1 for _ in container.decode(video=0))
     assert frames == round((8.0 - TRIM_S) * 30) and titled.duration_s == pytest.approx(8.0 - TRIM_S, abs=0.05)
+
+
+def test_an_animated_webp_is_refused_with_its_own_reason(tmp_path: Path) -> None:
+    image = pytest.importorskip("PIL.Image")
+    from bot.errors import InputRejected
+    from bot.media.items import probe_item
+
+    frames = [image.new("RGB", (64, 48), (40 * i, 80, 160)) for i in range(4)]
+    animated = tmp_path / "moving.webp"
+    frames[0].save(animated, save_all=True, append_images=frames[1:], duration=100, loop=0)
+    still = tmp_path / "still.webp"
+    frames[0].save(still)
+    with pytest.raises(InputRejected) as refused:
+        probe_item(animated, get_settings())
+    assert refused.value.key == "photo_animated_webp"
+    assert probe_item(still, get_settings()).kind == "photo"
