@@ -41,7 +41,8 @@ def _settings(tmp_path: Path, **overrides: Any) -> Settings:
         "engine_db_path": tmp_path / "sessions.sqlite3",
         "temp_dir": tmp_path / "tmp",
         "collect_quiet_s": 0.5,
-        "album_wait_s": 0.3,
+        "album_wait_s": 2.0,  # an album's items are handled concurrently; on a loaded machine with PostgreSQL the
+        # second one's session lookup alone took longer than 0.3 s, and the album was split in two
     }
     values.update(overrides)
     return Settings(**values)
