@@ -18,6 +18,10 @@ Each session lives in its own folder under ``settings.backend_dir``::
     .cancel/<id>                 created when a job is cancelled mid-step: the worker sees it, kills its
                                  FFmpeg and stops (``bot.media.cancel``), so the slot is free for the next job
 
+Workers start when work needs them (``local_pool.ElasticPool``): one is warmed when the bot starts, a second
+only once two steps run at once, and extra ones stop again after ``settings.worker_idle_s`` without work, so
+a lone big job does not run beside idle processes holding the media stack.
+
 A worker that dies (killed for memory, say) breaks the whole pool; the steps that were running are tried
 once more, each alone in a process of its own, and the other workers' FFmpeg children are killed with them.
 
@@ -40,14 +44,13 @@ import asyncio
 import json
 import logging
 import math
-import multiprocessing
 import pickle
 import shutil
 import time
 import uuid
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -62,6 +65,7 @@ from bot.backends.local_files import (
     read_last,
     shown_name,
 )
+from bot.backends.local_pool import ElasticPool, single_worker_pool
 from bot.backends.local_tasks import (
     SessionAnalysis,
     analyse_clip_task,
@@ -79,7 +83,6 @@ from bot.backends.renders import prune_renders, rendered_to_json
 from bot.config import Settings
 from bot.errors import InputRejected, RenderFailed
 from bot.language import say
-from bot.media import cancel
 from bot.media.montage import MontageAnalysis
 from bot.media.timeline import Timeline
 
@@ -115,8 +118,8 @@ class StepRunner(Protocol):
 class LocalBackend:
     """The pipeline behind the :class:`~bot.backends.base.Backend` protocol.
 
-    ``executor`` may be injected (tests, or a shared pool); by default a spawn-context
-    ``ProcessPoolExecutor`` of ``settings.worker_count`` processes is made on first use.
+    ``executor`` may be injected (tests, or a shared pool); by default an :class:`ElasticPool` of up to
+    ``settings.worker_count`` spawn-context processes is made on first use.
     """
 
     name = "local"
@@ -143,7 +146,7 @@ class LocalBackend:
 
     def _pool(self) -> Executor:
         if self._executor is None:
-            self._executor = _new_pool(self._settings.worker_count)
+            self._executor = ElasticPool(self._settings.worker_count, idle_s=self._settings.worker_idle_s)
         return self._executor
 
     async def _run(self, func: Callable[..., T], *args: Any) -> T:
@@ -167,7 +170,7 @@ class LocalBackend:
                 pool.shutdown(wait=False, cancel_futures=True)
                 self._executor = None
             logger.error("worker process died; trying the step again in a process of its own")
-        solo = _new_pool(1)
+        solo = single_worker_pool()
         try:
             return await self._run_once(solo, func, *args)
         except BrokenProcessPool as exc:
@@ -499,14 +502,13 @@ class LocalBackend:
         logger.info("local backend session %s discarded", session_id)
 
     async def warm(self) -> None:
-        """Start every worker and load the library in each, before the first job asks (a first job used to
-        pay the workers' start-up, imports and library load: several seconds on two cores)."""
+        """Start one worker and load the library in it, before the first job asks (a first job used to pay the
+        worker's start-up, imports and library load: several seconds on two cores). Only one: a second worker
+        is started when a second job runs at the same time (it would otherwise sit idle beside a lone job)."""
         if self._steps is not None:
             return  # the render workers warm themselves
-        pool = self._pool()
-        futures = [pool.submit(warm_task, self._settings) for _ in range(self._settings.worker_count)]
-        counts = await asyncio.gather(*(asyncio.wrap_future(f) for f in futures))
-        logger.info("local backend warm: %d worker(s), %d tracks each", len(counts), min(counts, default=0))
+        tracks = await asyncio.wrap_future(self._pool().submit(warm_task, self._settings))
+        logger.info("local backend warm: one worker up, %d tracks", tracks)
 
     async def close(self) -> None:
         if self._steps is not None:
@@ -514,14 +516,6 @@ class LocalBackend:
         if self._owns_executor and self._executor is not None:
             executor, self._executor = self._executor, None
             await asyncio.to_thread(executor.shutdown, True, cancel_futures=True)
-
-
-def _new_pool(workers: int) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=cancel.kill_children_on_terminate,
-    )
 
 
 def _request_stop(marker: Path, future: Future[Any]) -> None:
