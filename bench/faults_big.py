@@ -149,6 +149,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"| {name} | {measured.wall_s:.0f} s | {measured.cpu_s:.0f} s | {measured.peak_tree_rss_mb or 0:.0f} MB "
             f"| {measured.peak_rss_mb:.0f} MB | {'yes' if ok else 'NO'} |"
         )
+    for name, measured, _ in rows:
+        parts = ", ".join(f"{part} {mb:.0f}" for part, mb in sorted(measured.peak_tree_parts, key=lambda p: -p[1]))
+        print(f"{name} at its peak (MB): {parts}")
     if args.json:
         print(json.dumps(raw))
     return 0

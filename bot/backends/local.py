@@ -67,7 +67,7 @@ from bot.backends.local_files import (
 )
 from bot.backends.local_pool import ElasticPool, single_worker_pool
 from bot.backends.local_tasks import (
-    SessionAnalysis,
+    StoredAnalysis,
     analyse_clip_task,
     analyse_items_task,
     first_montage_task,
@@ -75,15 +75,15 @@ from bot.backends.local_tasks import (
     fit_for_delivery,
     instruct_task,
     render_task,
+    stored_analysis,
     use_song_task,
     warm_task,
-    watched,
+    watched_locally,
 )
 from bot.backends.renders import prune_renders, rendered_to_json
 from bot.config import Settings
 from bot.errors import InputRejected, RenderFailed
 from bot.language import say
-from bot.media.montage import MontageAnalysis
 from bot.media.timeline import Timeline
 
 __all__ = ["PROGRESS_TICK_S", "LocalBackend", "StepRunner", "fit_for_delivery"]
@@ -140,7 +140,7 @@ class LocalBackend:
         self._root = settings.backend_dir
         self._executor = executor
         self._owns_executor = executor is None
-        self._analyses: OrderedDict[str, SessionAnalysis] = OrderedDict()
+        self._analyses: OrderedDict[str, StoredAnalysis] = OrderedDict()
 
     # ----- plumbing ------------------------------------------------------------------------------
 
@@ -181,7 +181,7 @@ class LocalBackend:
 
     async def _run_once(self, pool: Executor, func: Callable[..., T], *args: Any) -> T:
         marker = self._root / _CANCEL_DIR / uuid.uuid4().hex
-        future = pool.submit(watched, str(marker), func, *args)
+        future = pool.submit(watched_locally, str(marker), func, *args)
         try:
             return await asyncio.wrap_future(future)
         except asyncio.CancelledError:
@@ -194,7 +194,7 @@ class LocalBackend:
             raise ValueError(f"bad session id {session_id!r}")
         return SessionPaths(self._root / session_id)
 
-    async def _analysis(self, session_id: str) -> SessionAnalysis:
+    async def _analysis(self, session_id: str) -> StoredAnalysis:
         cached = self._analyses.get(session_id)
         if cached is not None:
             self._analyses.move_to_end(session_id)
@@ -204,11 +204,11 @@ class LocalBackend:
             data = await asyncio.to_thread(path.read_bytes)
         except FileNotFoundError as exc:
             raise InputRejected("send_video_first") from exc
-        analysis = pickle.loads(data)  # our own file in our own data dir
+        analysis = stored_analysis(pickle.loads(data))  # our own file in our own data dir (older ones: bare)
         self._remember(session_id, analysis)
         return analysis
 
-    def _remember(self, session_id: str, analysis: SessionAnalysis) -> None:
+    def _remember(self, session_id: str, analysis: StoredAnalysis) -> None:
         self._analyses[session_id] = analysis
         self._analyses.move_to_end(session_id)
         while len(self._analyses) > _ANALYSIS_CACHE_SIZE:
@@ -241,7 +241,7 @@ class LocalBackend:
         paths.renders.mkdir(parents=True, exist_ok=True)
         output = paths.renders / f"{uuid.uuid4().hex[:12]}.mp4"
         analysis = await self._analysis(session_id)
-        source = None if isinstance(analysis, MontageAnalysis) else str(self._source(session_id))
+        source = None if analysis.film else str(self._source(session_id))
         try:
             outcome = await self._run(render_task, timeline, source, str(output), analysis, self._settings)
         except BaseException:
@@ -254,9 +254,9 @@ class LocalBackend:
             notes_in = {other: _with_enlarged(text, outcome.enlarged, other) for other, text in notes_in.items()}
         rendered = Rendered(
             path=output,
-            track_title=outcome.track.title,
+            track_title=outcome.track_title,
             reason=outcome.reason,
-            bpm=outcome.track.bpm,
+            bpm=outcome.bpm,
             cuts_on_beat=outcome.cuts_on_beat,
             cuts_total=outcome.cuts_total,
             loudness_lufs=outcome.loudness_lufs,
@@ -384,7 +384,7 @@ class LocalBackend:
             async for tick in self._ticks("analyse", 0.0, 0.4, expected_s, work):
                 yield tick
             analysis = await work
-            if not analysis.items:
+            if not analysis.usable:
                 raise InputRejected("montage_nothing_usable")
             yield Stage("match", 0.4)
             timeline = await self._run(first_montage_task, analysis, prompt or None, self._settings)
@@ -396,8 +396,8 @@ class LocalBackend:
         await self._save_timeline(session_id, timeline)
         lang = await asyncio.to_thread(self._language, session_id)
         notes = say("edits_reply_separator", lang).join(
-            say("local_left_out", lang, name=shown_name(Path(k.source)), reason=k.in_language(lang))
-            for k in analysis.skipped
+            say("local_left_out", lang, name=shown_name(Path(k.source)), reason=k.reasons.get(lang, ""))
+            for k in analysis.left_out
         )
         yield Stage("render", 0.5)
         rendering = asyncio.ensure_future(self._render(session_id, timeline, notes, max_output_bytes=max_output_bytes))
