@@ -141,6 +141,7 @@ class LocalBackend:
         self._executor = executor
         self._owns_executor = executor is None
         self._analyses: OrderedDict[str, StoredAnalysis] = OrderedDict()
+        self._warming: Future[int] | None = None
 
     # ----- plumbing ------------------------------------------------------------------------------
 
@@ -507,7 +508,12 @@ class LocalBackend:
         is started when a second job runs at the same time (it would otherwise sit idle beside a lone job)."""
         if self._steps is not None:
             return  # the render workers warm themselves
-        tracks = await asyncio.wrap_future(self._pool().submit(warm_task, self._settings))
+        warming = self._warming
+        if warming is not None and not (warming.done() and warming.exception() is not None):
+            await asyncio.wrap_future(warming)  # asked twice (the engine at start, and its owner): one worker
+            return
+        self._warming = warming = self._pool().submit(warm_task, self._settings)
+        tracks = await asyncio.wrap_future(warming)
         logger.info("local backend warm: one worker up, %d tracks", tracks)
 
     async def close(self) -> None:

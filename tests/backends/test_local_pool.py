@@ -60,7 +60,7 @@ def test_workers_start_on_demand_and_idle_extras_retire(tmp_path: Path) -> None:
 
     async def scenario() -> None:
         assert _pool_workers() == []
-        await backend.warm()
+        await asyncio.gather(backend.warm(), backend.warm())  # the engine at start and its owner: one worker
         assert len(_pool_workers()) == 1  # warmed: one worker, library loaded
         for _ in range(2):
             await backend._run(time.sleep, 0.2)
