@@ -509,7 +509,7 @@ class LocalBackend:
         if self._steps is not None:
             return  # the render workers warm themselves
         warming = self._warming
-        if warming is not None and not (warming.done() and warming.exception() is not None):
+        if warming is not None and not (warming.done() and (warming.cancelled() or warming.exception() is not None)):
             await asyncio.wrap_future(warming)  # asked twice (the engine at start, and its owner): one worker
             return
         self._warming = warming = self._pool().submit(warm_task, self._settings)
