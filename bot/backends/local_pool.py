@@ -89,12 +89,6 @@ class ElasticPool(Executor):
         with self._lock:
             return len(self._lanes)
 
-    def worker_pids(self) -> list[int]:
-        """The process ids of the workers up now (a lane still starting its process has none yet)."""
-        with self._lock:
-            lanes = list(self._lanes)
-        return [pid for lane in lanes for pid in list(lane.executor._processes or {})]
-
     def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
         future: Future[T] = Future()
         with self._lock:
