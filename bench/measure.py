@@ -19,8 +19,9 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-__all__ = ["Measured", "measure", "tree_rss_bytes"]
+__all__ = ["Measured", "measure", "tree_rss_bytes", "tree_rss_parts"]
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +40,8 @@ class Measured:
     """The largest single process in the tree."""
     peak_tree_rss_mb: float | None
     """The largest sum over the tree at one sampled moment (None where /proc is missing)."""
+    peak_tree_parts: tuple[tuple[str, float], ...]
+    """At that moment: each process of the tree (``pid name``, where a pool worker is ``worker``) and its MB."""
     stdout: str
     stderr: str
 
@@ -56,7 +59,7 @@ def measure(
         started = time.perf_counter()
         proc = subprocess.Popen(list(args), stdout=out, stderr=err, env=dict(env) if env else None, cwd=cwd)
         done = threading.Event()
-        peak_tree = [0]
+        peak_tree: list[Any] = [0, ()]
         sampler = threading.Thread(target=_sample_tree, args=(proc.pid, done, sample_s, peak_tree), daemon=True)
         sampler.start()
         killer = threading.Timer(timeout_s, proc.kill)
@@ -78,19 +81,29 @@ def measure(
         cpu_s=usage.ru_utime + usage.ru_stime,
         peak_rss_mb=usage.ru_maxrss / 1024,
         peak_tree_rss_mb=peak_tree[0] / 2**20 if PROC.is_dir() else None,
+        peak_tree_parts=peak_tree[1],
         stdout=stdout,
         stderr=stderr,
     )
 
 
-def _sample_tree(root: int, done: threading.Event, every_s: float, peak: list[int]) -> None:
+def _sample_tree(root: int, done: threading.Event, every_s: float, peak: list[Any]) -> None:
     while not done.is_set():
-        peak[0] = max(peak[0], tree_rss_bytes(root))
+        parts = tree_rss_parts(root)
+        total = sum(rss for _, rss in parts)
+        if total > peak[0]:
+            peak[0] = total
+            peak[1] = tuple((name, rss / 2**20) for name, rss in parts)
         done.wait(every_s)
 
 
 def tree_rss_bytes(root: int) -> int:
     """The summed resident memory of ``root`` and all its descendants now (0 where /proc is missing)."""
+    return sum(rss for _, rss in tree_rss_parts(root))
+
+
+def tree_rss_parts(root: int) -> list[tuple[str, int]]:
+    """Each process of ``root``'s tree now, as (``pid name``, resident bytes); empty where /proc is missing."""
     children: dict[int, list[int]] = {}
     for entry in PROC.iterdir() if PROC.is_dir() else ():
         if not entry.name.isdigit():
@@ -102,11 +115,25 @@ def tree_rss_bytes(root: int) -> int:
         # The command name is in parentheses and may hold spaces: the fields after the last ")" are fixed.
         fields = stat[stat.rindex(")") + 2 :].split()
         children.setdefault(int(fields[1]), []).append(int(entry.name))
-    total = 0
+    parts = []
     stack = [root]
     while stack:
         pid = stack.pop()
         with contextlib.suppress(OSError, IndexError, ValueError):  # the process may have just ended
-            total += int((PROC / str(pid) / "statm").read_text().split()[1]) * PAGE_BYTES
+            rss = int((PROC / str(pid) / "statm").read_text().split()[1]) * PAGE_BYTES
+            parts.append((f"{pid} {_name(pid)}", rss))
         stack.extend(children.get(pid, ()))
-    return total
+    return parts
+
+
+def _name(pid: int) -> str:
+    """A short name: the program, or ``worker`` / ``resource_tracker`` for Python's own helper processes."""
+    args = (PROC / str(pid) / "cmdline").read_bytes().split(b"\0")
+    text = b" ".join(args).decode(errors="replace")
+    if "spawn_main" in text:
+        return "worker"
+    if "resource_tracker" in text:
+        return "resource_tracker"
+    program = Path(args[0].decode(errors="replace")).name if args and args[0] else "?"
+    module = args[2].decode(errors="replace") if len(args) > 2 and args[1] == b"-m" else ""
+    return f"{program} {module}".strip()

@@ -190,6 +190,10 @@ class Settings(BaseSettings):
     download_slot_grace_s: float = 3.0
     """A job whose download takes longer than this lends its worker slot to the next job until it is done, so
     no chat waits on another's slow link."""
+    # ----- pool15: worker processes started on demand, idle extras retired (issue 15) -----
+    worker_idle_s: float = 60.0
+    """A worker process beyond the first that has had no work this long is stopped (it holds the media stack
+    and its last job's memory); a new one is started when two jobs run at once again. 0 keeps them all."""
 
     @property
     def worker_count(self) -> int:

@@ -18,6 +18,10 @@ Each session lives in its own folder under ``settings.backend_dir``::
     .cancel/<id>                 created when a job is cancelled mid-step: the worker sees it, kills its
                                  FFmpeg and stops (``bot.media.cancel``), so the slot is free for the next job
 
+Workers start when work needs them (``local_pool.ElasticPool``): one is warmed when the bot starts, a second
+only once two steps run at once, and extra ones stop again after ``settings.worker_idle_s`` without work, so
+a lone big job does not run beside idle processes holding the media stack.
+
 A worker that dies (killed for memory, say) breaks the whole pool; the steps that were running are tried
 once more, each alone in a process of its own, and the other workers' FFmpeg children are killed with them.
 
@@ -40,14 +44,13 @@ import asyncio
 import json
 import logging
 import math
-import multiprocessing
 import pickle
 import shutil
 import time
 import uuid
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -62,8 +65,9 @@ from bot.backends.local_files import (
     read_last,
     shown_name,
 )
+from bot.backends.local_pool import ElasticPool, single_worker_pool
 from bot.backends.local_tasks import (
-    SessionAnalysis,
+    StoredAnalysis,
     analyse_clip_task,
     analyse_items_task,
     first_montage_task,
@@ -71,16 +75,15 @@ from bot.backends.local_tasks import (
     fit_for_delivery,
     instruct_task,
     render_task,
+    stored_analysis,
     use_song_task,
     warm_task,
-    watched,
+    watched_locally,
 )
 from bot.backends.renders import prune_renders, rendered_to_json
 from bot.config import Settings
 from bot.errors import InputRejected, RenderFailed
 from bot.language import say
-from bot.media import cancel
-from bot.media.montage import MontageAnalysis
 from bot.media.timeline import Timeline
 
 __all__ = ["PROGRESS_TICK_S", "LocalBackend", "StepRunner", "fit_for_delivery"]
@@ -115,8 +118,8 @@ class StepRunner(Protocol):
 class LocalBackend:
     """The pipeline behind the :class:`~bot.backends.base.Backend` protocol.
 
-    ``executor`` may be injected (tests, or a shared pool); by default a spawn-context
-    ``ProcessPoolExecutor`` of ``settings.worker_count`` processes is made on first use.
+    ``executor`` may be injected (tests, or a shared pool); by default an :class:`ElasticPool` of up to
+    ``settings.worker_count`` spawn-context processes is made on first use.
     """
 
     name = "local"
@@ -137,13 +140,14 @@ class LocalBackend:
         self._root = settings.backend_dir
         self._executor = executor
         self._owns_executor = executor is None
-        self._analyses: OrderedDict[str, SessionAnalysis] = OrderedDict()
+        self._analyses: OrderedDict[str, StoredAnalysis] = OrderedDict()
+        self._warming: Future[int] | None = None
 
     # ----- plumbing ------------------------------------------------------------------------------
 
     def _pool(self) -> Executor:
         if self._executor is None:
-            self._executor = _new_pool(self._settings.worker_count)
+            self._executor = ElasticPool(self._settings.worker_count, idle_s=self._settings.worker_idle_s)
         return self._executor
 
     async def _run(self, func: Callable[..., T], *args: Any) -> T:
@@ -167,7 +171,7 @@ class LocalBackend:
                 pool.shutdown(wait=False, cancel_futures=True)
                 self._executor = None
             logger.error("worker process died; trying the step again in a process of its own")
-        solo = _new_pool(1)
+        solo = single_worker_pool()
         try:
             return await self._run_once(solo, func, *args)
         except BrokenProcessPool as exc:
@@ -178,7 +182,7 @@ class LocalBackend:
 
     async def _run_once(self, pool: Executor, func: Callable[..., T], *args: Any) -> T:
         marker = self._root / _CANCEL_DIR / uuid.uuid4().hex
-        future = pool.submit(watched, str(marker), func, *args)
+        future = pool.submit(watched_locally, str(marker), func, *args)
         try:
             return await asyncio.wrap_future(future)
         except asyncio.CancelledError:
@@ -191,7 +195,7 @@ class LocalBackend:
             raise ValueError(f"bad session id {session_id!r}")
         return SessionPaths(self._root / session_id)
 
-    async def _analysis(self, session_id: str) -> SessionAnalysis:
+    async def _analysis(self, session_id: str) -> StoredAnalysis:
         cached = self._analyses.get(session_id)
         if cached is not None:
             self._analyses.move_to_end(session_id)
@@ -201,11 +205,11 @@ class LocalBackend:
             data = await asyncio.to_thread(path.read_bytes)
         except FileNotFoundError as exc:
             raise InputRejected("send_video_first") from exc
-        analysis = pickle.loads(data)  # our own file in our own data dir
+        analysis = stored_analysis(pickle.loads(data))  # our own file in our own data dir (older ones: bare)
         self._remember(session_id, analysis)
         return analysis
 
-    def _remember(self, session_id: str, analysis: SessionAnalysis) -> None:
+    def _remember(self, session_id: str, analysis: StoredAnalysis) -> None:
         self._analyses[session_id] = analysis
         self._analyses.move_to_end(session_id)
         while len(self._analyses) > _ANALYSIS_CACHE_SIZE:
@@ -238,7 +242,7 @@ class LocalBackend:
         paths.renders.mkdir(parents=True, exist_ok=True)
         output = paths.renders / f"{uuid.uuid4().hex[:12]}.mp4"
         analysis = await self._analysis(session_id)
-        source = None if isinstance(analysis, MontageAnalysis) else str(self._source(session_id))
+        source = None if analysis.film else str(self._source(session_id))
         try:
             outcome = await self._run(render_task, timeline, source, str(output), analysis, self._settings)
         except BaseException:
@@ -251,9 +255,9 @@ class LocalBackend:
             notes_in = {other: _with_enlarged(text, outcome.enlarged, other) for other, text in notes_in.items()}
         rendered = Rendered(
             path=output,
-            track_title=outcome.track.title,
+            track_title=outcome.track_title,
             reason=outcome.reason,
-            bpm=outcome.track.bpm,
+            bpm=outcome.bpm,
             cuts_on_beat=outcome.cuts_on_beat,
             cuts_total=outcome.cuts_total,
             loudness_lufs=outcome.loudness_lufs,
@@ -381,7 +385,7 @@ class LocalBackend:
             async for tick in self._ticks("analyse", 0.0, 0.4, expected_s, work):
                 yield tick
             analysis = await work
-            if not analysis.items:
+            if not analysis.usable:
                 raise InputRejected("montage_nothing_usable")
             yield Stage("match", 0.4)
             timeline = await self._run(first_montage_task, analysis, prompt or None, self._settings)
@@ -393,8 +397,8 @@ class LocalBackend:
         await self._save_timeline(session_id, timeline)
         lang = await asyncio.to_thread(self._language, session_id)
         notes = say("edits_reply_separator", lang).join(
-            say("local_left_out", lang, name=shown_name(Path(k.source)), reason=k.in_language(lang))
-            for k in analysis.skipped
+            say("local_left_out", lang, name=shown_name(Path(k.source)), reason=k.reasons.get(lang, ""))
+            for k in analysis.left_out
         )
         yield Stage("render", 0.5)
         rendering = asyncio.ensure_future(self._render(session_id, timeline, notes, max_output_bytes=max_output_bytes))
@@ -499,14 +503,18 @@ class LocalBackend:
         logger.info("local backend session %s discarded", session_id)
 
     async def warm(self) -> None:
-        """Start every worker and load the library in each, before the first job asks (a first job used to
-        pay the workers' start-up, imports and library load: several seconds on two cores)."""
+        """Start one worker and load the library in it, before the first job asks (a first job used to pay the
+        worker's start-up, imports and library load: several seconds on two cores). Only one: a second worker
+        is started when a second job runs at the same time (it would otherwise sit idle beside a lone job)."""
         if self._steps is not None:
             return  # the render workers warm themselves
-        pool = self._pool()
-        futures = [pool.submit(warm_task, self._settings) for _ in range(self._settings.worker_count)]
-        counts = await asyncio.gather(*(asyncio.wrap_future(f) for f in futures))
-        logger.info("local backend warm: %d worker(s), %d tracks each", len(counts), min(counts, default=0))
+        warming = self._warming
+        if warming is not None and not (warming.done() and (warming.cancelled() or warming.exception() is not None)):
+            await asyncio.wrap_future(warming)  # asked twice (the engine at start, and its owner): one worker
+            return
+        self._warming = warming = self._pool().submit(warm_task, self._settings)
+        tracks = await asyncio.wrap_future(warming)
+        logger.info("local backend warm: one worker up, %d tracks", tracks)
 
     async def close(self) -> None:
         if self._steps is not None:
@@ -514,14 +522,6 @@ class LocalBackend:
         if self._owns_executor and self._executor is not None:
             executor, self._executor = self._executor, None
             await asyncio.to_thread(executor.shutdown, True, cancel_futures=True)
-
-
-def _new_pool(workers: int) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=cancel.kill_children_on_terminate,
-    )
 
 
 def _request_stop(marker: Path, future: Future[Any]) -> None:
