@@ -213,6 +213,21 @@ def sixty_second_costs(clip: Path) -> dict[str, float]:
     }
 
 
+def footage_false_hits(folder: Path) -> list[tuple[str, int, int]]:
+    """The adopted detector over the montage bench's cached videos (no faces in them): per video, samples
+    and samples with a confirmed face."""
+    finder = face_finder()
+    rows: list[tuple[str, int, int]] = []
+    if finder is None:
+        return rows
+    for video in sorted(folder.glob("*.mp4")):
+        info = probe_media(video)
+        track = find_faces(info, finder, long_side=DETECT_LONG_SIDE)
+        seen = steady_faces(track.times, track.faces)
+        rows.append((video.stem, len(seen), sum(1 for f in seen if f)))
+    return rows
+
+
 def run(detectors: list[Detector], *, sixty: bool) -> None:
     from bench.face_scenes import DURATION_S, SCENES
 
@@ -302,13 +317,28 @@ def _print_table(header: list[str], rows: list[list[str]]) -> None:
         print("| " + " | ".join(row) + " |")
 
 
+def _print_footage_hits() -> None:
+    from bench.montage_inputs import inputs_dir
+
+    folder = inputs_dir()
+    if not folder.is_dir():
+        print("(montage bench videos not cached: run `python -m bench montage` once for the false-face check)")
+        return
+    hits = footage_false_hits(folder)
+    listed = ", ".join(f"{name} {found}/{total}" for name, total, found in hits)
+    print(f"Confirmed faces on the montage bench's face-free videos (samples with one / samples): {listed}")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.faces", description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--no-60s", action="store_true", help="skip the 60 s 1080p cost run")
+    parser.add_argument("--no-footage", action="store_true", help="skip the montage videos' false-face check")
     parser.add_argument("--only", help="run only the detectors whose name contains this")
     args = parser.parse_args(argv)
     chosen = [d for d in DETECTORS if not args.only or args.only in d.name]
     run(chosen, sixty=not args.no_60s)
+    if not args.no_footage:
+        _print_footage_hits()
 
 
 if __name__ == "__main__":

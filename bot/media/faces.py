@@ -37,8 +37,10 @@ FACE_WEIGHT = 1.5
 """A face's bump weighs this many times the rest of its sample's saliency (bigger faces weigh more)."""
 CONFIRM_S = 1.2
 """A detection is kept when another one overlaps it within this many seconds."""
-HOLD_S = 0.7
-"""A saliency sample takes the faces of the nearest face sample up to this far away."""
+HOLD_S = 1.5
+"""A saliency sample takes the faces of the nearest face sample up to this far away: face samples are about a
+second apart, and the clip's last second must not lose its face (the path's smoothing would carry that loss a
+second or two back)."""
 
 FaceFinder = Callable[[np.ndarray], list[FaceBox]]
 
