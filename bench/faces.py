@@ -33,11 +33,11 @@ from bot.media.faces import DETECT_LONG_SIDE, FaceBox, FaceFinder, add_faces, fa
 from bot.media.footage import sampled_frames
 from bot.media.models import MediaInfo
 from bot.media.probe import probe_media
-from bot.media.reframe import FACE_EVERY, SAMPLE_FPS, CropPath, _saliency, path_from_profile, plan_reframe
+from bot.media.reframe import FACE_INTERVAL_S, SAMPLE_FPS, CropPath, _saliency, path_from_profile, plan_reframe
 
 __all__ = ["main"]
 
-DETECT_FPS = SAMPLE_FPS / FACE_EVERY
+DETECT_FPS = 1.0 / FACE_INTERVAL_S
 KEEP_INSIDE = 0.9
 WINDOW_RATIO = (FRAME[1] * 9 / 16) / FRAME[0]
 

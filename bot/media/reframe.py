@@ -40,9 +40,9 @@ HOLD_RANGE = 0.06
 """A shot whose smoothed path moves less than this (fraction of the free range) holds still."""
 KEYS_PER_S = 2.0
 """Path points kept per second for the FFmpeg expression (linear between them)."""
-FACE_EVERY = 6
-"""Faces are looked for on every sixth sample (once a second): faces stay put for seconds, and the path is
-smoothed over about a second anyway."""
+FACE_INTERVAL_S = 1.0
+"""Faces are looked for on a sample about once a second: faces stay put for seconds, and the path is smoothed
+over about a second anyway (the detector costs ~20 ms a picture, the saliency well under 1 ms)."""
 
 
 @dataclass(frozen=True)
@@ -162,7 +162,7 @@ def _decimate(times: np.ndarray) -> list[int]:
 
 def _saliency(info: MediaInfo, *, faces: bool = True) -> _Samples:
     """Sample times (from the first frame) and a saliency map per sample, as the picture is shown; with
-    ``faces`` (and a detector), the faces on every ``FACE_EVERY``-th sample, from the same decoded frame."""
+    ``faces`` (and a detector), the faces on a sample every ``FACE_INTERVAL_S``, from the same decoded frame."""
     width, height = info.width, info.height
     scale = SAMPLE_LONG_SIDE / max(width, height)
     size = (max(8, round(width * scale)), max(8, round(height * scale)))
@@ -172,7 +172,7 @@ def _saliency(info: MediaInfo, *, faces: bool = True) -> _Samples:
     out = _Samples([], [], [], [])
     previous: np.ndarray | None = None
     first: float | None = None
-    for n, (at, frame) in enumerate(sampled_video_frames(info.path, fps=SAMPLE_FPS)):
+    for at, frame in sampled_video_frames(info.path, fps=SAMPLE_FPS):
         first = at if first is None else first
         picture = np.rot90(_grey(frame, size), k=turns)
         grey = picture.astype(np.float32) / 255.0
@@ -182,7 +182,7 @@ def _saliency(info: MediaInfo, *, faces: bool = True) -> _Samples:
         out.maps.append(2.0 * motion + detail + 0.5 * stand_out)
         out.times.append(at - first)
         previous = grey
-        if find is not None and n % FACE_EVERY == 0:
+        if find is not None and (not out.face_times or at - first - out.face_times[-1] >= FACE_INTERVAL_S - 1e-3):
             out.faces.append(find(np.ascontiguousarray(np.rot90(_grey(frame, face_size), k=turns))))
             out.face_times.append(at - first)
     return out
