@@ -1,12 +1,13 @@
 """Faces as the strongest saliency when a clip is reframed: a face the viewer would look at stays in the window
 even when something brighter moves on the other side (issue 16 §1).
 
-The detector is OpenCV's frontal-face Haar cascade, whose model (``haarcascade_frontalface_default.xml``,
-930 kB) ships inside the ``opencv-python-headless`` wheel from PyPI: nothing is downloaded at run time. It
-runs on grey pictures ``DETECT_LONG_SIDE`` px along the long side (faces from about 1/8 of the frame's
-height up), a couple of times a second (``reframe.py`` decides which samples; the bench is ``bench/faces.py``).
-A face counts only when a neighbouring detection confirms it (a lone hit in one sample is noise). Frontal
-faces only: a profile cascade doubled the cost for one scene in the bench, and a tilted face (25°) is not found.
+The detector is OpenCV's frontal-face Haar cascade, whose model (``haarcascade_frontalface_default.xml``)
+ships inside the ``opencv-python-headless`` wheel from PyPI (4.x; OpenCV 5 dropped the cascades): nothing
+is downloaded at run time. It runs on grey pictures ``DETECT_LONG_SIDE`` px along the long side (faces from
+about 1/10 of a 16:9 frame's height up), about once a second (``reframe.py`` decides which samples): ~21 ms a
+picture, ~9 % of a 60 s clip's video analysis (``bench/faces.py``, README "Faces in reframing"). A face
+counts only when another detection near it in time confirms it. Frontal faces only: the profile cascade
+costs five times as much, and a face tilted 25° is not found.
 
 If OpenCV cannot be imported (or the cascade does not load), reframing goes on with motion and contrast
 alone: one warning, no error.
