@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -61,13 +62,15 @@ def face_finder() -> FaceFinder | None:
     if cascade.empty():
         logger.warning("reframing without faces: the face cascade %s did not load", cascade_path)
         return None
-    cv2.setNumThreads(1)  # the render workers share the cores; one detection is a few ms anyway
+    cv2.setNumThreads(1)  # the render workers share the cores; one detection is ~20 ms anyway
+    one_at_a_time = threading.Lock()  # one classifier per process; OpenCV does not promise it is thread-safe
 
     def find(grey: np.ndarray) -> list[FaceBox]:
         height, width = grey.shape[:2]
-        found = cascade.detectMultiScale(
-            np.ascontiguousarray(grey), SCALE_STEP, MIN_NEIGHBOURS, minSize=(MIN_FACE_PX, MIN_FACE_PX)
-        )
+        with one_at_a_time:
+            found = cascade.detectMultiScale(
+                np.ascontiguousarray(grey), SCALE_STEP, MIN_NEIGHBOURS, minSize=(MIN_FACE_PX, MIN_FACE_PX)
+            )
         return [(x / width, y / height, w / width, h / height) for x, y, w, h in found]
 
     return find
