@@ -21,12 +21,49 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Measured", "measure", "tree_rss_bytes", "tree_rss_parts"]
+__all__ = ["Measured", "ProcessRow", "command_line", "measure", "process_rows", "tree_rss_bytes", "tree_rss_parts"]
 
 logger = logging.getLogger(__name__)
 
 PAGE_BYTES = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 PROC = Path("/proc")
+
+
+@dataclass(frozen=True)
+class ProcessRow:
+    """One process as ``/proc/PID/stat`` shows it."""
+
+    pid: int
+    name: str
+    """The kernel's command name (``comm``, 15 characters at most)."""
+    state: str
+    """``R``, ``S``, ``T`` (stopped), ``Z`` (zombie)…"""
+    parent: int
+
+
+def process_rows() -> list[ProcessRow]:
+    """Every process now (empty where /proc is missing); a process that ends while it is read is left out."""
+    rows = []
+    for entry in PROC.iterdir() if PROC.is_dir() else ():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # The command name is in parentheses and may hold spaces: the fields after the last ")" are fixed.
+        fields = stat[stat.rindex(")") + 2 :].split()
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        rows.append(ProcessRow(int(entry.name), name, fields[0], int(fields[1])))
+    return rows
+
+
+def command_line(pid: int) -> bytes:
+    """The process's arguments, NUL-separated (empty once it has ended)."""
+    try:
+        return (PROC / str(pid) / "cmdline").read_bytes()
+    except OSError:
+        return b""
 
 
 @dataclass(frozen=True)
@@ -105,16 +142,8 @@ def tree_rss_bytes(root: int) -> int:
 def tree_rss_parts(root: int) -> list[tuple[str, int]]:
     """Each process of ``root``'s tree now, as (``pid name``, resident bytes); empty where /proc is missing."""
     children: dict[int, list[int]] = {}
-    for entry in PROC.iterdir() if PROC.is_dir() else ():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        # The command name is in parentheses and may hold spaces: the fields after the last ")" are fixed.
-        fields = stat[stat.rindex(")") + 2 :].split()
-        children.setdefault(int(fields[1]), []).append(int(entry.name))
+    for row in process_rows():
+        children.setdefault(row.parent, []).append(row.pid)
     parts = []
     stack = [root]
     while stack:

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+from bench.measure import command_line, process_rows
 from bot.backends.local import LocalBackend
 from bot.config import get_settings
 from bot.media.cancel import run_process
@@ -17,20 +18,12 @@ from bot.media.cancel import run_process
 
 def _pool_workers() -> list[int]:
     """This process's spawn-context worker processes, read from /proc (not from the pool's own books)."""
-    me = str(os.getpid())
-    workers = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            cmdline = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2 :].split()
-        if fields[1] == me and fields[0] != "Z" and b"spawn_main" in cmdline:
-            workers.append(int(entry.name))
-    return workers
+    me = os.getpid()
+    return [
+        row.pid
+        for row in process_rows()
+        if row.parent == me and row.state != "Z" and b"spawn_main" in command_line(row.pid)
+    ]
 
 
 async def _until(predicate: object, timeout_s: float) -> bool:

@@ -22,6 +22,7 @@ import pytest
 from aiohttp import web
 
 from adapters.files import fetch_media
+from bench.measure import command_line, process_rows
 from bot.backends.local import LocalBackend
 from bot.config import Settings
 from bot.engine.engine import Engine
@@ -63,24 +64,14 @@ async def _all(replies: AsyncIterator[Reply]) -> list[Reply]:
 
 def _ffmpeg_children(parents: set[int]) -> list[int]:
     """Running FFmpeg encodes (libx264) whose parent is one of ``parents`` (read from /proc)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        name = stat[stat.index("(") + 1 : stat.rindex(")")]
-        fields = stat[stat.rindex(")") + 2 :].split()
-        if name.startswith("ffmpeg") and int(fields[1]) in parents and fields[0] not in ("Z", "X"):
-            try:
-                encodes = b"libx264" in (entry / "cmdline").read_bytes()
-            except OSError:
-                continue
-            if encodes:
-                found.append(int(entry.name))
-    return found
+    return [
+        row.pid
+        for row in process_rows()
+        if row.name.startswith("ffmpeg")
+        and row.parent in parents
+        and row.state not in ("Z", "X")
+        and b"libx264" in command_line(row.pid)
+    ]
 
 
 def test_a_hung_ffmpeg_is_killed_the_user_told_and_the_worker_serves_the_next_job(
