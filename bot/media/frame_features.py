@@ -83,6 +83,8 @@ class DecodedFrames:
     decoded: set[int] = field(default_factory=set)
     keep: set[int] = field(default_factory=set)
     """Display indices whose features are kept even once every comparison is done (a probe's samples)."""
+    skipped: set[int] = field(default_factory=set)
+    """Display indices that will never be decoded (left out on purpose): no comparison waits for them."""
     pts_by_display: dict[int, int] = field(default_factory=dict)
     _n: int = 0
     _luma: float = 0.0
@@ -116,8 +118,18 @@ class DecodedFrames:
             for a, b in ((display - span, display), (display, display + span)):
                 if a in self.feats and b in self.feats and (a, b) not in self.bridges:
                     self.bridges[(a, b)] = frame_difference(self.feats[a], self.feats[b])
+        self._forget_done(display)
+
+    def skip(self, displays: range) -> None:
+        """These frames will not be decoded: drop the features that were only kept for them."""
+        self.skipped.update(displays)
+        self._forget_done(displays.start - 1)
+        self._forget_done(displays.stop)
+
+    def _forget_done(self, display: int) -> None:
+        decoded, skipped = self.decoded, self.skipped
         for c in range(display - BRIDGE_SPAN, display + BRIDGE_SPAN + 1):
-            if c in self.feats and c not in self.keep and all(c + o in self.decoded for o in _NEAR):
+            if c in self.feats and c not in self.keep and all(c + o in decoded or c + o in skipped for o in _NEAR):
                 del self.feats[c]
 
     def long_diff(self, a: int, b: int) -> tuple[float, float] | None:

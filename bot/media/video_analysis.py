@@ -42,6 +42,7 @@ from bot.media.frame_features import DecodedFrames
 from bot.media.models import MediaInfo, VideoAnalysis
 from bot.media.motion_peak import motion_peak_s
 from bot.media.packet_index import PacketIndex, decode_cost, mean_gop, read_packet_index
+from bot.media.ref_decode import decode_refs
 from bot.media.sparse_decode import SPARSE_BUDGET, decode_sparse, head_ranges
 from bot.media.speech import VAD_RATE, detect_speech
 from bot.media.video_decode import Progress, ProgressFn, StreamContext, decode_full
@@ -50,7 +51,7 @@ __all__ = ["Strategy", "analyse_video"]
 
 logger = logging.getLogger(__name__)
 
-Strategy = Literal["auto", "full", "sparse"]
+Strategy = Literal["auto", "full", "sparse", "refs"]
 
 FULL_DECODE_MAX_PIXEL_FRAMES = 300_000_000
 """About 1080p for 5 s, 720p for 11 s, 360p for a minute: cheap enough to decode every frame."""
@@ -121,16 +122,21 @@ def _analyse_pictures(
             stream = _video_stream(container)
             ctx = StreamContext.from_stream(stream, info)
             wanted = _choose_strategy(strategy, info, stream)
-            index = read_packet_index(container, stream, ctx) if wanted == "sparse" else None
-            if index is not None and (strategy == "sparse" or _sparse_pays(index)):
+            index = read_packet_index(container, stream, ctx) if wanted in ("sparse", "refs") else None
+            if index is not None and strategy != "refs" and (strategy == "sparse" or _sparse_pays(index)):
                 progress(0.05)
                 budget = sparse_budget if sparse_budget is not None else math.inf
                 if strategy == "auto" and sparse_budget is None:
                     budget = SPARSE_BUDGET
-                outcome = decode_sparse(container, stream, index, frames, progress, budget=budget)
-                mode = "sparse+rest" if outcome.completed else "sparse"
+                by_refs = strategy == "auto" and bool(index.nonref.any())
+                outcome = decode_sparse(container, stream, index, frames, progress, budget=budget, rest_by_refs=by_refs)
+                mode = "sparse" if not outcome.completed else "sparse+refs" if by_refs else "sparse+rest"
                 logger.debug("%s: sparse decode cost %.2f of a full decode", info.path, outcome.cost)
                 return outcome.cuts, outcome.decoded, mode, index.time_of_display
+            if index is not None and index.nonref.any():
+                refs = decode_refs(container, stream, index, frames, progress)
+                logger.debug("%s: reference-picture pass cost %.2f of a full decode", info.path, refs.cost)
+                return refs.cuts, refs.decoded, "refs", index.time_of_display
             if index is not None or wanted == "sparse":
                 container.seek(0)
             decoded = decode_full(container, stream, ctx, frames, progress)

@@ -162,31 +162,45 @@ class IdrSniffer:
                 self.length_size = (extra[21] & 3) + 1
 
     def __call__(self, packet: av.Packet) -> bool:
+        return self.inspect(packet)[0]
+
+    def inspect(self, packet: av.Packet) -> tuple[bool, bool, int]:
+        """``(idr, non_reference, temporal_id)`` of the packet's first slice (False, False, 0 if unknown).
+
+        Non-reference: H.264 ``nal_ref_idc == 0``; HEVC a sub-layer non-reference type (``TRAIL_N``,
+        ``TSA_N``, ``STSA_N``, ``RADL_N``, ``RASL_N``, reserved ``*_N``: even types below 16). No later
+        picture predicts from one (HEVC: of the same or a lower temporal layer), so it can be left out
+        of the decoder without touching any other picture.
+        """
         if self.codec not in ("h264", "hevc"):
-            return False
-        data = bytes(packet)
-        for header in self._nal_headers(data):
+            return False, False, 0
+        data = memoryview(packet)
+        for pos in self._nal_positions(data):
+            header = data[pos]
             if self.codec == "h264":
                 kind = header & 0x1F
                 if kind in (1, 5):  # the first slice decides
-                    return kind == 5
+                    return kind == 5, (header >> 5) & 3 == 0, 0
             else:
                 kind = (header >> 1) & 0x3F
                 if kind <= 31:  # VCL
-                    return kind in (19, 20)
-        return False
+                    tid = (data[pos + 1] & 7) - 1 if pos + 1 < len(data) else 0
+                    return kind in (19, 20), kind < 16 and kind % 2 == 0, tid
+        return False, False, 0
 
-    def _nal_headers(self, data: bytes) -> Iterator[int]:
+    def _nal_positions(self, data: memoryview) -> Iterator[int]:
+        """Offsets of the NAL unit headers in a packet."""
         if self.length_size:
             pos, n = 0, self.length_size
             while pos + n < len(data):
                 size = int.from_bytes(data[pos : pos + n], "big")
                 if size <= 0:
                     return
-                yield data[pos + n]
+                yield pos + n
                 pos += n + size
         else:
-            pos = data.find(b"\x00\x00\x01")
-            while 0 <= pos < len(data) - 3:
-                yield data[pos + 3]
-                pos = data.find(b"\x00\x00\x01", pos + 3)
+            raw = bytes(data[: min(len(data), 4096)])
+            pos = raw.find(b"\x00\x00\x01")
+            while 0 <= pos < len(raw) - 3:
+                yield pos + 3
+                pos = raw.find(b"\x00\x00\x01", pos + 3)

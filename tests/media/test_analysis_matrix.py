@@ -38,7 +38,7 @@ def assert_exact(result: VideoAnalysis, truth: TrueCuts) -> None:
     assert exact == len(truth.times_s) == len(result.cut_times_s)
 
 
-@pytest.mark.parametrize("strategy", ["full", "sparse"])
+@pytest.mark.parametrize("strategy", ["full", "sparse", "refs"])
 @pytest.mark.parametrize("spec", MATRIX, ids=[s.name for s in MATRIX])
 def test_cuts_exact_on_every_matrix_clip(matrix_folder: Path, spec: MatrixClip, strategy: Strategy) -> None:
     path, truth = small_clip(spec, matrix_folder)
