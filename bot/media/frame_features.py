@@ -85,6 +85,9 @@ class DecodedFrames:
     """Display indices whose features are kept even once every comparison is done (a probe's samples)."""
     skipped: set[int] = field(default_factory=set)
     """Display indices that will never be decoded (left out on purpose): no comparison waits for them."""
+    motion_samples: set[int] | None = None
+    """If set, only the pairs ending at these display indices measure motion: a pass that decodes
+    whole only the stretches around cuts and flashes would otherwise see mostly those."""
     pts_by_display: dict[int, int] = field(default_factory=dict)
     _n: int = 0
     _luma: float = 0.0
@@ -136,8 +139,18 @@ class DecodedFrames:
         fa, fb = self.feats.get(a), self.feats.get(b)
         return frame_difference(fa, fb) if fa is not None and fb is not None else None
 
+    def motion_pairs(self, *, exclude: set[int]) -> list[tuple[int, float]]:
+        """``(k, pix)`` of the pairs that measure motion, sorted: none touching a frame in ``exclude``
+        (a cut's first frame), only ``motion_samples`` if given."""
+        only = self.motion_samples
+        return sorted(
+            (k, pix)
+            for k, (pix, _h) in self.pairs.items()
+            if k not in exclude and k + 1 not in exclude and (only is None or k in only)
+        )
+
     def motion(self, *, exclude: set[int]) -> float:
-        vals = [pix for k, (pix, _h) in self.pairs.items() if k not in exclude and k + 1 not in exclude]
+        vals = [pix for _k, pix in self.motion_pairs(exclude=exclude)]
         if not vals:
             return 0.0
         return float(round(1.0 - math.exp(-float(np.mean(vals)) / MOTION_SCALE), 4))

@@ -49,9 +49,11 @@ HOT_RATIO = 1.6
 are decoded in the pass (a cut makes the next reference picture intra-code the new shot)."""
 CONTEXT = 3
 """Frames decoded on each side of a candidate (the B-frames between it and its neighbours)."""
-MOTION_EVERY_S = 1.0
+MOTION_EVERY_S = 0.5
 MOTION_RUN = 3
-"""Every ``MOTION_EVERY_S`` this many frames in a row are decoded: a motion sample."""
+"""Every ``MOTION_EVERY_S`` this many frames in a row are decoded: two frame-to-frame motion samples.
+Motion is measured on these alone (``DecodedFrames.motion_samples``): the stretches decoded whole
+around cuts and flashes are no fair sample of it."""
 REDECODE_BUDGET = 0.15
 """Re-decodes of failed runs priced past this fraction of a full decode: keep everything from there."""
 
@@ -65,6 +67,12 @@ class RefsOutcome:
     cost: float
     left_out: int
     failed: int
+
+
+def motion_runs(index: PacketIndex) -> list[range]:
+    """The display ranges decoded whole as motion samples."""
+    every = max(MOTION_RUN + 1, round(MOTION_EVERY_S * index.ctx.fps))
+    return [range(d, min(index.n, d + MOTION_RUN)) for d in range(every // 2, index.n, every)]
 
 
 def refs_plan(index: PacketIndex) -> np.ndarray:
@@ -81,10 +89,9 @@ def refs_plan(index: PacketIndex) -> np.ndarray:
             continue
         near[max(0, d - CONTEXT)] += 1
         near[min(index.n, d + CONTEXT + 1)] -= 1
-    every = max(MOTION_RUN + 1, round(MOTION_EVERY_S * index.ctx.fps))
-    for d in range(every // 2, index.n, every):
-        near[d] += 1
-        near[min(index.n, d + MOTION_RUN)] -= 1
+    for run in motion_runs(index):
+        near[run.start] += 1
+        near[run.stop] -= 1
     wanted_display = np.cumsum(near)[: index.n] > 0
     keep |= wanted_display[index.display]
     return keep
@@ -111,6 +118,9 @@ def decode_refs(
     configure_decoder(stream)
     keep = refs_plan(index)
     keep[:start] = False
+    first_shown = int(index.display[start])
+    samples = {k for run in motion_runs(index) for k in run[1:] if k > first_shown}
+    frames.motion_samples = samples | {k for k in frames.pairs if k <= first_shown}
     cost = decode_cost(index, [(int(i), int(i)) for i in np.flatnonzero(keep)])
     cc = stream.codec_context
     thumb = Thumbnailer()
@@ -118,7 +128,6 @@ def decode_refs(
     failed: list[tuple[int, int]] = []
     redecode = 0.0
     left_out = 0
-    first_shown = int(index.display[start])
     last = max((d for d in frames.decoded if d < first_shown), default=-1)
     outputs = 0
 

@@ -152,7 +152,7 @@ def _motion_peak(
     frames: DecodedFrames, cuts: set[int], time_of: Callable[[int], float], duration_s: float
 ) -> float | None:
     """Where the frame-to-frame motion clearly peaks; the jumps at hard cuts are no motion."""
-    pairs = sorted((k, pix) for k, (pix, _h) in frames.pairs.items() if k not in cuts and k + 1 not in cuts)
+    pairs = frames.motion_pairs(exclude=cuts)
     return motion_peak_s([time_of(k) for k, _ in pairs], [pix for _, pix in pairs], duration_s)
 
 

@@ -2,8 +2,9 @@
 
 The clips are ``bench.analysis_matrix``'s recipes (same content, encoder settings, VFR timing) at
 320x180 and 8 s with a shot every ~1.1 s (a 3-frame shot among them), so a GOP holds several cuts.
-Every clip is analysed with both strategies; "auto" would pick "full" at this size. Speed is the
-benchmark's business (``python -m bench.analysis_matrix``): no timing here.
+Every clip is analysed with every strategy ("refs": the reference-picture pass); "auto" would pick
+"full" at this size. Speed is the benchmark's business (``python -m bench.analysis_matrix``): no timing
+here.
 """
 
 from __future__ import annotations
