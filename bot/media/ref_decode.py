@@ -115,7 +115,8 @@ def decode_refs(
 ) -> RefsOutcome:
     """Decode the clip from packet ``start`` (a keyframe; frames before it are decoded already) to the
     end in one pass, leaving out non-reference pictures far from any candidate."""
-    configure_decoder(stream)
+    if not stream.codec_context.is_open:  # else the sparse strategy set it up and hands over
+        configure_decoder(stream)
     keep = refs_plan(index)
     keep[:start] = False
     first_shown = int(index.display[start])

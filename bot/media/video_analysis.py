@@ -7,16 +7,24 @@ sound alongside; the work is split by question:
 - :mod:`bot.media.cut_detection`: where a new shot starts, from consecutive thumbnails;
 - :mod:`bot.media.video_decode`: decoder settings, stream timing and damage checks, the full decode;
 - :mod:`bot.media.packet_index` and :mod:`bot.media.sparse_decode`: the "sparse" strategy, which
-  decodes GOP heads and only the stretches packet sizes can't explain (a 60 s 1080p phone clip in
-  ~1.3 s instead of 6-8 s).
+  decodes GOP heads and only the stretches packet sizes can't explain (pays on still footage: a
+  screen recording at ~0.8 of a full decode);
+- :mod:`bot.media.ref_decode`: the reference-picture pass, which leaves non-reference pictures
+  (most B-frames) out of the decoder wherever the pictures on both sides of them are one shot.
 
 Cost is bounded by one full decode, whatever the encoder did. Clips small enough to decode quickly
-(``FULL_DECODE_MAX_PIXEL_FRAMES``), streams with very short GOPs and streams whose GOP heads alone
-would cost over ``MAX_HEADS_COST`` of a full decode (priced from the packet index before anything is
-decoded) are decoded fully ("full" strategy). The sparse strategy prices each of its plans and, past
-its budget, decodes the rest whole ("sparse+rest"): then it costs the GOP heads more than a full
-decode at most. ``strategy=`` forces either (tests, benchmarks); a forced "sparse" has no budget
-unless ``sparse_budget`` gives one.
+(``FULL_DECODE_MAX_PIXEL_FRAMES``) are decoded fully ("full" strategy). Otherwise the packet index
+is read first (no decoding). Streams with long enough GOPs whose heads are priced under
+``MAX_HEADS_COST`` of a full decode try the sparse strategy; when its probe or its budget says the
+clip moves too much for it, the rest is done by the reference-picture pass ("sparse+refs"), or
+decoded whole if the stream has no non-reference pictures ("sparse+rest": x264 ``zerolatency``, most
+phones' P-only streams). Other streams with non-reference pictures take the reference-picture pass
+("refs"), the rest are decoded fully. ``strategy=`` forces one (tests, benchmarks); a forced
+"sparse" has no budget unless ``sparse_budget`` gives one, and decodes the rest whole past it.
+
+Measured on the matrix (``python -m bench matrix``, README): cuts exact on every clip; a full decode's
+CPU x0.8-0.95 on B-frame streams; on P-only streams every picture is a reference, so the analysis
+pays a full decode plus its thumbnails (~1.1x).
 
 Damage: a stream whose packets stop early (an MP4 cut short with its index in front) or that FFmpeg
 fails to decode part-way raises :class:`InputRejected`.

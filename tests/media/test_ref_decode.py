@@ -10,10 +10,12 @@ import av
 import imageio_ffmpeg
 import pytest
 
+from bench.analysis_matrix import MATRIX, make_matrix_clip, match_cuts
 from bot.media.frame_features import DecodedFrames
 from bot.media.packet_index import PacketIndex, read_packet_index
 from bot.media.probe import probe_media
 from bot.media.ref_decode import decode_refs, refs_plan
+from bot.media.sparse_decode import decode_sparse
 from bot.media.video_analysis import analyse_video
 from bot.media.video_decode import Progress, StreamContext
 
@@ -95,3 +97,21 @@ def test_a_left_out_run_hiding_a_cut_is_decoded_again(b_frame_clip: Path) -> Non
     assert outcome.failed >= 1
     assert outcome.cuts == [CUT]
     assert CUT in frames.decoded and CUT - 1 in frames.decoded
+
+
+def test_the_sparse_strategy_hands_over_to_the_pass_past_its_budget(tmp_path: Path) -> None:
+    """Over budget at once, the sparse strategy leaves the rest to the reference-picture pass (as "auto"
+    does on moving footage): the decoder it opened is reused and the cuts are exact."""
+    spec = next(s for s in MATRIX if s.name == "phone")
+    path, truth = make_matrix_clip(spec, tmp_path, size=(320, 180), duration_s=8.0, shot_s=1.1)
+    info = probe_media(path)
+    frames = DecodedFrames()
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        index = read_packet_index(container, stream, StreamContext.from_stream(stream, info))
+        assert index is not None and index.nonref.any()
+        outcome = decode_sparse(container, stream, index, frames, Progress(None), budget=0.0, rest_by_refs=True)
+    assert outcome.completed
+    found = [index.time_of_display(d) for d in outcome.cuts if d > 0]
+    exact, missed, false, _worst = match_cuts(found, truth)
+    assert (exact, missed, false) == (len(truth.times_s), 0, 0)
