@@ -44,9 +44,10 @@ __all__ = ["CONTEXT", "HOT_RATIO", "REDECODE_BUDGET", "RefsOutcome", "decode_ref
 
 logger = logging.getLogger(__name__)
 
-HOT_RATIO = 1.6
+HOT_RATIO = 2.0
 """A reference picture this many times its kind's local median is a candidate: the frames near it
-are decoded in the pass (a cut makes the next reference picture intra-code the new shot)."""
+are decoded in the pass (a cut makes the next reference picture intra-code the new shot). Lower
+(1.6) priced the matrix's plans 0.01-0.08 higher; a cut with a smaller spike is found by the check."""
 CONTEXT = 3
 """Frames decoded on each side of a candidate (the B-frames between it and its neighbours)."""
 MOTION_EVERY_S = 0.5
