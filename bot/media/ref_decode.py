@@ -40,7 +40,7 @@ from bot.media.packet_index import PacketIndex, decode_cost, merge_ranges, range
 from bot.media.range_decode import decode_ranges
 from bot.media.video_decode import Progress, configure_decoder
 
-__all__ = ["CONTEXT", "HOT_RATIO", "REDECODE_BUDGET", "RefsOutcome", "decode_refs", "refs_plan"]
+__all__ = ["CONTEXT", "HOT_RATIO", "REDECODE_BUDGET", "RefsOutcome", "decode_refs", "refs_plan", "settle_left_out"]
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +98,15 @@ def refs_plan(index: PacketIndex) -> np.ndarray:
     return keep
 
 
+def settle_left_out(frames: DecodedFrames, a: int, b: int) -> bool:
+    """Frames a+1..b-1 were left out: if frames a and b are one shot, they never need decoding (True)."""
+    diff = frames.long_diff(a, b)
+    if diff is not None and diff[0] < SAME_SHOT_PIX and diff[1] < SAME_SHOT_HIST:
+        frames.skip(range(a + 1, b))
+        return True
+    return False
+
+
 def redecode_cost(index: PacketIndex, displays: range) -> float:
     """Price of decoding ``displays`` again later: the reference pictures from their GOP's keyframe."""
     need = set(int(i) for i in index.order[list(displays)])
@@ -113,9 +122,11 @@ def decode_refs(
     progress: Progress,
     *,
     start: int = 0,
+    pending: list[tuple[int, int]] | None = None,
 ) -> RefsOutcome:
     """Decode the clip from packet ``start`` (a keyframe; frames before it are decoded already) to the
-    end in one pass, leaving out non-reference pictures far from any candidate."""
+    end in one pass, leaving out non-reference pictures far from any candidate. ``pending``: runs
+    ``(a, b)`` before the start still to be decoded (frames a+1..b-1), with the failed ones."""
     if not stream.codec_context.is_open:  # else the sparse strategy set it up and hands over
         configure_decoder(stream)
     keep = refs_plan(index)
@@ -127,7 +138,7 @@ def decode_refs(
     cc = stream.codec_context
     thumb = Thumbnailer()
     decode_of_pts = {int(p): i for i, p in enumerate(index.pts)}
-    failed: list[tuple[int, int]] = []
+    failed: list[tuple[int, int]] = list(pending or [])
     redecode = 0.0
     left_out = 0
     last = max((d for d in frames.decoded if d < first_shown), default=-1)
@@ -144,12 +155,10 @@ def decode_refs(
         d = int(index.display[i])
         if d not in frames.decoded:
             frames.add(d, int(frame.pts), thumb(frame))
-        if d > last + 1 and last >= 0:
+        settled = frames.skipped
+        if d > last + 1 and last >= 0 and not all(k in settled for k in range(last + 1, d)):
             left_out += 1
-            diff = frames.long_diff(last, d)
-            if diff is not None and diff[0] < SAME_SHOT_PIX and diff[1] < SAME_SHOT_HIST:
-                frames.skip(range(last + 1, d))
-            else:
+            if not settle_left_out(frames, last, d):
                 failed.append((last, d))
                 redecode += redecode_cost(index, range(last + 1, d))
                 if redecode > REDECODE_BUDGET and not keep.all():

@@ -47,7 +47,6 @@ from itertools import pairwise
 import av.container
 import av.video.frame
 import av.video.stream
-import numpy as np
 
 from bot.media.cut_detection import HIST_CUT, HIST_STRONG, PIX_CUT, SAME_SHOT_HIST, SAME_SHOT_PIX, detect_cuts
 from bot.media.frame_features import DecodedFrames
@@ -59,10 +58,10 @@ from bot.media.packet_index import (
     ranges_for_displays,
 )
 from bot.media.range_decode import decode_ranges
-from bot.media.ref_decode import decode_refs
+from bot.media.ref_decode import decode_refs, refs_plan, settle_left_out
 from bot.media.video_decode import Progress, configure_decoder
 
-__all__ = ["SPARSE_BUDGET", "SparseOutcome", "decode_sparse", "head_ranges", "still_share"]
+__all__ = ["SPARSE_BUDGET", "SparseOutcome", "decode_sparse", "head_ranges"]
 
 logger = logging.getLogger(__name__)
 
@@ -163,10 +162,20 @@ def decode_sparse(
         for start, end in head:
             if start <= probe[0][1]:
                 frames.keep.update(int(d) for d in index.display[start : end + 1])
-        cost = decode_cost(index, probe)
-        decoded = decode_ranges(container, stream, index, probe, frames, progress, (0.05, 0.2))
+        # With the reference-picture pass to go on with, the probe is its start: B-frames left out
+        # where the frames on both sides are one shot (checked here), so a hand-over wastes nothing.
+        feed = refs_plan(index) if rest_by_refs else None
+        fed = probe if feed is None else [(i, i) for i in range(probe[0][1] + 1) if feed[i]]
+        cost = decode_cost(index, fed)
+        decoded = decode_ranges(container, stream, index, probe, frames, progress, (0.05, 0.2), feed)
+        if feed is not None:
+            shown = sorted(frames.decoded)
+            for a, b in pairwise(shown):
+                if b > a + 1:
+                    settle_left_out(frames, a, b)
+        probe_end = int(index.starts[probe_gops])
         if _probe_says_decode_all(index, frames, head, probe_gops):
-            return _complete(container, stream, index, frames, progress, decoded, cost, rest_by_refs)
+            return _complete(container, stream, index, frames, progress, decoded, cost, rest_by_refs, probe_end)
         frames.keep.clear()
         head = [r for r in head if r[0] >= int(index.starts[probe_gops])]
     cost += decode_cost(index, head)
@@ -231,17 +240,22 @@ def _complete(
     decoded: int,
     cost: float,
     by_refs: bool,
+    start: int | None = None,
 ) -> SparseOutcome:
     """Over budget: decode every frame not decoded yet (whole GOPs, in order); the frame detector decides.
 
     With ``by_refs`` (and a stream that marks non-reference pictures) the reference-picture pass does
-    it instead, from the first GOP not decoded whole (:mod:`bot.media.ref_decode`).
+    it instead (:mod:`bot.media.ref_decode`), from keyframe ``start`` (after the probe) or else the
+    first GOP not decoded whole; runs the probe left out that hide a change are decoded again there.
     """
-    missing = [d for d in range(index.n) if d not in frames.decoded]
+    missing = [d for d in range(index.n) if d not in frames.decoded and d not in frames.skipped]
     if by_refs and missing and index.nonref.any():
-        start = int(index.gop[int(index.order[missing[0]])])
+        if start is None:
+            start = int(index.gop[int(index.order[missing[0]])])
+        first_shown = int(index.display[start])
+        pending = [(d - 1, d + 1) for d in missing if d < first_shown]
         logger.info("sparse decoding over budget: the reference-picture pass decodes the rest")
-        refs = decode_refs(container, stream, index, frames, progress, start=start)
+        refs = decode_refs(container, stream, index, frames, progress, start=start, pending=pending)
         return SparseOutcome(decoded + refs.decoded, refs.cuts, cost + refs.cost, completed=True)
     ranges = merge_ranges(ranges_for_displays(index, missing))
     cost += decode_cost(index, ranges)
@@ -253,7 +267,8 @@ def _complete(
 def _gaps(index: PacketIndex, frames: DecodedFrames) -> list[tuple[int, int]]:
     """Undecoded stretches (a, b): frames a and b decoded, none in between; b == n for the tail."""
     shown = sorted(frames.decoded)
-    gaps = [(a, b) for a, b in pairwise(shown) if b > a + 1]
+    skipped = frames.skipped
+    gaps = [(a, b) for a, b in pairwise(shown) if b > a + 1 and not all(d in skipped for d in range(a + 1, b))]
     if shown and shown[-1] < index.n - 1:
         gaps.append((shown[-1], index.n))
     return gaps
@@ -314,15 +329,6 @@ def _localised_spike(index: PacketIndex, display: int) -> bool:
         return False
     neighbours = [index.ratio[j] for j in (i - 1, i + 1) if not index.key[j] and not index.reordered[j]]
     return all(index.ratio[i] >= SPIKE_ISOLATION * r for r in neighbours)
-
-
-def still_share(index: PacketIndex) -> float:
-    """Share of the non-key packets that are "still" (see :func:`_still_stretch`): ~0.7 on a screen
-    recording, at most 0.16 on the matrix's moving footage."""
-    moving = ~index.key
-    if not index.one_picture_per_packet or not moving.any():
-        return 0.0
-    return float(np.mean(index.size[moving] < _still_limit(index)))
 
 
 def _still_limit(index: PacketIndex) -> float:

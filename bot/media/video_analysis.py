@@ -51,7 +51,7 @@ from bot.media.models import MediaInfo, VideoAnalysis
 from bot.media.motion_peak import motion_peak_s
 from bot.media.packet_index import PacketIndex, decode_cost, mean_gop, read_packet_index
 from bot.media.ref_decode import decode_refs
-from bot.media.sparse_decode import SPARSE_BUDGET, decode_sparse, head_ranges, still_share
+from bot.media.sparse_decode import SPARSE_BUDGET, decode_sparse, head_ranges
 from bot.media.speech import VAD_RATE, detect_speech
 from bot.media.video_decode import Progress, ProgressFn, StreamContext, decode_full
 
@@ -65,11 +65,6 @@ FULL_DECODE_MAX_PIXEL_FRAMES = 300_000_000
 """About 1080p for 5 s, 720p for 11 s, 360p for a minute: cheap enough to decode every frame."""
 MIN_SPARSE_GOP = 6
 """Mean GOP length (frames) below which decoding GOP heads is nearly a full decode anyway."""
-MIN_STILL_SHARE = 0.5
-"""With non-reference pictures to leave out, the sparse strategy is tried first only on mostly still
-footage (``still_share``: screen recording 0.73, the matrix's moving clips 0.00-0.16): elsewhere
-its probe and GOP heads were spent before the reference-picture pass took over (phone: 1.04 against
-0.94 of a full decode)."""
 MAX_HEADS_COST = 0.3
 """GOP heads priced over this fraction of a full decode (big keyframes, short GOPs): decode it all."""
 
@@ -170,11 +165,8 @@ def _motion_peak(
 
 
 def _sparse_pays(index: PacketIndex) -> bool:
-    """Is the sparse strategy worth trying: long enough GOPs, GOP heads priced low enough, and (when
-    the reference-picture pass is the alternative) mostly still pictures?"""
+    """Is the sparse strategy worth trying: long enough GOPs, and GOP heads priced low enough?"""
     if mean_gop(index) < MIN_SPARSE_GOP:
-        return False
-    if index.nonref.any() and still_share(index) < MIN_STILL_SHARE:
         return False
     heads = decode_cost(index, head_ranges(index))
     logger.debug("GOP heads priced at %.2f of a full decode", heads)
