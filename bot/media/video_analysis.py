@@ -22,9 +22,9 @@ phones' P-only streams). Other streams with non-reference pictures take the refe
 ("refs"), the rest are decoded fully. ``strategy=`` forces one (tests, benchmarks); a forced
 "sparse" has no budget unless ``sparse_budget`` gives one, and decodes the rest whole past it.
 
-Measured on the matrix (``python -m bench matrix``, README): cuts exact on every clip; a full decode's
-CPU x0.8-0.95 on B-frame streams; on P-only streams every picture is a reference, so the analysis
-pays a full decode plus its thumbnails (~1.1x).
+Measured on the matrix (``python -m bench matrix``, README): cuts exact on every clip; 0.73-1.06 of a
+full decode's CPU on the B-frame streams (mean 0.93 over all ten clips); on P-only streams every
+picture is a reference, so the analysis pays a full decode plus its thumbnails and speech (~1.2x).
 
 Damage: a stream whose packets stop early (an MP4 cut short with its index in front) or that FFmpeg
 fails to decode part-way raises :class:`InputRejected`.
