@@ -6,6 +6,8 @@ encodes (see :data:`MATRIX`), and prints one table: per clip, ``analyse_video``'
 CPU, threads included: ``getrusage(RUSAGE_SELF)`` deltas) and wall time, a plain PyAV full decode's
 (frame threading on, nothing else), their ratio, frames decoded, and cuts found against the true ones
 (exact = within one frame). CPU time is what to compare on a shared machine; wall time is printed too.
+Two floors beside them: the CPU of decoding the reference pictures alone (``refs-only``, a fraction of
+the full decode) and :func:`oracle_bound` (what an analysis told the true cuts would still decode).
 
 The same clip recipes at 320x180 and a few seconds are the test suite's cut-exactness cases
 (``tests/media/test_analysis_matrix.py``): :func:`make_matrix_clip` takes ``size`` and ``duration_s``.
@@ -40,6 +42,7 @@ __all__ = [
     "main",
     "make_matrix_clip",
     "match_cuts",
+    "oracle_bound",
     "plain_full_decode",
 ]
 
@@ -390,12 +393,47 @@ def timed(fn: Callable[[], object]) -> tuple[float, float, object]:
     return time.perf_counter() - wall, cpu_s() - cpu, out
 
 
-def plain_full_decode(path: Path) -> int:
-    """Every frame through the decoder with frame threading, nothing else: the cost bound."""
+def plain_full_decode(path: Path, *, references_only: bool = False) -> int:
+    """Every frame through the decoder with frame threading, nothing else: the cost bound.
+
+    ``references_only`` decodes only the pictures others predict from (``skip_frame=NONREF``): what
+    any method that must see the pictures up to a cut in a P-frame chain pays at least (see
+    :func:`oracle_bound`).
+    """
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
+        if references_only:
+            stream.codec_context.skip_frame = "NONREF"
         return sum(1 for _ in container.decode(stream))
+
+
+def oracle_bound(path: Path, truth: TrueCuts) -> float:
+    """What even an analysis told where the cuts are must decode to place them to the frame.
+
+    A frame can only be seen after every reference picture before it in its GOP; so each GOP with a
+    cut costs its reference pictures from its keyframe up to its last cut (the frame before it
+    too), priced by the packet index's byte/frame model as a fraction of a full decode. Frames with
+    no cut after them in their GOP are free to such an oracle; a real analysis has to look at them.
+    """
+    from bot.media.packet_index import decode_cost, read_packet_index
+    from bot.media.probe import probe_media
+    from bot.media.video_decode import StreamContext
+
+    info = probe_media(path)
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        index = read_packet_index(container, stream, StreamContext.from_stream(stream, info))
+    if index is None:
+        return float("nan")
+    times = [index.time_of_display(d) for d in range(index.n)]
+    need: set[int] = set()
+    for t in truth.times_s:
+        display = min(range(index.n), key=lambda d: abs(times[d] - t))
+        for d in (display - 1, display):
+            i = int(index.order[max(0, d)])
+            need.update(j for j in range(int(index.gop[i]), i + 1) if not index.nonref[j] or j == i)
+    return decode_cost(index, [(i, i) for i in sorted(need)])
 
 
 class _StrategyLog(logging.Handler):
@@ -415,6 +453,10 @@ class Row:
     name: str
     decode_cpu: float
     decode_wall: float
+    refs_cpu: float
+    """CPU of decoding the reference pictures alone (``skip_frame=NONREF``)."""
+    oracle: float
+    """:func:`oracle_bound`, a fraction of a full decode."""
     analysis_cpu: float
     analysis_wall: float
     frames: int
@@ -429,6 +471,10 @@ class Row:
     def ratio(self) -> float:
         return self.analysis_cpu / max(self.decode_cpu, 1e-9)
 
+    @property
+    def refs_ratio(self) -> float:
+        return self.refs_cpu / max(self.decode_cpu, 1e-9)
+
 
 def measure(spec: MatrixClip, path: Path, truth: TrueCuts, runs: int) -> Row:
     """Best-of-``runs`` CPU (and wall) of a plain full decode and of ``analyse_video``."""
@@ -437,6 +483,7 @@ def measure(spec: MatrixClip, path: Path, truth: TrueCuts, runs: int) -> Row:
 
     info = probe_media(path)
     decode = [timed(lambda: plain_full_decode(path)) for _ in range(runs)]
+    refs = [timed(lambda: plain_full_decode(path, references_only=True)) for _ in range(runs)]
     handler = _StrategyLog()
     log = logging.getLogger("bot.media.video_analysis")
     log.addHandler(handler)
@@ -455,6 +502,8 @@ def measure(spec: MatrixClip, path: Path, truth: TrueCuts, runs: int) -> Row:
         name=spec.name,
         decode_cpu=min(c for _w, c, _o in decode),
         decode_wall=min(w for w, _c, _o in decode),
+        refs_cpu=min(c for _w, c, _o in refs),
+        oracle=oracle_bound(path, truth),
         analysis_cpu=min(c for _w, c, _o in analysis),
         analysis_wall=min(w for w, _c, _o in analysis),
         frames=truth.frames,
@@ -468,14 +517,19 @@ def measure(spec: MatrixClip, path: Path, truth: TrueCuts, runs: int) -> Row:
 
 
 def print_table(rows: Sequence[Row]) -> None:
-    print(f"{'clip':17s} {'decode CPU s':>12s} {'analysis CPU s':>14s} {'ratio':>6s} {'wall s (dec/an)':>16s} "
-          f"{'strategy':>8s} {'decoded':>11s} {'cuts exact/true':>15s} {'missed':>6s} {'false':>5s}")  # fmt: skip
+    print(f"{'clip':17s} {'decode CPU s':>12s} {'analysis CPU s':>14s} {'ratio':>6s} {'refs-only':>9s} "
+          f"{'oracle':>6s} {'wall s (dec/an)':>16s} {'strategy':>11s} {'decoded':>11s} {'cuts exact/true':>15s} "
+          f"{'missed':>6s} {'false':>5s}")  # fmt: skip
     for r in rows:
-        print(f"{r.name:17s} {r.decode_cpu:12.2f} {r.analysis_cpu:14.2f} {r.ratio:6.2f} "
-              f"{r.decode_wall:7.2f}/{r.analysis_wall:<8.2f} {r.mode:>8s} {r.decoded:5d}/{r.frames:<5d} "
-              f"{r.exact:>7d}/{r.true:<7d} {r.missed:6d} {r.false:5d}")  # fmt: skip
+        print(f"{r.name:17s} {r.decode_cpu:12.2f} {r.analysis_cpu:14.2f} {r.ratio:6.2f} {r.refs_ratio:9.2f} "
+              f"{r.oracle:6.2f} {r.decode_wall:7.2f}/{r.analysis_wall:<8.2f} {r.mode:>11s} "
+              f"{r.decoded:5d}/{r.frames:<5d} {r.exact:>7d}/{r.true:<7d} {r.missed:6d} {r.false:5d}")  # fmt: skip
     if rows:
         ratios = [r.ratio for r in rows]
+        print(
+            f"refs-only decode mean {statistics.mean(r.refs_ratio for r in rows):.2f}, oracle bound mean "
+            f"{statistics.mean(r.oracle for r in rows):.2f} (fractions of a full decode)"
+        )
         print(f"mean ratio {statistics.mean(ratios):.2f}, worst {max(ratios):.2f}; "
               f"cuts exact {sum(r.exact for r in rows)}/{sum(r.true for r in rows)}, "
               f"missed {sum(r.missed for r in rows)}, false {sum(r.false for r in rows)}")  # fmt: skip

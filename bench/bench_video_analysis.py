@@ -3,7 +3,7 @@
 ``python -m bench.bench_video_analysis`` (or ``python bench/bench_video_analysis.py``) makes, once,
 the benchmark's 60 s 1920x1080 30 fps H.264 clip like a phone's (``bench.clips``: 8 Mbit/s,
 GOP 2 s, B-frames, grain so it really needs the bitrate; 20 cuts; speech-like AAC sound),
-cached under ``bench/.cache/``, and prints one table: plain full decode (the baseline any
+cached in the user cache dir (``bench.clips``), and prints one table: plain full decode (the baseline any
 frame-by-frame analysis pays), our analysis (best and median of ``--runs``, wall and CPU), frames
 decoded, cuts found against the true ones, speech intervals against the true ones. The machine
 may be shared: the load average is printed, and best-of-N is the number to compare.
@@ -34,7 +34,7 @@ FPS = 30
 
 
 def bench_clip() -> Path:
-    """The benchmark's shared clip (``bench.clips``: made once, cached under ``bench/.cache``)."""
+    """The benchmark's shared clip (``bench.clips``: made once, cached in the user cache dir)."""
     from bench.clips import bench_clip as shared_clip
 
     return shared_clip()

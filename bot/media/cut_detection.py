@@ -21,7 +21,7 @@ import numpy as np
 
 from bot.media.frame_features import BRIDGE_SPAN, DecodedFrames
 
-__all__ = ["HIST_CUT", "HIST_STRONG", "PIX_CUT", "detect_cuts"]
+__all__ = ["ADAPTIVE_WINDOW", "HIST_CUT", "HIST_STRONG", "PIX_CUT", "SAME_SHOT_HIST", "SAME_SHOT_PIX", "detect_cuts"]
 
 PIX_CUT = 0.06
 """Minimum mean absolute luma difference (0..1) between the two frames of a cut."""
@@ -33,6 +33,10 @@ HIST_STRONG = 0.45
 """A cut told by its histogram alone (its ``pix`` no higher than busy texture's) must reach this,
 and twice ``PIX_CUT``: a quick fade's histogram jumps 0.4-0.9 a frame but its pix stays ~0.06."""
 ADAPTIVE_WINDOW = 8
+SAME_SHOT_PIX = 0.08
+SAME_SHOT_HIST = 0.15
+"""Two frames this close (both) on either side of frames left undecoded are taken to be one shot;
+deliberately stricter than the cut floors, so doubt leads to decoding, not to a guess."""
 MIN_NEIGHBOURS = 4
 """With fewer decoded neighbours than this, the clip-wide median stands in for the local one."""
 

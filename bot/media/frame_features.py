@@ -83,6 +83,11 @@ class DecodedFrames:
     decoded: set[int] = field(default_factory=set)
     keep: set[int] = field(default_factory=set)
     """Display indices whose features are kept even once every comparison is done (a probe's samples)."""
+    skipped: set[int] = field(default_factory=set)
+    """Display indices that will never be decoded (left out on purpose): no comparison waits for them."""
+    motion_samples: set[int] | None = None
+    """If set, only the pairs ending at these display indices measure motion: a pass that decodes
+    whole only the stretches around cuts and flashes would otherwise see mostly those."""
     pts_by_display: dict[int, int] = field(default_factory=dict)
     _n: int = 0
     _luma: float = 0.0
@@ -116,16 +121,36 @@ class DecodedFrames:
             for a, b in ((display - span, display), (display, display + span)):
                 if a in self.feats and b in self.feats and (a, b) not in self.bridges:
                     self.bridges[(a, b)] = frame_difference(self.feats[a], self.feats[b])
+        self._forget_done(display)
+
+    def skip(self, displays: range) -> None:
+        """These frames will not be decoded: drop the features that were only kept for them."""
+        self.skipped.update(displays)
+        self._forget_done(displays.start - 1)
+        self._forget_done(displays.stop)
+
+    def _forget_done(self, display: int) -> None:
+        decoded, skipped = self.decoded, self.skipped
         for c in range(display - BRIDGE_SPAN, display + BRIDGE_SPAN + 1):
-            if c in self.feats and c not in self.keep and all(c + o in self.decoded for o in _NEAR):
+            if c in self.feats and c not in self.keep and all(c + o in decoded or c + o in skipped for o in _NEAR):
                 del self.feats[c]
 
     def long_diff(self, a: int, b: int) -> tuple[float, float] | None:
         fa, fb = self.feats.get(a), self.feats.get(b)
         return frame_difference(fa, fb) if fa is not None and fb is not None else None
 
+    def motion_pairs(self, *, exclude: set[int]) -> list[tuple[int, float]]:
+        """``(k, pix)`` of the pairs that measure motion, sorted: none touching a frame in ``exclude``
+        (a cut's first frame), only ``motion_samples`` if given."""
+        only = self.motion_samples
+        return sorted(
+            (k, pix)
+            for k, (pix, _h) in self.pairs.items()
+            if k not in exclude and k + 1 not in exclude and (only is None or k in only)
+        )
+
     def motion(self, *, exclude: set[int]) -> float:
-        vals = [pix for k, (pix, _h) in self.pairs.items() if k not in exclude and k + 1 not in exclude]
+        vals = [pix for _k, pix in self.motion_pairs(exclude=exclude)]
         if not vals:
             return 0.0
         return float(round(1.0 - math.exp(-float(np.mean(vals)) / MOTION_SCALE), 4))

@@ -24,7 +24,7 @@ import numpy as np
 from scipy.ndimage import median_filter
 
 from bot.errors import InputRejected
-from bot.media.video_decode import StreamContext
+from bot.media.video_decode import IdrSniffer, StreamContext
 
 __all__ = [
     "HEAD_FRAMES",
@@ -74,6 +74,9 @@ class PacketIndex:
     one_picture_per_packet: bool
     """Packet sizes mean something per picture. Not so for VP8/VP9/AV1: a packet there may carry
     a hidden future reference frame as well (measured: AV1 spikes pointed 2-13 frames off)."""
+    nonref: np.ndarray
+    """No other picture predicts from this one (read from its NAL header: H.264/HEVC only; an HEVC
+    stream with temporal layers answers False throughout): it may be left out of a decode."""
 
     @property
     def n(self) -> int:
@@ -99,6 +102,9 @@ def read_packet_index(
     pts_l: list[int] = []
     size_l: list[int] = []
     key_l: list[bool] = []
+    nonref_l: list[bool] = []
+    layered = False
+    nal = IdrSniffer(stream)
     for packet in container.demux(stream):
         if packet.size == 0:
             continue
@@ -108,6 +114,9 @@ def read_packet_index(
         pts_l.append(int(p))
         size_l.append(packet.size)
         key_l.append(bool(packet.is_keyframe))
+        _idr, nonref, temporal_id = nal.inspect(packet)
+        nonref_l.append(nonref)
+        layered = layered or temporal_id > 0
     if not pts_l:
         raise InputRejected("video_damaged")
     pts = np.array(pts_l, dtype=np.int64)
@@ -149,7 +158,8 @@ def read_packet_index(
             rival[idx] = near
     plain = stream.codec_context.name in ONE_PICTURE_PER_PACKET
     pixels = int(stream.codec_context.width or 0) * int(stream.codec_context.height or 0)
-    return PacketIndex(pts, size, key, display, order, reordered, gop, starts, ratio, rival, ctx, pixels, plain)
+    nonref = np.array(nonref_l, dtype=bool) & ~key & (not layered)
+    return PacketIndex(pts, size, key, display, order, reordered, gop, starts, ratio, rival, ctx, pixels, plain, nonref)
 
 
 def decode_cost(index: PacketIndex, ranges: Iterable[tuple[int, int]]) -> float:

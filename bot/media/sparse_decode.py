@@ -39,10 +39,8 @@ flushes it, and open-GOP leading pictures of a stretch are ignored.
 
 from __future__ import annotations
 
-import bisect
 import logging
 import math
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -50,27 +48,23 @@ import av.container
 import av.video.frame
 import av.video.stream
 
-from bot.media import cancel
-from bot.media.cut_detection import HIST_CUT, HIST_STRONG, PIX_CUT, detect_cuts
-from bot.media.frame_features import DecodedFrames, Thumbnailer
+from bot.media.cut_detection import HIST_CUT, HIST_STRONG, PIX_CUT, SAME_SHOT_HIST, SAME_SHOT_PIX, detect_cuts
+from bot.media.frame_features import DecodedFrames
 from bot.media.packet_index import (
     PacketIndex,
     decode_cost,
     head_range,
-    mean_gop,
     merge_ranges,
     ranges_for_displays,
 )
-from bot.media.video_decode import IdrSniffer, Progress, configure_decoder
+from bot.media.range_decode import decode_ranges
+from bot.media.ref_decode import decode_refs, refs_plan, settle_left_out
+from bot.media.video_decode import Progress, configure_decoder
 
 __all__ = ["SPARSE_BUDGET", "SparseOutcome", "decode_sparse", "head_ranges"]
 
 logger = logging.getLogger(__name__)
 
-SAME_SHOT_PIX = 0.08
-SAME_SHOT_HIST = 0.15
-"""Two frames of an undecoded stretch this close (both) are taken to be one shot; deliberately
-stricter than the cut floors, so doubt leads to decoding, not to a guess."""
 SPIKE_CONFIDENT = 1.6
 """A packet this many times the size of its kind's local median may mark a cut (bench clip,
 grain: real cuts 2.3-7.0x; clean 640x360 testsrc2, ultrafast: 1.84-1.90x)."""
@@ -148,6 +142,7 @@ def decode_sparse(
     progress: Progress,
     *,
     budget: float = SPARSE_BUDGET,
+    rest_by_refs: bool = True,
 ) -> SparseOutcome:
     """Decode GOP heads, then rounds of unexplained stretches, within ``budget`` (see module docstring)."""
     configure_decoder(stream)
@@ -167,14 +162,24 @@ def decode_sparse(
         for start, end in head:
             if start <= probe[0][1]:
                 frames.keep.update(int(d) for d in index.display[start : end + 1])
-        cost = decode_cost(index, probe)
-        decoded = _decode_ranges(container, stream, index, probe, frames, progress, (0.05, 0.2))
+        # With the reference-picture pass to go on with, the probe is its start: B-frames left out
+        # where the frames on both sides are one shot (checked here), so a hand-over wastes nothing.
+        feed = refs_plan(index) if rest_by_refs else None
+        fed = probe if feed is None else [(i, i) for i in range(probe[0][1] + 1) if feed[i]]
+        cost = decode_cost(index, fed)
+        decoded = decode_ranges(container, stream, index, probe, frames, progress, (0.05, 0.2), feed)
+        if feed is not None:
+            shown = sorted(frames.decoded)
+            for a, b in pairwise(shown):
+                if b > a + 1:
+                    settle_left_out(frames, a, b)
+        probe_end = int(index.starts[probe_gops])
         if _probe_says_decode_all(index, frames, head, probe_gops):
-            return _complete(container, stream, index, frames, progress, decoded, cost)
+            return _complete(container, stream, index, frames, progress, decoded, cost, rest_by_refs, probe_end)
         frames.keep.clear()
         head = [r for r in head if r[0] >= int(index.starts[probe_gops])]
     cost += decode_cost(index, head)
-    decoded += _decode_ranges(container, stream, index, head, frames, progress, (0.2, 0.5))
+    decoded += decode_ranges(container, stream, index, head, frames, progress, (0.2, 0.5))
     verdicts: dict[tuple[int, int], _GapVerdict] = {}
     for round_ in range(SPARSE_ROUNDS + 1):
         partial = round_ < SPARSE_ROUNDS - 1
@@ -199,12 +204,12 @@ def decode_sparse(
             worst_cost,
         )
         if cost + worst_cost > budget:
-            return _complete(container, stream, index, frames, progress, decoded, cost)
+            return _complete(container, stream, index, frames, progress, decoded, cost, rest_by_refs)
         if not ranges or round_ == SPARSE_ROUNDS:
             break
         span = (0.5 + 0.4 * round_ / SPARSE_ROUNDS, 0.5 + 0.4 * (round_ + 1) / SPARSE_ROUNDS)
         cost += decode_cost(index, ranges)
-        decoded += _decode_ranges(container, stream, index, ranges, frames, progress, span)
+        decoded += decode_ranges(container, stream, index, ranges, frames, progress, span)
     cuts = detect_cuts(frames)
     cuts.extend(v.cut for v in verdicts.values() if v.cut is not None and not v.decode)
     return SparseOutcome(decoded, sorted(set(cuts)), cost, completed=False)
@@ -234,122 +239,36 @@ def _complete(
     progress: Progress,
     decoded: int,
     cost: float,
+    by_refs: bool,
+    start: int | None = None,
 ) -> SparseOutcome:
-    """Over budget: decode every frame not decoded yet (whole GOPs, in order); the frame detector decides."""
-    missing = [d for d in range(index.n) if d not in frames.decoded]
+    """Over budget: decode every frame not decoded yet (whole GOPs, in order); the frame detector decides.
+
+    With ``by_refs`` (and a stream that marks non-reference pictures) the reference-picture pass does
+    it instead (:mod:`bot.media.ref_decode`), from keyframe ``start`` (after the probe) or else the
+    first GOP not decoded whole; runs the probe left out that hide a change are decoded again there.
+    """
+    missing = [d for d in range(index.n) if d not in frames.decoded and d not in frames.skipped]
+    if by_refs and missing and index.nonref.any():
+        if start is None:
+            start = int(index.gop[int(index.order[missing[0]])])
+        first_shown = int(index.display[start])
+        pending = [(d - 1, d + 1) for d in missing if d < first_shown]
+        logger.info("sparse decoding over budget: the reference-picture pass decodes the rest")
+        refs = decode_refs(container, stream, index, frames, progress, start=start, pending=pending)
+        return SparseOutcome(decoded + refs.decoded, refs.cuts, cost + refs.cost, completed=True)
     ranges = merge_ranges(ranges_for_displays(index, missing))
     cost += decode_cost(index, ranges)
     logger.info("sparse decoding over budget: decoding the rest whole (%d packets)", sum(e - s + 1 for s, e in ranges))
-    decoded += _decode_ranges(container, stream, index, ranges, frames, progress, (0.5, 0.9))
+    decoded += decode_ranges(container, stream, index, ranges, frames, progress, (0.5, 0.9))
     return SparseOutcome(decoded, detect_cuts(frames), cost, completed=True)
-
-
-def _decode_ranges(
-    container: av.container.InputContainer,
-    stream: av.video.stream.VideoStream,
-    index: PacketIndex,
-    ranges: list[tuple[int, int]],
-    frames: DecodedFrames,
-    progress: Progress,
-    span: tuple[float, float],
-) -> int:
-    """Decode exactly the packets in ``ranges`` (decode indices, each starting at a keyframe).
-
-    Ranges close together are reached by demuxing on, far ones by seeking. Before a range that
-    starts with an IDR picture the decoder is not flushed: nothing after an IDR can reference
-    what came before, and keeping frame threading's pipeline full lets two GOP heads decode at
-    once (pass 1 of the bench clip: 1.0 s -> 0.6 s). Any other range start (a seek, an open-GOP
-    keyframe, a codec we don't parse) drains and flushes first. Leading pictures (displayed
-    before their range's keyframe) may reference frames that were skipped, so they are ignored.
-    """
-    if not ranges:
-        return 0
-    cc = stream.codec_context
-    thumb = Thumbnailer()
-    idr = IdrSniffer(stream)
-    decode_of_pts = {int(p): i for i, p in enumerate(index.pts)}
-    range_starts = [s for s, _e in ranges]
-    total = sum(e - s + 1 for s, e in ranges)
-    done = 0
-    n_out = 0
-    packets: Iterator[tuple[int, av.Packet]] | None = None
-    pending: tuple[int, av.Packet] | None = None  # read past a range's end: belongs to a later one
-    position = -1  # decode index of the last packet demuxed
-    fed_any = False
-
-    def emit(out: Iterable[av.video.frame.VideoFrame]) -> None:
-        nonlocal n_out
-        for frame in out:
-            n_out += 1
-            if frame.pts is None:
-                continue
-            i = decode_of_pts.get(int(frame.pts))
-            if i is None:
-                continue
-            d = int(index.display[i])
-            start = range_starts[bisect.bisect_right(range_starts, i) - 1]
-            if d >= int(index.display[start]):
-                frames.add(d, int(frame.pts), thumb(frame))
-
-    def drain() -> None:
-        nonlocal fed_any
-        if fed_any:
-            emit(cc.decode(None))
-            cc.flush_buffers()
-            fed_any = False
-
-    def numbered(source: Iterator[av.Packet]) -> Iterator[tuple[int, av.Packet]]:
-        for packet in source:
-            if packet.size == 0:
-                continue
-            p = packet.pts if packet.pts is not None else packet.dts
-            i = decode_of_pts.get(int(p)) if p is not None else None
-            if i is not None:
-                yield i, packet
-
-    far = 2 * max(1, int(mean_gop(index)))
-    for start, end in ranges:
-        cancel.check()
-        if packets is None or start <= position or start - position > far:
-            drain()
-            container.seek(int(index.pts[start]), stream=stream, backward=True, any_frame=False)
-            packets = numbered(container.demux(stream))
-            pending = None
-            position = -1
-        first = True
-        while True:
-            if pending is not None:
-                i, packet = pending
-                pending = None
-            else:
-                item = next(packets, None)
-                if item is None:
-                    break
-                i, packet = item
-            position = i
-            if i < start:
-                continue
-            if i > end:
-                pending = (i, packet)
-                break
-            if first and not idr(packet):
-                drain()
-            first = False
-            emit(cc.decode(packet))
-            fed_any = True
-            done += 1
-            if done % 8 == 0:
-                progress(span[0] + (span[1] - span[0]) * done / total)
-            if i == end:
-                break
-    drain()
-    return n_out
 
 
 def _gaps(index: PacketIndex, frames: DecodedFrames) -> list[tuple[int, int]]:
     """Undecoded stretches (a, b): frames a and b decoded, none in between; b == n for the tail."""
     shown = sorted(frames.decoded)
-    gaps = [(a, b) for a, b in pairwise(shown) if b > a + 1]
+    skipped = frames.skipped
+    gaps = [(a, b) for a, b in pairwise(shown) if b > a + 1 and not all(d in skipped for d in range(a + 1, b))]
     if shown and shown[-1] < index.n - 1:
         gaps.append((shown[-1], index.n))
     return gaps
@@ -412,6 +331,10 @@ def _localised_spike(index: PacketIndex, display: int) -> bool:
     return all(index.ratio[i] >= SPIKE_ISOLATION * r for r in neighbours)
 
 
+def _still_limit(index: PacketIndex) -> float:
+    return min(STILL_SHARE * float(index.size[index.key].min()), STILL_BITS_PER_PIXEL / 8 * index.pixels)
+
+
 def _still_stretch(index: PacketIndex, a: int, b: int) -> bool:
     """Are frames a+1..b-1 all "still" packets, so each looks like the pictures it predicts from?
 
@@ -426,5 +349,4 @@ def _still_stretch(index: PacketIndex, a: int, b: int) -> bool:
     inside = index.order[a + 1 : min(b, index.n)]
     if b < index.n and int(inside.max()) > int(index.order[b]):
         return False
-    limit = min(STILL_SHARE * float(index.size[index.key].min()), STILL_BITS_PER_PIXEL / 8 * index.pixels)
-    return bool(int(index.size[inside].max()) < limit)
+    return bool(int(index.size[inside].max()) < _still_limit(index))

@@ -7,16 +7,24 @@ sound alongside; the work is split by question:
 - :mod:`bot.media.cut_detection`: where a new shot starts, from consecutive thumbnails;
 - :mod:`bot.media.video_decode`: decoder settings, stream timing and damage checks, the full decode;
 - :mod:`bot.media.packet_index` and :mod:`bot.media.sparse_decode`: the "sparse" strategy, which
-  decodes GOP heads and only the stretches packet sizes can't explain (a 60 s 1080p phone clip in
-  ~1.3 s instead of 6-8 s).
+  decodes GOP heads and only the stretches packet sizes can't explain (pays on still footage: a
+  screen recording at ~0.8 of a full decode);
+- :mod:`bot.media.ref_decode`: the reference-picture pass, which leaves non-reference pictures
+  (most B-frames) out of the decoder wherever the pictures on both sides of them are one shot.
 
 Cost is bounded by one full decode, whatever the encoder did. Clips small enough to decode quickly
-(``FULL_DECODE_MAX_PIXEL_FRAMES``), streams with very short GOPs and streams whose GOP heads alone
-would cost over ``MAX_HEADS_COST`` of a full decode (priced from the packet index before anything is
-decoded) are decoded fully ("full" strategy). The sparse strategy prices each of its plans and, past
-its budget, decodes the rest whole ("sparse+rest"): then it costs the GOP heads more than a full
-decode at most. ``strategy=`` forces either (tests, benchmarks); a forced "sparse" has no budget
-unless ``sparse_budget`` gives one.
+(``FULL_DECODE_MAX_PIXEL_FRAMES``) are decoded fully ("full" strategy). Otherwise the packet index
+is read first (no decoding). Streams with long enough GOPs whose heads are priced under
+``MAX_HEADS_COST`` of a full decode try the sparse strategy; when its probe or its budget says the
+clip moves too much for it, the rest is done by the reference-picture pass ("sparse+refs"), or
+decoded whole if the stream has no non-reference pictures ("sparse+rest": x264 ``zerolatency``, most
+phones' P-only streams). Other streams with non-reference pictures take the reference-picture pass
+("refs"), the rest are decoded fully. ``strategy=`` forces one (tests, benchmarks); a forced
+"sparse" has no budget unless ``sparse_budget`` gives one, and decodes the rest whole past it.
+
+Measured on the matrix (``python -m bench matrix``, README): cuts exact on every clip; 0.73-1.06 of a
+full decode's CPU on the B-frame streams (mean 0.93 over all ten clips); on P-only streams every
+picture is a reference, so the analysis pays a full decode plus its thumbnails and speech (~1.2x).
 
 Damage: a stream whose packets stop early (an MP4 cut short with its index in front) or that FFmpeg
 fails to decode part-way raises :class:`InputRejected`.
@@ -42,6 +50,7 @@ from bot.media.frame_features import DecodedFrames
 from bot.media.models import MediaInfo, VideoAnalysis
 from bot.media.motion_peak import motion_peak_s
 from bot.media.packet_index import PacketIndex, decode_cost, mean_gop, read_packet_index
+from bot.media.ref_decode import decode_refs
 from bot.media.sparse_decode import SPARSE_BUDGET, decode_sparse, head_ranges
 from bot.media.speech import VAD_RATE, detect_speech
 from bot.media.video_decode import Progress, ProgressFn, StreamContext, decode_full
@@ -50,7 +59,7 @@ __all__ = ["Strategy", "analyse_video"]
 
 logger = logging.getLogger(__name__)
 
-Strategy = Literal["auto", "full", "sparse"]
+Strategy = Literal["auto", "full", "sparse", "refs"]
 
 FULL_DECODE_MAX_PIXEL_FRAMES = 300_000_000
 """About 1080p for 5 s, 720p for 11 s, 360p for a minute: cheap enough to decode every frame."""
@@ -121,16 +130,21 @@ def _analyse_pictures(
             stream = _video_stream(container)
             ctx = StreamContext.from_stream(stream, info)
             wanted = _choose_strategy(strategy, info, stream)
-            index = read_packet_index(container, stream, ctx) if wanted == "sparse" else None
-            if index is not None and (strategy == "sparse" or _sparse_pays(index)):
+            index = read_packet_index(container, stream, ctx) if wanted in ("sparse", "refs") else None
+            if index is not None and strategy != "refs" and (strategy == "sparse" or _sparse_pays(index)):
                 progress(0.05)
                 budget = sparse_budget if sparse_budget is not None else math.inf
                 if strategy == "auto" and sparse_budget is None:
                     budget = SPARSE_BUDGET
-                outcome = decode_sparse(container, stream, index, frames, progress, budget=budget)
-                mode = "sparse+rest" if outcome.completed else "sparse"
+                by_refs = strategy == "auto" and bool(index.nonref.any())
+                outcome = decode_sparse(container, stream, index, frames, progress, budget=budget, rest_by_refs=by_refs)
+                mode = "sparse" if not outcome.completed else "sparse+refs" if by_refs else "sparse+rest"
                 logger.debug("%s: sparse decode cost %.2f of a full decode", info.path, outcome.cost)
                 return outcome.cuts, outcome.decoded, mode, index.time_of_display
+            if index is not None and index.nonref.any():
+                refs = decode_refs(container, stream, index, frames, progress)
+                logger.debug("%s: reference-picture pass cost %.2f of a full decode", info.path, refs.cost)
+                return refs.cuts, refs.decoded, "refs", index.time_of_display
             if index is not None or wanted == "sparse":
                 container.seek(0)
             decoded = decode_full(container, stream, ctx, frames, progress)
@@ -146,7 +160,7 @@ def _motion_peak(
     frames: DecodedFrames, cuts: set[int], time_of: Callable[[int], float], duration_s: float
 ) -> float | None:
     """Where the frame-to-frame motion clearly peaks; the jumps at hard cuts are no motion."""
-    pairs = sorted((k, pix) for k, (pix, _h) in frames.pairs.items() if k not in cuts and k + 1 not in cuts)
+    pairs = frames.motion_pairs(exclude=cuts)
     return motion_peak_s([time_of(k) for k, _ in pairs], [pix for _, pix in pairs], duration_s)
 
 

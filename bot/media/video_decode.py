@@ -1,5 +1,6 @@
-"""Decoder plumbing both strategies share: stream timing, damage checks, progress, the full decode,
-and an IDR sniffer (may a decode range start without flushing the decoder?).
+"""Decoder plumbing the strategies share: stream timing, damage checks, progress, the full decode,
+and a NAL header reader (may a decode range start without flushing the decoder? may this picture be
+left out because nothing predicts from it? :meth:`IdrSniffer.inspect`).
 
 The loop filter is skipped on frames nothing predicts from (``skip_loop_filter=noref``). Skipping
 it everywhere (``all``) saved 16 % CPU but is not invisible: reference frames without deblocking
@@ -14,8 +15,12 @@ phone 1080p / x264-defaults 1080p / 720p-low): plain 9.62 / 9.05 / 1.92; ``skip_
 ``flags2=+fast`` 9.38 / 9.12 / 1.82; ``skip_loop_filter=all`` + ``skip_idct=bidir`` 8.25 / 7.66 / 1.45;
 ``skip_frame=noref`` 7.06 / 5.84 / 1.13 but only 610 / 583 / 547 of 900 frames come out, and
 ``skip_frame=bidir`` 4.32 / 4.49 / 0.76 with 348 / 432 / 380 frames: a cut on a dropped B-frame can
-only be placed by decoding its GOP again. Our 64x36 thumbnail adds ~0.7 ms a 1080p frame. No option
-alone gets near the issue's 0.3x of a full decode (shared machine, load 8-12: ±10 %).
+only be placed by decoding its GOP again. Our 64x36 thumbnail adds ~0.4-0.7 ms a 1080p frame (reading
+it with numpy straight from the Y/U/V planes, 16 samples a cell, measured no cheaper: 0.42 / 0.39 ms a
+1080p / 720p frame against the filter graph's 0.48 / 0.31). No option alone gets near the issue's 0.3x
+of a full decode (shared machine, load 8-12: ±10 %). What gets below one full decode is leaving the
+non-reference pictures out where nothing can hide (:mod:`bot.media.ref_decode`); frame threading
+with 2 threads instead of ``AUTO`` measured the same CPU (5.67-5.72 s on the zerolatency clip).
 
 Damage: a stream whose packets stop early (an MP4 cut short with its index in front) raises
 :class:`~bot.errors.InputRejected` (``video_damaged``) from :meth:`StreamContext.check_complete`.
@@ -171,31 +176,45 @@ class IdrSniffer:
                 self.length_size = (extra[21] & 3) + 1
 
     def __call__(self, packet: av.Packet) -> bool:
+        return self.inspect(packet)[0]
+
+    def inspect(self, packet: av.Packet) -> tuple[bool, bool, int]:
+        """``(idr, non_reference, temporal_id)`` of the packet's first slice (False, False, 0 if unknown).
+
+        Non-reference: H.264 ``nal_ref_idc == 0``; HEVC a sub-layer non-reference type (``TRAIL_N``,
+        ``TSA_N``, ``STSA_N``, ``RADL_N``, ``RASL_N``, reserved ``*_N``: even types below 16). No later
+        picture predicts from one (HEVC: of the same or a lower temporal layer), so it can be left out
+        of the decoder without touching any other picture.
+        """
         if self.codec not in ("h264", "hevc"):
-            return False
-        data = bytes(packet)
-        for header in self._nal_headers(data):
+            return False, False, 0
+        data = memoryview(packet)
+        for pos in self._nal_positions(data):
+            header = data[pos]
             if self.codec == "h264":
                 kind = header & 0x1F
                 if kind in (1, 5):  # the first slice decides
-                    return kind == 5
+                    return kind == 5, (header >> 5) & 3 == 0, 0
             else:
                 kind = (header >> 1) & 0x3F
                 if kind <= 31:  # VCL
-                    return kind in (19, 20)
-        return False
+                    tid = (data[pos + 1] & 7) - 1 if pos + 1 < len(data) else 0
+                    return kind in (19, 20), kind < 16 and kind % 2 == 0, tid
+        return False, False, 0
 
-    def _nal_headers(self, data: bytes) -> Iterator[int]:
+    def _nal_positions(self, data: memoryview) -> Iterator[int]:
+        """Offsets of the NAL unit headers in a packet."""
         if self.length_size:
             pos, n = 0, self.length_size
             while pos + n < len(data):
                 size = int.from_bytes(data[pos : pos + n], "big")
                 if size <= 0:
                     return
-                yield data[pos + n]
+                yield pos + n
                 pos += n + size
         else:
-            pos = data.find(b"\x00\x00\x01")
-            while 0 <= pos < len(data) - 3:
-                yield data[pos + 3]
-                pos = data.find(b"\x00\x00\x01", pos + 3)
+            raw = bytes(data[: min(len(data), 4096)])
+            pos = raw.find(b"\x00\x00\x01")
+            while 0 <= pos < len(raw) - 3:
+                yield pos + 3
+                pos = raw.find(b"\x00\x00\x01", pos + 3)

@@ -2,8 +2,9 @@
 
 The clips are ``bench.analysis_matrix``'s recipes (same content, encoder settings, VFR timing) at
 320x180 and 8 s with a shot every ~1.1 s (a 3-frame shot among them), so a GOP holds several cuts.
-Every clip is analysed with both strategies; "auto" would pick "full" at this size. Speed is the
-benchmark's business (``python -m bench.analysis_matrix``): no timing here.
+Every clip is analysed with every strategy ("refs": the reference-picture pass); "auto" would pick
+"full" at this size. Speed is the benchmark's business (``python -m bench.analysis_matrix``): no timing
+here.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def assert_exact(result: VideoAnalysis, truth: TrueCuts) -> None:
     assert exact == len(truth.times_s) == len(result.cut_times_s)
 
 
-@pytest.mark.parametrize("strategy", ["full", "sparse"])
+@pytest.mark.parametrize("strategy", ["full", "sparse", "refs"])
 @pytest.mark.parametrize("spec", MATRIX, ids=[s.name for s in MATRIX])
 def test_cuts_exact_on_every_matrix_clip(matrix_folder: Path, spec: MatrixClip, strategy: Strategy) -> None:
     path, truth = small_clip(spec, matrix_folder)
