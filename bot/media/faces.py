@@ -22,13 +22,24 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-__all__ = ["DETECT_LONG_SIDE", "FaceBox", "add_faces", "detection_size", "face_finder", "steady_faces"]
+__all__ = [
+    "DETECT_LONG_SIDE",
+    "FACE_INTERVAL_S",
+    "FaceBox",
+    "add_faces",
+    "detection_size",
+    "face_finder",
+    "steady_faces",
+]
 
 logger = logging.getLogger(__name__)
 
 FaceBox = tuple[float, float, float, float]
 """x, y, width, height as fractions of the shown frame."""
 
+FACE_INTERVAL_S = 1.0
+"""Faces are looked for on a sample about once a second: faces stay put for seconds, and the path is smoothed
+over about a second anyway (the detector costs ~20 ms a picture, the saliency well under 1 ms)."""
 DETECT_LONG_SIDE = 480
 """Faces from about 1/10 of a 16:9 frame's height up (the cascade's smallest is 20 px here)."""
 SCALE_STEP = 1.15

@@ -36,6 +36,7 @@ import numpy as np
 from scipy.ndimage import gaussian_filter, median_filter, uniform_filter
 
 from bot.media import cancel
+from bot.media.faces import FACE_INTERVAL_S, FaceBox, detection_size, face_finder
 from bot.media.frame_features import colour_histogram
 
 __all__ = [
@@ -109,6 +110,10 @@ class Saliency:
 
     along_x: np.ndarray
     along_y: np.ndarray
+    face_times: tuple[float, ...] = ()
+    """Clip times of the samples faces were looked for on (about once a second, ``faces.py``)."""
+    faces: tuple[list[FaceBox], ...] = ()
+    """The frontal faces found on each of them, as shown (fractions of the frame)."""
 
 
 @dataclass(frozen=True)
@@ -147,15 +152,22 @@ class Footage:
         return sum(end - start for start, end in self.usable)
 
 
-def sample_footage(path: str, duration_s: float, *, turns: int = 0, dense_s: float | None = None) -> Footage:
+def sample_footage(
+    path: str, duration_s: float, *, turns: int = 0, dense_s: float | None = None, faces: bool = True
+) -> Footage:
     """Sample ``path`` (a probed video of ``duration_s``, shown turned ``turns`` quarter-turns) and find its
     shots and usable stretches, looking at ``dense_s`` seconds of it at most (by default as many as
-    ``dense_seconds`` allows; see ``sampling_windows``). Each sample is reduced as it arrives: memory
+    ``dense_seconds`` allows; see ``sampling_windows``); with ``faces``, the frontal faces about once a second
+    (``faces.py``, for the film's crops). Each sample is reduced as it arrives: memory
     follows the thumbnails only."""
     measures = _Measures(turns)
     times: list[float] = []
+    find = face_finder() if faces else None
+    face_times: list[float] = []
+    found: list[list[FaceBox]] = []
     with av.open(path) as container:
         stream = container.streams.video[0]
+        pixel_aspect = float(stream.sample_aspect_ratio or 1)
         windows = sampling_windows(duration_s, dense_seconds(stream) if dense_s is None else dense_s)
         for at, frame in _sampled(container, stream, fps=SAMPLE_FPS, windows=windows):
             # never enlarged: an enlarged picture has no fine detail and would look blurred
@@ -165,6 +177,11 @@ def sample_footage(path: str, duration_s: float, *, turns: int = 0, dense_s: flo
                 frame.to_ndarray(format="gray", width=width, height=height, interpolation="AREA"),
             )
             times.append(at)
+            if find is not None and (not face_times or at - face_times[-1] >= FACE_INTERVAL_S - 1e-3):
+                size = detection_size(round(frame.width * pixel_aspect), frame.height)
+                grey = frame.to_ndarray(format="gray", width=size[0], height=size[1], interpolation="AREA")
+                found.append(find(np.ascontiguousarray(np.rot90(grey, k=turns) if turns else grey)))
+                face_times.append(at)
     if not times:
         return Footage(duration_s=duration_s, times_s=(), motion=(), shots=(), usable=())
     thumbnails = np.stack(measures.thumbnails)
@@ -210,7 +227,12 @@ def sample_footage(path: str, duration_s: float, *, turns: int = 0, dense_s: flo
         warmth=(red - blue) / (red + blue) if red + blue > 1e-6 else 0.0,
         sharpness=tuple(float(s) for s in sharpness),
         jitter=tuple(float(j) for j in jitter),
-        saliency=Saliency(along_x=np.stack(measures.along_x), along_y=np.stack(measures.along_y)),
+        saliency=Saliency(
+            along_x=np.stack(measures.along_x),
+            along_y=np.stack(measures.along_y),
+            face_times=tuple(face_times),
+            faces=tuple(found),
+        ),
     )
 
 

@@ -25,6 +25,7 @@ from bot.language.vocabulary import parse_mood_words
 from bot.media import cancel
 from bot.media.audio_io import decode_audio
 from bot.media.edits import SetAspect, SetLength, SetMaxHeight, SetOriginalAudio
+from bot.media.faces import add_faces, steady_faces
 from bot.media.film_climax import on_climax
 from bot.media.footage import Footage, best_stretch, sample_footage
 from bot.media.instructions import parse_instruction
@@ -125,6 +126,10 @@ class MontageAnalysis:
                 axis, ratio, profile = "y", item.width * film_h / film_w / item.height, footage.saliency.along_y
             else:
                 continue
+            saliency = footage.saliency
+            if saliency.face_times:  # a face is where the eye goes: the strongest pull, as in a single clip
+                seen = steady_faces(saliency.face_times, saliency.faces)
+                profile = add_faces(footage.times_s, profile, saliency.face_times, seen, axis=axis)
             times = np.asarray(footage.times_s)
             inside = (times >= segment.source_start_s - 1e-6) & (times <= segment.source_end_s + 1e-6)
             if not inside.any():

@@ -24,7 +24,7 @@ import av
 import numpy as np
 from scipy.ndimage import gaussian_filter1d, median_filter, uniform_filter
 
-from bot.media.faces import FaceBox, add_faces, detection_size, face_finder, steady_faces
+from bot.media.faces import FACE_INTERVAL_S, FaceBox, add_faces, detection_size, face_finder, steady_faces
 from bot.media.footage import sampled_video_frames
 from bot.media.models import MediaInfo
 
@@ -40,9 +40,6 @@ HOLD_RANGE = 0.06
 """A shot whose smoothed path moves less than this (fraction of the free range) holds still."""
 KEYS_PER_S = 2.0
 """Path points kept per second for the FFmpeg expression (linear between them)."""
-FACE_INTERVAL_S = 1.0
-"""Faces are looked for on a sample about once a second: faces stay put for seconds, and the path is smoothed
-over about a second anyway (the detector costs ~20 ms a picture, the saliency well under 1 ms)."""
 
 
 @dataclass(frozen=True)

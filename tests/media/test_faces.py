@@ -92,3 +92,28 @@ def test_without_opencv_reframing_goes_on_without_faces(clips: dict[str, Path]) 
     assert "reframing without faces: OpenCV is not importable" in done.stderr
     without = _plan(clips["face moving slowly"], faces=False)
     assert float(done.stdout.split()[-1]) == pytest.approx(without.positions[0], abs=1e-4)
+
+
+def test_a_films_crop_keeps_the_face_too(clips: dict[str, Path]) -> None:
+    """The footage pass looks for faces once a second; the film's 9:16 window is pulled to them as a clip's is."""
+    from dataclasses import replace
+
+    from bot.media.montage import analyse_items
+    from bot.media.timeline import OutputSettings, Segment
+
+    scene = _scene("face moving slowly")
+    clip = clips["face moving slowly"]
+    analysis = analyse_items([clip], get_settings())
+    footage = analysis.footage[str(clip)]
+    assert footage.saliency is not None and footage.saliency.face_times and any(footage.saliency.faces)
+    segment = Segment(
+        source=str(clip), kind="video", source_start_s=0.0, source_end_s=DURATION_S, start_s=0.0, end_s=DURATION_S
+    )
+    output = OutputSettings(aspect="9:16", fit="crop", reframe="subject")
+    with_faces = analysis.crop_paths([segment], (1080, 1920), output)[0]
+    blind = replace(footage, saliency=replace(footage.saliency, face_times=(), faces=()))
+    without = replace(analysis, footage={**analysis.footage, str(clip): blind}).crop_paths(
+        [segment], (1080, 1920), output
+    )[0]
+    assert _share_kept(scene, with_faces, boxes="face") >= 0.95
+    assert _share_kept(scene, without, boxes="face") < 0.5, "the bright box wins without faces"
