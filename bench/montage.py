@@ -10,7 +10,9 @@ same start — in its own process (``bench.montage_moviepy``), measured the same
 own encoder defaults (libx264 ``medium``, CRF 23, MP3 audio): a third column. MoviePy is a bench-only extra
 (``pip install -e '.[bench]'``); without it the MoviePy column says so.
 
-``python -m bench montage encoders`` measures the x264 setting instead (``bench/montage_encoder.py``).
+``python -m bench montage encoders`` measures the x264 setting instead (``bench/montage_encoder.py``), and
+``python -m bench montage film-encoders DIR/timeline.json`` a film's setting on this benchmark's own film
+(``bench/montage_film_encoder.py``).
 
 Prints one table. Benchmarks are not tests: nothing here asserts a time. The machine is whatever runs
 it; on a shared machine, say so next to the numbers.
@@ -262,6 +264,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bench import montage_encoder
 
         return montage_encoder.main(argv[1:])
+    if argv[:1] == ["film-encoders"]:
+        from bench import montage_film_encoder
+
+        return montage_film_encoder.main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m bench montage", description=__doc__)
     parser.add_argument("--duration", type=float, default=60.0, metavar="S", help="the film's length (default 60)")
     parser.add_argument("--scale", type=float, default=1.0, help="shrink every input (a quick look, e.g. 0.25)")

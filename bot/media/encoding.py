@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 
-__all__ = ["CRF", "MIN_SSIM", "PRESET", "x264_args"]
+__all__ = ["CRF", "FILM_CRF", "FILM_PARAMS", "FILM_PRESET", "MIN_SSIM", "PRESET", "film_x264_args", "x264_args"]
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +34,18 @@ MIN_SSIM = 0.95
 """The quality floor of a re-encode against the source (the #12 target)."""
 
 
-def x264_args(*, preset: str = PRESET, crf: int = CRF) -> tuple[str, ...]:
+FILM_PRESET = "veryfast"
+FILM_CRF = 20
+FILM_PARAMS = ""
+"""A montage's own setting (see the module's docstring): extra ``-x264-params`` on top of ``FILM_PRESET``."""
+
+
+def x264_args(*, preset: str = PRESET, crf: int = CRF, params: str = "") -> tuple[str, ...]:
     """FFmpeg output arguments for H.264 High, yuv420p, at the measured setting (or the one given)."""
-    return ("-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-profile:v", "high", "-pix_fmt", "yuv420p")
+    extra = ("-x264-params", params) if params else ()
+    return ("-c:v", "libx264", "-preset", preset, "-crf", str(crf), *extra, "-profile:v", "high", "-pix_fmt", "yuv420p")
+
+
+def film_x264_args() -> tuple[str, ...]:
+    """A montage's encoder arguments: its own measured setting (a single clip's re-encode keeps ``x264_args``)."""
+    return x264_args(preset=FILM_PRESET, crf=FILM_CRF, params=FILM_PARAMS)
