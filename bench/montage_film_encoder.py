@@ -41,14 +41,13 @@ FILM_CANDIDATES: tuple[Candidate, ...] = tuple(
         (
             Candidate(PRESET, CRF),
             Candidate(FILM_PRESET, FILM_CRF, params=FILM_PARAMS),
-            Candidate("superfast", 20, params="mbtree=1:rc-lookahead=10"),
+            Candidate("veryfast", 20, params="me=dia:subme=1:trellis=1"),
+            Candidate("veryfast", 20, params="me=dia:subme=1:partitions=i8x8,i4x4:trellis=1"),
+            Candidate("veryfast", 20, params="me=dia:subme=1:rc-lookahead=20"),
             Candidate("veryfast", 20, params="me=dia:subme=1"),
+            Candidate("superfast", 20, params="mbtree=1:rc-lookahead=10"),
             Candidate("superfast", 23),
-            Candidate("veryfast", 20, params="aq-mode=0"),
-            Candidate("superfast", 25),
-            Candidate("veryfast", 21),
-            Candidate("superfast", 21, params="mbtree=1:rc-lookahead=10"),
-            Candidate("superfast", 20),
+            Candidate("ultrafast", 23),
         )
     )
 )
@@ -92,14 +91,21 @@ def _raw_input(raw: Path, width: int, height: int, fps: int) -> list[str]:
     return ["-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", f"{width}x{height}", "-framerate", str(fps), "-i", str(raw)]
 
 
-def run(timeline_path: Path, candidates: Sequence[Candidate], seconds: float | None) -> tuple[float, list[FilmRun]]:
-    """(film seconds measured, one run per candidate)."""
+def run(
+    timeline_path: Path, candidates: Sequence[Candidate], seconds: float | None, keep_raw: Path | None = None
+) -> tuple[float, list[FilmRun]]:
+    """(film seconds measured, one run per candidate). ``keep_raw``: the raw frames' file, kept for the next
+    run with the same timeline and seconds (made when missing)."""
     timeline = Timeline.from_json(timeline_path.read_bytes())
     runs: list[FilmRun] = []
     with tempfile.TemporaryDirectory(prefix="musiccog-bench-film-encoders-") as tmp:
-        raw = Path(tmp) / "film.yuv"
-        print("Making the film's uncompressed timeline…", file=sys.stderr)
-        width, height, fps, frames = raw_timeline(timeline, raw, seconds)
+        raw = keep_raw or Path(tmp) / "film.yuv"
+        width, height = film_size(timeline.output.aspect or "16:9", 1080, timeline.output.max_height)
+        fps = film_fps(timeline.output)
+        frames = raw.stat().st_size // (width * height * 3 // 2) if raw.exists() else 0
+        if not frames:
+            print("Making the film's uncompressed timeline…", file=sys.stderr)
+            width, height, fps, frames = raw_timeline(timeline, raw, seconds)
         source = _raw_input(raw, width, height, fps)
         for candidate in candidates:
             print(f"film: {candidate.label}…", file=sys.stderr)
@@ -118,7 +124,6 @@ def run(timeline_path: Path, candidates: Sequence[Candidate], seconds: float | N
                 f"  {measured.wall_s:.1f} s, CPU {measured.cpu_s:.1f} s, {size:.1f} MB, SSIM {figure:.4f}",
                 file=sys.stderr,
             )
-        raw.unlink()
     return frames / fps, runs
 
 
@@ -154,9 +159,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("timeline", type=Path, help="timeline.json of a kept montage benchmark run")
     parser.add_argument("--seconds", type=float, metavar="S", help="only the film's first S seconds")
     parser.add_argument("--only", metavar="LABEL", action="append", help="candidates whose label starts so")
+    parser.add_argument("--keep-raw", type=Path, metavar="FILE", help="keep (or reuse) the raw frames in FILE")
     args = parser.parse_args(argv)
     candidates = [c for c in FILM_CANDIDATES if not args.only or any(c.label.startswith(o) for o in args.only)]
     load = round(os.getloadavg()[0], 1) if hasattr(os, "getloadavg") else None
-    film_s, runs = run(args.timeline, candidates, args.seconds)
+    film_s, runs = run(args.timeline, candidates, args.seconds, args.keep_raw)
     print(format_table(runs, film_s, load))
     return 0
