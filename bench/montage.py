@@ -183,8 +183,9 @@ def describe_inputs() -> str:
 
 def moviepy_plan(ours: Json, timeline: Json, music_path: str, *, own_defaults: bool = False) -> Json:
     """What MoviePy is asked to make: our film's segments (with each photo's move), size, rate and music;
-    encoded at our x264 preset and CRF, or (``own_defaults``) as ``write_videofile`` does by itself."""
-    from bot.media.encoding import CRF, PRESET
+    encoded at our film's x264 setting (preset, CRF, x264 params), or (``own_defaults``) as
+    ``write_videofile`` does by itself."""
+    from bot.media.encoding import FILM_CRF, FILM_PARAMS, FILM_PRESET
     from bot.media.montage_render import FILM_FPS
     from bot.media.render import AUDIO_BITRATE
 
@@ -194,8 +195,9 @@ def moviepy_plan(ours: Json, timeline: Json, music_path: str, *, own_defaults: b
         "width": ours["width"],
         "height": ours["height"],
         "fps": FILM_FPS,
-        "preset": None if own_defaults else PRESET,
-        "crf": None if own_defaults else str(CRF),
+        "preset": None if own_defaults else FILM_PRESET,
+        "crf": None if own_defaults else str(FILM_CRF),
+        "x264_params": None if own_defaults else FILM_PARAMS,
         "audio_bitrate": AUDIO_BITRATE,
         "segments": segments,
         "music": {"path": music_path, "start_s": timeline["music"].get("start_offset_s") or 0.0},

@@ -36,7 +36,7 @@ MIN_SSIM = 0.95
 
 FILM_PRESET = "veryfast"
 FILM_CRF = 20
-FILM_PARAMS = ""
+FILM_PARAMS = "me=dia:subme=1:aq-strength=0.9"
 """A montage's own setting (see the module's docstring): extra ``-x264-params`` on top of ``FILM_PRESET``."""
 
 
