@@ -11,9 +11,9 @@ Written as a MoviePy user would, taking the fast options it offers: each stretch
 cover the frame and a little more, then zoomed (a shrinking centre crop scaled back to the frame with
 PIL, as MoviePy's own ``resized`` does) or panned (a moving crop) as our plan says; the pieces are
 chained with ``concatenate_videoclips``, the music file laid under from the same start with a fade-out,
-and the film written with libx264 at our film's setting (preset, CRF, x264 params), 30 fps, AAC — or, when the plan names no preset,
-with ``write_videofile(path, fps=30)`` alone: MoviePy's own defaults (libx264 ``medium``, x264's CRF 23,
-MP3 audio at 44.1 kHz).
+and the film written with libx264 at our film's setting (preset, CRF, x264 params), 30 fps, AAC — or,
+when the plan names no preset, with ``write_videofile(path, fps=30)`` alone: MoviePy's own defaults
+(libx264 ``medium``, x264's CRF 23, MP3 audio at 44.1 kHz).
 
 MoviePy is a bench-only extra (``pip install -e '.[bench]'``): nothing else imports this module.
 """
