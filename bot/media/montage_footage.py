@@ -1,11 +1,12 @@
 """A montage's clips sampled two at a time, so the footage pass keeps both cores busy.
 
-Sampling a clip (``footage.sample_footage``) is nearly all decoding, in FFmpeg's threads with Python's lock
-released, and the clips are independent: two run side by side in threads, the costliest first (decoded
-pixels a second times the seconds sampled), so the 4K clip does not end the pass alone. Two and not more:
-each running sample holds one decoder (a 4K one is a few hundred MB), and the whole render tree stays
-under 1 GB. What each clip gives is the same as sampling it alone: the samples, and so the shots, usable
-stretches and verdicts, do not depend on what else runs.
+Sampling a clip (``footage.sample_footage``) is nearly all decoding, with Python's lock released, and the
+clips are independent: two run side by side in threads, the costliest first (decoded pixels a second times
+the seconds sampled), so the 4K clip does not end the pass alone. Two and not more, each decoding in one
+thread (the clips are the parallel work; FFmpeg's frame threads would each hold their own pictures): a 4K
+decoder is a few hundred MB, and the whole tree stays under 1 GB. The heap the threads freed is given back
+before the render starts its processes beside this one. What each clip gives is the same as sampling it
+alone: the frames decoded are the same, and so are the shots, usable stretches and verdicts.
 
 Cancellation reaches the threads through a marker file of their own (``cancel.watching`` is per thread):
 the calling thread watches its job's cancellation while it waits and creates the marker when asked.
@@ -13,6 +14,8 @@ the calling thread watches its job's cancellation while it waits and creates the
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import logging
 import os
 import resource
@@ -58,7 +61,8 @@ def sample_clips(items: Sequence[Item]) -> dict[str, Footage | InputRejected]:
     with tempfile.TemporaryDirectory(prefix="musiccog-sampling-") as tmp:
         marker = Path(tmp) / "cancelled"
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="footage") as pool:
-            futures = {pool.submit(_sample, item, marker): item for item in order}
+            threads = 1 if workers > 1 else 0  # the clips are the parallel work; one decoder thread each
+            futures = {pool.submit(_sample, item, marker, threads): item for item in order}
             try:
                 pending: set[Future[_Sampled]] = set(futures)
                 while pending:
@@ -72,6 +76,7 @@ def sample_clips(items: Sequence[Item]) -> dict[str, Footage | InputRejected]:
                 marker.touch()  # the running ones stop at their next sample, the queued ones never start
                 pool.shutdown(wait=True, cancel_futures=True)
                 raise
+    _give_back_freed_memory()
     logger.info(
         "footage: %d clip(s) sampled in %.1f s, %.1f CPU-s (this process), %d at a time",
         len(videos), time.monotonic() - started, _process_cpu_s() - cpu_before, workers,
@@ -90,11 +95,11 @@ def _verdict(item: Item, future: Future[_Sampled]) -> Footage | InputRejected:
     return sampled.footage
 
 
-def _sample(item: Item, marker: Path) -> _Sampled:
+def _sample(item: Item, marker: Path, threads: int) -> _Sampled:
     started = time.monotonic()
     turns = (item.info.rotation_deg // 90) % 4 if item.info is not None else 0
     with cancel.watching(marker):
-        footage = sample_footage(item.path, item.duration_s, turns=turns)
+        footage = sample_footage(item.path, item.duration_s, turns=turns, threads=threads)
     return _Sampled(footage, time.monotonic() - started)
 
 
@@ -107,3 +112,10 @@ def _decode_cost(item: Item) -> float:
 def _process_cpu_s() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
+
+
+def _give_back_freed_memory() -> None:
+    """Return the sampling threads' freed heap to the system (glibc keeps a heap per thread): the render
+    that follows starts its decoders and encoder beside this process."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
