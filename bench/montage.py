@@ -1,16 +1,20 @@
 """``python -m bench montage``: a 60 s 1080p montage of 8 mixed videos and 4 photos, ours beside MoviePy 2.
 
-Ours is the whole ``musiccog montage IN... --duration 60 --json`` process, timed from start to exit as a
+Ours is the whole ``musiccog -v montage IN... --duration 60 --json`` process, timed from start to exit as a
 user waits for it (interpreter start, imports, analysis, matching, planning, mixing, the one encode),
 after a warm-up run that makes sure the music library is indexed (a one-time cost per install). Its
-stage times come from its JSON. MoviePy 2 then makes the same film from our plan — same sources, same
-stretches, same order, same frame size, 30 fps, libx264 at our preset and CRF, the same music from the
-same start — in its own process (``bench.montage_moviepy``), measured the same way. With
-``--moviepy-defaults`` MoviePy also runs as a user would write it, ``write_videofile(path, fps=30)`` with its
-own encoder defaults (libx264 ``medium``, CRF 23, MP3 audio): a third column. MoviePy is a bench-only extra
+stage times come from its JSON; where its CPU went (the footage sampling; the render's piece decoders and
+its encoder, counted by the kernel per process) from its log lines (``-v``). MoviePy 2 then makes the
+same film from our plan — same sources, same stretches, same order, same frame size, 30 fps, libx264 at
+our film's preset and CRF, the same music from the same start — in its own process
+(``bench.montage_moviepy``), measured the same way. With ``--moviepy-defaults`` MoviePy also runs as a user
+would write it, ``write_videofile(path, fps=30)`` with its own encoder defaults (libx264 ``medium``, CRF 23,
+MP3 audio): a third column. MoviePy is a bench-only extra
 (``pip install -e '.[bench]'``); without it the MoviePy column says so.
 
-``python -m bench montage encoders`` measures the x264 setting instead (``bench/montage_encoder.py``).
+``python -m bench montage encoders`` measures the x264 setting instead (``bench/montage_encoder.py``), and
+``python -m bench montage film-encoders DIR/timeline.json`` a film's setting on this benchmark's own film
+(``bench/montage_film_encoder.py``).
 
 Prints one table. Benchmarks are not tests: nothing here asserts a time. The machine is whatever runs
 it; on a shared machine, say so next to the numbers.
@@ -23,6 +27,7 @@ import importlib.util
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -34,12 +39,23 @@ from typing import Any
 from bench.measure import Measured, measure
 from bench.montage_inputs import PHOTOS, VIDEOS, make_montage_inputs
 
-__all__ = ["MontageBench", "Run", "format_table", "main", "moviepy_plan"]
+__all__ = ["MontageBench", "Run", "format_table", "main", "moviepy_plan", "parse_costs"]
 
 logger = logging.getLogger(__name__)
 
 TIMEOUT_S = 3600.0
 Json = dict[str, Any]
+COST_LINES = {
+    "footage sampling (analysis)": re.compile(
+        r"footage: (?P<clips>\d+) clip\(s\) sampled in (?P<wall>[0-9.]+) s, "
+        r"(?P<cpu>[0-9.]+) CPU-s .*?(?P<at>\d+) at a time"
+    ),
+    "film render": re.compile(
+        r"film render: pieces (?P<pieces>[0-9.]+) CPU-s \((?P<each>[0-9. ]*)\), encoder (?P<encoder>[0-9.]+) CPU-s; "
+        r"wall (?P<wall>[0-9.]+) s"
+    ),
+}
+"""Our process's INFO lines (it runs with ``-v``) that say where the CPU went: footage sampling and render."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +96,8 @@ class MontageBench:
     moviepy_defaults: Run | None = None
     """MoviePy as a user writes it: ``write_videofile(path, fps=30)``, its own defaults (libx264 medium,
     CRF 23, MP3 audio)."""
+    costs: dict[str, str] = field(default_factory=dict)
+    """Where our CPU seconds went, from the process's own log lines (``COST_LINES``)."""
 
 
 def format_table(bench: MontageBench) -> str:
@@ -101,6 +119,7 @@ def format_table(bench: MontageBench) -> str:
         same("film", film, "same"),
         side_by_side(f"load average at start ({os.cpu_count()} cores)", lambda run: _load(run.load_before)),
         *(same(f"stage: {stage}", f"{seconds:.2f} s", "") for stage, seconds in bench.stage_times_s.items()),
+        *(same(name, value, "") for name, value in bench.costs.items()),
         side_by_side("end-to-end (whole process)", lambda run: f"{run.wall_s:.2f} s"),
         side_by_side("ratio to film length", lambda run: f"{run.wall_s / bench.film_s:.2f}x"),
         side_by_side("CPU time, user+sys (whole tree)", lambda run: f"{run.cpu_s:.1f} s"),
@@ -143,14 +162,30 @@ def _mb(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.0f} MB"
 
 
+def parse_costs(stderr: str) -> dict[str, str]:
+    """The table's cost rows from our process's log (``COST_LINES``)."""
+    costs: dict[str, str] = {}
+    sampling = COST_LINES["footage sampling (analysis)"].search(stderr)
+    if sampling:
+        costs["footage sampling (analysis)"] = (
+            f"{sampling['cpu']} CPU-s in {sampling['wall']} s ({sampling['clips']} clips, {sampling['at']} at a time)"
+        )
+    render = COST_LINES["film render"].search(stderr)
+    if render:
+        costs["render: decoding the pieces"] = f"{render['pieces']} CPU-s ({render['each'].replace(' ', ', ')})"
+        costs["render: the encoder (x264 + AAC)"] = f"{render['encoder']} CPU-s, {render['wall']} s wall"
+    return costs
+
+
 def describe_inputs() -> str:
     return f"{len(VIDEOS)} videos (1080p30/60, 720p30/25, 4K60, vertical, rotated, VFR), {len(PHOTOS)} photos"
 
 
 def moviepy_plan(ours: Json, timeline: Json, music_path: str, *, own_defaults: bool = False) -> Json:
     """What MoviePy is asked to make: our film's segments (with each photo's move), size, rate and music;
-    encoded at our x264 preset and CRF, or (``own_defaults``) as ``write_videofile`` does by itself."""
-    from bot.media.encoding import CRF, PRESET
+    encoded at our film's x264 setting (preset, CRF, x264 params), or (``own_defaults``) as
+    ``write_videofile`` does by itself."""
+    from bot.media.encoding import FILM_CRF, FILM_PARAMS, FILM_PRESET
     from bot.media.montage_render import FILM_FPS
     from bot.media.render import AUDIO_BITRATE
 
@@ -160,8 +195,9 @@ def moviepy_plan(ours: Json, timeline: Json, music_path: str, *, own_defaults: b
         "width": ours["width"],
         "height": ours["height"],
         "fps": FILM_FPS,
-        "preset": None if own_defaults else PRESET,
-        "crf": None if own_defaults else str(CRF),
+        "preset": None if own_defaults else FILM_PRESET,
+        "crf": None if own_defaults else str(FILM_CRF),
+        "x264_params": None if own_defaults else FILM_PARAMS,
         "audio_bitrate": AUDIO_BITRATE,
         "segments": segments,
         "music": {"path": music_path, "start_s": timeline["music"].get("start_offset_s") or 0.0},
@@ -184,7 +220,7 @@ def run_ours(inputs: Sequence[Path], workdir: Path, duration_s: float) -> tuple[
     """The whole ``musiccog montage`` process, measured; with its JSON and its timeline."""
     timeline_path = workdir / "timeline.json"
     args = [
-        sys.executable, "-m", "bot.cli", "montage", *map(str, inputs), "-o", str(workdir / "ours.mp4"),
+        sys.executable, "-m", "bot.cli", "-v", "montage", *map(str, inputs), "-o", str(workdir / "ours.mp4"),
         "--duration", f"{duration_s:g}", "--json", "--timeline-out", str(timeline_path),
     ]  # fmt: skip
     measured = measure(args, timeout_s=TIMEOUT_S)
@@ -250,6 +286,7 @@ def run(
             stage_times_s=dict(ours["stage_times_s"]),
             cuts_on_beat_ratio=float(ours["cuts_on_beat_ratio"]),
             loudness_lufs=float(ours["loudness_lufs"]),
+            costs=parse_costs(measured.stderr),
             moviepy=moviepy,
             moviepy_note=note,
             moviepy_defaults=defaults,
@@ -262,6 +299,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bench import montage_encoder
 
         return montage_encoder.main(argv[1:])
+    if argv[:1] == ["film-encoders"]:
+        from bench import montage_film_encoder
+
+        return montage_film_encoder.main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m bench montage", description=__doc__)
     parser.add_argument("--duration", type=float, default=60.0, metavar="S", help="the film's length (default 60)")
     parser.add_argument("--scale", type=float, default=1.0, help="shrink every input (a quick look, e.g. 0.25)")

@@ -27,7 +27,7 @@ from bench.clips import bench_clip
 from bench.measure import measure
 from bot.media.render import ffmpeg_exe
 
-__all__ = ["CANDIDATES", "Candidate", "EncoderRun", "format_table", "main"]
+__all__ = ["CANDIDATES", "Candidate", "EncoderRun", "format_table", "main", "ssim_figure"]
 
 logger = logging.getLogger(__name__)
 
@@ -40,11 +40,19 @@ class Candidate:
     crf: int
     threads: int | None = None
     """x264's thread count; None: its own choice (1.5x the cores)."""
+    params: str = ""
+    """Extra ``-x264-params`` (``key=value:…``) on top of the preset."""
 
     @property
     def label(self) -> str:
         threads = "auto" if self.threads is None else str(self.threads)
-        return f"{self.preset} crf {self.crf} threads {threads}"
+        extra = f" {self.params}" if self.params else ""
+        return f"{self.preset} crf {self.crf} threads {threads}{extra}"
+
+    def args(self) -> list[str]:
+        threads = ["-threads", str(self.threads)] if self.threads else []
+        params = ["-x264-params", self.params] if self.params else []
+        return ["-c:v", "libx264", "-preset", self.preset, "-crf", str(self.crf), *threads, *params]
 
 
 CANDIDATES: tuple[Candidate, ...] = (
@@ -70,11 +78,10 @@ class EncoderRun:
 
 def encode(source: Path, target: Path, picture: str, candidate: Candidate) -> tuple[float, float]:
     """Encode ``source`` through the ``picture`` filter at ``candidate``; (wall s, CPU s)."""
-    threads = ["-threads", str(candidate.threads)] if candidate.threads else []
     args = [
         ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", "-i", str(source), "-an",
-        "-vf", f"{picture},format=yuv420p", "-c:v", "libx264", "-preset", candidate.preset,
-        "-crf", str(candidate.crf), *threads, "-profile:v", "high", "-movflags", "+faststart", str(target),
+        "-vf", f"{picture},format=yuv420p", *candidate.args(), "-profile:v", "high", "-movflags", "+faststart",
+        str(target),
     ]  # fmt: skip
     measured = measure(args, timeout_s=TIMEOUT_S)
     if measured.returncode != 0:
@@ -85,20 +92,12 @@ def encode(source: Path, target: Path, picture: str, candidate: Candidate) -> tu
 def ssim(encoded: Path, source: Path, picture: str) -> float:
     """FFmpeg's SSIM ("All") of ``encoded`` against ``source`` through the same ``picture`` filter."""
     graph = f"[1:v]{picture},format=yuv420p[ref];[0:v]format=yuv420p[enc];[enc][ref]ssim"
-    args = [
-        ffmpeg_exe(),
-        "-hide_banner",
-        "-nostats",
-        "-i",
-        str(encoded),
-        "-i",
-        str(source),
-        "-lavfi",
-        graph,
-        "-f",
-        "null",
-        "-",
-    ]
+    return ssim_figure(["-i", str(encoded), "-i", str(source)], graph)
+
+
+def ssim_figure(inputs: Sequence[str], graph: str) -> float:
+    """The "All" SSIM that FFmpeg prints for ``graph`` (ending in ``ssim``) over ``inputs``."""
+    args = [ffmpeg_exe(), "-hide_banner", "-nostats", *inputs, "-lavfi", graph, "-f", "null", "-"]
     done = subprocess.run(args, capture_output=True, text=True, timeout=TIMEOUT_S, check=True)
     found = re.findall(r"All:([0-9.]+)", done.stderr)
     if not found:

@@ -11,9 +11,9 @@ Written as a MoviePy user would, taking the fast options it offers: each stretch
 cover the frame and a little more, then zoomed (a shrinking centre crop scaled back to the frame with
 PIL, as MoviePy's own ``resized`` does) or panned (a moving crop) as our plan says; the pieces are
 chained with ``concatenate_videoclips``, the music file laid under from the same start with a fade-out,
-and the film written with libx264 at our preset and CRF, 30 fps, AAC — or, when the plan names no preset,
-with ``write_videofile(path, fps=30)`` alone: MoviePy's own defaults (libx264 ``medium``, x264's CRF 23,
-MP3 audio at 44.1 kHz).
+and the film written with libx264 at our film's setting (preset, CRF, x264 params), 30 fps, AAC — or,
+when the plan names no preset, with ``write_videofile(path, fps=30)`` alone: MoviePy's own defaults
+(libx264 ``medium``, x264's CRF 23, MP3 audio at 44.1 kHz).
 
 MoviePy is a bench-only extra (``pip install -e '.[bench]'``): nothing else imports this module.
 """
@@ -61,12 +61,13 @@ def make_film(plan: dict[str, Any], target: Path) -> None:
         film.write_videofile(str(target), fps=int(plan["fps"]), logger=None)
         film.close()
         return
+    x264_params = ["-x264-params", plan["x264_params"]] if plan.get("x264_params") else []
     film.write_videofile(
         str(target),
         fps=int(plan["fps"]),
         codec="libx264",
         preset=plan["preset"],
-        ffmpeg_params=["-crf", str(plan["crf"]), "-profile:v", "high", "-movflags", "+faststart"],
+        ffmpeg_params=["-crf", str(plan["crf"]), *x264_params, "-profile:v", "high", "-movflags", "+faststart"],
         audio_codec="aac",
         audio_bitrate=plan["audio_bitrate"],
         audio_fps=48000,

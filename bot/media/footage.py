@@ -153,13 +153,19 @@ class Footage:
 
 
 def sample_footage(
-    path: str, duration_s: float, *, turns: int = 0, dense_s: float | None = None, faces: bool = True
+    path: str,
+    duration_s: float,
+    *,
+    turns: int = 0,
+    dense_s: float | None = None,
+    faces: bool = True,
+    threads: int = 0,
 ) -> Footage:
     """Sample ``path`` (a probed video of ``duration_s``, shown turned ``turns`` quarter-turns) and find its
     shots and usable stretches, looking at ``dense_s`` seconds of it at most (by default as many as
     ``dense_seconds`` allows; see ``sampling_windows``); with ``faces``, the frontal faces about once a second
-    (``faces.py``, for the film's crops). Each sample is reduced as it arrives: memory
-    follows the thumbnails only."""
+    (``faces.py``, for the film's crops). Each sample is reduced as it arrives: memory follows the thumbnails
+    only. ``threads``: the decoder's (0: FFmpeg's choice; the frames are the same)."""
     measures = _Measures(turns)
     times: list[float] = []
     find = face_finder() if faces else None
@@ -168,6 +174,7 @@ def sample_footage(
     with av.open(path) as container:
         stream = container.streams.video[0]
         pixel_aspect = float(stream.sample_aspect_ratio or 1)
+        stream.codec_context.thread_count = threads
         windows = sampling_windows(duration_s, dense_seconds(stream) if dense_s is None else dense_s)
         for at, frame in _sampled(container, stream, fps=SAMPLE_FPS, windows=windows):
             # never enlarged: an enlarged picture has no fine detail and would look blurred

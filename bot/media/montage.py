@@ -27,12 +27,13 @@ from bot.media.audio_io import decode_audio
 from bot.media.edits import SetAspect, SetLength, SetMaxHeight, SetOriginalAudio
 from bot.media.faces import add_faces, steady_faces
 from bot.media.film_climax import on_climax
-from bot.media.footage import Footage, best_stretch, sample_footage
+from bot.media.footage import Footage, best_stretch
 from bot.media.instructions import parse_instruction
 from bot.media.items import Item, probe_item
 from bot.media.library import Library
 from bot.media.matching import pick_reason, rank_tracks, with_honest_words, with_pick_reason
 from bot.media.models import AudioFeatures, Track, VideoAnalysis
+from bot.media.montage_footage import sample_clips
 from bot.media.montage_render import FILM_FPS, film_fps
 from bot.media.reframe import CropPath, path_from_profile
 from bot.media.speech import detect_speech
@@ -191,9 +192,7 @@ def analyse_items(paths: Sequence[Path], settings: Settings, *, order: str = "gi
     total_mb = sum(path.stat().st_size for path in paths if path.is_file()) / 1e6
     if total_mb > settings.max_montage_input_mb:
         raise InputRejected("montage_too_big", total_mb=total_mb, limit_mb=settings.max_montage_input_mb)
-    items: list[Item] = []
-    skipped: list[Skipped] = []
-    footage: dict[str, Footage] = {}
+    probed: list[Item | InputRejected] = []
     footage_s = 0.0
     for path in paths:
         cancel.check()
@@ -201,18 +200,26 @@ def analyse_items(paths: Sequence[Path], settings: Settings, *, order: str = "gi
             item = probe_item(path, settings)
             if item.kind == "video" and footage_s + item.duration_s > settings.max_montage_footage_s:
                 raise InputRejected("montage_too_long", minutes=settings.max_montage_footage_s / 60)
-            if item.kind == "video":
-                footage_s += item.duration_s
-                turns = (item.info.rotation_deg // 90) % 4 if item.info is not None else 0
-                sampled = sample_footage(item.path, item.duration_s, turns=turns)
-                if sampled.longest_usable_s < 0.3:
-                    raise InputRejected("montage_no_picture")
-                footage[item.path] = sampled
+            footage_s += item.duration_s if item.kind == "video" else 0.0
+            probed.append(item)
         except InputRejected as exc:
-            logger.info("montage: skipping %s: %s", path.name, exc.reason)
-            skipped.append(Skipped(source=str(path), reason=exc.reason, key=exc.key, values=dict(exc.values)))
+            probed.append(exc)
+    sampled = sample_clips([item for item in probed if isinstance(item, Item)])
+    items: list[Item] = []
+    skipped: list[Skipped] = []
+    footage: dict[str, Footage] = {}
+    for path, outcome in zip(paths, probed, strict=True):
+        clip_footage = sampled.get(outcome.path) if isinstance(outcome, Item) else None
+        if isinstance(clip_footage, InputRejected):
+            outcome = clip_footage
+        if isinstance(outcome, InputRejected):
+            logger.info("montage: skipping %s: %s", path.name, outcome.reason)
+            values = dict(outcome.values)
+            skipped.append(Skipped(source=str(path), reason=outcome.reason, key=outcome.key, values=values))
             continue
-        items.append(item)
+        if isinstance(clip_footage, Footage):
+            footage[outcome.path] = clip_footage
+        items.append(outcome)
     if order == "time":
         timed = [i for i in items if i.taken_at is not None]
         untimed = [i for i in items if i.taken_at is None]
