@@ -20,7 +20,8 @@ from bot.language.phrases import TABLES
 ROOT = pathlib.Path(bot.__file__).parent.parent
 SOURCES = sorted([*(ROOT / "bot").rglob("*.py"), *(ROOT / "adapters").rglob("*.py")])
 _KEY = re.compile(r"^[a-z][a-z0-9_]*$")
-_WORDED = {"InputRejected", "BackendRefused", "say"}
+_WORDED = {"InputRejected", "BackendRefused", "say", "Phrase", "text_reply"}
+"""Calls whose first argument is a phrase key; ``Phrase.of(key, ...)`` too (a phrase kept as a value)."""
 
 
 def _fields(template: str) -> set[str]:
@@ -37,6 +38,8 @@ def _keyed_calls() -> list[tuple[str, str, set[str] | None]]:
                 continue
             func = node.func
             name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+            if name == "of" and isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+                name = func.value.id  # Phrase.of(key, **values)
             first = node.args[0]
             if name not in _WORDED or not isinstance(first, ast.Constant) or not isinstance(first.value, str):
                 continue
@@ -59,3 +62,7 @@ def test_every_named_key_exists_with_its_values(where: str, key: str, keywords: 
     assert has_phrase(key), f"{where}: no phrase {key!r}"
     if keywords is not None:
         assert keywords == _fields(TABLES["en"][key]), f"{where}: values differ from the template's"
+
+
+def test_the_scan_finds_phrases_kept_as_values() -> None:
+    assert any(key == "note_volume" and where.startswith("bot/media/edits.py") for where, key, _ in CALLS)
