@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.face_scenes import FPS, FRAME, Box, Scene, write_scene
+from bench.table import markdown_table
 from bot.media.faces import DETECT_LONG_SIDE, FaceBox, FaceFinder, add_faces, face_finder, steady_faces
 from bot.media.footage import sampled_frames
 from bot.media.models import MediaInfo
@@ -311,10 +312,7 @@ def run(detectors: list[Detector], *, sixty: bool) -> None:
 
 
 def _print_table(header: list[str], rows: list[list[str]]) -> None:
-    print("| " + " | ".join(header) + " |")
-    print("|" + "|".join("---" for _ in header) + "|")
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
+    print(markdown_table(header, rows))
 
 
 def _print_footage_hits() -> None:

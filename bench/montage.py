@@ -38,6 +38,7 @@ from typing import Any
 
 from bench.measure import Measured, measure
 from bench.montage_inputs import PHOTOS, VIDEOS, make_montage_inputs
+from bench.table import markdown_table
 
 __all__ = ["MontageBench", "Run", "format_table", "main", "moviepy_plan", "parse_costs"]
 
@@ -142,12 +143,7 @@ def format_table(bench: MontageBench) -> str:
     header: tuple[str, ...] = ("measure", "musiccog montage", "MoviePy 2 (same plan, our x264 setting)")
     if extra:
         header = (*header, "MoviePy 2 (same plan, its defaults)")
-    widths = [max(len(row[i]) for row in [*rows, header]) for i in range(len(header))]
-
-    def line(cells: Sequence[str]) -> str:
-        return "| " + " | ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)) + " |"
-
-    return "\n".join([line(header), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *map(line, rows)])
+    return markdown_table(header, rows)
 
 
 def _load(value: float | None) -> str:

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from bench.clips import bench_clip
 from bench.measure import measure
+from bench.table import markdown_table
 from bot.media.render import ffmpeg_exe
 
 __all__ = ["CANDIDATES", "Candidate", "EncoderRun", "format_table", "main", "ssim_figure"]
@@ -134,14 +135,9 @@ def format_table(runs: Sequence[EncoderRun], clip_s: float, load: float | None) 
         )
         for run in runs
     ]
-    widths = [max(len(row[i]) for row in [*rows, header]) for i in range(len(header))]
-
-    def line(cells: Sequence[str]) -> str:
-        return "| " + " | ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)) + " |"
-
     cores = os.cpu_count()
     note = f"{clip_s:.0f} s 1080p30 source, {cores} cores, load average at start {load if load is not None else 'n/a'}"
-    return "\n".join([note, "", line(header), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *map(line, rows)])
+    return "\n".join([note, "", markdown_table(header, rows)])
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from bench.measure import measure
 from bench.montage_encoder import Candidate, ssim_figure
+from bench.table import markdown_table
 from bot.media.encoding import CRF, FILM_CRF, FILM_PARAMS, FILM_PRESET, PRESET
 from bot.media.montage_render import film_fps, film_size, frame_index, piece_args
 from bot.media.render import ffmpeg_exe
@@ -147,16 +148,11 @@ def format_table(runs: Sequence[FilmRun], film_s: float, load: float | None) -> 
         )
         for run in runs
     ]
-    widths = [max(len(row[i]) for row in [*rows, header]) for i in range(len(header))]
-
-    def line(cells: Sequence[str]) -> str:
-        return "| " + " | ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)) + " |"
-
     note = (
         f"the montage benchmark's film, first {film_s:.1f} s, raw frames in; {os.cpu_count()} cores, "
         f"load average at start {load if load is not None else 'n/a'}"
     )
-    return "\n".join([note, "", line(header), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *map(line, rows)])
+    return "\n".join([note, "", markdown_table(header, rows)])
 
 
 def main(argv: Sequence[str] | None = None) -> int:
