@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -13,8 +14,10 @@ import pytest
 from bench.face_scenes import FPS, FRAME, SCENES, Scene, write_scene
 from bot.config import get_settings
 from bot.media.faces import add_faces, face_finder, steady_faces
+from bot.media.montage import analyse_items
 from bot.media.probe import probe_media
 from bot.media.reframe import CropPath, plan_reframe
+from bot.media.timeline import OutputSettings, Segment
 
 WINDOW_RATIO = (FRAME[1] * 9 / 16) / FRAME[0]
 DURATION_S = 4.0
@@ -96,11 +99,6 @@ def test_without_opencv_reframing_goes_on_without_faces(clips: dict[str, Path]) 
 
 def test_a_films_crop_keeps_the_face_too(clips: dict[str, Path]) -> None:
     """The footage pass looks for faces once a second; the film's 9:16 window is pulled to them as a clip's is."""
-    from dataclasses import replace
-
-    from bot.media.montage import analyse_items
-    from bot.media.timeline import OutputSettings, Segment
-
     scene = _scene("face moving slowly")
     clip = clips["face moving slowly"]
     analysis = analyse_items([clip], get_settings())

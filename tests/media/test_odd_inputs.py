@@ -13,6 +13,8 @@ import av
 import pytest
 
 from bot.config import get_settings
+from bot.errors import InputRejected
+from bot.media.items import probe_item
 from bot.media.pipeline import analyse_clip
 from tests.media.rendering import render_file
 from tests.mediagen import make_clip, run_ffmpeg
@@ -51,9 +53,6 @@ def test_a_trimmed_clip_renders(trimmed: Path, tmp_path: Path) -> None:
 
 def test_an_animated_webp_is_refused_with_its_own_reason(tmp_path: Path) -> None:
     image = pytest.importorskip("PIL.Image")
-    from bot.errors import InputRejected
-    from bot.media.items import probe_item
-
     frames = [image.new("RGB", (64, 48), (40 * i, 80, 160)) for i in range(4)]
     animated = tmp_path / "moving.webp"
     frames[0].save(animated, save_all=True, append_images=frames[1:], duration=100, loop=0)

@@ -3,6 +3,7 @@ and non-square pixels (HDV, DVD, some broadcast clips) are shown at their real s
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import av
@@ -10,10 +11,13 @@ import numpy as np
 import pytest
 
 from bot.config import get_settings
+from bot.media.library import loaded_library
+from bot.media.montage import analyse_items, first_montage
+from bot.media.pipeline import render_timeline
 from bot.media.probe import probe_media
 from bot.media.render import display_size
 from tests.media.rendering import render_file
-from tests.mediagen import run_ffmpeg
+from tests.mediagen import make_photo, run_ffmpeg
 
 SECONDS = 3.0
 
@@ -112,13 +116,6 @@ def test_a_reshaped_render_of_non_square_pixels_keeps_shapes_round(
 
 
 def test_a_film_shows_non_square_pixels_at_their_shape(anamorphic: Path, tmp_path: Path) -> None:
-    from dataclasses import replace
-
-    from bot.media.library import loaded_library
-    from bot.media.montage import analyse_items, first_montage
-    from bot.media.pipeline import render_timeline
-    from tests.mediagen import make_photo
-
     photo = make_photo(tmp_path / "photo.jpg", size=(640, 360))
     analysis = analyse_items([anamorphic, photo], get_settings())
     library = loaded_library()
