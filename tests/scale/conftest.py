@@ -90,6 +90,20 @@ class WorkerProcess(CliProcess):
             time.sleep(0.1)
 
 
+def shared_env(
+    postgres_url: str, storage: str | Path, *, data_dir: Path | None = None, stalled_s: float = 4.0
+) -> dict[str, str]:
+    """What the bots and workers of a test share: the database, the storage (a folder or an s3:// URL) and (for
+    the end-to-end tests) the data dir; a one-second heartbeat and a worker taken for dead after ``stalled_s``."""
+    env = {
+        "MUSICCOG_DATABASE_URL": postgres_url,
+        "MUSICCOG_STORAGE": str(storage),
+        "MUSICCOG_WORKER_HEARTBEAT_S": "1",
+        "MUSICCOG_WORKER_STALLED_S": f"{stalled_s:g}",
+    }
+    return env if data_dir is None else {"MUSICCOG_DATA_DIR": str(data_dir), **env}
+
+
 @pytest.fixture(scope="session")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data dir whose library is loaded, shared by the bot and worker processes of the end-to-end tests."""

@@ -18,7 +18,7 @@ import pytest
 
 from tests.fakes.telegram_api import ApiCall, FakeBotApi
 from tests.mediagen import make_clip
-from tests.scale.conftest import CliProcess, WorkerProcess
+from tests.scale.conftest import CliProcess, WorkerProcess, shared_env
 from tests.scale.test_telegram_scale import _steps
 
 pytestmark = pytest.mark.timeout(600)
@@ -54,13 +54,7 @@ def test_bot_process_killed_mid_render_delivers_after_its_restart(
     start_worker: Callable[..., WorkerProcess],
     bots: list[CliProcess],
 ) -> None:
-    shared = {
-        "MUSICCOG_DATA_DIR": str(data_dir),
-        "MUSICCOG_DATABASE_URL": postgres_url,
-        "MUSICCOG_STORAGE": str(tmp_path / "shared"),
-        "MUSICCOG_WORKER_HEARTBEAT_S": "1",
-        "MUSICCOG_WORKER_STALLED_S": "4",
-    }
+    shared = shared_env(postgres_url, tmp_path / "shared", data_dir=data_dir)
     for worker in [start_worker(shared), start_worker(shared)]:
         worker.wait_for("worker ready")
     clip = make_clip(tmp_path / "long.mp4", duration_s=20.0, size=(640, 360), cut_times_s=(5.0, 10.0, 15.0))

@@ -17,7 +17,7 @@ import pytest
 
 from tests.fakes.telegram_api import FakeBotApi
 from tests.mediagen import make_clip
-from tests.scale.conftest import CliProcess, WorkerProcess
+from tests.scale.conftest import CliProcess, WorkerProcess, shared_env
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -58,14 +58,9 @@ def test_a_render_started_before_the_bot_died_is_delivered_not_made_again(
     start_worker: Callable[..., WorkerProcess],
     bots: list[CliProcess],
 ) -> None:
-    shared = {
-        "MUSICCOG_DATA_DIR": str(data_dir),
-        "MUSICCOG_DATABASE_URL": postgres_url,
-        "MUSICCOG_STORAGE": str(tmp_path / "shared"),
-        "MUSICCOG_WORKER_HEARTBEAT_S": "1",
-        # a worker held still (below) must not be taken for dead meanwhile
-        "MUSICCOG_WORKER_STALLED_S": "4" if meanwhile == "finished" else "600",
-    }
+    # a worker held still (below) must not be taken for dead meanwhile
+    stalled_s = 4.0 if meanwhile == "finished" else 600.0
+    shared = shared_env(postgres_url, tmp_path / "shared", data_dir=data_dir, stalled_s=stalled_s)
     workers = [start_worker(shared), start_worker(shared)]
     for worker in workers:
         worker.wait_for("worker ready")

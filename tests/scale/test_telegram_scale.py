@@ -24,11 +24,9 @@ from bot.sessions import SessionStore
 from tests.adapters.telegram_bot import bot_settings, running_bot, text_in, to_chat
 from tests.fakes.telegram_api import FakeBotApi
 from tests.mediagen import make_clip
-from tests.scale.conftest import WorkerProcess
+from tests.scale.conftest import WorkerProcess, shared_env
 
 pytestmark = pytest.mark.timeout(600)
-
-FAST = {"MUSICCOG_WORKER_HEARTBEAT_S": "1", "MUSICCOG_WORKER_STALLED_S": "4"}
 
 
 @pytest.fixture(autouse=True)
@@ -62,12 +60,7 @@ def _settings(fake: FakeBotApi, tmp_path: Path, data_dir: Path, postgres_url: st
 def _workers(
     start_worker: Callable[..., WorkerProcess], data_dir: Path, postgres_url: str, tmp_path: Path, count: int
 ) -> list[WorkerProcess]:
-    env = {
-        "MUSICCOG_DATA_DIR": str(data_dir),
-        "MUSICCOG_DATABASE_URL": postgres_url,
-        "MUSICCOG_STORAGE": str(tmp_path / "shared"),
-        **FAST,
-    }
+    env = shared_env(postgres_url, tmp_path / "shared", data_dir=data_dir)
     workers = [start_worker(env) for _ in range(count)]
     for worker in workers:
         worker.wait_for("worker ready")

@@ -22,15 +22,13 @@ from bot.config import Settings
 from bot.scale.client import QueueSteps
 from tests.mediagen import make_clip
 from tests.postgres_server import PostgresServer
-from tests.scale.conftest import WorkerProcess
+from tests.scale.conftest import WorkerProcess, shared_env
 
 pytestmark = pytest.mark.timeout(600)
 
-FAST = {"MUSICCOG_WORKER_HEARTBEAT_S": "1", "MUSICCOG_WORKER_STALLED_S": "4"}
-
 
 def _env(postgres_url: str, storage: str) -> dict[str, str]:
-    return {"MUSICCOG_DATABASE_URL": postgres_url, "MUSICCOG_STORAGE": storage, **FAST}
+    return shared_env(postgres_url, storage)
 
 
 def _backend(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> LocalBackend:
