@@ -127,17 +127,18 @@ class MontageAnalysis:
                 axis, ratio, profile = "y", item.width * film_h / film_w / item.height, footage.saliency.along_y
             else:
                 continue
-            saliency = footage.saliency
-            if saliency.face_times:  # a face is where the eye goes: the strongest pull, as in a single clip
-                seen = steady_faces(saliency.face_times, saliency.faces)
-                profile = add_faces(footage.times_s, profile, saliency.face_times, seen, axis=axis)
             times = np.asarray(footage.times_s)
             inside = (times >= segment.source_start_s - 1e-6) & (times <= segment.source_end_s + 1e-6)
             if not inside.any():
                 continue
+            profile = profile[inside]
+            saliency = footage.saliency
+            if saliency.face_times:  # a face is where the eye goes: the strongest pull, as in a single clip
+                seen = steady_faces(saliency.face_times, saliency.faces)
+                profile = add_faces(times[inside].tolist(), profile, saliency.face_times, seen, axis=axis)
             paths[index] = path_from_profile(
                 [float(t) - segment.source_start_s for t in times[inside]],
-                profile[inside],
+                profile,
                 window_ratio=ratio,
                 axis=axis,
                 cut_times_s=(),
