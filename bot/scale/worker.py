@@ -118,6 +118,9 @@ class StepWorker:
                 return
             await asyncio.to_thread(self._storage.put_bytes, f"{prefix}/result", _dumps(outcome))
             logger.info("job %s: step done", job.id)
+        except asyncio.CancelledError:  # wherever it lands: fetching the inputs, running, publishing
+            logger.info("job %s: cancelled; stopping it", job.id)
+            raise
         finally:
             await asyncio.to_thread(shutil.rmtree, folder, True)
 
@@ -149,7 +152,6 @@ class StepWorker:
             return await asyncio.shield(wrapped)
         except asyncio.CancelledError:
             marker.touch()  # the step's FFmpeg is killed within a fraction of a second
-            logger.info("step in %s cancelled; stopping it", folder.name)
             with contextlib.suppress(BaseException):
                 await wrapped
             raise
